@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './server-types.js';
+export * from './errors.js';

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// Runs the test files of the given workspaces (default: all) in one node:test
+// run, so the summary at the end counts everything. Tests are TypeScript, run
+// through tsx with the "development" export condition (sources, not dist/).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { availableParallelism } from 'node:os';
+
+const root = new URL('..', import.meta.url).pathname;
+const all = ['gateway', 'appserver', 'middleware', 'framework', 'proxy', 'sample-app', 'load-tests'];
+const args = process.argv.slice(2);
+const picked = args.length ? args : all;
+
+function collect(dir) {
+  if (!existsSync(dir)) return [];
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) {
+      if (name !== 'fixtures' && name !== 'node_modules') out.push(...collect(full));
+    } else if (/\.test\.(ts|mts|js|mjs)$/.test(name)) out.push(full);
+  }
+  return out;
+}
+
+const files = picked.flatMap((pkg) => collect(join(root, pkg, 'test')).map((f) => relative(root, f)));
+if (files.length === 0) {
+  console.error(`test: no test files under ${picked.join(', ')}`);
+  process.exit(1);
+}
+const concurrency = process.env.TSGI_TEST_CONCURRENCY ?? String(Math.max(1, Math.min(2, availableParallelism())));
+const result = spawnSync(
+  process.execPath,
+  [
+    '--conditions=development',
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec',
+    ...files,
+  ],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, TSGI_REPO_ROOT: root } },
+);
+process.exit(result.status ?? 1);
