@@ -27,3 +27,20 @@ export class InterfaceViolation extends GatewayError {
     this.seen = seen;
   }
 }
+
+/**
+ * A request the server refuses before (or while) the app reads it (SRV-4,
+ * SRV-6): malformed HTTP, limits, smuggling shapes. `status` is what the
+ * client gets; the connection is closed after it. Codes:
+ * GW_ERR_BAD_REQUEST (400), GW_ERR_BAD_HOST (400), GW_ERR_BAD_PATH (400),
+ * GW_ERR_BAD_CHUNK (400), GW_ERR_SMUGGLING (400), GW_ERR_INPUT_ABORTED (400),
+ * GW_ERR_HEADERS_TIMEOUT (408), GW_ERR_BODY_TOO_LARGE (413), GW_ERR_URI_TOO_LONG (414),
+ * GW_ERR_EXPECTATION (417), GW_ERR_HEADERS_TOO_LARGE (431), GW_ERR_UNSUPPORTED_TE (501),
+ * GW_ERR_VERSION (505).
+ */
+export class ProtocolError extends GatewayError {
+  constructor(code: string, message: string, status: number) {
+    super(code, message, status);
+    this.name = 'ProtocolError';
+  }
+}

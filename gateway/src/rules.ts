@@ -32,6 +32,7 @@ export const RULES = {
   'INPUT-2': 'the stream ends at Content-Length or at the end of the chunked body; reading past it never blocks',
   'INPUT-3': 'the server reads from the socket only as the app consumes tsgi.input (backpressure)',
   'INPUT-4': 'readLine(limit) resolves up to and including the next LF, or limit bytes',
+  'INPUT-5': 'a body cut short by the client (connection closed before Content-Length or the last chunk) makes read() reject; it never ends as if complete',
 
   'RESP-1': "status is 'NNN Reason': three digits 200..599 (or 1xx only via extensions), one space, a reason without CR/LF",
   'RESP-2': 'headers is an array of [name, value] pairs of strings',

@@ -1,0 +1,62 @@
+import { GatewayError } from '../errors.js';
+import { DEFAULT_LIMITS, type RequestLimits, type ServerHooks, type ServerOptions } from '../server-types.js';
+import type { ErrorStream } from '../types.js';
+import { stderrErrors } from './error-stream.js';
+import { ForwardedTrust } from './forwarded.js';
+
+/** ServerOptions with every default applied, validated once at construction. */
+export interface ResolvedOptions {
+  readonly limits: Readonly<RequestLimits>;
+  readonly keepAliveTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly urlScheme: 'http' | 'https';
+  readonly multiprocess: boolean;
+  readonly serverName: string;
+  readonly errors: ErrorStream;
+  readonly trust: ForwardedTrust;
+  readonly hooks: ServerHooks;
+}
+
+function positive(problems: string[], key: string, value: unknown, allowInfinity = false): void {
+  const ok =
+    typeof value === 'number' &&
+    value > 0 &&
+    (Number.isSafeInteger(value) || (allowInfinity && value === Number.POSITIVE_INFINITY));
+  if (!ok) problems.push(`${key} must be a positive integer${allowInfinity ? ' or Infinity' : ''}, got ${JSON.stringify(value)}`);
+}
+
+/** Applies defaults and checks every option, reporting all problems in one GW_ERR_OPTIONS_INVALID. */
+export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
+  const limits: RequestLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const problems: string[] = [];
+  positive(problems, 'limits.requestLine', limits.requestLine);
+  positive(problems, 'limits.fields', limits.fields);
+  positive(problems, 'limits.fieldSize', limits.fieldSize);
+  positive(problems, 'limits.body', limits.body, true);
+  const keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? 5000;
+  const headersTimeoutMs = options.headersTimeoutMs ?? 10000;
+  positive(problems, 'keepAliveTimeoutMs', keepAliveTimeoutMs);
+  positive(problems, 'headersTimeoutMs', headersTimeoutMs);
+  const urlScheme = options.urlScheme ?? 'http';
+  if (urlScheme !== 'http' && urlScheme !== 'https') problems.push(`urlScheme must be 'http' or 'https', got ${JSON.stringify(urlScheme)}`);
+  let trust: ForwardedTrust | undefined;
+  try {
+    trust = new ForwardedTrust(options.forwardedAllowIps ?? ['127.0.0.1', '::1']);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  if (problems.length > 0 || trust === undefined) {
+    throw new GatewayError('GW_ERR_OPTIONS_INVALID', `server options: ${problems.join('; ')}`);
+  }
+  return Object.freeze({
+    limits: Object.freeze(limits),
+    keepAliveTimeoutMs,
+    headersTimeoutMs,
+    urlScheme,
+    multiprocess: options.multiprocess ?? false,
+    serverName: options.serverName ?? '',
+    errors: options.errors ?? stderrErrors,
+    trust,
+    hooks: options.hooks ?? {},
+  });
+}

@@ -1,0 +1,1 @@
+export { validator, type ValidatorOptions } from './validator.js';

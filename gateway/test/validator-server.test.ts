@@ -1,0 +1,86 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { serve, validator, type App, type RunningServer } from '@tsgi/gateway';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const logged: string[] = [];
+let running: RunningServer;
+
+const routes: Record<string, App> = {
+  '/ok': (_e, s) => (s('200 OK', [['Content-Length', '2']]), [enc('ok')]),
+  '/bad-status': (_e, s) => (s('200', []), []),
+  '/injection': (_e, s) => (s('200 OK', [['Location', '/x\r\nSet-Cookie: evil=1']]), []),
+  '/string-chunk': async function* (_e: unknown, s: (st: string, h: Array<[string, string]>) => unknown) {
+    s('200 OK', []);
+    yield 'text';
+  } as unknown as App,
+  '/hop': (_e, s) => (s('200 OK', [['Transfer-Encoding', 'chunked']]), [enc('x')]),
+  '/too-long': (_e, s) => (s('200 OK', [['Content-Length', '3']]), [enc('abcdef')]),
+  '/short-after-headers': (_e, s) => {
+    s('200 OK', [['Content-Length', '10']]);
+    return (async function* () {
+      yield enc('abc');
+    })();
+  },
+};
+
+before(async () => {
+  const dispatch: App = (environ, start) => (routes[environ.PATH_INFO] ?? routes['/ok'])(environ, start);
+  running = await serve(validator(dispatch), {
+    port: 0,
+    host: '127.0.0.1',
+    errors: { write: (m) => void logged.push(m), flush: () => undefined },
+  });
+});
+
+after(() => running.close());
+
+/** One raw request; resolves everything the server sent until it closed. */
+function raw(path: string, port = running.port): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let data = '';
+    socket.on('data', (d) => (data += d.toString('latin1')));
+    socket.on('close', () => resolve(data));
+    socket.on('error', reject);
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+  });
+}
+
+for (const [path, rule] of [
+  ['/bad-status', 'RESP-1'],
+  ['/injection', 'RESP-3'],
+  ['/string-chunk', 'RESP-7'],
+  ['/hop', 'RESP-4'],
+  ['/too-long', 'RESP-8'],
+] as const) {
+  test(`over a socket: ${rule} (${path}) gives a 500 and a log line naming ${rule}`, async () => {
+    logged.length = 0;
+    const response = await raw(path);
+    assert.match(response, /^HTTP\/1\.1 500 /);
+    assert.doesNotMatch(response, /evil=1/);
+    const lines = logged.filter((l) => l.includes(`TSGI ${rule} violated`));
+    assert.equal(lines.length, 1, JSON.stringify(logged));
+    assert.match(await raw('/ok'), /^HTTP\/1\.1 200 /);
+  });
+}
+
+test('over a socket: a short body after the headers went out is cut, with one RESP-8 line from the validator', async () => {
+  // The server logs the error that cut the response too; the validator's own line goes to its injected log.
+  const lines: string[] = [];
+  const server = await serve(validator(routes['/short-after-headers'], { log: (l) => lines.push(l) }), {
+    port: 0,
+    host: '127.0.0.1',
+    errors: { write: () => undefined, flush: () => undefined },
+  });
+  try {
+    const response = await raw('/short-after-headers', server.port);
+    assert.match(response, /^HTTP\/1\.1 200 /);
+    const body = response.slice(response.indexOf('\r\n\r\n') + 4);
+    assert.ok(body.length < 10, `the client got a complete body: ${JSON.stringify(response)}`);
+    assert.deepEqual(lines.map((l) => l.slice(0, 20)), ['TSGI RESP-8 violated']);
+  } finally {
+    await server.close();
+  }
+});
