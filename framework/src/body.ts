@@ -1,0 +1,119 @@
+import busboy from 'busboy';
+import type { Environ, InputStream } from '@tsgi/gateway';
+import { BadRequest, RequestEntityTooLarge } from './http-exceptions.js';
+
+/** An uploaded file from a multipart form (Werkzeug's `FileStorage`), held in memory. */
+export interface UploadedFile {
+  fieldName: string;
+  filename: string;
+  mimetype: string;
+  encoding: string;
+  data: Buffer;
+  size: number;
+}
+
+export interface FormData {
+  fields: URLSearchParams;
+  files: Map<string, UploadedFile[]>;
+}
+
+export interface BodyLimits {
+  /** Largest body in bytes (Flask's MAX_CONTENT_LENGTH); more gives 413. */
+  maxContentLength: number;
+  /** Most form fields and files in one multipart body. */
+  maxFormParts: number;
+}
+
+const CHUNK = 64 * 1024;
+
+/** Declared length over the limit: refuse before reading a byte. */
+export function checkDeclaredLength(environ: Environ, limit: number): void {
+  const declared = environ.CONTENT_LENGTH;
+  if (declared !== undefined && declared !== '' && Number(declared) > limit) throw new RequestEntityTooLarge();
+}
+
+/** Reads the whole body into one Buffer, at most `limit` bytes (413 beyond). */
+export async function readBody(environ: Environ, limit: number): Promise<Buffer> {
+  checkDeclaredLength(environ, limit);
+  const input = environ['tsgi.input'];
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = await input.read(CHUNK);
+    if (chunk.length === 0) break;
+    total += chunk.length;
+    if (total > limit) throw new RequestEntityTooLarge();
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.length) : Buffer.concat(chunks, total);
+}
+
+/** Streams a multipart body through busboy as it is read from `tsgi.input` (never buffered whole). */
+export async function parseMultipart(environ: Environ, limits: BodyLimits): Promise<FormData> {
+  checkDeclaredLength(environ, limits.maxContentLength);
+  const fields = new URLSearchParams();
+  const files = new Map<string, UploadedFile[]>();
+  let parser: busboy.Busboy;
+  try {
+    parser = busboy({
+      headers: { 'content-type': environ.CONTENT_TYPE ?? '' },
+      limits: { fileSize: limits.maxContentLength, parts: limits.maxFormParts, fieldSize: limits.maxContentLength },
+    });
+  } catch (error) {
+    throw new BadRequest('The multipart body could not be parsed.', { cause: error });
+  }
+  let failure: Error | undefined;
+  const fail = (error: Error): void => {
+    failure ??= error;
+  };
+  parser.on('field', (name, value, info) => {
+    if (info.valueTruncated) fail(new RequestEntityTooLarge());
+    fields.append(name, value);
+  });
+  parser.on('file', (name, stream, info) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      chunks.push(chunk);
+    });
+    stream.on('limit', () => fail(new RequestEntityTooLarge()));
+    stream.on('end', () => {
+      const file: UploadedFile = { fieldName: name, filename: info.filename ?? '', mimetype: info.mimeType, encoding: info.encoding, data: Buffer.concat(chunks, size), size };
+      const list = files.get(name);
+      if (list) list.push(file);
+      else files.set(name, [file]);
+    });
+  });
+  parser.on('partsLimit', () => fail(new RequestEntityTooLarge('Too many parts in the multipart body.')));
+  const finished = new Promise<void>((resolve, reject) => {
+    parser.on('close', resolve);
+    parser.on('error', (error: Error) => reject(new BadRequest('The multipart body could not be parsed.', { cause: error })));
+  });
+  // Keep the rejection handled even if we bail out early below.
+  finished.catch(() => undefined);
+  await pump(environ['tsgi.input'], parser, limits.maxContentLength, () => failure, finished);
+  await finished;
+  if (failure) throw failure;
+  return { fields, files };
+}
+
+async function pump(input: InputStream, parser: busboy.Busboy, limit: number, failed: () => Error | undefined, finished: Promise<void>): Promise<void> {
+  let total = 0;
+  for (;;) {
+    const chunk = await input.read(CHUNK);
+    if (chunk.length === 0) break;
+    total += chunk.length;
+    if (total > limit) {
+      parser.destroy();
+      throw new RequestEntityTooLarge();
+    }
+    const error = failed();
+    if (error) {
+      parser.destroy();
+      throw error;
+    }
+    if (!parser.write(chunk)) await Promise.race([new Promise<void>((resolve) => parser.once('drain', resolve)), finished]);
+  }
+  parser.end();
+}

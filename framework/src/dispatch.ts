@@ -1,0 +1,243 @@
+import type { Environ, ResponseBody, ResponseHeaders, StartResponse } from '@tsgi/gateway';
+import type { App, View } from './app.js';
+import type { TsgiCall } from './callable.js';
+import { Context } from './context.js';
+import { escapeHtml } from './html.js';
+import { HTTPException, InternalServerError, MethodNotAllowed, NotFound, RequestRedirect } from './http-exceptions.js';
+import { fastTsgi, makeResponse, responseToTsgi } from './make-response.js';
+import { Request } from './request.js';
+import { Response } from './response.js';
+import type { Rule } from './routing/rule.js';
+import type { AfterRequestHook, BeforeRequestHook, ErrorHandler, HandlerResult, TeardownHook } from './types.js';
+
+type Result = HandlerResult | Promise<HandlerResult>;
+
+const EMPTY_PARAMS = Object.freeze({});
+
+function isPromise<T>(value: unknown): value is Promise<T> {
+  return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function buildParams(rule: Rule, values: unknown[]): Record<string, unknown> {
+  const names = rule.argNames;
+  if (names.length === 0 && rule.defaults === undefined) return EMPTY_PARAMS;
+  const params: Record<string, unknown> = {};
+  for (let i = 0; i < names.length; i++) params[names[i]!] = values[i];
+  if (rule.defaults) for (const key of Object.keys(rule.defaults)) if (!(key in params)) params[key] = rule.defaults[key];
+  return params;
+}
+
+/**
+ * Builds the TSGI callable of an app: route, run hooks and handler, turn the
+ * result into a response, handle errors. Synchronous handlers are served
+ * without any promise; async ones are awaited.
+ */
+export function createDispatcher(app: App): TsgiCall {
+  const { urlMap, views, config, hooks } = app;
+  const limits = { maxContentLength: config.maxContentLength, maxFormParts: config.maxFormParts };
+
+  function handle(environ: Environ, startResponse: StartResponse): ResponseBody | Promise<ResponseBody> {
+    const ctx = new Context(app, environ, new Request(environ, limits));
+    let result: Result;
+    let view: View | undefined;
+    try {
+      const match = urlMap.match(ctx.request.path, ctx.request.method);
+      let routingError: HTTPException | undefined;
+      if (match.kind === 'match') {
+        const rule = match.rule;
+        view = views.get(rule.endpoint)!;
+        ctx.rule = rule;
+        ctx.endpoint = rule.endpoint;
+        ctx.blueprint = view.blueprint?.name;
+        ctx.params = buildParams(rule, match.values);
+        environ['fw.endpoint'] = rule.endpoint;
+      } else if (match.kind === 'slash') {
+        const query = environ.QUERY_STRING;
+        routingError = new RequestRedirect(`${ctx.request.hostUrl}${environ.SCRIPT_NAME}${ctx.request.path}/${query ? `?${query}` : ''}`);
+      } else if (match.allowed.size > 0) {
+        routingError = new MethodNotAllowed([...match.allowed].sort());
+      } else {
+        routingError = new NotFound();
+      }
+      const before = view?.blueprint && view.blueprint.hooks.beforeRequest.length > 0 ? [...hooks.beforeRequest, ...view.blueprint.hooks.beforeRequest] : hooks.beforeRequest;
+      const currentView = view;
+      result = before.length > 0 ? runBefore(ctx, before, 0, () => dispatchRequest(ctx, currentView, routingError)) : dispatchRequest(ctx, view, routingError);
+      if (isPromise<HandlerResult>(result)) result = result.catch((error: unknown) => handleError(ctx, view, error));
+    } catch (error) {
+      result = handleError(ctx, view, error);
+    }
+    if (isPromise<HandlerResult>(result)) return result.then((value) => finish(ctx, view, value, startResponse));
+    return finish(ctx, view, result, startResponse);
+  }
+
+  function runBefore(ctx: Context, before: readonly BeforeRequestHook[], index: number, then: () => Result): Result {
+    for (let i = index; i < before.length; i++) {
+      const outcome = before[i]!(ctx);
+      if (isPromise<HandlerResult | void>(outcome)) {
+        return outcome.then((value) => (value !== undefined ? value : runBefore(ctx, before, i + 1, then)));
+      }
+      if (outcome !== undefined) return outcome;
+    }
+    return then();
+  }
+
+  function dispatchRequest(ctx: Context, view: View | undefined, routingError: HTTPException | undefined): Result {
+    if (routingError !== undefined) throw routingError;
+    if (ctx.request.method === 'OPTIONS' && ctx.rule!.automaticOptions) {
+      return new Response('', { headers: [['Allow', urlMap.allowedMethods(ctx.request.path).sort().join(', ')]] });
+    }
+    return view!.handler(ctx as Context<never>);
+  }
+
+  function findErrorHandler(view: View | undefined, error: unknown): ErrorHandler<never> | undefined {
+    const scaffolds = view?.blueprint ? [view.blueprint, app] : [app];
+    if (error instanceof HTTPException) {
+      for (const scaffold of scaffolds) {
+        const handler = scaffold.errorHandlersByCode.get(error.code);
+        if (handler) return handler as ErrorHandler<never>;
+      }
+    }
+    if (error !== null && typeof error === 'object') {
+      for (const scaffold of scaffolds) {
+        if (scaffold.errorHandlersByClass.size === 0) continue;
+        for (let proto = Object.getPrototypeOf(error); proto !== null; proto = Object.getPrototypeOf(proto)) {
+          const handler = scaffold.errorHandlersByClass.get(proto.constructor);
+          if (handler) return handler;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  function logError(environ: Environ, error: unknown): void {
+    const text = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+    environ['tsgi.errors'].write(`framework: error serving ${environ.REQUEST_METHOD} ${environ.SCRIPT_NAME}${environ.PATH_INFO}: ${text}\n`);
+  }
+
+  function serverError(ctx: Context, error: unknown): Response {
+    if (!config.debug) return new InternalServerError().getResponse();
+    const text = error instanceof Error ? (error.stack ?? String(error)) : String(error);
+    const body = `<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n<pre>${escapeHtml(text)}</pre>\n`;
+    return new Response(body, { status: 500 });
+  }
+
+  /** Turns an error into a result: error handlers first, then the HTTP error page or a 500. */
+  function handleError(ctx: Context, view: View | undefined, error: unknown): Result {
+    // Slash redirects are routing, not errors: never routed to handlers (as Flask).
+    if (error instanceof RequestRedirect) return error.getResponse();
+    ctx.uncaught = error;
+    const handler = findErrorHandler(view, error);
+    if (handler) {
+      const run = (): Result => (handler as ErrorHandler<unknown>)(error, ctx);
+      try {
+        const outcome = run();
+        if (isPromise<HandlerResult>(outcome)) return outcome.catch((second: unknown) => lastResort(ctx, second));
+        return outcome;
+      } catch (second) {
+        return lastResort(ctx, second);
+      }
+    }
+    if (error instanceof HTTPException) return error.getResponse();
+    logError(ctx.environ, error);
+    const internal = findErrorHandler(view, new InternalServerError());
+    if (internal) {
+      try {
+        const outcome = (internal as ErrorHandler<unknown>)(error, ctx);
+        if (isPromise<HandlerResult>(outcome)) return outcome.catch((second: unknown) => lastResort(ctx, second));
+        return outcome;
+      } catch (second) {
+        return lastResort(ctx, second);
+      }
+    }
+    return serverError(ctx, error);
+  }
+
+  function lastResort(ctx: Context, error: unknown): Response {
+    logError(ctx.environ, error);
+    return serverError(ctx, error);
+  }
+
+  function finish(ctx: Context, view: View | undefined, result: HandlerResult, startResponse: StartResponse): ResponseBody | Promise<ResponseBody> {
+    const bp = view?.blueprint;
+    const teardown = bp && bp.hooks.teardownRequest.length > 0 ? [...bp.hooks.teardownRequest, ...hooks.teardownRequest] : hooks.teardownRequest;
+    const plain = hooks.afterRequest.length === 0 && (bp === undefined || bp.hooks.afterRequest.length === 0) && ctx.sessionValue === undefined && ctx.afterThis === undefined;
+    let output: [string, ResponseHeaders, ResponseBody] | undefined;
+    if (plain) {
+      output = fastTsgi(result);
+      if (output === undefined) {
+        try {
+          output = responseToTsgi(makeResponse(result));
+        } catch (error) {
+          output = responseToTsgi(makeResponse(handleErrorSync(ctx, view, error)));
+        }
+      }
+      return send(ctx, output, teardown, startResponse);
+    }
+    return processResponse(ctx, view, result).then(
+      (response) => send(ctx, responseToTsgi(response), teardown, startResponse),
+    );
+  }
+
+  function handleErrorSync(ctx: Context, view: View | undefined, error: unknown): HandlerResult {
+    const outcome = handleError(ctx, view, error);
+    // An async error handler for a result-conversion error: fall back to the plain page.
+    return isPromise(outcome) ? lastResort(ctx, error) : outcome;
+  }
+
+  async function processResponse(ctx: Context, view: View | undefined, result: HandlerResult): Promise<Response> {
+    let response: Response;
+    try {
+      response = makeResponse(result);
+      if (ctx.afterThis) for (const fn of ctx.afterThis) response = fn(response) ?? response;
+      const chains: Array<readonly AfterRequestHook[]> = view?.blueprint ? [view.blueprint.hooks.afterRequest, hooks.afterRequest] : [hooks.afterRequest];
+      for (const chain of chains) {
+        for (let i = chain.length - 1; i >= 0; i--) response = (await chain[i]!(response, ctx)) ?? response;
+      }
+    } catch (error) {
+      response = makeResponse(await handleError(ctx, view, error));
+    }
+    const session = ctx.sessionValue;
+    if (session !== undefined) {
+      response.headers.append('Vary', 'Cookie');
+      const options = config.session;
+      if (session.modified || (session.permanent && options.refreshEachRequest && session.size > 0)) {
+        if (session.size === 0 && !session.permanent) {
+          if (session.fromCookie) response.deleteCookie(options.cookieName, options.cookie);
+        } else {
+          const expiry = session.permanent ? { maxAge: options.lifetimeSeconds, expires: Date.now() + options.lifetimeSeconds * 1000 } : {};
+          response.setCookie(options.cookieName, app.signSession(session), { ...options.cookie, ...expiry });
+        }
+      }
+    }
+    return response;
+  }
+
+  function send(ctx: Context, output: [string, ResponseHeaders, ResponseBody], teardown: readonly TeardownHook[], startResponse: StartResponse): ResponseBody {
+    startResponse(output[0], output[1]);
+    if (teardown.length === 0) return output[2];
+    return withTeardown(ctx, output[2], teardown);
+  }
+
+  function withTeardown(ctx: Context, body: ResponseBody, teardown: readonly TeardownHook[]): ResponseBody {
+    let done = false;
+    const close = async (): Promise<void> => {
+      if (done) return;
+      done = true;
+      try {
+        await body.close?.();
+      } finally {
+        for (const hook of teardown) {
+          try {
+            await hook(ctx.uncaught, ctx);
+          } catch (error) {
+            logError(ctx.environ, error);
+          }
+        }
+      }
+    };
+    if (Symbol.asyncIterator in body) return { [Symbol.asyncIterator]: () => body[Symbol.asyncIterator](), close };
+    return { [Symbol.iterator]: () => (body as Iterable<Uint8Array>)[Symbol.iterator](), close };
+  }
+
+  return handle;
+}

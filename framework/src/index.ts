@@ -1,0 +1,39 @@
+export { App } from './app.js';
+export type { AppOptions, AppConfig } from './app-config.js';
+export { Blueprint, type BlueprintOptions } from './blueprint.js';
+export { Context, type UrlForOptions } from './context.js';
+export { Request } from './request.js';
+export { RequestHeaders } from './request-headers.js';
+export type { UploadedFile } from './body.js';
+export { Response, json, redirect, type BodyInit, type BodyChunk, type ResponseInit } from './response.js';
+export { HeaderList, type HeadersInit } from './headers.js';
+export { serializeCookie, parseCookieHeader, type CookieOptions } from './cookies.js';
+export * from './http-exceptions.js';
+export { FrameworkError, RouteError, BuildError, SetupError, ResponseTypeError, type RouteErrorCode } from './errors.js';
+export {
+  BaseConverter,
+  StringConverter,
+  PathConverter,
+  AnyConverter,
+  IntegerConverter,
+  FloatConverter,
+  UUIDConverter,
+  ValidationError,
+  DEFAULT_CONVERTERS,
+  quotePath,
+  type ConverterClass,
+  type ConverterArg,
+  type ConverterTypes,
+} from './routing/converters.js';
+export type { RouteParams } from './routing/params-type.js';
+export { UrlMap, encodeQuery, type UrlValues, type BuildOptions } from './routing/url-map.js';
+export type { Rule, RuleOptions } from './routing/rule.js';
+export { Session, SessionSigner, type SessionOptions } from './session.js';
+export { escapeHtml } from './html.js';
+export { statusLine, statusPhrase } from './status.js';
+export { TestClient, TestResponse, type TestRequestOptions } from './testing/test-client.js';
+export { BufferInputStream } from './testing/input-stream.js';
+export type { Handler, HandlerResult, BeforeRequestHook, AfterRequestHook, TeardownHook, ErrorHandler, HookName, RouteOptions } from './types.js';
+export { HOOK_NAMES } from './types.js';
+export type { RouteDecorator } from './scaffold.js';
+export type { TsgiCall } from './callable.js';

@@ -1,0 +1,27 @@
+import { STATUS_CODES } from 'node:http';
+
+// Werkzeug's phrase table differs from Node's in a few places; Flask users
+// see these names in error pages and status lines.
+const WERKZEUG_PHRASES: Record<number, string> = {
+  413: 'Request Entity Too Large',
+  414: 'Request URI Too Large',
+  416: 'Requested Range Not Satisfiable',
+  418: "I'm a teapot",
+};
+
+const lines = new Map<number, string>();
+
+/** The reason phrase for a status code ('Unknown' when there is none). */
+export function statusPhrase(status: number): string {
+  return WERKZEUG_PHRASES[status] ?? STATUS_CODES[status] ?? 'Unknown';
+}
+
+/** The TSGI status string, upper-cased as Werkzeug sends it: `404 NOT FOUND`. */
+export function statusLine(status: number): string {
+  let line = lines.get(status);
+  if (line === undefined) {
+    line = `${status} ${statusPhrase(status).toUpperCase()}`;
+    if (status >= 100 && status <= 999) lines.set(status, line);
+  }
+  return line;
+}

@@ -1,0 +1,105 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { App, SessionSigner } from '@tsgi/framework';
+
+const templatesFolder = new URL('./fixtures/templates/', import.meta.url);
+
+test('templates: autoescape (MarkupSafe-identical), inheritance, url_for with kwargs and the mount point', async () => {
+  const app = new App({ templatesFolder });
+  app.get('/user/<name>', function user() {
+    return '';
+  });
+  app.get('/page', (ctx) => ctx.renderTemplate('page.html', { title: '<b>', who: `<script>"&'` }));
+  const c = app.testClient();
+  const page = await c.get('/page', { environ: { SCRIPT_NAME: '/site' } });
+  assert.equal(
+    page.text.trim(),
+    '<html><title>Page &lt;b&gt;</title><body><a href="/site/user/%3Cscript%3E%22&amp;&#39;?tab=x%20y">&lt;script&gt;&#34;&amp;&#39;</a></body></html>',
+  );
+  assert.equal(app.renderTemplateString('{{ x }}|{{ x | safe }}', { x: '<i>' }), '&lt;i&gt;|<i>');
+  assert.throws(() => app.renderTemplate('missing.html'), { code: 'FW_ERR_TEMPLATES' });
+});
+
+test('sessions: signed cookie round trip, tamper gives an empty session, rotation, clearing deletes the cookie', async () => {
+  const app = new App({ secretKey: ['new-key', 'old-key'] });
+  app.get('/inc', (ctx) => {
+    const n = (ctx.session.get<number>('n') ?? 0) + 1;
+    ctx.session.set('n', n);
+    return String(n);
+  });
+  app.get('/read', (ctx) => String(ctx.session.get('n') ?? 'empty'));
+  app.get('/logout', (ctx) => {
+    ctx.session.clear();
+    return 'bye';
+  });
+  const c = app.testClient();
+  const first = await c.get('/inc');
+  assert.match(first.header('Set-Cookie')!, /^session=[\w-]+\.[\w-]+\.[\w-]+; HttpOnly; Path=\/; SameSite=Lax$/);
+  assert.equal(first.header('Vary'), 'Cookie');
+  assert.equal((await c.get('/inc')).text, '2');
+  assert.equal((await c.get('/read')).text, '2');
+
+  const good = c.cookies.get('session')!.value;
+  const [payload, stamp, mac] = good.split('.');
+  const forged = Buffer.from(JSON.stringify({ n: 1000 })).toString('base64url');
+  c.setCookie('session', `${forged}.${stamp}.${mac}`);
+  assert.equal((await c.get('/read')).text, 'empty', 'a changed payload is refused');
+  c.setCookie('session', `${payload}.${stamp}.${mac!.slice(0, -2)}AA`);
+  assert.equal((await c.get('/read')).text, 'empty', 'a changed signature is refused');
+  c.setCookie('session', 'garbage');
+  assert.equal((await c.get('/read')).text, 'empty');
+
+  c.setCookie('session', new SessionSigner(['old-key']).sign({ n: 5 }));
+  assert.equal((await c.get('/read')).text, '5', 'an older key still verifies');
+  c.setCookie('session', new SessionSigner(['other']).sign({ n: 5 }));
+  assert.equal((await c.get('/read')).text, 'empty');
+  c.setCookie('session', new SessionSigner(['new-key']).sign({ n: 5 }, Date.now() - 40 * 24 * 3600 * 1000));
+  assert.equal((await c.get('/read')).text, 'empty', 'older than the lifetime is refused');
+
+  c.setCookie('session', good);
+  const out = await c.get('/logout');
+  assert.match(out.header('Set-Cookie')!, /^session=; Expires=Thu, 01 Jan 1970/);
+  assert.equal(c.cookies.has('session'), false);
+  const noSecret = new App();
+  noSecret.get('/', (ctx) => String(ctx.session.get('x')));
+  const r = await noSecret.testClient().get('/');
+  assert.equal(r.status, 500, 'no secret key: FW_ERR_SESSION_NO_SECRET, a 500');
+});
+
+test('TC39 decorators register static methods at class definition and instance methods on first construction', async () => {
+  const app = new App();
+  class Views {
+    prefix = 'instance';
+
+    @app.route('/')
+    static index() {
+      return 'index';
+    }
+
+    @app.get('/post/<int:post_id>')
+    static show({ params }: { params: { post_id: number } }) {
+      return `Post ${params.post_id + 1}`;
+    }
+
+    @app.route('/both/', { methods: ['GET', 'POST'] })
+    @app.route('/both/<name>', { methods: ['GET', 'POST'] })
+    static both({ params }: { params: { name?: string } }) {
+      return params.name ?? 'none';
+    }
+
+    @app.get('/inst')
+    inst() {
+      return this.prefix;
+    }
+  }
+  assert.equal(app.urlFor('show', { post_id: 2 }), '/post/2');
+  const c = app.testClient();
+  assert.equal((await c.get('/')).text, 'index');
+  assert.equal((await c.get('/post/41')).text, 'Post 42');
+  assert.equal((await c.post('/both/x')).text, 'x');
+  assert.equal((await c.get('/both/')).text, 'none');
+  assert.equal((await c.get('/inst')).status, 404, 'instance routes wait for an instance');
+  new Views();
+  new Views();
+  assert.equal((await c.get('/inst')).text, 'instance');
+});

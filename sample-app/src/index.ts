@@ -1,0 +1,1 @@
+export { app, web, Api, LIMITS } from './app.js';
