@@ -1,0 +1,158 @@
+import type { Socket } from 'node:net';
+import type { ResponseHeaders } from '../types.js';
+import { errorResponse } from './error-response.js';
+import type { ResponseSink } from './exchange.js';
+import { dateHeaderLine } from './http-date.js';
+
+/** What a response writer asks of its connection. */
+export interface WriterHost {
+  /** The socket closed: output is dropped. */
+  readonly closed: boolean;
+  /** True when the connection cannot outlive the response, whatever the request asked for (SRV-7). */
+  mustClose(): boolean;
+}
+
+/** Bodies up to this size are copied behind the head into a single write. */
+const COALESCE_MAX = 16 * 1024;
+const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
+const CRLF = Buffer.from('\r\n', 'latin1');
+const RESOLVED = Promise.resolve();
+
+function uncork(socket: Socket): void {
+  socket.uncork();
+}
+
+/**
+ * Response framing for one connection: status line and head, then a
+ * Content-Length, chunked or close-delimited body (SRV-1, SRV-5), and the
+ * keep-alive decision (SRV-7). One per connection, reset by begin() per request.
+ */
+export class ResponseWriter implements ResponseSink {
+  /** Whether the connection outlives the current response. */
+  keepAlive = true;
+
+  private version10 = false;
+  private chunkedOut = false;
+  private drainPromise: Promise<void> | null = null;
+  private drainResolve: (() => void) | null = null;
+
+  constructor(
+    private readonly host: WriterHost,
+    private readonly socket: Socket,
+  ) {}
+
+  /** Starts the response to a new request. */
+  begin(version10: boolean, keepAlive: boolean): void {
+    this.version10 = version10;
+    this.keepAlive = keepAlive;
+    this.chunkedOut = false;
+  }
+
+  /** The socket drained or closed: wakes a pending waitDrain(). */
+  onDrain(): void {
+    const resolve = this.drainResolve;
+    if (resolve === null) return;
+    this.drainResolve = null;
+    this.drainPromise = null;
+    resolve();
+  }
+
+  private headText(status: string, headers: ResponseHeaders): string {
+    let head = `HTTP/1.1 ${status}\r\n`;
+    for (let i = 0; i < headers.length; i++) head += `${headers[i][0]}: ${headers[i][1]}\r\n`;
+    return head + dateHeaderLine();
+  }
+
+  /** Decides whether the connection outlives this response (SRV-7) and ends the head. */
+  private headEnd(): string {
+    if (this.keepAlive && this.host.mustClose()) this.keepAlive = false;
+    if (!this.keepAlive) return 'Connection: close\r\n\r\n';
+    return this.version10 ? 'Connection: keep-alive\r\n\r\n' : '\r\n';
+  }
+
+  sendAll(_code: number, status: string, headers: ResponseHeaders, addLength: number, chunks: Uint8Array[] | null): void {
+    if (this.host.closed) return;
+    let head = this.headText(status, headers);
+    if (addLength >= 0) head += `Content-Length: ${addLength}\r\n`;
+    head += this.headEnd();
+    const socket = this.socket;
+    if (chunks === null) {
+      socket.write(head, 'latin1');
+    } else if (chunks.length === 1 && chunks[0].length <= COALESCE_MAX) {
+      const body = chunks[0];
+      const out = Buffer.allocUnsafe(head.length + body.length);
+      out.write(head, 0, 'latin1');
+      out.set(body, head.length);
+      socket.write(out);
+    } else {
+      socket.cork();
+      socket.write(head, 'latin1');
+      for (let i = 0; i < chunks.length; i++) socket.write(chunks[i]);
+      socket.uncork();
+    }
+  }
+
+  sendHead(_code: number, status: string, headers: ResponseHeaders, fixed: boolean, noBody: boolean): void {
+    if (this.host.closed) return;
+    let head = this.headText(status, headers);
+    this.chunkedOut = !fixed && !noBody && !this.version10;
+    // HTTP/1.0 without a length: the body ends when the connection does (SRV-1).
+    if (!fixed && !noBody && this.version10) this.keepAlive = false;
+    if (this.chunkedOut) head += 'Transfer-Encoding: chunked\r\n';
+    head += this.headEnd();
+    // Corked until the next tick so the head and the first chunk leave in one packet.
+    this.socket.cork();
+    this.socket.write(head, 'latin1');
+    process.nextTick(uncork, this.socket);
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.host.closed) return true;
+    const socket = this.socket;
+    if (!this.chunkedOut) return socket.write(chunk);
+    const hex = chunk.length.toString(16);
+    if (chunk.length <= COALESCE_MAX) {
+      const out = Buffer.allocUnsafe(hex.length + 4 + chunk.length);
+      out.write(hex, 0, 'latin1');
+      out[hex.length] = 13;
+      out[hex.length + 1] = 10;
+      out.set(chunk, hex.length + 2);
+      out[out.length - 2] = 13;
+      out[out.length - 1] = 10;
+      return socket.write(out);
+    }
+    socket.cork();
+    socket.write(`${hex}\r\n`, 'latin1');
+    socket.write(chunk);
+    const ok = socket.write(CRLF);
+    socket.uncork();
+    return ok;
+  }
+
+  waitDrain(): Promise<void> {
+    if (this.host.closed || !this.socket.writableNeedDrain) return RESOLVED;
+    if (this.drainPromise === null) {
+      this.drainPromise = new Promise((resolve) => {
+        this.drainResolve = resolve;
+      });
+    }
+    return this.drainPromise;
+  }
+
+  endBody(complete: boolean): void {
+    if (this.chunkedOut && !this.host.closed) this.socket.write(LAST_CHUNK);
+    this.chunkedOut = false;
+    if (!complete) this.keepAlive = false;
+  }
+
+  cut(): void {
+    // What was written still goes out, then FIN: the client sees a response missing its end (SRV-5).
+    this.keepAlive = false;
+    this.chunkedOut = false;
+  }
+
+  sendError(code: number, message: string): void {
+    this.keepAlive = false;
+    if (!this.host.closed) this.socket.write(errorResponse(code, message));
+  }
+}
