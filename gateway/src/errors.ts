@@ -20,6 +20,8 @@ export class GatewayError extends Error {
 export class InterfaceViolation extends GatewayError {
   readonly rule: RuleId;
   readonly seen: string;
+  /** Set by whoever already wrote this violation's log line (the validator), so a server does not log it twice. */
+  reported = false;
   constructor(rule: RuleId, seen: string) {
     super('GW_ERR_INTERFACE_VIOLATION', describeViolation(rule, seen), 500);
     this.name = 'InterfaceViolation';

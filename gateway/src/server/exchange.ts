@@ -315,7 +315,7 @@ export class Exchange {
     let code = 500;
     let message = 'Internal Server Error';
     if (err instanceof InterfaceViolation) {
-      this.log(`${err.message} [${this.environ.REQUEST_METHOD} ${String(this.environ.RAW_URI ?? this.environ.PATH_INFO)}]`);
+      if (!err.reported) this.log(`${err.message} [${this.environ.REQUEST_METHOD} ${String(this.environ.RAW_URI ?? this.environ.PATH_INFO)}]`);
     } else if (err instanceof GatewayError && err.status < 500) {
       // The request body was malformed or too large (seen while the app read it): the client's fault, not the app's.
       code = err.status;

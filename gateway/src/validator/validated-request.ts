@@ -43,6 +43,8 @@ export class ValidatedRequest {
   /** Logs the first finding of this request (one line) and returns the error that carries it. */
   report(finding: Finding): InterfaceViolation {
     const error = new InterfaceViolation(finding.rule, finding.seen);
+    // Only the first finding is logged; later ones are consequences of it.
+    error.reported = true;
     if (this.violation) return error;
     this.violation = error;
     this.log(describeViolation(finding.rule, finding.seen));
