@@ -1,0 +1,119 @@
+import type { InFlightRequest } from './ipc-protocol.js';
+
+/** The signals the arbiter handles, as gunicorn's master. */
+export type ArbiterSignal = 'SIGHUP' | 'SIGTERM' | 'SIGINT' | 'SIGQUIT' | 'SIGTTIN' | 'SIGTTOU' | 'SIGUSR1' | 'SIGUSR2';
+
+export const ARBITER_SIGNALS: readonly ArbiterSignal[] = Object.freeze([
+  'SIGHUP',
+  'SIGTERM',
+  'SIGINT',
+  'SIGQUIT',
+  'SIGTTIN',
+  'SIGTTOU',
+  'SIGUSR1',
+  'SIGUSR2',
+]);
+
+/**
+ * booting: forked, not yet listening. ready: serving. retiring: serving until
+ * its replacement is ready (max-requests, HUP). draining: told to finish
+ * in-flight work and exit. killing: timed out or stopping fast; SIGKILL follows.
+ */
+export type WorkerState = 'booting' | 'ready' | 'retiring' | 'draining' | 'killing';
+
+/** Why a worker went away; the label of the restarts metric. */
+export type ExitReason =
+  | 'crash'
+  | 'timeout'
+  | 'max-requests'
+  | 'reload'
+  | 'scale-down'
+  | 'stop'
+  | 'boot-error'
+  | 'app-load-error';
+
+/** A snapshot of one worker as the master sees it. */
+export interface WorkerInfo {
+  /** node:cluster worker id (1, 2, ... never reused within one master). */
+  readonly id: number;
+  readonly pid: number;
+  /** Incremented on every HUP; workers of older generations are being replaced. */
+  readonly generation: number;
+  readonly state: WorkerState;
+  readonly spawnedAt: number;
+  /** `Date.now()` of the last heartbeat (or of the spawn). */
+  readonly lastBeat: number;
+  readonly inFlight: number;
+  /** The longest-running requests as of the last heartbeat. */
+  readonly requests: readonly InFlightRequest[];
+}
+
+/** A pino-compatible logger: `(fields, message)`. */
+export interface ArbiterLogger {
+  debug(fields: object, message?: string): void;
+  info(fields: object, message?: string): void;
+  warn(fields: object, message?: string): void;
+  error(fields: object, message?: string): void;
+}
+
+/** What a `reload` hook may change on HUP. Omitted fields keep their value. */
+export interface ArbiterReload {
+  workers?: number;
+  timeoutMs?: number;
+  gracefulTimeoutMs?: number;
+}
+
+export interface ArbiterHooks {
+  /** HUP: re-read config before the new generation is spawned. Throwing cancels the reload (old workers keep serving). */
+  reload?(): ArbiterReload | void | Promise<ArbiterReload | void>;
+  /** USR1: reopen the master's log files (workers get a `reopen-logs` message too). */
+  reopenLogs?(): void;
+  workerSpawned?(worker: WorkerInfo): void;
+  workerReady?(worker: WorkerInfo): void;
+  /** Called once per worker after it exited, with the reason it went away. */
+  workerExited?(worker: WorkerInfo, reason: ExitReason, exit: { code: number | null; signal: string | null }): void;
+  /** A `custom` message from a worker (see WorkerRuntime.send). */
+  message?(worker: WorkerInfo, data: unknown): void;
+}
+
+export interface ArbiterOptions {
+  /** Absolute path of the worker entry module (the file each worker runs). */
+  workerModule: string;
+  /** Node flags for workers; default: the master's `process.execArgv` (so tsx carries over). */
+  execArgv?: string[];
+  /** argv for workers after the module path. */
+  args?: string[];
+  /** Target worker count (>= 1). */
+  workers: number;
+  /** A worker whose heartbeat is this late is aborted, then killed. 0 disables. */
+  timeoutMs: number;
+  /** Drain budget for TERM, HUP, TTOU and max-requests retirement. */
+  gracefulTimeoutMs: number;
+  /** A worker that has not reported ready within max(timeoutMs, this) is killed. Default 30000. */
+  bootTimeoutMs?: number;
+  /** After an abort (timeout) or a fast stop, SIGKILL follows this many ms later. Default 1000. */
+  killGraceMs?: number;
+  /**
+   * How connections reach workers when they listen on the same address:
+   * node:cluster round-robin (the master accepts and hands sockets out) or
+   * 'shared' (all workers accept on one shared socket). Workers that bind
+   * with `exclusive: true` (reusePort) bypass both. Default 'shared': a
+   * worker whose loop is blocked stops accepting, while round-robin keeps
+   * handing it connections that wait until it is killed (see README).
+   */
+  scheduling?: 'round-robin' | 'shared';
+  logger: ArbiterLogger;
+  /** The payload each new worker receives in its init message (called at every spawn, so reloads can change it). */
+  workerData?: (worker: { id: number; generation: number }) => unknown;
+  /** Install process signal handlers (default true). Off: call `signal()` yourself. */
+  handleSignals?: boolean;
+  hooks?: ArbiterHooks;
+}
+
+/** How the arbiter ended: `code` is the exit code the master should use. */
+export interface ArbiterExit {
+  code: number;
+  reason: 'stopped' | 'halted';
+  /** Set when reason is 'halted'. */
+  error?: Error;
+}

@@ -1,0 +1,49 @@
+/**
+ * The messages between the arbiter and its workers over the cluster IPC
+ * channel. Every message carries a `tsgi` discriminator so it never collides
+ * with node:cluster's internal messages or other libraries' (prom-client).
+ */
+
+/** A short description of one request a worker is serving, for timeout diagnostics. */
+export interface InFlightRequest {
+  /** e.g. `GET /slow?x=1` */
+  request: string;
+  remote: string;
+  ageMs: number;
+}
+
+/** Worker → master. */
+export type WorkerMessage =
+  | { tsgi: 'hello' }
+  | { tsgi: 'ready' }
+  | { tsgi: 'heartbeat'; inFlight: number; requests: InFlightRequest[] }
+  | { tsgi: 'retire'; reason: 'max-requests' }
+  | { tsgi: 'fatal'; exitCode: number; code: string; message: string }
+  | { tsgi: 'collected'; id: number; data: unknown }
+  | { tsgi: 'custom'; data: unknown };
+
+/** Master → worker. */
+export type MasterMessage =
+  | { tsgi: 'init'; workerId: number; generation: number; timeoutMs: number; gracefulTimeoutMs: number; heartbeatMs: number; data: unknown }
+  | { tsgi: 'drain'; graceMs: number; reason: string }
+  | { tsgi: 'abort' }
+  | { tsgi: 'reopen-logs' }
+  | { tsgi: 'collect'; id: number; kind: string }
+  | { tsgi: 'custom'; data: unknown };
+
+const WORKER_TYPES = new Set(['hello', 'ready', 'heartbeat', 'retire', 'fatal', 'collected', 'custom']);
+const MASTER_TYPES = new Set(['init', 'drain', 'abort', 'reopen-logs', 'collect', 'custom']);
+
+export function isWorkerMessage(value: unknown): value is WorkerMessage {
+  return typeof value === 'object' && value !== null && WORKER_TYPES.has((value as { tsgi?: unknown }).tsgi as string);
+}
+
+export function isMasterMessage(value: unknown): value is MasterMessage {
+  return typeof value === 'object' && value !== null && MASTER_TYPES.has((value as { tsgi?: unknown }).tsgi as string);
+}
+
+/** Heartbeat period for a given worker timeout: several beats fit in one timeout. */
+export function heartbeatPeriod(timeoutMs: number): number {
+  if (timeoutMs <= 0) return 1000;
+  return Math.max(50, Math.min(1000, Math.floor(timeoutMs / 4)));
+}

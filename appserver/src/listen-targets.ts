@@ -1,0 +1,71 @@
+import { existsSync, unlinkSync } from 'node:fs';
+import { createConnection, createServer, type ListenOptions, type Server } from 'node:net';
+
+/** A resolved `--bind`: TCP host/port or a unix socket path. */
+export type ListenTarget = { host: string; port: number } | { path: string };
+
+/** `127.0.0.1:8000`, `[::1]:8000`, `:8000` (all interfaces), `8000`, `unix:/run/app.sock`. */
+export function parseBind(bind: string): ListenTarget {
+  if (bind.startsWith('unix:')) return { path: bind.slice(5) };
+  if (/^\d+$/.test(bind)) return { host: '0.0.0.0', port: Number(bind) };
+  const colon = bind.lastIndexOf(':');
+  let host = bind.slice(0, colon);
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  return { host: host === '' ? '0.0.0.0' : host, port: Number(bind.slice(colon + 1)) };
+}
+
+export function describeTarget(t: ListenTarget): string {
+  if ('path' in t) return `unix:${t.path}`;
+  return t.host.includes(':') ? `http://[${t.host}]:${t.port}` : `http://${t.host}:${t.port}`;
+}
+
+/**
+ * Port 0 is resolved once in the master, so every worker (and every
+ * replacement after all workers died) listens on the same port.
+ */
+export async function resolvePorts(targets: ListenTarget[]): Promise<ListenTarget[]> {
+  const out: ListenTarget[] = [];
+  for (const t of targets) {
+    if ('path' in t || t.port !== 0) {
+      out.push(t);
+      continue;
+    }
+    const probe: Server = createServer();
+    const port = await new Promise<number>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.listen({ host: t.host, port: 0, exclusive: true }, () => {
+        const addr = probe.address();
+        probe.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+      });
+    });
+    out.push({ host: t.host, port });
+  }
+  return out;
+}
+
+/** Removes a unix socket file left by a dead process (nothing answers on it); refuses to touch a live one. */
+export async function clearStaleUnixSocket(path: string): Promise<void> {
+  if (!existsSync(path)) return;
+  const live = await new Promise<boolean>((resolve) => {
+    const c = createConnection({ path });
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+  });
+  if (live) throw new Error(`unix socket ${path} is in use by another process`);
+  unlinkSync(path);
+}
+
+/** `reusePort` on `server.listen` arrived in Node 22.12 (and 23.1). */
+export function reusePortSupported(version = process.versions.node): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
+}
+
+export function listenOptions(t: ListenTarget, reusePort: boolean): ListenOptions {
+  if ('path' in t) return { path: t.path };
+  // exclusive: each worker owns its socket; the kernel spreads connections.
+  return reusePort ? ({ host: t.host, port: t.port, exclusive: true, reusePort: true } as ListenOptions) : { host: t.host, port: t.port };
+}

@@ -1,0 +1,26 @@
+import { describeConfig, loadConfig } from './config.js';
+import { checkAppModule } from './app-loader.js';
+import { EXIT } from './exit-codes.js';
+import { reportStartupError, runMaster } from './master.js';
+
+/**
+ * `tsgi-appserver` without the process plumbing: parses argv/env, then runs
+ * the master. Resolves the exit code (0 ok, 2 usage, 3 boot, 4 app load).
+ */
+export async function main(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  try {
+    const loaded = await loadConfig(argv, env);
+    if (loaded.print) {
+      process.stdout.write(`${loaded.print}\n`);
+      return EXIT.OK;
+    }
+    if (loaded.config.checkConfig) {
+      checkAppModule(loaded.config.app!, loaded.config.cwd);
+      process.stdout.write(`${describeConfig(loaded)}\n`);
+      return EXIT.OK;
+    }
+    return await runMaster(loaded, argv, env);
+  } catch (err) {
+    return reportStartupError(err);
+  }
+}

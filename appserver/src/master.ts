@@ -1,0 +1,149 @@
+import { unlinkSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { checkAppModule, loadApp } from './app-loader.js';
+import { Arbiter } from './arbiter.js';
+import { loadConfig, type AppserverConfig, type LoadedConfig } from './config.js';
+import { AppLoadError, ArbiterHaltError, ConfigError } from './errors.js';
+import { EXIT } from './exit-codes.js';
+import {
+  clearStaleUnixSocket,
+  describeTarget,
+  parseBind,
+  resolvePorts,
+  reusePortSupported,
+  type ListenTarget,
+} from './listen-targets.js';
+import { createLogs } from './logger.js';
+import { createMetricsServer, MasterMetrics } from './metrics-server.js';
+import { SETTINGS } from './settings.js';
+import type { WorkerData } from './worker-data.js';
+
+const here = fileURLToPath(import.meta.url);
+const WORKER_MODULE = here.replace(/master\.(ts|js)$/, (_m, ext: string) => `worker.${ext}`);
+
+/** Codes a worker reports that mean "the app spec is wrong" (usage error, exit 2), not "the app crashed loading" (4). */
+const USAGE_APP_ERRORS = new Set(['APP_ERR_APP_MODULE_NOT_FOUND', 'APP_ERR_APP_EXPORT_MISSING', 'APP_ERR_APP_INTERFACE_UNKNOWN']);
+
+/** Prints one line to stderr and gives the exit code for an error raised before or while starting. */
+export function reportStartupError(err: unknown): number {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    return EXIT.USAGE;
+  }
+  if (err instanceof AppLoadError) {
+    process.stderr.write(`tsgi-appserver: cannot load app: ${err.message}\n`);
+    return err.code === 'APP_ERR_APP_IMPORT_FAILED' ? EXIT.APP_LOAD_ERROR : EXIT.USAGE;
+  }
+  if (err instanceof ArbiterHaltError) {
+    process.stderr.write(`tsgi-appserver: ${err.message}\n`);
+    if (err.workerErrorCode && USAGE_APP_ERRORS.has(err.workerErrorCode)) return EXIT.USAGE;
+    return err.exitCode;
+  }
+  process.stderr.write(`tsgi-appserver: ${(err as Error)?.message ?? String(err)}\n`);
+  return EXIT.FAILURE;
+}
+
+/**
+ * Runs the appserver master until it stops; resolves the process exit code.
+ * Opens nothing before the config and app module checked out.
+ */
+export async function runMaster(loaded: LoadedConfig, argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let config = loaded.config;
+  checkAppModule(config.app!, config.cwd);
+  if (config.socketModel === 'reuse-port' && !reusePortSupported()) {
+    throw new ConfigError('socketModel', `config: socket-model reuse-port needs Node >= 22.12, this is ${process.versions.node} (from ${loaded.sources.socketModel})`);
+  }
+  if (config.preload) await loadApp(config.app!, config.cwd, config.interface);
+
+  const logs = createLogs(config, 'master');
+  const binds = config.bind.map(parseBind);
+  for (const t of binds) if ('path' in t) await clearStaleUnixSocket(t.path);
+  const targets: ListenTarget[] = await resolvePorts(binds);
+
+  let arbiter: Arbiter | undefined;
+  const metrics = new MasterMetrics(() => arbiter);
+  let metricsServer: Server | undefined;
+  let metricsUrl: string | undefined;
+  if (config.metricsBind) {
+    const mt = parseBind(config.metricsBind);
+    metricsServer = createMetricsServer(metrics, () => arbiter, () => arbiter?.isStopping ?? false);
+    const server = metricsServer;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen('path' in mt ? { path: mt.path } : { host: mt.host, port: mt.port }, () => resolve());
+    });
+    const addr = server.address();
+    metricsUrl = 'path' in mt ? `unix:${mt.path}` : describeTarget({ host: mt.host, port: typeof addr === 'object' && addr ? addr.port : 0 });
+  }
+  if (config.pid) writeFileSync(config.pid, `${process.pid}\n`);
+
+  arbiter = new Arbiter({
+    workerModule: WORKER_MODULE,
+    workers: config.workers,
+    timeoutMs: Math.round(config.timeout * 1000),
+    gracefulTimeoutMs: Math.round(config.gracefulTimeout * 1000),
+    scheduling: config.socketModel === 'round-robin' ? 'round-robin' : 'shared',
+    logger: logs.error,
+    workerData: (): WorkerData => ({ config, targets }),
+    hooks: {
+      reload: async () => {
+        const next = await loadConfig(argv, env, config.cwd);
+        config = keepFixedSettings(config, next.config, logs.error);
+        checkAppModule(config.app!, config.cwd);
+        return { workers: config.workers, timeoutMs: Math.round(config.timeout * 1000), gracefulTimeoutMs: Math.round(config.gracefulTimeout * 1000) };
+      },
+      reopenLogs: () => logs.reopen(),
+      workerExited: (_info, reason) => metrics.workerExited(reason),
+    },
+  });
+
+  const cleanup = (): void => {
+    metricsServer?.close();
+    if (config.pid) {
+      try {
+        unlinkSync(config.pid);
+      } catch {
+        // Already removed.
+      }
+    }
+  };
+
+  try {
+    await arbiter.start();
+  } catch (err) {
+    const exit = await arbiter.done;
+    cleanup();
+    if (exit.error) return reportStartupError(exit.error);
+    if (err instanceof ArbiterHaltError) return reportStartupError(err);
+    return exit.code;
+  }
+  for (const t of targets) {
+    logs.error.info({ bind: describeTarget(t) }, `Listening at: ${describeTarget(t)} (${process.pid})`);
+    process.stdout.write(`Listening at: ${describeTarget(t)} (${process.pid})\n`);
+  }
+  if (metricsUrl) process.stdout.write(`Metrics at: ${metricsUrl}/metrics\n`);
+  process.stdout.write(`Ready: ${config.workers} worker(s), socket model ${config.socketModel}\n`);
+
+  const exit = await arbiter.done;
+  cleanup();
+  if (exit.error) return reportStartupError(exit.error);
+  return exit.code;
+}
+
+function keepFixedSettings(
+  current: Readonly<AppserverConfig>,
+  next: Readonly<AppserverConfig>,
+  log: { warn(o: object, m: string): void },
+): Readonly<AppserverConfig> {
+  const merged = { ...next } as Record<string, unknown>;
+  for (const s of SETTINGS) {
+    if (s.reloadable) continue;
+    const before = JSON.stringify((current as unknown as Record<string, unknown>)[s.key]);
+    if (JSON.stringify(merged[s.key]) !== before) {
+      log.warn({ setting: s.key }, `${s.flag.slice(2)} cannot change on reload; restart the master to apply it`);
+      merged[s.key] = (current as unknown as Record<string, unknown>)[s.key];
+    }
+  }
+  return Object.freeze(merged) as unknown as Readonly<AppserverConfig>;
+}

@@ -1,0 +1,86 @@
+import { createServer, type Server } from 'node:http';
+import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
+
+type MetricJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+import type { Arbiter } from './arbiter.js';
+import type { ExitReason } from './arbiter-types.js';
+
+/**
+ * The master's metrics: its own (worker counts, restarts by reason) plus the
+ * sum of every live worker's registry, collected over IPC on each scrape.
+ */
+export class MasterMetrics {
+  readonly registry = new Registry();
+  private readonly restarts: Counter<'reason'>;
+
+  constructor(arbiter: () => Arbiter | undefined) {
+    this.restarts = new Counter({
+      name: 'tsgi_worker_restarts_total',
+      help: 'Workers that went away, by reason (crash, timeout, max-requests, reload, scale-down, stop, ...).',
+      labelNames: ['reason'],
+      registers: [this.registry],
+    });
+    for (const reason of ['crash', 'timeout', 'max-requests', 'reload'] as const) this.restarts.inc({ reason }, 0);
+    new Gauge({
+      name: 'tsgi_workers',
+      help: 'Live worker processes, by state.',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        const counts: Record<string, number> = { booting: 0, ready: 0, retiring: 0, draining: 0, killing: 0 };
+        for (const w of arbiter()?.workers ?? []) counts[w.state] = (counts[w.state] ?? 0) + 1;
+        for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+      },
+    });
+    new Gauge({
+      name: 'tsgi_workers_target',
+      help: 'Worker count the master maintains (changed by TTIN/TTOU and reloads).',
+      registers: [this.registry],
+      collect() {
+        this.set(arbiter()?.workerTarget ?? 0);
+      },
+    });
+  }
+
+  workerExited(reason: ExitReason): void {
+    this.restarts.inc({ reason });
+  }
+
+  async render(arbiter: Arbiter | undefined): Promise<{ body: string; contentType: string }> {
+    const workers = (await (arbiter?.collect('metrics', 1000) ?? Promise.resolve([]))).filter(Array.isArray) as MetricJson[];
+    const own = (await this.registry.getMetricsAsJSON()) as MetricJson;
+    const merged = AggregatorRegistry.aggregate([own, ...workers] as never);
+    return { body: await merged.metrics(), contentType: merged.contentType };
+  }
+}
+
+/** `/metrics`, `/healthz` (the master loop is alive) and `/readyz` (a worker serves and nothing is draining). */
+export function createMetricsServer(metrics: MasterMetrics, arbiter: () => Arbiter | undefined, draining: () => boolean): Server {
+  return createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
+      return;
+    }
+    if (path === '/metrics') {
+      metrics.render(arbiter()).then(
+        ({ body, contentType }) => res.writeHead(200, { 'content-type': contentType }).end(body),
+        (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics: ${err.message}\n`),
+      );
+      return;
+    }
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}\n');
+      return;
+    }
+    if (path === '/readyz') {
+      const a = arbiter();
+      const ready = a !== undefined && a.ready && !draining();
+      res
+        .writeHead(ready ? 200 : 503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ ready, workers: a?.workers.filter((w) => w.state === 'ready').length ?? 0, draining: draining() }) + '\n');
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /healthz, /readyz\n');
+  });
+}

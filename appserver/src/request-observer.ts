@@ -1,0 +1,82 @@
+import type { Environ, RequestRecord, ServerHooks } from '@tsgi/gateway';
+import { compileAccessFormat, type AccessEntry } from './access-log-format.js';
+import type { Logs } from './logger.js';
+import type { WorkerMetrics } from './worker-metrics.js';
+import type { WorkerRuntime } from './worker-runtime.js';
+
+/**
+ * Turns request start/end events from any host (TSGI server hooks or the
+ * node:http wrapper) into runtime accounting, metrics and access log lines.
+ */
+export class RequestObserver {
+  private readonly tokens = new WeakMap<object, number>();
+  private readonly format: ((e: AccessEntry) => string) | undefined;
+
+  constructor(
+    private readonly runtime: WorkerRuntime<unknown>,
+    private readonly metrics: WorkerMetrics,
+    private readonly logs: Logs,
+    accessLogformat: string,
+  ) {
+    this.format = logs.access ? compileAccessFormat(accessLogformat) : undefined;
+  }
+
+  started(key: object, method: string, target: string, remote: string): void {
+    this.tokens.set(key, this.runtime.requestStarted(`${method} ${target}`, remote));
+  }
+
+  finished(key: object, entry: AccessEntry): void {
+    const token = this.tokens.get(key);
+    if (token !== undefined) this.runtime.requestFinished(token);
+    this.metrics.observe(entry.method, entry.status, entry.durationMs);
+    if (this.format) this.logs.access!(this.format(entry));
+  }
+
+  /** ServerHooks for `createServer` from @tsgi/gateway. */
+  tsgiHooks(): ServerHooks {
+    return {
+      onRequestStart: (environ: Environ) => {
+        this.started(environ, environ.REQUEST_METHOD, rawUri(environ), environ.REMOTE_ADDR);
+      },
+      onRequestEnd: (record: RequestRecord) => {
+        const env = record.environ;
+        this.finished(env, {
+          remote: env.REMOTE_ADDR,
+          method: env.REQUEST_METHOD,
+          target: rawUri(env),
+          protocol: env.SERVER_PROTOCOL,
+          status: record.status,
+          bytes: record.bytesSent,
+          durationMs: record.durationMs,
+          endedAt: new Date(),
+          requestHeader: (name) => headerFromEnviron(env, name),
+          responseHeader: (name) => {
+            for (const [k, v] of record.responseHeaders) if (k.toLowerCase() === name) return v;
+            return undefined;
+          },
+          variable: (name) => {
+            const v = env[name];
+            return typeof v === 'string' ? v : undefined;
+          },
+        });
+      },
+      onProtocolError: (info) => {
+        this.metrics.protocolError(info.status);
+        this.logs.error.debug({ status: info.status, code: info.code, remote: info.remoteAddress }, 'request refused');
+      },
+    };
+  }
+}
+
+function rawUri(env: Environ): string {
+  const raw = env.RAW_URI;
+  if (typeof raw === 'string') return raw;
+  return env.QUERY_STRING ? `${env.SCRIPT_NAME}${env.PATH_INFO}?${env.QUERY_STRING}` : `${env.SCRIPT_NAME}${env.PATH_INFO}`;
+}
+
+function headerFromEnviron(env: Environ, name: string): string | undefined {
+  if (name === 'content-type') return env.CONTENT_TYPE;
+  if (name === 'content-length') return env.CONTENT_LENGTH;
+  const v = env[`HTTP_${name.toUpperCase().replace(/-/g, '_')}`];
+  return typeof v === 'string' ? v : undefined;
+}

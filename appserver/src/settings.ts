@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+/** gunicorn's default access log format. */
+export const DEFAULT_ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"';
+
+type Kind = 'int' | 'number' | 'bool' | 'string' | 'list' | 'enum';
+
+/**
+ * One setting, declared once (gunicorn's `Setting`): the key, its CLI flag,
+ * its `TSGI_*` variable, default, validator and description feed the parser,
+ * `--help`, `--check-config` and the README table alike.
+ */
+export interface Setting {
+  key: string;
+  flag: string;
+  short?: string;
+  env: string;
+  kind: Kind;
+  default: unknown;
+  schema: z.ZodTypeAny;
+  /** Completes "must be ...". */
+  expect: string;
+  description: string;
+  /** CLI only: may repeat (lists). */
+  repeat?: boolean;
+  /** Taken on HUP without a restart of the master (else: warning, old value kept). */
+  reloadable: boolean;
+}
+
+const hostPort = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]*):(\d{1,5})$/;
+
+/** `host:port`, `[v6]:port`, `:port`, `port` or `unix:/path`. */
+export function isBindAddress(value: string): boolean {
+  if (value.startsWith('unix:')) return value.length > 5;
+  if (/^\d{1,5}$/.test(value)) return Number(value) <= 65535;
+  const m = hostPort.exec(value);
+  return m !== null && Number(m[2]) <= 65535;
+}
+
+const bind = z.string().refine(isBindAddress);
+const seconds = z.number().finite().nonnegative();
+const count = z.number().int().nonnegative();
+
+function s(def: Omit<Setting, 'flag' | 'env' | 'reloadable'> & { reloadable?: boolean; flag?: string }): Setting {
+  const kebab = def.key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  return {
+    ...def,
+    flag: def.flag ?? `--${kebab}`,
+    env: `TSGI_${kebab.replace(/-/g, '_').toUpperCase()}`,
+    reloadable: def.reloadable ?? true,
+  };
+}
+
+export const SETTINGS: readonly Setting[] = Object.freeze([
+  s({ key: 'bind', short: '-b', kind: 'list', repeat: true, default: ['127.0.0.1:8000'], schema: z.array(bind).min(1),
+    expect: 'host:port, [v6]:port, port or unix:/path', description: 'Address to listen on; repeat for several.', reloadable: false }),
+  s({ key: 'workers', short: '-w', kind: 'int', default: 1, schema: z.number().int().min(1).max(1024),
+    expect: 'a positive integer', description: 'Number of worker processes.' }),
+  s({ key: 'timeout', short: '-t', kind: 'number', default: 30, schema: seconds,
+    expect: 'a number of seconds >= 0', description: 'Workers silent (event loop blocked) this long are killed and restarted; 0 disables.' }),
+  s({ key: 'gracefulTimeout', kind: 'number', default: 30, schema: seconds,
+    expect: 'a number of seconds >= 0', description: 'Time workers get to finish in-flight requests on TERM, HUP and retirement.' }),
+  s({ key: 'keepAlive', kind: 'number', default: 2, schema: z.number().finite().positive(),
+    expect: 'a number of seconds > 0', description: 'Idle keep-alive connections are closed after this long.' }),
+  s({ key: 'headerTimeout', kind: 'number', default: 10, schema: z.number().finite().positive(),
+    expect: 'a number of seconds > 0', description: 'A request head must arrive within this long (slowloris guard).' }),
+  s({ key: 'maxRequests', kind: 'int', default: 0, schema: count,
+    expect: 'an integer >= 0', description: 'A worker retires gracefully after this many requests; 0 disables.' }),
+  s({ key: 'maxRequestsJitter', kind: 'int', default: 0, schema: count,
+    expect: 'an integer >= 0', description: 'Random 0..N added to --max-requests per worker so they do not retire together.' }),
+  s({ key: 'limitRequestLine', kind: 'int', default: 4094, schema: z.number().int().min(0).max(65536),
+    expect: 'an integer 0..65536', description: 'Longest request line in bytes (414 above); 0: no limit.' }),
+  s({ key: 'limitRequestFields', kind: 'int', default: 100, schema: z.number().int().min(0).max(32768),
+    expect: 'an integer 0..32768', description: 'Most header fields (431 above); 0: no limit.' }),
+  s({ key: 'limitRequestFieldSize', kind: 'int', default: 8190, schema: z.number().int().min(0).max(65536),
+    expect: 'an integer 0..65536', description: 'Longest header field in bytes (431 above); 0: no limit.' }),
+  s({ key: 'limitRequestBody', kind: 'int', default: 0, schema: count,
+    expect: 'an integer >= 0', description: 'Largest request body in bytes (413 above); 0: no limit.' }),
+  s({ key: 'preload', kind: 'bool', default: false, schema: z.boolean(),
+    expect: 'true or false', description: 'Load the app in the master before forking (fail fast; see README).', reloadable: false }),
+  s({ key: 'interface', kind: 'enum', default: 'auto', schema: z.enum(['auto', 'tsgi', 'fetch', 'node']),
+    expect: 'one of auto, tsgi, fetch, node', description: 'What the exported app is: TSGI app, fetch handler or Node request listener.' }),
+  s({ key: 'socketModel', kind: 'enum', default: 'shared', schema: z.enum(['round-robin', 'shared', 'reuse-port']),
+    expect: 'one of round-robin, shared, reuse-port', description: 'How connections reach workers (reuse-port needs Node >= 22.12).', reloadable: false }),
+  s({ key: 'accessLogfile', kind: 'string', default: null, schema: z.string().min(1).nullable(),
+    expect: "a path or '-'", description: "Access log: '-' for stdout or a file path; unset: no access log." }),
+  s({ key: 'accessLogformat', kind: 'string', default: DEFAULT_ACCESS_LOG_FORMAT, schema: z.string().min(1),
+    expect: 'a non-empty format', description: 'gunicorn access log atoms: %(h)s %(r)s %(s)s %(b)s %(D)s %({name}i)s ...' }),
+  s({ key: 'errorLogfile', kind: 'string', default: '-', schema: z.string().min(1),
+    expect: "a path or '-'", description: "Error log (JSON): '-' for stderr or a file path." }),
+  s({ key: 'logLevel', kind: 'enum', default: 'info', schema: z.enum(['debug', 'info', 'warning', 'error', 'critical']),
+    expect: 'one of debug, info, warning, error, critical', description: 'Error log level.' }),
+  s({ key: 'logFormat', kind: 'enum', default: 'json', schema: z.enum(['json', 'text']),
+    expect: 'json or text', description: 'Access log lines as pino JSON (msg = the formatted line) or plain text.' }),
+  s({ key: 'metricsBind', kind: 'string', default: null, schema: bind.nullable(),
+    expect: 'host:port', description: 'Where /metrics, /healthz and /readyz are served (never on the app port).', reloadable: false }),
+  s({ key: 'forwardedAllowIps', kind: 'list', default: ['127.0.0.1', '::1'], schema: z.array(z.string().min(1)),
+    expect: "a comma-separated list of IPs, CIDRs or '*'", description: 'Peers whose X-Forwarded-Proto is trusted.' }),
+  s({ key: 'pid', kind: 'string', default: null, schema: z.string().min(1).nullable(),
+    expect: 'a file path', description: 'Write the master pid to this file.', reloadable: false }),
+  s({ key: 'checkConfig', kind: 'bool', default: false, schema: z.boolean(),
+    expect: 'true or false', description: 'Validate, print the effective config and exit (0 ok, 2 error).' }),
+  s({ key: 'app', kind: 'string', default: null, schema: z.string().min(1).nullable(), flag: '--app',
+    expect: 'module:export', description: 'The app, e.g. dist/app.js:app (also the positional argument).' }),
+]);
+
+export const SETTINGS_BY_KEY: ReadonlyMap<string, Setting> = new Map(SETTINGS.map((x) => [x.key, x]));

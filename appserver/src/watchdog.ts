@@ -1,0 +1,68 @@
+import { Worker } from 'node:worker_threads';
+
+/**
+ * A thread beside the worker's event loop that notices when the loop has been
+ * blocked for `thresholdMs` and writes one JSON diagnostics line naming the
+ * request being served, straight to the error log's file descriptor. This is
+ * the "SIGABRT" half of gunicorn's timeout: a blocked Node loop cannot run a
+ * JS signal handler or read an IPC message, but another thread can still
+ * write. The master's SIGKILL follows.
+ */
+export class LoopWatchdog {
+  private readonly shared = new Int32Array(new SharedArrayBuffer(4 * 4));
+  private readonly text = new Uint8Array(new SharedArrayBuffer(1024));
+  private readonly encoder = new TextEncoder();
+  private readonly thread: Worker;
+  private readonly origin = Date.now();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(thresholdMs: number, fd: number) {
+    this.tick();
+    this.thread = new Worker(THREAD_SOURCE, {
+      eval: true,
+      workerData: { shared: this.shared, text: this.text, thresholdMs, fd, origin: this.origin, pid: process.pid },
+      stdout: false,
+      stderr: false,
+    });
+    this.thread.unref();
+    this.timer = setInterval(() => this.tick(), Math.max(20, Math.floor(thresholdMs / 8)));
+    this.timer.unref();
+  }
+
+  /** Records the request now being served (the last one started). */
+  serving(description: string, inFlight: number): void {
+    const { written } = this.encoder.encodeInto(description, this.text);
+    Atomics.store(this.shared, 1, written);
+    Atomics.store(this.shared, 2, inFlight);
+  }
+
+  private tick(): void {
+    Atomics.store(this.shared, 0, Date.now() - this.origin);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    void this.thread.terminate();
+  }
+}
+
+const THREAD_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { writeSync } = require('node:fs');
+const { shared, text, thresholdMs, fd, origin, pid } = workerData;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+let reportedAt = -1;
+for (;;) {
+  Atomics.wait(sleeper, 0, 0, Math.max(20, Math.min(250, thresholdMs / 4)));
+  const last = Atomics.load(shared, 0);
+  const blocked = Date.now() - origin - last;
+  if (blocked >= thresholdMs && reportedAt !== last) {
+    reportedAt = last;
+    const len = Atomics.load(shared, 1);
+    const request = Buffer.from(text.buffer, 0, len).toString('utf8');
+    const line = JSON.stringify({ level: 50, time: Date.now(), pid, blockedMs: blocked, request, inFlight: Atomics.load(shared, 2),
+      msg: 'worker event loop blocked for ' + blocked + ' ms while serving ' + (request || '(no request)') });
+    try { writeSync(fd, line + '\\n'); } catch {}
+  }
+}
+`;

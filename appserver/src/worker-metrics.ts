@@ -1,0 +1,71 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+type MetricJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE']);
+
+/**
+ * One worker's metrics in its own registry (never prom-client's global one, so
+ * an app's own metrics are not mixed in). The master sums all workers' with
+ * AggregatorRegistry.aggregate; each metric's `aggregator` says how.
+ */
+export class WorkerMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'method' | 'status'>;
+  private readonly duration: Histogram<'method' | 'status'>;
+  private readonly protocolErrors: Counter<'status'>;
+  private readonly children = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
+
+  constructor(inFlight: () => number) {
+    this.requests = new Counter({
+      name: 'tsgi_http_requests_total',
+      help: 'HTTP requests served, by method and status.',
+      labelNames: ['method', 'status'],
+      registers: [this.registry],
+    });
+    this.duration = new Histogram({
+      name: 'tsgi_http_request_duration_seconds',
+      help: 'Time from request head parsed to response finished, by method and status.',
+      labelNames: ['method', 'status'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [this.registry],
+    });
+    this.protocolErrors = new Counter({
+      name: 'tsgi_http_protocol_errors_total',
+      help: 'Requests refused before the app ran (400/413/414/431/501), by status.',
+      labelNames: ['status'],
+      registers: [this.registry],
+    });
+    new Gauge({
+      name: 'tsgi_http_requests_in_flight',
+      help: 'Requests being served now.',
+      registers: [this.registry],
+      collect() {
+        this.set(inFlight());
+      },
+    });
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
+  }
+
+  /** Records one finished request (status 0: the connection died before a status line). */
+  observe(method: string, status: number, durationMs: number): void {
+    const m = KNOWN_METHODS.has(method) ? method : 'OTHER';
+    const key = `${m} ${status}`;
+    let child = this.children.get(key);
+    if (!child) {
+      const labels = { method: m, status: String(status) };
+      child = { count: this.requests.labels(labels), time: this.duration.labels(labels) };
+      this.children.set(key, child);
+    }
+    child.count.inc();
+    child.time.observe(durationMs / 1000);
+  }
+
+  protocolError(status: number): void {
+    this.protocolErrors.inc({ status: String(status) });
+  }
+
+  snapshot(): Promise<MetricJson> {
+    return this.registry.getMetricsAsJSON() as Promise<MetricJson>;
+  }
+}

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { FIXTURES, get, getFresh, loadLoop, metricValue, startAppserver, tempDir, until } from './helpers.js';
+
+const APP = join(FIXTURES, 'pid-app.mjs') + ':app';
+
+async function workerPids(metricsUrl: string): Promise<number> {
+  const text = (await get(metricsUrl)).body;
+  return metricValue(text, 'tsgi_workers', { state: 'ready' });
+}
+
+test('kill -9 of one worker under load: replaced, only its requests may fail', async (t) => {
+  const s = await startAppserver(['-w', '2', APP]);
+  t.after(() => s.stop());
+  const load = loadLoop(s.url, { concurrency: 8, maxMs: 15_000 });
+  await until(() => load.stats.pids.size === 2, 10_000, 'both workers serving');
+  const victim = Number([...load.stats.pids][0]);
+  process.kill(victim, 'SIGKILL');
+  await until(async () => {
+    const text = (await get(s.metricsUrl!)).body;
+    return metricValue(text, 'tsgi_worker_restarts_total', { reason: 'crash' }) === 1 && metricValue(text, 'tsgi_workers', { state: 'ready' }) === 2;
+  }, 15_000, 'a replacement worker ready');
+  const seen = new Set<string>();
+  await until(async () => {
+    seen.add((await getFresh(s.url)).body);
+    return [...seen].some((pid) => !load.stats.pids.has(pid));
+  }, 10_000, 'the replacement serving new connections');
+  const stats = await load.stop();
+  t.diagnostic(`kill -9: ${stats.sent} requests, ${stats.failed} failed (${[...new Set(stats.errors)].join('; ')})`);
+  // Only requests in flight on the killed worker (at most one per connection) may fail.
+  assert.ok(stats.failed <= 8, `failed ${stats.failed}`);
+  assert.ok(stats.ok > stats.failed);
+  const text = (await get(s.metricsUrl!)).body;
+  assert.equal(metricValue(text, 'tsgi_worker_restarts_total', { reason: 'crash' }), 1);
+});
+
+test('HUP under load: zero failures, all pids new, the changed module is served', async (t) => {
+  const dir = tempDir();
+  const app = join(dir, 'app.mjs');
+  copyFileSync(join(FIXTURES, 'pid-app.mjs'), app);
+  const s = await startAppserver(['-w', '2', `${app}:app`]);
+  t.after(() => s.stop());
+  assert.equal((await get(`${s.url}version`)).body, 'v1');
+  const load = loadLoop(s.url, { concurrency: 8, maxMs: 20_000 });
+  await until(() => load.stats.pids.size === 2, 10_000, 'both workers serving');
+  const before = new Set(load.stats.pids);
+  writeFileSync(app, readFileSync(app, 'utf8').replace("VERSION = 'v1'", "VERSION = 'v2'"));
+  process.kill(s.pid, 'SIGHUP');
+  await until(async () => (await get(`${s.url}version`)).body === 'v2', 15_000, 'new code');
+  // Let the old generation finish draining while the load keeps going.
+  await until(() => /exited: reload[\s\S]*exited: reload/.test(s.stderr()), 15_000, 'old workers exited');
+  load.stats.pids.clear();
+  await until(() => load.stats.pids.size === 2, 10_000, 'new workers serving');
+  const stats = await load.stop();
+  t.diagnostic(`HUP: ${stats.sent} requests, ${stats.failed} failed`);
+  assert.equal(stats.failed, 0, stats.errors.slice(0, 5).join('; '));
+  for (const pid of stats.pids) assert.ok(!before.has(pid), `pid ${pid} survived the reload`);
+  for (let i = 0; i < 10; i++) assert.equal((await get(`${s.url}version`)).body, 'v2');
+});
+
+test('TTIN then TTOU change the worker count in /metrics', async (t) => {
+  const s = await startAppserver(['-w', '1', APP]);
+  t.after(() => s.stop());
+  assert.equal(await workerPids(s.metricsUrl!), 1);
+  process.kill(s.pid, 'SIGTTIN');
+  await until(async () => (await workerPids(s.metricsUrl!)) === 2, 15_000, '2 workers');
+  assert.equal(metricValue((await get(s.metricsUrl!)).body, 'tsgi_workers_target'), 2);
+  process.kill(s.pid, 'SIGTTOU');
+  await until(async () => {
+    const text = (await get(s.metricsUrl!)).body;
+    return metricValue(text, 'tsgi_workers', {}) === 1 && metricValue(text, 'tsgi_workers_target') === 1;
+  }, 15_000, 'back to 1 worker');
+});
+
+test('TERM under load: in-flight requests complete, then connections are refused, exit 0', async (t) => {
+  const s = await startAppserver(['-w', '2', '--graceful-timeout', '10', APP]);
+  t.after(() => s.stop());
+  const url = new URL(s.url);
+  const slow = Array.from({ length: 4 }, () => get(`${s.url}slow?ms=1500`));
+  await until(async () => metricValue((await get(s.metricsUrl!)).body, 'tsgi_http_requests_in_flight') >= 4, 5000, 'slow requests in flight');
+  const started = Date.now();
+  process.kill(s.pid, 'SIGTERM');
+  const results = await Promise.all(slow);
+  for (const r of results) assert.equal(r.status, 200);
+  const { code } = await s.exited;
+  assert.equal(code, 0);
+  assert.ok(Date.now() - started < 10_000, 'within graceful-timeout');
+  const refused = await new Promise<boolean>((resolve) => {
+    const c = connect(Number(url.port), url.hostname);
+    c.once('connect', () => {
+      c.destroy();
+      resolve(false);
+    });
+    c.once('error', () => resolve(true));
+  });
+  assert.ok(refused, 'the listener is closed after TERM');
+});
+
+test('readiness is false while draining; healthz answers', async (t) => {
+  const s = await startAppserver(['-w', '1', '--graceful-timeout', '10', APP]);
+  t.after(() => s.stop());
+  const base = s.metricsUrl!.replace(/\/metrics$/, '');
+  assert.equal((await get(`${base}/readyz`)).status, 200);
+  assert.equal((await get(`${base}/healthz`)).status, 200);
+  const slow = get(`${s.url}slow?ms=1500`);
+  await until(async () => metricValue((await get(s.metricsUrl!)).body, 'tsgi_http_requests_in_flight') >= 1, 5000, 'in flight');
+  process.kill(s.pid, 'SIGTERM');
+  await until(async () => (await get(`${base}/readyz`)).status === 503, 5000, 'readyz 503 while draining');
+  assert.equal((await slow).status, 200);
+  assert.equal((await s.exited).code, 0);
+});
+
+test('USR1 reopens the access log file (logrotate style)', async (t) => {
+  const dir = tempDir();
+  const log = join(dir, 'access.log');
+  const s = await startAppserver(['-w', '1', '--access-logfile', log, '--log-format', 'text', APP]);
+  t.after(() => s.stop());
+  await get(`${s.url}first`);
+  await until(() => readFileSync(log, 'utf8').includes('GET /first'), 5000, 'first line');
+  const { renameSync } = await import('node:fs');
+  renameSync(log, `${log}.1`);
+  process.kill(s.pid, 'SIGUSR1');
+  await until(async () => {
+    await get(`${s.url}second`);
+    try {
+      return readFileSync(log, 'utf8').includes('GET /second');
+    } catch {
+      return false;
+    }
+  }, 10_000, 'line in the reopened file');
+  assert.match(readFileSync(`${log}.1`, 'utf8'), /^127\.0\.0\.1 - - \[[^\]]+\] "GET \/first HTTP\/1\.1" 200 \d+ "-" "[^"]*"$/m);
+});
