@@ -364,30 +364,63 @@ describe('reference server: hooks and drain()', () => {
     assert.deepEqual(events, ['start /', 'end 200 1', 'refused 400 GW_ERR_BAD_HOST']);
   });
 
-  test('drain(): in-flight requests finish, idle connections close, new ones are refused', async () => {
+  test('drain(): in-flight requests finish, new connections are refused, idle keep-alive ones close at their deadline', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     let entered!: () => void;
     const inApp = new Promise<void>((r) => (entered = r));
-    const running = await serve(async (_e, sr) => {
-      entered();
-      await gate;
-      sr('200 OK', []);
-      return [text('finished')];
-    });
-    const idle = rawExchange(running.port, '', { untilMs: 5000 });
-    const busy = rawExchange(running.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n', { untilMs: 5000 });
+    const running = await serve(
+      async (e, sr) => {
+        if (e.PATH_INFO === '/slow') {
+          entered();
+          await gate;
+        }
+        sr('200 OK', []);
+        return [text(`finished ${e.PATH_INFO}`)];
+      },
+      { keepAliveTimeoutMs: 1000 },
+    );
+    // A keep-alive connection that served one request and sits idle when the drain starts.
+    const kept = connect(running.port, '127.0.0.1');
+    let keptData = '';
+    kept.setEncoding('latin1').on('data', (d: string) => (keptData += d));
+    const keptClosed = new Promise<void>((r) => kept.once('close', () => r()));
+    kept.write('GET /first HTTP/1.1\r\nHost: a\r\n\r\n');
+    while (!keptData.includes('finished /first')) await new Promise((r) => setTimeout(r, 10));
+    assert.match(keptData, /Keep-Alive: timeout=1\r\n/, 'clients are told the idle timeout');
+
+    const busy = rawExchange(running.port, 'GET /slow HTTP/1.1\r\nHost: a\r\n\r\n', { untilMs: 5000 });
     await inApp;
     assert.equal(running.server.inFlight, 1);
     const drained = running.server.drain(5000);
-    const idleReply = await idle;
-    assert.ok(idleReply.closedByServer, 'idle connection closed at once');
+
+    // A request that reaches the idle connection after the drain began is served, not lost, and closes it.
+    kept.write('GET /second HTTP/1.1\r\nHost: a\r\n\r\n');
+    await keptClosed;
+    assert.match(keptData, /Connection: close\r\n\r\nfinished \/second$/);
+
     release();
     const busyReply = await busy;
     assert.equal(busyReply.status, 200);
-    assert.match(busyReply.text, /Connection: close\r\n\r\nfinished$/);
+    assert.match(busyReply.text, /Connection: close\r\n\r\nfinished \/slow$/);
     await drained;
     assert.equal(running.server.inFlight, 0);
+    assert.equal(running.server.listening, false);
+  });
+
+  test('drain(): an idle keep-alive connection is closed by the server at its idle deadline', async () => {
+    const running = await serve((_e, sr) => {
+      sr('200 OK', []);
+      return [text('ok')];
+    }, { keepAliveTimeoutMs: 300 });
+    const kept = connect(running.port, '127.0.0.1');
+    let data = '';
+    kept.setEncoding('latin1').on('data', (d: string) => (data += d));
+    const closed = new Promise<void>((r) => kept.once('close', () => r()));
+    kept.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    while (!data.endsWith('ok')) await new Promise((r) => setTimeout(r, 10));
+    await running.server.drain(5000);
+    await closed;
     assert.equal(running.server.listening, false);
   });
 });

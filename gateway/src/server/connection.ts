@@ -60,7 +60,7 @@ export class Connection implements ExchangeHost, ReaderHost, WriterHost {
       localPort: String(socket.localPort ?? ''),
     };
     this.reader = new RequestReader(this, socket, engine.opts.limits);
-    this.out = new ResponseWriter(this, socket);
+    this.out = new ResponseWriter(this, socket, engine.opts.keepAliveTimeoutMs);
     socket.on('data', (chunk: Buffer) => this.reader.onData(chunk));
     socket.on('end', () => this.onEnd());
     socket.on('close', () => this.onClose());
@@ -198,9 +198,16 @@ export class Connection implements ExchangeHost, ReaderHost, WriterHost {
     }
   }
 
-  /** Graceful stop: idle connections close now, busy ones after their response. */
+  /**
+   * Graceful stop. Busy connections close after their response. Idle
+   * keep-alive connections are not closed at once: a client may be writing a
+   * request into one right now, and closing under it loses that request. They
+   * close at their idle deadline (which clients know from the Keep-Alive
+   * header and avoid), and any request that still arrives is answered with
+   * Connection: close. New connections get the same treatment under their head deadline.
+   */
   drainIdle(): void {
-    if (this.exchange === null) this.closeGracefully();
+    if (this.exchange === null && this.deadlineKind === Deadline.None) this.closeGracefully();
   }
 
   destroy(): void {

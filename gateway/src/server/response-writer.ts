@@ -36,10 +36,19 @@ export class ResponseWriter implements ResponseSink {
   private drainPromise: Promise<void> | null = null;
   private drainResolve: (() => void) | null = null;
 
+  /** Ends a keep-alive head: tells clients when we close idle connections so they stop reusing them first. */
+  private readonly keepAliveEnd11: string;
+  private readonly keepAliveEnd10: string;
+
   constructor(
     private readonly host: WriterHost,
     private readonly socket: Socket,
-  ) {}
+    keepAliveTimeoutMs: number,
+  ) {
+    const hint = `Keep-Alive: timeout=${Math.max(1, Math.floor(keepAliveTimeoutMs / 1000))}\r\n`;
+    this.keepAliveEnd11 = `${hint}\r\n`;
+    this.keepAliveEnd10 = `Connection: keep-alive\r\n${hint}\r\n`;
+  }
 
   /** Starts the response to a new request. */
   begin(version10: boolean, keepAlive: boolean): void {
@@ -67,7 +76,7 @@ export class ResponseWriter implements ResponseSink {
   private headEnd(): string {
     if (this.keepAlive && this.host.mustClose()) this.keepAlive = false;
     if (!this.keepAlive) return 'Connection: close\r\n\r\n';
-    return this.version10 ? 'Connection: keep-alive\r\n\r\n' : '\r\n';
+    return this.version10 ? this.keepAliveEnd10 : this.keepAliveEnd11;
   }
 
   sendAll(_code: number, status: string, headers: ResponseHeaders, addLength: number, chunks: Uint8Array[] | null): void {
