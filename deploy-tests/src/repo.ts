@@ -1,0 +1,27 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** The repository root (scripts/test.mjs sets TSGI_REPO_ROOT; else two folders up from here). */
+export const REPO_ROOT = process.env.TSGI_REPO_ROOT ?? resolve(import.meta.dirname, '..', '..');
+
+/**
+ * Runs `tsgi-proxy --check-config` from the sources on a config text, the way
+ * a user would before deploying it. Returns the exit code and output.
+ */
+export function checkProxyConfig(text: string): { status: number | null; output: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'tsgi-deploy-'));
+  try {
+    const file = join(dir, 'proxy.yaml');
+    writeFileSync(file, text);
+    const r = spawnSync(
+      process.execPath,
+      ['--conditions=development', '--import', 'tsx', join(REPO_ROOT, 'proxy', 'src', 'cli.ts'), '--check-config', '--config', file],
+      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 },
+    );
+    return { status: r.status, output: `${r.stdout}${r.stderr}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
