@@ -75,6 +75,9 @@ function stopAll(signal = 'SIGTERM') {
 }
 
 process.on('SIGINT', () => stopAll('SIGTERM'));
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
 process.on('SIGTERM', () => stopAll('SIGTERM'));
 
 for (const p of programs) {
@@ -84,7 +87,9 @@ for (const p of programs) {
     process.exitCode = 2;
     break;
   }
-  const child = spawn(process.execPath, [p.bin, ...p.args], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  // Own process group: Ctrl-C reaches only this script, which then drains each tier with SIGTERM
+  // (a terminal's SIGINT to the whole group would make every master stop fast instead).
+  const child = spawn(process.execPath, [p.bin, ...p.args], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
   children.push(child);
   child.on('exit', (code, signal) => {
     if (!stopping) {
