@@ -1,0 +1,14 @@
+export { loadConfig, SCENARIOS, type RunnerConfig, type ScenarioName } from './config.js';
+export { LoadTestError, ConfigError, NotReadyError, MissingProgramError } from './errors.js';
+export { LatencyHistogram, type LatencySummary } from './histogram.js';
+export { runStage, type StageSpec, type StageResult } from './load-stage.js';
+export { ManagedProcess, canConnect, type ProcessSpec } from './managed-process.js';
+export { sampleProcess, sampleTree, processTree, childPids, workerChildren, fdCount, type ProcSample } from './proc-stats.js';
+export { parsePrometheus, scrape, sumMatching, type PromSample } from './metrics-scrape.js';
+export { freePort } from './ports.js';
+export { renderHtml } from './report/html-report.js';
+export { writeResults } from './report/write-results.js';
+export { SCENARIO_RUNNERS } from './scenarios/index.js';
+export { textSummary } from './summary.js';
+export type { ScenarioResult, VariantResult, Ratio, Verdict } from './result-types.js';
+export { Topology, ExternalProcess, type Component, type ProcessHandle } from './topology/topology.js';

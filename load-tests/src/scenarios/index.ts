@@ -1,0 +1,18 @@
+import type { ScenarioName } from '../config.js';
+import type { ScenarioResult } from '../result-types.js';
+import { compareEdges } from './compare-edges.js';
+import { compareServers } from './compare-servers.js';
+import { faultLoad } from './fault-load.js';
+import { appScaling, proxyScaling } from './scaling.js';
+import type { ScenarioContext } from './side-by-side.js';
+
+/** Every scenario by name. */
+export const SCENARIO_RUNNERS: Record<ScenarioName, (ctx: ScenarioContext) => Promise<ScenarioResult>> = {
+  'app-scaling': appScaling,
+  'proxy-scaling': proxyScaling,
+  'compare-edges': compareEdges,
+  'compare-servers': compareServers,
+  faults: faultLoad,
+};
+
+export type { ScenarioContext } from './side-by-side.js';

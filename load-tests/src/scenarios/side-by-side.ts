@@ -1,0 +1,103 @@
+import type { RunnerConfig } from '../config.js';
+import { machineInfo } from '../machine.js';
+import type { ScenarioResult, Verdict, VariantResult } from '../result-types.js';
+import { ratiosTo, runInterleaved, type LoadShape, type Progress, type VariantDef } from '../rounds.js';
+import type { Topology } from '../topology/topology.js';
+
+/** What a side-by-side scenario declares; the helper does the rest. */
+export interface SideBySideSpec {
+  scenario: string;
+  description: string;
+  shape: LoadShape;
+  variants: VariantDef[];
+  /** Variant the ratios are taken against (default: the first that ran). */
+  baseline?: string;
+  analyse?: (variants: VariantResult[]) => { verdicts: Verdict[]; notes: string[] };
+  notes?: string[];
+}
+
+/** Context every scenario gets from the CLI. */
+export interface ScenarioContext {
+  cfg: Readonly<RunnerConfig>;
+  progress: Progress;
+  command: string;
+}
+
+/**
+ * Filters variants (--variants, missing programs), starts them all, runs the
+ * interleaved rounds, stops everything (also on failure), and assembles the result.
+ */
+export async function runSideBySide(ctx: ScenarioContext, spec: SideBySideSpec): Promise<ScenarioResult> {
+  const startedAt = new Date().toISOString();
+  const skipped: ScenarioResult['skipped'] = [];
+  const wanted = spec.variants.filter((v) => !ctx.cfg.variants || ctx.cfg.variants.includes(v.name));
+  const runnable: VariantDef[] = [];
+  for (const v of wanted) {
+    const reason = v.missing?.();
+    if (reason) {
+      skipped.push({ variant: v.name, reason });
+      ctx.progress(`skip ${v.name}: ${reason}`);
+    } else runnable.push(v);
+  }
+  const started: Array<{ def: VariantDef; topology: Topology }> = [];
+  let variants: VariantResult[] = [];
+  try {
+    for (const def of runnable) {
+      ctx.progress(`start ${def.name}`);
+      try {
+        started.push({ def, topology: await def.start() });
+      } catch (err) {
+        const reason = `did not start: ${(err as Error).message.split('\n')[0]}`;
+        skipped.push({ variant: def.name, reason });
+        ctx.progress(`skip ${def.name}: ${reason}`);
+      }
+    }
+    if (started.length > 0) {
+      variants = await runInterleaved(
+        started,
+        spec.shape,
+        {
+          durationS: ctx.cfg.durationS,
+          warmupS: ctx.cfg.warmupS,
+          rounds: ctx.cfg.rounds,
+          maxRequestsPerStage: ctx.cfg.maxRequests,
+        },
+        ctx.progress,
+      );
+    }
+  } finally {
+    for (const { topology } of started) await topology.stop();
+  }
+  const base = variants.find((v) => v.name === spec.baseline) ?? variants[0];
+  const analysis = spec.analyse && variants.length > 0 ? spec.analyse(variants) : { verdicts: [], notes: [] };
+  return {
+    scenario: spec.scenario,
+    description: spec.description,
+    command: ctx.command,
+    machine: machineInfo(),
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    settings: {
+      durationS: ctx.cfg.durationS,
+      warmupS: ctx.cfg.warmupS,
+      rounds: ctx.cfg.rounds,
+      connections: spec.shape.connections,
+      path: spec.shape.path,
+    },
+    variants,
+    ratios: base ? ratiosTo(base, variants.filter((v) => v !== base)) : [],
+    verdicts: analysis.verdicts,
+    notes: [...(spec.notes ?? []), ...analysis.notes],
+    skipped,
+  };
+}
+
+/** Sum of `cores` over CPU groups whose name starts with `prefix`. */
+export function coresOf(v: VariantResult, prefix: string): number {
+  return v.cpu.filter((g) => g.group.startsWith(prefix)).reduce((a, g) => a + g.cores, 0);
+}
+
+/** Sum of all cores the variant's processes and the load generator used. */
+export function totalCores(v: VariantResult): number {
+  return v.cpu.reduce((a, g) => a + g.cores, 0);
+}

@@ -1,0 +1,68 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { renderHtml } from '../src/report/html-report.ts';
+import type { ScenarioResult } from '../src/result-types.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const skip = existsSync(CHROMIUM) ? false : 'Debian chromium not installed (apt-get install chromium)';
+
+const result: ScenarioResult = JSON.parse(await readFile(new URL('./fixtures/sample-result.json', import.meta.url), 'utf8'));
+
+test('HTML report opens from disk in headless Chromium and draws its three charts', { skip, timeout: 60_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tsgi-lt-report-'));
+  const profile = join(dir, 'profile');
+  const page = join(dir, 'report.html');
+  // A hostile variant name must stay text: the report embeds data, not markup.
+  const hostile = structuredClone(result);
+  hostile.variants[0].name = '</script><img src=x onerror=alert(1)>';
+  await writeFile(page, renderHtml(hostile));
+  // A fresh profile per run (persistent context is how playwright takes --user-data-dir).
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const tab = await browser.newPage();
+    const errors: string[] = [];
+    const requests: string[] = [];
+    tab.on('pageerror', (e) => errors.push(e.message));
+    tab.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    tab.on('request', (r) => requests.push(r.url()));
+    tab.on('dialog', (d) => { errors.push(`dialog: ${d.message()}`); void d.dismiss(); });
+    await tab.goto(pathToFileURL(page).href);
+    await tab.waitForFunction(() => document.body.getAttribute('data-charts-drawn') === '3', undefined, { timeout: 10_000 });
+    const charts = await tab.evaluate(() =>
+      ['chart-throughput', 'chart-latency', 'chart-cpu'].map((id) => {
+        const svg = document.querySelector(`#${id} svg`);
+        const box = svg?.getBoundingClientRect();
+        const bars = [...(svg?.querySelectorAll('rect.bar') ?? [])].filter((r) => r.getBoundingClientRect().height > 0.4).length;
+        return { id, width: box?.width ?? 0, height: box?.height ?? 0, bars, lines: svg?.querySelectorAll('polyline.series').length ?? 0 };
+      }),
+    );
+    const variants = hostile.variants.length;
+    const [throughput, latency, cpu] = charts;
+    assert.ok(throughput.width > 100 && throughput.height > 100, JSON.stringify(throughput));
+    assert.equal(throughput.bars, variants, 'one bar per variant');
+    assert.equal(latency.lines, variants, 'one latency line per variant');
+    assert.ok(cpu.bars >= variants, `stacked CPU bars drawn: ${JSON.stringify(cpu)}`);
+    // A blank 760x320 PNG compresses to a few hundred bytes; drawn bars and text make it far larger.
+    const png = await tab.locator('#chart-throughput svg').screenshot();
+    assert.ok(png.length > 2000, `screenshot has content (${png.length} bytes)`);
+    const title = await tab.title();
+    assert.match(title, /load test: compare-servers/);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(requests.filter((u) => !u.startsWith('file:')), [], 'the report loads nothing from the network');
+    await writeFile(join(dir, 'shot.png'), png);
+  } finally {
+    await browser.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
