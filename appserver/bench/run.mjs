@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Side-by-side benchmark of the same trivial app (interleaved rounds, ratios):
-//   tsgi-appserver (1 worker) · node:http · fastify · gunicorn+Flask (1 sync worker)
-// and the socket models of tsgi-appserver with 2 workers.
+//   tsgi-appserver (1 worker) · bare gateway serve() · node:http · fastify · gunicorn+Flask (1 sync worker).
+// Socket models (2 workers): bench/socket-models.mjs (npm run bench:sockets).
 // Usage: npm run bench -w @tsgi/appserver   (env: BENCH_SECONDS=3 BENCH_ROUNDS=2 BENCH_CONNECTIONS=50)
 import { spawn, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
@@ -14,8 +14,6 @@ const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const [major, minor] = process.versions.node.split('.').map(Number);
-const reusePort = major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
 const hasGunicorn = spawnSync('gunicorn', ['--version']).status === 0;
 
 function freePort() {
@@ -47,6 +45,7 @@ const appserver = (workers, model) => (port) => [
 
 const mainSet = {
   'tsgi-appserver (1 worker)': appserver(1, 'shared'),
+  'gateway serve() (same app, no worker hooks)': (port) => [process.execPath, [`${here}servers.mjs`, 'gateway', String(port)]],
   'node:http': (port) => [process.execPath, [`${here}servers.mjs`, 'node', String(port)]],
   fastify: (port) => [process.execPath, [`${here}servers.mjs`, 'fastify', String(port)]],
 };
@@ -56,12 +55,6 @@ if (hasGunicorn) {
     ['-w', '1', '-k', 'sync', '-b', `127.0.0.1:${port}`, '--chdir', here, '--log-level', 'warning', 'hello_flask:app'],
   ];
 }
-const socketSet = {
-  'round-robin (2 workers)': appserver(2, 'round-robin'),
-  'shared (2 workers)': appserver(2, 'shared'),
-};
-if (reusePort) socketSet['reuse-port (2 workers)'] = appserver(2, 'reuse-port');
-
 async function measure(name, make) {
   const port = await freePort();
   const [cmd, args] = make(port);
@@ -87,17 +80,16 @@ async function runSet(title, set, baseline) {
     rps: rs.reduce((a, r) => a + r.rps, 0) / rs.length,
     p99: Math.max(...rs.map((r) => r.p99)),
     errors: rs.reduce((a, r) => a + r.errors, 0),
+    rounds: rs.map((r) => Math.round(r.rps)).join(', '),
   }));
   const base = rows.find((r) => r.name === baseline) ?? rows[0];
   console.log(`\n### ${title} (node ${process.versions.node}, ${connections} connections, ${seconds}s x ${rounds} interleaved rounds)\n`);
-  console.log(`| server | req/s | ratio vs ${base.name} | p99 ms | errors |`);
-  console.log('|---|---:|---:|---:|---:|');
+  console.log(`| server | req/s | ratio vs ${base.name} | per round | p99 ms | errors |`);
+  console.log('|---|---:|---:|---|---:|---:|');
   for (const r of rows) {
-    console.log(`| ${r.name} | ${Math.round(r.rps)} | ${(r.rps / base.rps).toFixed(2)} | ${r.p99} | ${r.errors} |`);
+    console.log(`| ${r.name} | ${Math.round(r.rps)} | ${(r.rps / base.rps).toFixed(2)} | ${r.rounds} | ${r.p99} | ${r.errors} |`);
   }
 }
 
 await runSet('Same trivial app, one process each', mainSet, 'fastify');
-await runSet('tsgi-appserver socket models', socketSet, 'round-robin (2 workers)');
-if (!reusePort) console.log(`\nreuse-port skipped: Node ${process.versions.node} < 22.12`);
 if (!hasGunicorn) console.log('\ngunicorn skipped: apt-get install gunicorn python3-flask');

@@ -98,8 +98,10 @@ export interface ArbiterOptions {
    * node:cluster round-robin (the master accepts and hands sockets out) or
    * 'shared' (all workers accept on one shared socket). Workers that bind
    * with `exclusive: true` (reusePort) bypass both. Default 'shared': a
-   * worker whose loop is blocked stops accepting, while round-robin keeps
-   * handing it connections that wait until it is killed (see README).
+   * worker whose loop is blocked stops accepting, while round-robin hands it
+   * one more connection, which node:cluster keeps open in the master until
+   * the worker acknowledges it (so it hangs even after the worker is killed).
+   * Measured in the appserver README, "Socket model: measured".
    */
   scheduling?: 'round-robin' | 'shared';
   logger: ArbiterLogger;

@@ -79,15 +79,20 @@ export class NodeHost {
       if (done) return;
       done = true;
       this.active.delete(res);
+      const status = res.headersSent ? res.statusCode : 0;
+      const method = req.method ?? '';
+      const durationMs = performance.now() - startedAt;
+      this.observer.finished(res, method, status, durationMs);
+      if (!this.observer.logsAccess) return;
       const length = responseHeader(res, 'content-length');
-      this.observer.finished(res, {
+      this.observer.logAccess({
         remote,
-        method: req.method ?? '',
+        method,
         target,
         protocol: `HTTP/${req.httpVersion}`,
-        status: res.headersSent ? res.statusCode : 0,
+        status,
         bytes: length === undefined ? -1 : Number(length),
-        durationMs: performance.now() - startedAt,
+        durationMs,
         endedAt: new Date(),
         requestHeader: (name) => {
           const v = req.headers[name];

@@ -25,11 +25,21 @@ export class RequestObserver {
     this.tokens.set(key, this.runtime.requestStarted(`${method} ${target}`, remote));
   }
 
-  finished(key: object, entry: AccessEntry): void {
+  /** True when an access log is written: only then are access entries worth building. */
+  get logsAccess(): boolean {
+    return this.format !== undefined;
+  }
+
+  /** A request ended: runtime accounting (max-requests) and metrics. Cheap: no allocation but the metric's first use. */
+  finished(key: object, method: string, status: number, durationMs: number): void {
     const token = this.tokens.get(key);
     if (token !== undefined) this.runtime.requestFinished(token);
-    this.metrics.observe(entry.method, entry.status, entry.durationMs);
-    if (this.format) this.logs.access!(this.format(entry));
+    this.metrics.observe(method, status, durationMs);
+  }
+
+  /** Writes the access line; call only when `logsAccess`. */
+  logAccess(entry: AccessEntry): void {
+    this.logs.access!(this.format!(entry));
   }
 
   /** ServerHooks for `createServer` from @tsgi/gateway. */
@@ -40,25 +50,9 @@ export class RequestObserver {
       },
       onRequestEnd: (record: RequestRecord) => {
         const env = record.environ;
-        this.finished(env, {
-          remote: env.REMOTE_ADDR,
-          method: env.REQUEST_METHOD,
-          target: rawUri(env),
-          protocol: env.SERVER_PROTOCOL,
-          status: record.status,
-          bytes: record.bytesSent,
-          durationMs: record.durationMs,
-          endedAt: new Date(),
-          requestHeader: (name) => headerFromEnviron(env, name),
-          responseHeader: (name) => {
-            for (const [k, v] of record.responseHeaders) if (k.toLowerCase() === name) return v;
-            return undefined;
-          },
-          variable: (name) => {
-            const v = env[name];
-            return typeof v === 'string' ? v : undefined;
-          },
-        });
+        this.finished(env, env.REQUEST_METHOD, record.status, record.durationMs);
+        // The entry (a Date and three closures) is built only when an access log is on.
+        if (this.format) this.logAccess(accessEntry(record));
       },
       onProtocolError: (info) => {
         this.metrics.protocolError(info.status);
@@ -66,6 +60,29 @@ export class RequestObserver {
       },
     };
   }
+}
+
+function accessEntry(record: RequestRecord): AccessEntry {
+  const env = record.environ;
+  return {
+    remote: env.REMOTE_ADDR,
+    method: env.REQUEST_METHOD,
+    target: rawUri(env),
+    protocol: env.SERVER_PROTOCOL,
+    status: record.status,
+    bytes: record.bytesSent,
+    durationMs: record.durationMs,
+    endedAt: new Date(),
+    requestHeader: (name) => headerFromEnviron(env, name),
+    responseHeader: (name) => {
+      for (const [k, v] of record.responseHeaders) if (k.toLowerCase() === name) return v;
+      return undefined;
+    },
+    variable: (name) => {
+      const v = env[name];
+      return typeof v === 'string' ? v : undefined;
+    },
+  };
 }
 
 function rawUri(env: Environ): string {

@@ -15,6 +15,7 @@ export class LoopWatchdog {
   private readonly thread: Worker;
   private readonly origin = Date.now();
   private readonly timer: NodeJS.Timeout;
+  private last = '';
 
   constructor(thresholdMs: number, fd: number) {
     this.tick();
@@ -31,8 +32,12 @@ export class LoopWatchdog {
 
   /** Records the request now being served (the last one started). */
   serving(description: string, inFlight: number): void {
-    const { written } = this.encoder.encodeInto(description, this.text);
-    Atomics.store(this.shared, 1, written);
+    // Re-encode only when the request differs from the last one (a hot route repeats).
+    if (description !== this.last) {
+      this.last = description;
+      const { written } = this.encoder.encodeInto(description, this.text);
+      Atomics.store(this.shared, 1, written);
+    }
     Atomics.store(this.shared, 2, inFlight);
   }
 

@@ -14,7 +14,8 @@ export class WorkerMetrics {
   private readonly requests: Counter<'method' | 'status'>;
   private readonly duration: Histogram<'method' | 'status'>;
   private readonly protocolErrors: Counter<'status'>;
-  private readonly children = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
+  /** Label children cached per method, then status: no label object or key string per request. */
+  private readonly children = new Map<string, Map<number, { count: { inc(): void }; time: { observe(v: number): void } }>>();
 
   constructor(inFlight: () => number) {
     this.requests = new Counter({
@@ -50,12 +51,16 @@ export class WorkerMetrics {
   /** Records one finished request (status 0: the connection died before a status line). */
   observe(method: string, status: number, durationMs: number): void {
     const m = KNOWN_METHODS.has(method) ? method : 'OTHER';
-    const key = `${m} ${status}`;
-    let child = this.children.get(key);
+    let byStatus = this.children.get(m);
+    if (!byStatus) {
+      byStatus = new Map();
+      this.children.set(m, byStatus);
+    }
+    let child = byStatus.get(status);
     if (!child) {
       const labels = { method: m, status: String(status) };
       child = { count: this.requests.labels(labels), time: this.duration.labels(labels) };
-      this.children.set(key, child);
+      byStatus.set(status, child);
     }
     child.count.inc();
     child.time.observe(durationMs / 1000);
