@@ -1,0 +1,185 @@
+#!/usr/bin/env node
+// Proxy engine benchmark: the same node:http upstream behind each engine,
+// loaded by wrk in interleaved rounds, reported as ratios to nginx.
+//
+//   npm run bench -w @tsgi/proxy -- [--duration 3] [--rounds 2] [--connections 50] [--workers 1] [--only nginx,tsgi,raw,undici,http-proxy-3,http-proxy] [--source 1]
+//
+// tsgi-proxy runs from proxy/dist when built (npm run build), else (or with --source) from sources under tsx.
+//
+// Engines: direct (no proxy), nginx proxy_pass with upstream keepalive,
+// tsgi-proxy (this package), undici Pool.dispatch forwarding, http-proxy-3,
+// http-proxy. Every engine is its own process; everything is on 127.0.0.1.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = join(here, '..', '..');
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
+const duration = Number(args.duration ?? 3);
+const rounds = Number(args.rounds ?? 2);
+const connections = Number(args.connections ?? 50);
+const workers = Number(args.workers ?? 1);
+const only = args.only ? new Set(args.only.split(',')) : null;
+
+if (spawnSync('wrk', ['--version']).error) {
+  console.error('bench: wrk is not installed (Debian: apt-get install wrk)');
+  process.exit(2);
+}
+const tmp = mkdtempSync(join(tmpdir(), 'tsgi-proxy-bench-'));
+const children = [];
+// Interrupted (Ctrl-C, timeout): take every engine down with us.
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    for (const c of children) c.kill('SIGKILL');
+    rmSync(tmp, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
+
+function start(cmd, argv, ready) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
+    children.push(child);
+    let out = '';
+    const onData = (d) => {
+      out += d;
+      const port = ready(out);
+      if (port) {
+        child.stdout.off('data', onData);
+        child.stdout.resume();
+        resolve({ child, port });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (d) => (out += d));
+    child.once('exit', (code) => reject(new Error(`${cmd} exited ${code}: ${out.slice(-500)}`)));
+  });
+}
+const readyLine = (out) => /READY (\d+)/.exec(out)?.[1];
+
+async function freePort() {
+  const s = createServer();
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function waitConnect(port) {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise((r) => {
+      const s = connect(port, '127.0.0.1', () => (s.destroy(), r(true)));
+      s.on('error', () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`port ${port} never accepted`);
+}
+
+const upstream = await start(process.execPath, [join(here, 'engines/upstream.mjs')], readyLine);
+const up = upstream.port;
+const engines = [];
+engines.push({ name: 'direct (no proxy)', port: up });
+
+async function startNginx() {
+  const port = await freePort();
+  const conf = `worker_processes ${workers};
+daemon off;
+master_process ${workers > 1 ? 'on' : 'off'};
+pid ${tmp}/nginx.pid;
+error_log ${tmp}/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${tmp}/body; proxy_temp_path ${tmp}/proxy;
+  fastcgi_temp_path ${tmp}/fcgi; uwsgi_temp_path ${tmp}/uwsgi; scgi_temp_path ${tmp}/scgi;
+  upstream app { server 127.0.0.1:${up}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    }
+  }
+}
+`;
+  writeFileSync(join(tmp, 'nginx.conf'), conf);
+  const child = spawn('nginx', ['-p', tmp, '-c', join(tmp, 'nginx.conf')], { stdio: 'ignore' });
+  children.push(child);
+  await waitConnect(port);
+  return port;
+}
+
+async function startTsgi() {
+  const cfg = join(tmp, 'proxy.yaml');
+  writeFileSync(
+    cfg,
+    `listeners: [{ address: "127.0.0.1:0" }]\nadmin: { address: null }\nworkers: ${workers}\naccessLog: false\n` +
+      `upstreams: { app: { servers: ["127.0.0.1:${up}"] } }\nroutes: [{ upstream: app }]\n`,
+  );
+  const dist = join(root, 'proxy/dist/cli.js');
+  const useDist = !args.source && spawnSync('test', ['-f', dist]).status === 0;
+  const argv = useDist ? [dist, '--config', cfg] : ['--conditions=development', '--import', 'tsx', join(root, 'proxy/src/cli.ts'), '--config', cfg];
+  const { port } = await start(process.execPath, argv, (out) => {
+    const m = /"listeners":\["[^"]*:(\d+)"/.exec(out);
+    return m?.[1];
+  });
+  return port;
+}
+
+const wanted = (name) => only === null || only.has(name);
+if (spawnSync('nginx', ['-v']).error) console.error('bench: nginx not installed; ratios are to the direct upstream');
+else if (wanted('nginx')) engines.push({ name: `nginx proxy_pass keepalive (${workers}w)`, port: await startNginx(), nginx: true });
+if (wanted('tsgi')) {
+  engines.push({ name: `tsgi-proxy (${workers}w)`, port: await startTsgi() });
+}
+if (wanted('raw')) engines.push({ name: 'raw TCP pipe, not a proxy (1w)', port: (await start(process.execPath, [join(here, 'engines/raw-pipe.mjs'), String(up)], readyLine)).port });
+if (wanted('undici')) engines.push({ name: 'undici Pool.dispatch (1w)', port: (await start(process.execPath, [join(here, 'engines/undici-pool.mjs'), String(up)], readyLine)).port });
+if (wanted('http-proxy-3')) engines.push({ name: 'http-proxy-3 keep-alive (1w)', port: (await start(process.execPath, [join(here, 'engines/http-proxy-3.mjs'), String(up)], readyLine)).port });
+if (wanted('http-proxy')) engines.push({ name: 'http-proxy keep-alive (1w)', port: (await start(process.execPath, [join(here, 'engines/http-proxy.mjs'), String(up)], readyLine)).port });
+
+function wrk(port, seconds) {
+  const r = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`], { encoding: 'utf8' });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? 0);
+  const p99m = /\s99%\s+([\d.]+)(us|ms|s)/.exec(r.stdout);
+  const p99 = p99m ? Number(p99m[1]) * { us: 0.001, ms: 1, s: 1000 }[p99m[2]] : NaN;
+  const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(r.stdout)?.[0] ?? '';
+  return { rps, p99, errors };
+}
+
+const results = new Map(engines.map((e) => [e.name, []]));
+for (const e of engines) wrk(e.port, 1); // warm-up: JIT, pools
+for (let round = 0; round < rounds; round++) {
+  for (const e of engines) {
+    const r = wrk(e.port, duration);
+    results.get(e.name).push(r);
+    console.error(`round ${round + 1}: ${e.name.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${r.p99.toFixed(2)} ms ${r.errors}`);
+  }
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const base = engines.find((e) => e.nginx) ?? engines[0];
+const baseRps = median(results.get(base.name).map((r) => r.rps));
+const baseP99 = median(results.get(base.name).map((r) => r.p99));
+console.log(`\nwrk -t1 -c${connections} -d${duration}s, ${rounds} interleaved rounds (median), node ${process.version}, ratios to ${base.name}\n`);
+console.log('| engine | req/s | p99 ms | req/s ratio | p99 ratio |');
+console.log('|---|---:|---:|---:|---:|');
+for (const e of engines) {
+  const rps = median(results.get(e.name).map((r) => r.rps));
+  const p99 = median(results.get(e.name).map((r) => r.p99));
+  console.log(`| ${e.name} | ${rps.toFixed(0)} | ${p99.toFixed(2)} | ${(rps / baseRps).toFixed(2)} | ${(p99 / baseP99).toFixed(2)} |`);
+}
+
+for (const c of children) c.kill('SIGKILL');
+rmSync(tmp, { recursive: true, force: true });
+process.exit(0);

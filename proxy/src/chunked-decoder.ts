@@ -1,0 +1,151 @@
+import { proxyError, type ProxyError } from './errors.js';
+
+const enum S {
+  Size,
+  SizeExt,
+  SizeLf,
+  Data,
+  DataCr,
+  DataLf,
+  TrailerStart,
+  TrailerLine,
+  TrailerLf,
+  FinalLf,
+  Done,
+}
+
+const MAX_SIZE_DIGITS = 12;
+const MAX_TRAILER_BYTES = 8192;
+
+/**
+ * Strict incremental decoder for chunked bodies. `push` reports each data
+ * segment through `onData` (slices of the input, never copied) and returns
+ * the index just past the final CRLF once the body is complete, -1 when more
+ * input is needed. Bad framing (non-hex sizes, bare CR or LF, controls in
+ * extensions or trailers, over-long sizes) throws PX_ERR_BAD_CHUNK; the caller
+ * decides whether that is a 400 (request) or a cut (response).
+ */
+export class ChunkedDecoder {
+  private state = S.Size;
+  private digits = 0;
+  private remaining = 0;
+  private trailerBytes = 0;
+  /** Total data bytes seen so far. */
+  total = 0;
+
+  constructor(private readonly onData: (buf: Buffer, start: number, end: number) => void) {}
+
+  reset(): void {
+    this.state = S.Size;
+    this.digits = 0;
+    this.remaining = 0;
+    this.trailerBytes = 0;
+    this.total = 0;
+  }
+
+  get done(): boolean {
+    return this.state === S.Done;
+  }
+
+  push(buf: Buffer, start: number): number {
+    let i = start;
+    const n = buf.length;
+    while (i < n) {
+      const c = buf[i];
+      switch (this.state) {
+        case S.Size: {
+          const h = hexValue(c);
+          if (h >= 0) {
+            if (++this.digits > MAX_SIZE_DIGITS) throw bad('chunk size too long');
+            this.remaining = this.remaining * 16 + h;
+            i++;
+          } else if (this.digits === 0) {
+            throw bad('chunk size is not hex');
+          } else if (c === 13) {
+            this.state = S.SizeLf;
+            i++;
+          } else if (c === 59 /* ; */) {
+            this.state = S.SizeExt;
+            i++;
+          } else {
+            throw bad('invalid byte after chunk size');
+          }
+          break;
+        }
+        case S.SizeExt:
+          if (c === 13) this.state = S.SizeLf;
+          else if (c < 32 && c !== 9) throw bad('control byte in chunk extension');
+          else if (c === 127) throw bad('control byte in chunk extension');
+          i++;
+          break;
+        case S.SizeLf:
+          if (c !== 10) throw bad('bare CR in chunk size line');
+          i++;
+          this.digits = 0;
+          if (this.remaining === 0) {
+            this.state = S.TrailerStart;
+          } else {
+            this.state = S.Data;
+          }
+          break;
+        case S.Data: {
+          const take = Math.min(this.remaining, n - i);
+          this.onData(buf, i, i + take);
+          this.total += take;
+          this.remaining -= take;
+          i += take;
+          if (this.remaining === 0) this.state = S.DataCr;
+          break;
+        }
+        case S.DataCr:
+          if (c !== 13) throw bad('chunk data longer than its size');
+          this.state = S.DataLf;
+          i++;
+          break;
+        case S.DataLf:
+          if (c !== 10) throw bad('bare CR after chunk data');
+          this.state = S.Size;
+          i++;
+          break;
+        case S.TrailerStart:
+          if (c === 13) {
+            this.state = S.FinalLf;
+          } else {
+            if (c === 10 || c === 32 || c === 9) throw bad('malformed trailer');
+            this.state = S.TrailerLine;
+          }
+          i++;
+          break;
+        case S.TrailerLine:
+          if (++this.trailerBytes > MAX_TRAILER_BYTES) throw bad('trailer section too large');
+          if (c === 13) this.state = S.TrailerLf;
+          else if ((c < 32 && c !== 9) || c === 127) throw bad('control byte in trailer');
+          i++;
+          break;
+        case S.TrailerLf:
+          if (c !== 10) throw bad('bare CR in trailer');
+          this.state = S.TrailerStart;
+          i++;
+          break;
+        case S.FinalLf:
+          if (c !== 10) throw bad('bare CR at end of chunked body');
+          this.state = S.Done;
+          return i + 1;
+        case S.Done:
+          return i;
+      }
+    }
+    return -1;
+  }
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+function bad(detail: string): ProxyError {
+  return proxyError('PX_ERR_BAD_CHUNK', detail);
+}

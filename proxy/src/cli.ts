@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+import { ConfigError } from './errors.js';
+import { USAGE, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { runMaster } from './master.js';
+import { runSingleProcess } from './single-process.js';
+import { describeConfig } from './describe-config.js';
+
+/** `tsgi-proxy`: parse config (exit 2 on any problem), then run single-process or under the arbiter. */
+async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let loaded: ReturnType<typeof loadConfig>;
+  try {
+    loaded = loadConfig(argv, env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (loaded.cli.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (loaded.cli.version) {
+    process.stdout.write('tsgi-proxy 0.1.0\n');
+    return 0;
+  }
+  const { config } = loaded;
+  if (loaded.cli.checkOnly) {
+    process.stdout.write(`${describeConfig(config, loaded.path)}\n`);
+    return 0;
+  }
+  const log = createLogger(config, config.workers > 1 ? 'master' : 'proxy');
+  const reread = () => loadConfig(argv, env).config;
+  return config.workers > 1 ? runMaster(config, reread, log) : runSingleProcess(config, reread, log);
+}
+
+main(process.argv.slice(2), process.env).then(
+  (code) => {
+    process.exitCode = code;
+    // Give async log writes a moment, then leave even if a stray handle lingers.
+    setTimeout(() => process.exit(code), 100).unref();
+  },
+  (err: unknown) => {
+    process.stderr.write(`tsgi-proxy: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

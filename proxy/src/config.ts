@@ -1,0 +1,326 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { resolve as resolvePath } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+/** Durations are milliseconds, or strings such as `500ms`, `5s`, `2m`, `1h`. */
+const duration = z.union([
+  z.number().int().nonnegative(),
+  z
+    .string()
+    .regex(/^\d+(?:\.\d+)?\s*(?:ms|s|m|h)$/, 'must be a duration such as 500ms, 5s or 2m')
+    .transform((s) => {
+      const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(s) as RegExpExecArray;
+      const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+      return Math.round(Number(m[1]) * unit);
+    }),
+]);
+
+/** Byte sizes: integers, or strings such as `16k`, `10m`, `1g` (binary multiples). */
+const size = z.union([
+  z.number().int().nonnegative(),
+  z
+    .string()
+    .regex(/^\d+\s*[kmg]?i?b?$/i, 'must be a size such as 16k, 10m or 1g')
+    .transform((s) => {
+      const m = /^(\d+)\s*([kmg]?)/i.exec(s) as RegExpExecArray;
+      const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
+      return Number(m[1]) * mult;
+    }),
+]);
+
+/** `host:port`, `[v6]:port`; port 0 lets the OS choose (tests). */
+const address = z.string().refine((s) => parseAddress(s) !== null, 'must be host:port with a port 0-65535');
+
+const cidr = z.string().refine((s) => parseCidr(s) !== null, 'must be an IP address or CIDR such as 10.0.0.0/8');
+
+const server = z
+  .object({
+    address,
+    weight: z.number().int().min(1).max(1000).default(1),
+  })
+  .strict();
+
+const upstream = z
+  .object({
+    servers: z.array(z.union([address.transform((a) => ({ address: a, weight: 1 })), server])).min(1),
+    balance: z.enum(['round_robin', 'least_conn', 'p2c', 'hash']).default('round_robin'),
+    hash: z
+      .object({ source: z.enum(['header', 'cookie', 'ip']), name: z.string().min(1).optional() })
+      .strict()
+      .refine((h) => h.source === 'ip' || h.name !== undefined, 'hash.name is required for header and cookie')
+      .optional(),
+    resolve: z
+      .object({
+        interval: duration.default(5000),
+        minInterval: duration.default(1000),
+        /** DNS servers (`ip` or `ip:port`); default: the system resolver (getaddrinfo, /etc/hosts). */
+        servers: z.array(z.string().min(1)).optional(),
+      })
+      .strict()
+      .default({}),
+    pool: z
+      .object({
+        maxConnections: z.number().int().nonnegative().default(0),
+        maxIdle: z.number().int().nonnegative().default(64),
+        idleTimeout: duration.default(1500),
+      })
+      .strict()
+      .default({}),
+    timeouts: z
+      .object({
+        connect: duration.default(5000),
+        header: duration.default(60_000),
+        idle: duration.default(60_000),
+        total: duration.default(0),
+      })
+      .strict()
+      .default({}),
+    retries: z
+      .object({
+        attempts: z.number().int().min(0).max(10).default(2),
+        budget: z.number().min(0).max(1).default(0.2),
+        minPerSecond: z.number().nonnegative().default(5),
+        statuses: z.array(z.number().int().min(500).max(599)).default([502, 503, 504]),
+      })
+      .strict()
+      .default({}),
+    passive: z
+      .object({
+        maxFails: z.number().int().min(0).default(2),
+        failWindow: duration.default(10_000),
+        ejectBase: duration.default(5000),
+        ejectMax: duration.default(300_000),
+      })
+      .strict()
+      .default({}),
+    active: z
+      .object({
+        path: z.string().startsWith('/').default('/healthz'),
+        interval: duration.default(5000),
+        timeout: duration.default(2000),
+        healthyThreshold: z.number().int().min(1).default(2),
+        unhealthyThreshold: z.number().int().min(1).default(3),
+      })
+      .strict()
+      .optional(),
+    slowStart: duration.default(0),
+  })
+  .strict()
+  .refine((u) => u.balance !== 'hash' || u.hash !== undefined, { message: 'hash is required with balance: hash', path: ['hash'] });
+
+const route = z
+  .object({
+    host: z.string().min(1).default('*'),
+    path: z.string().startsWith('/').default('/'),
+    upstream: z.string().min(1),
+  })
+  .strict();
+
+const schema = z
+  .object({
+    listeners: z.array(z.object({ address }).strict()).min(1).default([{ address: '127.0.0.1:8080' }]),
+    admin: z
+      .object({ address: address.nullable().default('127.0.0.1:9100') })
+      .strict()
+      .default({}),
+    workers: z.number().int().min(1).max(256).default(1),
+    upstreams: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'names use letters, digits, _ . -'), upstream),
+    routes: z.array(route).min(1),
+    limits: z
+      .object({
+        maxRequestLine: size.default(8192),
+        maxHeaderBytes: size.default(16384),
+        maxHeaders: z.number().int().min(1).default(100),
+        maxBodyBytes: size.default(100 * 1024 * 1024),
+        maxResponseHeaderBytes: size.default(65536),
+      })
+      .strict()
+      .default({}),
+    timeouts: z
+      .object({
+        clientHeader: duration.default(10_000),
+        keepAlive: duration.default(5000),
+        clientIdle: duration.default(60_000),
+        drain: duration.default(30_000),
+      })
+      .strict()
+      .default({}),
+    forwarded: z
+      .object({
+        /** Peers allowed to set X-Forwarded-*; their values are kept and the peer appended. */
+        trust: z.array(cidr).default([]),
+        via: z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/).default('tsgi-proxy'),
+      })
+      .strict()
+      .default({}),
+    accessLog: z.boolean().default(true),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    c.routes.forEach((r, i) => {
+      if (!(r.upstream in c.upstreams)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['routes', i, 'upstream'], message: `names no upstream (have: ${Object.keys(c.upstreams).join(', ')})` });
+      }
+    });
+  });
+
+export type ProxyConfig = z.output<typeof schema>;
+export type UpstreamConfig = ProxyConfig['upstreams'][string];
+export type RouteConfig = ProxyConfig['routes'][number];
+
+/** Where each value came from, for error messages. */
+export interface ConfigSources {
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  argv?: string[];
+}
+
+/** What the CLI asked for besides the config itself. */
+export interface CliRequest {
+  configPath: string | null;
+  checkOnly: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+export const USAGE = `usage: tsgi-proxy --config proxy.yaml [--workers N] [--check-config]
+
+  --config, -c FILE   YAML or JSON config (env TSGI_PROXY_CONFIG)
+  --workers, -w N     worker processes (env TSGI_PROXY_WORKERS; default from config, 1)
+  --check-config      validate the config, print a summary and exit (0 ok, 2 bad)
+  --help, --version`;
+
+/** Parses argv (without node and script). Throws ConfigError for unknown flags or missing values. */
+export function parseArgv(argv: string[], env: NodeJS.ProcessEnv = {}): CliRequest & { workers?: string } {
+  const out: CliRequest & { workers?: string } = { configPath: env.TSGI_PROXY_CONFIG ?? null, checkOnly: false, help: false, version: false };
+  if (env.TSGI_PROXY_WORKERS !== undefined) out.workers = env.TSGI_PROXY_WORKERS;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.indexOf('=');
+    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v === '') throw new ConfigError(`config: ${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--config':
+      case '-c':
+        out.configPath = value();
+        break;
+      case '--workers':
+      case '-w':
+        out.workers = value();
+        break;
+      case '--check-config':
+        out.checkOnly = true;
+        break;
+      case '--help':
+      case '-h':
+        out.help = true;
+        break;
+      case '--version':
+        out.version = true;
+        break;
+      default:
+        throw new ConfigError(`config: unknown option "${arg}" (from argv)`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Loads and validates the whole config: defaults < file < env < CLI. Returns
+ * a deep-frozen object; throws ConfigError with one line naming the key, the
+ * bad value and where it came from.
+ */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): { config: ProxyConfig; cli: CliRequest; path: string } {
+  const cli = parseArgv(argv, env);
+  if (cli.help || cli.version) return { config: undefined as never, cli, path: '' };
+  if (cli.configPath === null) throw new ConfigError('config: --config is required (or TSGI_PROXY_CONFIG)');
+  const path = resolvePath(cli.configPath);
+  const raw = readConfigFile(path);
+  let workersFrom = path;
+  if (cli.workers !== undefined) {
+    const fromFlag = argv.some((a) => a === '--workers' || a === '-w' || a.startsWith('--workers='));
+    workersFrom = fromFlag ? '--workers' : 'TSGI_PROXY_WORKERS';
+    const n = Number(cli.workers);
+    if (!/^\d+$/.test(cli.workers) || n < 1) throw new ConfigError(`config: workers must be a positive integer, got "${cli.workers}" (from ${workersFrom})`);
+    raw.workers = n;
+  }
+  return { config: validateConfig(raw, path, workersFrom), cli, path };
+}
+
+/** Reads a YAML or JSON file into a plain object. */
+export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`config: cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let value: unknown;
+  try {
+    value = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`config: ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${String((err as Error).message).split('\n')[0]}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(`config: ${path} must hold a mapping at the top level`);
+  return value as Record<string, unknown>;
+}
+
+/** Validates a raw object; `source` names the file in error messages. */
+export function validateConfig(raw: unknown, source: string, workersFrom = source): ProxyConfig {
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const key = issue.path.length ? issue.path.join('.') : '(top level)';
+    const bad = valueAt(raw, issue.path);
+    const from = key === 'workers' ? workersFrom : source;
+    const shown = bad === undefined ? 'nothing' : JSON.stringify(bad);
+    throw new ConfigError(`config: ${key} ${issue.message.replace(/^String must/, 'must')}, got ${shown} (from ${from})`);
+  }
+  return deepFreeze(result.data);
+}
+
+function valueAt(raw: unknown, path: (string | number)[]): unknown {
+  let cur: unknown = raw;
+  for (const p of path) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<string | number, unknown>)[p];
+  }
+  return cur;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** Splits `host:port` / `[v6]:port`. Returns null when malformed. */
+export function parseAddress(s: string): { host: string; port: number } | null {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:\s\[\]]+)):(\d{1,5})$/.exec(s);
+  if (!m) return null;
+  const port = Number(m[3]);
+  if (port > 65535) return null;
+  return { host: m[1] ?? m[2], port };
+}
+
+/** Parses `ip` or `ip/prefix`; null when malformed. */
+export function parseCidr(s: string): { ip: string; prefix: number; family: 4 | 6 } | null {
+  const [ip, prefixText] = s.split('/');
+  const family = isIP(ip);
+  if (family === 0) return null;
+  const max = family === 4 ? 32 : 128;
+  const prefix = prefixText === undefined ? max : Number(prefixText);
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max || (prefixText !== undefined && !/^\d+$/.test(prefixText))) return null;
+  return { ip, prefix, family: family as 4 | 6 };
+}

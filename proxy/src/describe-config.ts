@@ -1,0 +1,13 @@
+import type { ProxyConfig } from './config.js';
+
+/** The `--check-config` summary: one line per listener, route and upstream. */
+export function describeConfig(config: ProxyConfig, path: string): string {
+  const lines = [`config ok: ${path}`, `workers: ${config.workers}`];
+  for (const l of config.listeners) lines.push(`listen: ${l.address}`);
+  lines.push(`admin: ${config.admin.address ?? 'off'}`);
+  for (const r of config.routes) lines.push(`route: ${r.host}${r.path} -> ${r.upstream}`);
+  for (const [name, u] of Object.entries(config.upstreams)) {
+    lines.push(`upstream ${name}: ${u.balance}, ${u.servers.map((s) => (s.weight === 1 ? s.address : `${s.address}*${s.weight}`)).join(' ')}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,118 @@
+import { z, type ZodTypeAny } from 'zod';
+import { parseCidrRule } from './access-control.js';
+import { parseRate } from './rate-limiter.js';
+import { DEFAULT_CIPHERS } from './tls-contexts.js';
+import { MAX_UNIX_PATH } from './unix-address.js';
+
+/**
+ * The config keys of the edge features, as zod fragments that config.ts
+ * splices into its schema (it owns duration and size parsing, passed in), so
+ * errors keep the one-line `config: <key> ... (from <file>)` form.
+ */
+export function edgeSchemas(duration: ZodTypeAny, size: ZodTypeAny) {
+  const cert = z
+    .object({
+      cert: z.string().min(1),
+      key: z.string().min(1),
+      serverNames: z.array(z.string().regex(/^(?:\*\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*$/, 'must be host names such as example.com or *.example.com')).optional(),
+    })
+    .strict();
+
+  const tls = z
+    .object({
+      certs: z.array(cert).min(1),
+      minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
+      ciphers: z.string().regex(/^[A-Za-z0-9!+@:_-]+$/, 'must be an OpenSSL cipher list').default(DEFAULT_CIPHERS),
+      http2: z.boolean().default(true),
+      handshakeTimeout: duration.default(10_000),
+    })
+    .strict();
+
+  /** Extra keys of one listener. */
+  const listener = {
+    tls: tls.optional(),
+    proxyProtocol: z.boolean().default(false),
+    proxyProtocolTimeout: duration.default(5000),
+  };
+
+  const rate = z.union([z.string(), z.number()]).refine((r) => parseRate(r) !== null, 'must be a rate such as 10r/s or 30r/m').transform((r) => parseRate(r) as number);
+  const key = z
+    .string()
+    .regex(/^(?:ip|route|header:[!#$%&'*+\-.^_`|~0-9A-Za-z]+)$/, 'must be ip, route or header:<name>')
+    .transform((k) => (k.startsWith('header:') ? `header:${k.slice(7).toLowerCase()}` : k));
+  const status = z.number().int().min(400).max(599);
+
+  /** nginx limit_req_zone + limit_req. */
+  const limitReqZone = z
+    .object({
+      key: key.default('ip'),
+      rate,
+      burst: z.number().int().min(0).default(0),
+      nodelay: z.boolean().default(false),
+      status: status.default(429),
+      maxKeys: z.number().int().min(1).default(100_000),
+    })
+    .strict();
+
+  /** nginx limit_conn_zone + limit_conn (requests in progress per key). */
+  const limitConnZone = z
+    .object({
+      key: key.default('ip'),
+      max: z.number().int().min(1),
+      status: status.default(429),
+    })
+    .strict();
+
+  const target = z.string().refine((s) => s === 'all' || parseCidrRule(s) !== null, 'must be all, an IP address or a CIDR such as 10.0.0.0/8');
+  const accessRule = z.union([z.object({ allow: target }).strict(), z.object({ deny: target }).strict()]);
+
+  /** Extra keys of one route. */
+  const route = {
+    access: z.array(accessRule).default([]),
+    limitReq: z.array(z.string().min(1)).default([]),
+    limitConn: z.array(z.string().min(1)).default([]),
+    maxBodyBytes: size.optional(),
+    maxHeaderBytes: size.optional(),
+  };
+
+  /** Extra keys of one upstream group. */
+  const upstream = {
+    proxyProtocol: z.enum(['off', 'v1', 'v2']).default('off'),
+  };
+
+  /** Top-level keys. */
+  const top = {
+    limitReq: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'names use letters, digits, _ . -'), limitReqZone).default({}),
+    limitConn: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'names use letters, digits, _ . -'), limitConnZone).default({}),
+    trace: z
+      .object({
+        /** Generate or continue W3C traceparent and X-Request-Id upstream. */
+        enabled: z.boolean().default(true),
+      })
+      .strict()
+      .default({}),
+  };
+
+  return { tls, listener, limitReqZone, limitConnZone, route, upstream, top };
+}
+
+/** `unix:/path` upstream server addresses. */
+export const unixServerAddress = z
+  .string()
+  .regex(/^unix:[^\0\r\n]+$/, 'must be unix:/path')
+  .refine((s) => Buffer.byteLength(s.slice(5)) <= MAX_UNIX_PATH, `unix socket paths must be at most ${MAX_UNIX_PATH} bytes`);
+
+/** Cross-checks: routes name zones that exist. `issue` reports at a path. */
+export function checkEdgeReferences(
+  config: { routes: readonly { limitReq: readonly string[]; limitConn: readonly string[] }[]; limitReq: Record<string, unknown>; limitConn: Record<string, unknown> },
+  issue: (path: (string | number)[], message: string) => void,
+): void {
+  config.routes.forEach((r, i) => {
+    r.limitReq.forEach((name, j) => {
+      if (!(name in config.limitReq)) issue(['routes', i, 'limitReq', j], `names no limitReq zone (have: ${Object.keys(config.limitReq).join(', ') || 'none'})`);
+    });
+    r.limitConn.forEach((name, j) => {
+      if (!(name in config.limitConn)) issue(['routes', i, 'limitConn', j], `names no limitConn zone (have: ${Object.keys(config.limitConn).join(', ') || 'none'})`);
+    });
+  });
+}

@@ -1,0 +1,249 @@
+import { Duplex } from 'node:stream';
+import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { performServerHandshake, type ServerHttp2Session, type ServerHttp2Stream, type IncomingHttpHeaders, type Settings } from 'node:http2';
+import type { ProxyError } from '../errors.js';
+import { readProxyHeader } from './proxy-protocol-reader.js';
+import type { ProxiedAddress } from './proxy-protocol.js';
+import type { TlsContexts } from './tls-contexts.js';
+
+/** Who is on the other end of an accepted connection, after PROXY protocol and TLS. */
+export interface ClientInfo {
+  /** The client address: from the PROXY header when there is one, else the socket's peer. */
+  address: string;
+  port: number;
+  /** The TCP peer (the load balancer when PROXY protocol is on). */
+  peerAddress: string;
+  /** What the PROXY header said (null: none or LOCAL/UNKNOWN). */
+  proxied: ProxiedAddress | null;
+  tls: boolean;
+  /** Negotiated ALPN protocol ('h2', 'http/1.1') or '' without TLS/ALPN. */
+  alpn: string;
+  /** SNI name the client asked for, '' when none. */
+  servername: string;
+  /** Negotiated TLS version ('TLSv1.3'), null without TLS. */
+  tlsProtocol: string | null;
+  /** The address the connection arrived on, for PROXY headers sent upstream. */
+  localAddress: string;
+  localPort: number;
+}
+
+/** Counters the listener reports (the proxy turns them into metrics). */
+export interface EdgeListenerEvents {
+  tlsHandshake?(info: ClientInfo): void;
+  tlsError?(reason: string): void;
+  proxyProtocolError?(err: ProxyError): void;
+  h2Session?(info: ClientInfo): void;
+  h2Stream?(info: ClientInfo): void;
+}
+
+export interface EdgeListenerOptions {
+  /** Expect a PROXY protocol v1/v2 header first on every connection. */
+  proxyProtocol: boolean;
+  proxyProtocolTimeout: number;
+  /** TLS contexts; null for plaintext. */
+  tls: TlsContexts | null;
+  /** HTTP/2 SETTINGS for h2 sessions (ALPN `h2` on TLS listeners). */
+  h2Settings?: Settings;
+  /** HTTP/1.x connections, plain or TLS, handed over paused-then-resumed by the caller's reader. */
+  onHttp1(socket: Socket, info: ClientInfo): void;
+  /** One HTTP/2 stream. */
+  onH2Stream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders: string[], info: ClientInfo): void;
+  events?: EdgeListenerEvents;
+  /** New connections are refused while this says so (drain). */
+  accepting?: () => boolean;
+}
+
+/**
+ * One edge listener: TCP accept → optional PROXY protocol header → optional
+ * TLS (SNI-selected contexts, ALPN) → HTTP/1.1 to the proxy core or HTTP/2
+ * sessions whose streams are handed out one by one. TLS runs over the
+ * accepted socket through a non-listening `tls.Server`, so handshake timeouts
+ * and client-error events behave as on a normal TLS server.
+ */
+export class EdgeListener {
+  readonly server: Server;
+  private readonly sessions = new Set<ServerHttp2Session>();
+
+  constructor(private readonly options: EdgeListenerOptions) {
+    this.server = createTcpServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: options.proxyProtocol }, (socket) => this.onConnection(socket));
+    this.server.maxConnections = 1_000_000;
+  }
+
+  listen(host: string, port: number, exclusive = false): Promise<{ host: string; port: number }> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ host, port, backlog: 2048, exclusive }, () => {
+        this.server.off('error', reject);
+        const a = this.server.address() as { address: string; port: number };
+        resolve({ host: a.address, port: a.port });
+      });
+    });
+  }
+
+  private baseInfo(socket: Socket, proxied: ProxiedAddress | null): ClientInfo {
+    const peer = normalize(socket.remoteAddress ?? '');
+    return {
+      address: proxied?.sourceAddress ?? peer,
+      port: proxied?.sourcePort ?? socket.remotePort ?? 0,
+      peerAddress: peer,
+      proxied,
+      tls: false,
+      alpn: '',
+      servername: '',
+      tlsProtocol: null,
+      localAddress: proxied?.destinationAddress ?? normalize(socket.localAddress ?? ''),
+      localPort: proxied?.destinationPort ?? socket.localPort ?? 0,
+    };
+  }
+
+  private onConnection(socket: Socket): void {
+    if (this.options.accepting !== undefined && !this.options.accepting()) {
+      socket.destroy();
+      return;
+    }
+    if (!this.options.proxyProtocol) {
+      this.afterProxyHeader(socket, this.baseInfo(socket, null));
+      return;
+    }
+    socket.resume();
+    readProxyHeader(socket, this.options.proxyProtocolTimeout).then(
+      (header) => this.afterProxyHeader(socket, this.baseInfo(socket, header.address)),
+      (err: ProxyError) => this.options.events?.proxyProtocolError?.(err),
+    );
+  }
+
+  private afterProxyHeader(socket: Socket, info: ClientInfo): void {
+    const tls = this.options.tls;
+    if (tls === null) {
+      this.options.onHttp1(socket, info);
+      if (this.options.proxyProtocol) socket.resume();
+      return;
+    }
+    // Bytes read past a PROXY header sit in the JS buffer, which TLS over the raw handle would skip.
+    const carrier = socket.readableLength > 0 ? new BufferedSocket(socket) : socket;
+    const tlsSocket = new TLSSocket(carrier as Socket, { ...tls.serverOptions(), isServer: true });
+    let secured = false;
+    const timer = setTimeout(() => {
+      this.options.events?.tlsError?.('timeout');
+      tlsSocket.destroy();
+    }, tls.handshakeTimeout);
+    tlsSocket.on('error', (err: NodeJS.ErrnoException) => {
+      if (!secured) {
+        clearTimeout(timer);
+        this.options.events?.tlsError?.(tlsReason(err));
+      }
+      tlsSocket.destroy();
+    });
+    tlsSocket.once('secure', () => {
+      secured = true;
+      clearTimeout(timer);
+      // What tls.Server does on 'secure'; without it http2 waits for a secureConnect that never comes to server sockets.
+      (tlsSocket as TLSSocket & { secureConnecting: boolean }).secureConnecting = false;
+      const full: ClientInfo = {
+        ...info,
+        tls: true,
+        alpn: typeof tlsSocket.alpnProtocol === 'string' ? tlsSocket.alpnProtocol : '',
+        tlsProtocol: tlsSocket.getProtocol(),
+        servername: typeof (tlsSocket as unknown as { servername?: unknown }).servername === 'string' ? (tlsSocket as unknown as { servername: string }).servername : '',
+      };
+      this.options.events?.tlsHandshake?.(full);
+      if (full.alpn === 'h2') this.startH2(tlsSocket, full);
+      else this.options.onHttp1(tlsSocket, full);
+    });
+    if (carrier === socket && this.options.proxyProtocol) socket.resume();
+  }
+
+  private startH2(socket: TLSSocket, info: ClientInfo): void {
+    const session = performServerHandshake(socket, { settings: this.options.h2Settings }) as ServerHttp2Session;
+    this.sessions.add(session);
+    this.options.events?.h2Session?.(info);
+    session.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders: unknown) => {
+      this.options.events?.h2Stream?.(info);
+      this.options.onH2Stream(stream, headers, flags, rawHeaders as unknown as string[], info);
+    });
+    session.on('error', () => {});
+    session.on('close', () => this.sessions.delete(session));
+  }
+
+  /** Stops accepting; open h2 sessions get GOAWAY so clients move to a new connection. */
+  close(): Promise<void> {
+    for (const s of this.sessions) if (!s.closed) s.close();
+    return new Promise((r) => this.server.close(() => r()));
+  }
+
+  /** Live h2 sessions (drain waits on them). */
+  get h2Sessions(): number {
+    return this.sessions.size;
+  }
+
+  /** Cuts every h2 session (stop after the drain budget). */
+  destroySessions(): void {
+    for (const s of this.sessions) s.destroy();
+  }
+}
+
+function normalize(addr: string): string {
+  return addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr;
+}
+
+function tlsReason(err: NodeJS.ErrnoException): string {
+  if (err.code === 'ERR_SSL_UNSUPPORTED_PROTOCOL' || /unsupported protocol|version too low/i.test(err.message)) return 'protocol';
+  if (/no shared cipher|no_shared_cipher/i.test(err.message)) return 'cipher';
+  if (/timed? ?out/i.test(err.message) || err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') return 'timeout';
+  if (err.code === 'ECONNRESET') return 'reset';
+  return 'other';
+}
+
+/**
+ * A socket whose first bytes were already read into JS (after a PROXY
+ * header): reads drain that buffer, then the socket; writes go straight
+ * through. TLS then runs over this stream instead of the raw handle.
+ */
+class BufferedSocket extends Duplex {
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  constructor(private readonly socket: Socket) {
+    super({ allowHalfOpen: true });
+    this.remoteAddress = socket.remoteAddress;
+    this.remotePort = socket.remotePort;
+    socket.on('data', (chunk: Buffer) => {
+      if (!this.push(chunk)) socket.pause();
+    });
+    socket.on('end', () => this.push(null));
+    socket.on('error', (err) => this.destroy(err));
+    socket.on('close', () => this.destroy());
+  }
+
+  override _read(): void {
+    this.socket.resume();
+  }
+
+  override _write(chunk: Buffer, enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.socket.write(chunk, enc, cb);
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    this.socket.end(cb);
+  }
+
+  override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
+    this.socket.destroy();
+    cb(err);
+  }
+
+  setNoDelay(v?: boolean): this {
+    this.socket.setNoDelay(v);
+    return this;
+  }
+
+  setKeepAlive(enable?: boolean, delay?: number): this {
+    this.socket.setKeepAlive(enable, delay);
+    return this;
+  }
+
+  setTimeout(ms: number, cb?: () => void): this {
+    this.socket.setTimeout(ms, cb);
+    return this;
+  }
+}

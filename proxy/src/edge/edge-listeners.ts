@@ -1,0 +1,109 @@
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { ProxyError } from '../errors.js';
+import { EdgeListener, type ClientInfo } from './edge-listener.js';
+import type { EdgeMetrics } from './edge-metrics.js';
+import { dispatchH2Stream } from './h2-dispatch.js';
+import type { H2Tunnel } from './h2-tunnel.js';
+import { TlsContexts, type TlsSettings } from './tls-contexts.js';
+
+/** One listener's config as validated (core keys plus the edge ones). */
+export interface EdgeListenerConfig {
+  address: string;
+  tls?: TlsSettings;
+  proxyProtocol: boolean;
+  proxyProtocolTimeout: number;
+}
+
+/** How the worker serves what the listeners accept. */
+export interface EdgeServe {
+  http1(socket: Socket, info: ClientInfo): void;
+  tunnel(tunnel: H2Tunnel, info: ClientInfo): void;
+  refused(err: ProxyError, info: ClientInfo): void;
+  limits(): { maxHeaders: number; maxHeaderBytes: number };
+  accepting(): boolean;
+}
+
+/**
+ * Every listener of one worker with its TLS contexts. Certificate files are
+ * read at construction (a bad file there is a boot error) and re-read by
+ * `reloadCertificates` on SIGHUP, which keeps the running contexts of any
+ * listener whose new files are bad and logs why.
+ */
+export class EdgeListeners {
+  private readonly entries: { config: EdgeListenerConfig; tls: TlsContexts | null; listener: EdgeListener }[] = [];
+
+  constructor(
+    configs: readonly EdgeListenerConfig[],
+    private readonly serve: EdgeServe,
+    private readonly metrics: EdgeMetrics,
+    private readonly log: Logger,
+  ) {
+    for (const config of configs) {
+      const tls = config.tls === undefined ? null : new TlsContexts(config.tls);
+      const listener = new EdgeListener({
+        proxyProtocol: config.proxyProtocol,
+        proxyProtocolTimeout: config.proxyProtocolTimeout,
+        tls,
+        onHttp1: (socket, info) => serve.http1(socket, info),
+        onH2Stream: (stream, _headers, flags, raw, info) =>
+          dispatchH2Stream(stream, flags, raw, info, {
+            limits: serve.limits(),
+            serve: (tunnel, i) => serve.tunnel(tunnel, i),
+            refused: (err, i) => {
+              metrics.h2Refused.inc({ code: err.code });
+              serve.refused(err, i);
+            },
+          }),
+        accepting: () => serve.accepting(),
+        events: {
+          tlsHandshake: (info) => metrics.tlsHandshakes.inc({ protocol: info.tlsProtocol ?? 'unknown', alpn: info.alpn || 'none' }),
+          tlsError: (reason) => metrics.tlsErrors.inc({ reason }),
+          proxyProtocolError: (err) => {
+            metrics.proxyProtocolErrors.inc();
+            log.debug({ err: err.message, listener: config.address }, 'PROXY protocol header refused; connection closed');
+          },
+          h2Session: () => metrics.h2Sessions.inc(),
+          h2Stream: () => metrics.h2Streams.inc(),
+        },
+      });
+      this.entries.push({ config, tls, listener });
+    }
+  }
+
+  /** Binds every listener; `addresses` gives the host/port of each (port 0 resolved by the caller or the OS). */
+  async start(addresses: readonly { host: string; port: number }[], exclusive: boolean): Promise<{ host: string; port: number }[]> {
+    const bound: { host: string; port: number }[] = [];
+    for (let i = 0; i < this.entries.length; i++) bound.push(await this.entries[i].listener.listen(addresses[i].host, addresses[i].port, exclusive));
+    return bound;
+  }
+
+  /** Re-reads certificates and keys (SIGHUP); a bad pair keeps the old contexts. */
+  reloadCertificates(): void {
+    for (const e of this.entries) {
+      if (e.tls === null) continue;
+      const r = e.tls.reload();
+      this.metrics.certReloads.inc({ result: r.ok ? 'ok' : 'kept_old' });
+      if (r.ok) this.log.info({ listener: e.config.address, certificates: r.certificates }, 'TLS certificates reloaded');
+      else this.log.error({ listener: e.config.address, err: r.error, certificates: r.certificates }, 'TLS certificate reload refused; keeping the running certificates');
+    }
+  }
+
+  get h2Sessions(): number {
+    let n = 0;
+    for (const e of this.entries) n += e.listener.h2Sessions;
+    return n;
+  }
+
+  /** Stops accepting; h2 sessions get GOAWAY and finish their streams. */
+  close(): Promise<void> {
+    return Promise.all(this.entries.map((e) => e.listener.close())).then(() => undefined);
+  }
+
+  destroy(): void {
+    for (const e of this.entries) {
+      e.listener.destroySessions();
+      e.listener.server.close();
+    }
+  }
+}

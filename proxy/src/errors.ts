@@ -1,0 +1,58 @@
+/**
+ * The proxy's error catalogue. Callers branch on `code`, never on the message;
+ * codes are never renamed. `status` is set where the error reaches a client.
+ */
+export class ProxyError extends Error {
+  readonly code: string;
+  readonly status: number | undefined;
+  constructor(code: string, message: string, status?: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ProxyError';
+    this.code = code;
+    this.status = status;
+  }
+}
+
+/** Client-facing codes with their status and a short reason used in response bodies. */
+export const PX_ERRORS = {
+  PX_ERR_CONFIG: { status: undefined, text: 'invalid configuration' },
+  PX_ERR_BAD_REQUEST: { status: 400, text: 'malformed request' },
+  PX_ERR_SMUGGLING: { status: 400, text: 'ambiguous request framing' },
+  PX_ERR_BAD_CHUNK: { status: 400, text: 'bad chunked framing' },
+  PX_ERR_REQUEST_TIMEOUT: { status: 408, text: 'request head timeout' },
+  PX_ERR_BODY_TOO_LARGE: { status: 413, text: 'request body too large' },
+  PX_ERR_URI_TOO_LONG: { status: 414, text: 'request line too long' },
+  PX_ERR_EXPECTATION: { status: 417, text: 'unsupported expectation' },
+  PX_ERR_HEADERS_TOO_LARGE: { status: 431, text: 'request header fields too large' },
+  PX_ERR_NOT_IMPLEMENTED: { status: 501, text: 'not implemented' },
+  PX_ERR_VERSION: { status: 505, text: 'HTTP version not supported' },
+  PX_ERR_NO_ROUTE: { status: 404, text: 'no route for this host and path' },
+  PX_ERR_NO_ENDPOINT: { status: 502, text: 'no upstream endpoint available' },
+  PX_ERR_UPSTREAM_CONNECT: { status: 502, text: 'upstream connect error' },
+  PX_ERR_UPSTREAM_RESET: { status: 502, text: 'upstream connection reset before response' },
+  PX_ERR_UPSTREAM_BAD_RESPONSE: { status: 502, text: 'malformed upstream response' },
+  PX_ERR_UPSTREAM_CONNECT_TIMEOUT: { status: 504, text: 'upstream connect timeout' },
+  PX_ERR_UPSTREAM_HEADER_TIMEOUT: { status: 504, text: 'upstream header timeout' },
+  PX_ERR_UPSTREAM_IDLE_TIMEOUT: { status: 504, text: 'upstream idle timeout' },
+  PX_ERR_UPSTREAM_TOTAL_TIMEOUT: { status: 504, text: 'upstream total timeout' },
+  PX_ERR_SHUTTING_DOWN: { status: 503, text: 'proxy is shutting down' },
+  /** Logged only: the client went away before the response completed (nginx's 499). */
+  PX_ERR_CLIENT_ABORT: { status: 499, text: 'client closed the connection' },
+} as const;
+
+export type ProxyErrorCode = keyof typeof PX_ERRORS;
+
+/** Builds the catalogued error for `code`, with an optional detail appended to its text. */
+export function proxyError(code: ProxyErrorCode, detail?: string, cause?: unknown): ProxyError {
+  const entry = PX_ERRORS[code];
+  const message = detail ? `${entry.text}: ${detail}` : entry.text;
+  return new ProxyError(code, message, entry.status, cause === undefined ? undefined : { cause });
+}
+
+/** Thrown by config.ts; the message is the one line printed before exit code 2. */
+export class ConfigError extends ProxyError {
+  constructor(message: string) {
+    super('PX_ERR_CONFIG', message);
+    this.name = 'ConfigError';
+  }
+}

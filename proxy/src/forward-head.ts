@@ -1,0 +1,75 @@
+import type { RequestHead } from './request-head.js';
+import { PX_ERRORS, type ProxyErrorCode } from './errors.js';
+import { STATUS_CODES } from 'node:http';
+
+/** What the upstream head needs besides the parsed request. */
+export interface ForwardInfo {
+  /** The client's address as the proxy saw it. */
+  peer: string;
+  /** The peer may set X-Forwarded-* (it is a trusted proxy). */
+  trusted: boolean;
+  proto: 'http' | 'https';
+  via: string;
+}
+
+/**
+ * Serialises the request head sent upstream: the client's fields in their
+ * order and spelling, minus hop-by-hop fields (fixed list plus names listed in
+ * Connection), with X-Forwarded-For/-Proto/-Host and Via set per the trust
+ * setting. Untrusted peers' X-Forwarded-* and Forwarded are dropped, never
+ * passed on, so a client cannot spoof its address.
+ */
+export function buildUpstreamHead(req: RequestHead, info: ForwardInfo): string {
+  let s = `${req.method} ${req.target} HTTP/1.1\r\nHost: ${req.host}\r\n`;
+  let xff: string | null = null;
+  let xfp: string | null = null;
+  let xfh: string | null = null;
+  const { names, lower, values, connectionTokens } = req;
+  for (let i = 0; i < names.length; i++) {
+    const low = lower[i];
+    switch (low) {
+      case 'host':
+      case 'connection':
+      case 'keep-alive':
+      case 'proxy-connection':
+      case 'proxy-authorization':
+      case 'proxy-authenticate':
+      case 'te':
+      case 'trailer':
+      case 'transfer-encoding':
+      case 'upgrade':
+        continue;
+      case 'x-forwarded-for':
+        if (info.trusted) xff = xff === null ? values[i] : `${xff}, ${values[i]}`;
+        continue;
+      case 'x-forwarded-proto':
+        if (info.trusted && xfp === null) xfp = values[i];
+        continue;
+      case 'x-forwarded-host':
+        if (info.trusted && xfh === null) xfh = values[i];
+        continue;
+      case 'forwarded':
+        if (!info.trusted) continue;
+        break;
+      default:
+        if (connectionTokens !== null && connectionTokens.includes(low)) continue;
+    }
+    s += `${names[i]}: ${values[i]}\r\n`;
+  }
+  s += `X-Forwarded-For: ${xff === null ? info.peer : `${xff}, ${info.peer}`}\r\nX-Forwarded-Proto: ${xfp ?? info.proto}\r\nX-Forwarded-Host: ${xfh ?? req.host}\r\nVia: ${req.minor === 1 ? '1.1' : '1.0'} ${info.via}\r\n`;
+  if (req.chunked) s += 'Transfer-Encoding: chunked\r\n';
+  if (req.upgrade !== '') s += `Connection: upgrade\r\nUpgrade: ${req.upgrade}\r\n`;
+  return `${s}\r\n`;
+}
+
+/** A complete plain-text error response whose body names what went wrong. */
+export function errorResponse(code: ProxyErrorCode, detail: string | null, close: boolean, head: boolean): string {
+  const entry = PX_ERRORS[code];
+  const status = entry.status ?? 500;
+  const reason = STATUS_CODES[status] ?? 'Error';
+  const body = `${status} ${reason}: ${entry.text}${detail ? ` (${detail})` : ''}\n`;
+  return (
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+    `x-proxy-error: ${code}\r\n${close ? 'connection: close\r\n' : ''}\r\n${head ? '' : body}`
+  );
+}

@@ -1,0 +1,12 @@
+export { ProxyError, ConfigError, PX_ERRORS, proxyError, type ProxyErrorCode } from './errors.js';
+export { loadConfig, validateConfig, readConfigFile, parseArgv, USAGE, type ProxyConfig, type UpstreamConfig, type RouteConfig } from './config.js';
+export { ProxyWorker, type BoundListener } from './proxy-worker.js';
+export { runSingleProcess } from './single-process.js';
+export { runMaster } from './master.js';
+export { startAdminServer, type AdminSources } from './admin-server.js';
+export { parseRequestHead, findHeadEnd, type RequestHead, type HeadLimits } from './request-head.js';
+export { ChunkedDecoder } from './chunked-decoder.js';
+export { RoundRobin, LeastConnections, PowerOfTwo, ConsistentHash, createBalancer, hashKey, type Balancer } from './balancer.js';
+export { Endpoint, type EndpointState } from './endpoint.js';
+export { RetryBudget } from './retry-budget.js';
+export { describeConfig } from './describe-config.js';

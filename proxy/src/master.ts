@@ -1,0 +1,81 @@
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { AggregatorRegistry } from 'prom-client';
+import { Arbiter } from '@tsgi/appserver';
+import { startAdminServer } from './admin-server.js';
+import { parseAddress, type ProxyConfig } from './config.js';
+import type { ConfigReader } from './single-process.js';
+
+/**
+ * Runs `workers` proxy workers under the appserver's Arbiter (the same
+ * pre-fork master as tsgi-appserver). The master owns the admin port and
+ * merges every worker's metrics and upstream views. HUP re-reads the config
+ * and the arbiter replaces the workers generation by generation, so no
+ * connection is dropped. Resolves with the exit code.
+ */
+export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, log: Logger): Promise<number> {
+  // Workers of every generation must share one port, so port 0 is resolved here once.
+  const ports = new Map<string, string>();
+  for (const l of config.listeners) ports.set(l.address, await concrete(l.address));
+  let current = pinPorts(config, ports);
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const arbiter = new Arbiter({
+    workerModule: fileURLToPath(new URL(`./worker-main${ext}`, import.meta.url)),
+    workers: current.workers,
+    timeoutMs: 30_000,
+    gracefulTimeoutMs: current.timeouts.drain,
+    logger: log,
+    workerData: () => ({ config: current }),
+    hooks: {
+      reload: () => {
+        current = pinPorts(readConfig(), ports);
+        return { workers: current.workers, gracefulTimeoutMs: current.timeouts.drain };
+      },
+    },
+  });
+  await arbiter.start();
+  let admin: Awaited<ReturnType<typeof startAdminServer>> | null = null;
+  if (current.admin.address !== null) {
+    admin = await startAdminServer(current.admin.address, {
+      metrics: async () => {
+        const all = (await arbiter.collect('metrics')).filter((m) => Array.isArray(m));
+        const merged = AggregatorRegistry.aggregate(all as never);
+        return { contentType: merged.contentType, body: await merged.metrics() };
+      },
+      upstreams: async () => ({ workers: await arbiter.collect('upstreams') }),
+      healthy: () => arbiter.ready,
+    });
+  }
+  log.info(
+    {
+      listeners: current.listeners.map((l) => l.address),
+      admin: admin === null ? null : `${admin.host}:${admin.port}`,
+      workers: current.workers,
+    },
+    'tsgi-proxy listening',
+  );
+  const exit = await arbiter.done;
+  admin?.server.close();
+  admin?.server.closeAllConnections();
+  log.info({ code: exit.code, reason: exit.reason }, 'tsgi-proxy stopped');
+  log.flush();
+  return exit.code;
+}
+
+async function concrete(address: string): Promise<string> {
+  const { host, port } = parseAddress(address) as { host: string; port: number };
+  if (port !== 0) return address;
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(0, host, () => resolve());
+  });
+  const p = (probe.address() as { port: number }).port;
+  await new Promise((r) => probe.close(r));
+  return host.includes(':') ? `[${host}]:${p}` : `${host}:${p}`;
+}
+
+function pinPorts(config: ProxyConfig, ports: Map<string, string>): ProxyConfig {
+  return { ...config, listeners: config.listeners.map((l) => ({ address: ports.get(l.address) ?? l.address })) };
+}

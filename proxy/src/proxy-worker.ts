@@ -1,0 +1,212 @@
+import { BlockList, createServer, type Server } from 'node:net';
+import type { Logger } from 'pino';
+import { ClientConnection } from './client-connection.js';
+import { parseAddress, parseCidr, type ProxyConfig } from './config.js';
+import type { ProxyErrorCode } from './errors.js';
+import { ProxyMetrics } from './metrics.js';
+import type { ExchangeRecord, ProxyContext } from './proxy-context.js';
+import { Router } from './router.js';
+import { UpstreamGroup } from './upstream-group.js';
+import type { Endpoint } from './endpoint.js';
+
+const TICK_MS = 50;
+
+/** The bound address of one listener. */
+export interface BoundListener {
+  host: string;
+  port: number;
+}
+
+/**
+ * One proxy process's serving side: listeners, upstream groups, routes, the
+ * timeout sweep, metrics and access log. Used directly by a single-process
+ * proxy and by every worker under the arbiter.
+ */
+export class ProxyWorker implements ProxyContext {
+  config: ProxyConfig;
+  draining = false;
+  readonly connections = new Set<ClientConnection>();
+  readonly groups = new Map<string, UpstreamGroup>();
+  readonly metrics: ProxyMetrics;
+  private router: Router<UpstreamGroup>;
+  private trust: BlockList | null = null;
+  private servers: Server[] = [];
+  private tick: NodeJS.Timeout | null = null;
+  private housekeeping = 0;
+  constructor(
+    config: ProxyConfig,
+    private readonly log: Logger,
+  ) {
+    this.config = config;
+    this.metrics = new ProxyMetrics(
+      () => this.groups.values(),
+      () => this.connections.size,
+    );
+    this.router = this.buildRouter(config);
+    this.trust = buildTrust(config.forwarded.trust);
+  }
+
+  private buildRouter(config: ProxyConfig): Router<UpstreamGroup> {
+    return new Router(config.routes, (name) => this.groups.get(name) as UpstreamGroup);
+  }
+
+  private groupEvents() {
+    return {
+      ejected: (group: string, endpoint: string, ms: number) => {
+        this.metrics.ejection(group, endpoint);
+        this.log.warn({ upstream: group, endpoint, ejectMs: ms }, 'endpoint ejected');
+      },
+      endpointsChanged: (group: string, added: string[], removed: string[]) => {
+        this.log.info({ upstream: group, added, removed }, 'upstream endpoints changed');
+      },
+      resolveFailed: (group: string, name: string, error: Error) => {
+        this.log.warn({ upstream: group, name, err: (error as NodeJS.ErrnoException).code ?? error.message }, 'DNS resolution failed; keeping last endpoints');
+      },
+    };
+  }
+
+  /** Resolves upstreams, starts the sweep and binds every listener. */
+  async start(listenOptions: { exclusive?: boolean } = {}): Promise<BoundListener[]> {
+    await this.applyGroups(this.config);
+    this.router = this.buildRouter(this.config);
+    this.tick = setInterval(() => this.sweep(), TICK_MS);
+    this.tick.unref();
+    const bound: BoundListener[] = [];
+    for (const l of this.config.listeners) {
+      const { host, port } = parseAddress(l.address) as { host: string; port: number };
+      const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+        if (this.draining) {
+          socket.destroy();
+          return;
+        }
+        new ClientConnection(socket, this);
+      });
+      server.maxConnections = 1_000_000;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host, port, backlog: 2048, exclusive: listenOptions.exclusive ?? false }, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const addr = server.address() as { address: string; port: number };
+      bound.push({ host: addr.address, port: addr.port });
+      this.servers.push(server);
+    }
+    return bound;
+  }
+
+  private async applyGroups(config: ProxyConfig): Promise<void> {
+    const starts: Promise<void>[] = [];
+    for (const [name, up] of Object.entries(config.upstreams)) {
+      const existing = this.groups.get(name);
+      if (existing !== undefined) {
+        starts.push(existing.reconfigure(up));
+      } else {
+        const g = new UpstreamGroup(name, up, this.groupEvents());
+        this.groups.set(name, g);
+        starts.push(g.start());
+      }
+    }
+    await Promise.all(starts);
+    for (const [name, g] of this.groups) {
+      if (!(name in config.upstreams)) {
+        g.stop();
+        this.groups.delete(name);
+      }
+    }
+  }
+
+  /**
+   * Applies a re-read config without dropping connections: groups that keep
+   * their name keep their endpoints, pools and health; requests in flight
+   * finish on what they started with. Listener changes need a restart.
+   */
+  async reload(config: ProxyConfig): Promise<void> {
+    await this.applyGroups(config);
+    this.config = config;
+    this.router = this.buildRouter(config);
+    this.trust = buildTrust(config.forwarded.trust);
+    this.log.info({ upstreams: Object.keys(config.upstreams) }, 'config reloaded');
+  }
+
+  route(host: string, target: string): UpstreamGroup | null {
+    return this.router.match(host, target);
+  }
+
+  isTrusted(peer: string): boolean {
+    if (this.trust === null) return false;
+    return this.trust.check(peer, peer.includes(':') ? 'ipv6' : 'ipv4');
+  }
+
+  onRecord(r: ExchangeRecord): void {
+    this.metrics.request(r.group, r.status, r.durationMs);
+    if (this.config.accessLog) {
+      this.log.info(
+        { remote: r.remote, method: r.method, target: r.target, host: r.host, status: r.status, upstream: r.group, endpoint: r.endpoint, attempts: r.attempts, ms: r.durationMs, bytes: r.bytesOut, error: r.error ?? undefined },
+        'access',
+      );
+    }
+  }
+
+  onRetry(group: string, reason: ProxyErrorCode | 'status'): void {
+    this.metrics.retry(group, reason);
+  }
+
+  onUpstreamFailure(ep: Endpoint, code: ProxyErrorCode | 'status'): void {
+    this.metrics.failure(ep.group, ep.id, code);
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const c of this.connections) if (c.deadline <= now) c.onTimeout(now);
+    if (now - this.housekeeping >= 250) {
+      this.housekeeping = now;
+      for (const g of this.groups.values()) g.sweep(now);
+    }
+  }
+
+  /** Admin JSON view of every group's endpoints. */
+  snapshot(): Record<string, unknown> {
+    const now = Date.now();
+    const out: Record<string, unknown> = {};
+    for (const [name, g] of this.groups) out[name] = g.snapshot(now);
+    return { pid: process.pid, connections: this.connections.size, upstreams: out };
+  }
+
+  /**
+   * Graceful drain: stop accepting, close idle keep-alive connections, let
+   * in-flight requests finish (their responses carry Connection: close), and
+   * resolve when none remain or `graceMs` passed (the rest are cut).
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.draining = true;
+    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    const deadline = Date.now() + graceMs;
+    for (const c of this.connections) c.closeIfIdle();
+    while (this.connections.size > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 25));
+      for (const c of this.connections) c.closeIfIdle();
+    }
+    this.stop();
+  }
+
+  /** Stops timers and upstream pools; cuts any connection left. */
+  stop(): void {
+    if (this.tick !== null) clearInterval(this.tick);
+    this.tick = null;
+    for (const s of this.servers) s.close();
+    for (const c of this.connections) c.destroy();
+    for (const g of this.groups.values()) g.stop();
+  }
+}
+
+function buildTrust(cidrs: readonly string[]): BlockList | null {
+  if (cidrs.length === 0) return null;
+  const list = new BlockList();
+  for (const c of cidrs) {
+    const p = parseCidr(c) as { ip: string; prefix: number; family: 4 | 6 };
+    list.addSubnet(p.ip, p.prefix, p.family === 4 ? 'ipv4' : 'ipv6');
+  }
+  return list;
+}

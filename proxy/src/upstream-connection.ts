@@ -1,0 +1,58 @@
+import { connect, type Socket } from 'node:net';
+import type { Endpoint } from './endpoint.js';
+
+/** The party currently using a pooled connection. Exactly one at a time. */
+export interface UpstreamHandler {
+  onUpstreamData(chunk: Buffer): void;
+  onUpstreamEnd(): void;
+  onUpstreamClose(error: Error | null): void;
+  onUpstreamDrain(): void;
+}
+
+/**
+ * One keep-alive socket to an endpoint. Its listeners are attached once and
+ * dispatch to the current handler, so a reused connection costs no listener
+ * churn per request.
+ */
+export class UpstreamConnection {
+  readonly socket: Socket;
+  handler: UpstreamHandler | null = null;
+  /** Requests served on this socket; > 0 means a reused socket. */
+  uses = 0;
+  idleSince = 0;
+  connected = false;
+  closed = false;
+  private error: Error | null = null;
+
+  constructor(readonly endpoint: Endpoint) {
+    const socket = connect({ host: endpoint.host, port: endpoint.port });
+    // Small request heads must leave at once (Nagle would hold them behind unacked bytes).
+    socket.setNoDelay(true);
+    this.socket = socket;
+    socket.on('data', (chunk: Buffer) => {
+      if (this.handler !== null) this.handler.onUpstreamData(chunk);
+      else socket.destroy(); // bytes on an idle socket: the upstream is out of sync
+    });
+    socket.on('end', () => {
+      if (this.handler !== null) this.handler.onUpstreamEnd();
+    });
+    socket.on('drain', () => {
+      if (this.handler !== null) this.handler.onUpstreamDrain();
+    });
+    socket.on('error', (err) => {
+      this.error = err;
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      endpoint.pool.onClosed(this);
+      const h = this.handler;
+      this.handler = null;
+      if (h !== null) h.onUpstreamClose(this.error);
+    });
+  }
+
+  /** Usable for another request: open, not mid-teardown. */
+  get reusable(): boolean {
+    return !this.closed && !this.socket.destroyed && this.socket.writable && this.socket.readable;
+  }
+}

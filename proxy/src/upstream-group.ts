@@ -1,0 +1,181 @@
+import type { UpstreamConfig } from './config.js';
+import { parseAddress } from './config.js';
+import { createBalancer, type Balancer } from './balancer.js';
+import { Endpoint } from './endpoint.js';
+import { RetryBudget } from './retry-budget.js';
+import { resolveHost } from './dns-discovery.js';
+import { probe } from './active-health.js';
+import { proxyError } from './errors.js';
+
+/** Events a group reports to the worker (logs, metrics). */
+export interface GroupEvents {
+  ejected(group: string, endpoint: string, ms: number): void;
+  endpointsChanged(group: string, added: string[], removed: string[]): void;
+  resolveFailed(group: string, name: string, error: Error): void;
+}
+
+/**
+ * An upstream group: its endpoints (static, or every address of DNS names
+ * re-resolved periodically), balancer, retry budget and active checks.
+ * Removed endpoints leave the balancer at once but keep serving the requests
+ * already on them; their pool closes its idle sockets.
+ */
+export class UpstreamGroup {
+  endpoints: Endpoint[] = [];
+  private readonly byKey = new Map<string, Endpoint>();
+  /** Addresses per configured server entry (index in config.servers). */
+  private readonly resolved = new Map<number, string[]>();
+  balancer: Balancer;
+  readonly budget: RetryBudget;
+  private timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+
+  constructor(
+    readonly name: string,
+    public config: UpstreamConfig,
+    private readonly events: GroupEvents,
+  ) {
+    this.balancer = createBalancer(config.balance);
+    this.budget = new RetryBudget(config.retries.budget, config.retries.minPerSecond);
+  }
+
+  /** Resolves every server entry once, then keeps re-resolving names and probing. */
+  async start(): Promise<void> {
+    await Promise.all(this.config.servers.map((_, i) => this.resolveEntry(i, true)));
+    this.schedule();
+  }
+
+  private schedule(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+    if (this.stopped) return;
+    this.config.servers.forEach((s, i) => {
+      const host = (parseAddress(s.address) as { host: string }).host;
+      if (isLiteral(host)) return;
+      const every = Math.max(this.config.resolve.minInterval, this.config.resolve.interval);
+      const loop = (): void => {
+        const t = setTimeout(() => {
+          void this.resolveEntry(i, false).finally(() => {
+            if (!this.stopped && this.timers.includes(t)) {
+              this.timers.splice(this.timers.indexOf(t), 1);
+              loop();
+            }
+          });
+        }, every);
+        t.unref();
+        this.timers.push(t);
+      };
+      loop();
+    });
+    const active = this.config.active;
+    if (active !== undefined) {
+      const t = setInterval(() => this.checkAll(), active.interval);
+      t.unref();
+      this.timers.push(t);
+      this.checkAll();
+    }
+  }
+
+  private checkAll(): void {
+    const active = this.config.active;
+    if (active === undefined) return;
+    for (const ep of this.endpoints) {
+      void probe(ep.host, ep.port, active.path, ep.origin, active.timeout).then((ok) => ep.recordCheck(ok, Date.now()));
+    }
+  }
+
+  private async resolveEntry(index: number, initial: boolean): Promise<void> {
+    const entry = this.config.servers[index];
+    const { host, port } = parseAddress(entry.address) as { host: string; port: number };
+    let addresses: string[];
+    try {
+      const found = await resolveHost(host, this.config.resolve.servers);
+      addresses = [...new Set(found.map((a) => (a.address.includes(':') ? `[${a.address}]:${port}` : `${a.address}:${port}`)))];
+    } catch (err) {
+      // Keep the last known endpoints: a resolver hiccup must not empty the group.
+      this.events.resolveFailed(this.name, host, err as Error);
+      if (!initial) return;
+      addresses = [];
+    }
+    if (this.stopped) return;
+    this.resolved.set(index, addresses);
+    this.sync();
+  }
+
+  /** Rebuilds the endpoint list from the resolved addresses of every entry. */
+  private sync(): void {
+    const now = Date.now();
+    const wanted = new Map<string, { host: string; port: number; weight: number; origin: string }>();
+    this.config.servers.forEach((entry, i) => {
+      for (const a of this.resolved.get(i) ?? []) {
+        const p = parseAddress(a) as { host: string; port: number };
+        const prev = wanted.get(a);
+        wanted.set(a, { ...p, weight: (prev?.weight ?? 0) + entry.weight, origin: entry.address });
+      }
+    });
+    const added: string[] = [];
+    const removed: string[] = [];
+    for (const [key, ep] of this.byKey) {
+      if (!wanted.has(key)) {
+        ep.removed = true;
+        ep.pool.close(proxyError('PX_ERR_NO_ENDPOINT', `${key} was removed`));
+        this.byKey.delete(key);
+        removed.push(key);
+      }
+    }
+    const initial = this.byKey.size === 0 && this.endpoints.length === 0;
+    for (const [key, w] of wanted) {
+      const ep = this.byKey.get(key);
+      if (ep !== undefined) {
+        ep.update(this.config, w.weight);
+        continue;
+      }
+      const fresh = new Endpoint(this.name, w.origin, w.host, w.port, w.weight, this.config, initial ? now : now + this.config.slowStart);
+      fresh.onEject = (e, ms) => this.events.ejected(this.name, e.id, ms);
+      this.byKey.set(key, fresh);
+      added.push(key);
+    }
+    this.endpoints = [...this.byKey.values()];
+    this.balancer.rebuild(this.endpoints);
+    if (added.length > 0 || removed.length > 0) this.events.endpointsChanged(this.name, added, removed);
+  }
+
+  /** Applies a reloaded config; endpoints whose address stays keep their pools and health. */
+  async reconfigure(config: UpstreamConfig): Promise<void> {
+    const balanceChanged = config.balance !== this.config.balance;
+    this.config = config;
+    if (balanceChanged) this.balancer = createBalancer(config.balance);
+    this.budget.ratio = config.retries.budget;
+    this.budget.minPerSecond = config.retries.minPerSecond;
+    this.resolved.clear();
+    await Promise.all(config.servers.map((_, i) => this.resolveEntry(i, true)));
+    this.schedule();
+  }
+
+  pick(exclude: readonly Endpoint[] | null, key: string | null, now: number): Endpoint | null {
+    return this.balancer.pick(this.endpoints, exclude, key, now);
+  }
+
+  /** Periodic housekeeping: idle pool sockets past their timeout. */
+  sweep(now: number): void {
+    for (const ep of this.endpoints) ep.pool.sweep(now);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+    for (const ep of this.endpoints) ep.pool.close(proxyError('PX_ERR_SHUTTING_DOWN'));
+  }
+
+  snapshot(now: number): Record<string, unknown> {
+    return {
+      balance: this.config.balance,
+      endpoints: this.endpoints.map((e) => e.snapshot(now)),
+    };
+  }
+}
+
+function isLiteral(host: string): boolean {
+  return /^[0-9.]+$/.test(host) || host.includes(':');
+}

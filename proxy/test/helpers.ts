@@ -1,0 +1,211 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = fileURLToPath(new URL('../..', import.meta.url));
+const TSX = ['--conditions=development', '--import', 'tsx'];
+
+export interface Proc {
+  child: ChildProcess;
+  output: () => string;
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Spawns a child and resolves once `ready(output)` returns a value (a line on stdout, never a sleep). */
+export function spawnReady<T>(args: string[], ready: (out: string) => T | undefined, timeoutMs = 20_000): Promise<Proc & { value: T }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let done = false;
+    const exited = new Promise<number | null>((r) => child.once('exit', (code, sig) => r(code ?? (sig ? 128 : null))));
+    const proc: Proc = {
+      child,
+      output: () => out,
+      async kill(signal = 'SIGKILL') {
+        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+        return exited;
+      },
+    };
+    const timer = setTimeout(() => {
+      if (done) return;
+      done = true;
+      child.kill('SIGKILL');
+      reject(new Error(`child not ready in ${timeoutMs} ms: ${out.slice(-2000)}`));
+    }, timeoutMs);
+    const check = (): void => {
+      if (done) return;
+      const v = ready(out);
+      if (v !== undefined) {
+        done = true;
+        clearTimeout(timer);
+        resolve({ ...proc, value: v });
+      }
+    };
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      check();
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.once('exit', (code) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      reject(new Error(`child exited ${code} before ready: ${out.slice(-2000)}`));
+    });
+  });
+}
+
+/** A fixture upstream (test/fixtures/upstream.mjs) on `port` (0: any). */
+export async function startUpstream(port = 0, host = '127.0.0.1'): Promise<Proc & { port: number }> {
+  const p = await spawnReady([join(root, 'proxy/test/fixtures/upstream.mjs'), String(port), host], (out) => {
+    const m = /READY (\d+)/.exec(out);
+    return m ? Number(m[1]) : undefined;
+  });
+  return { ...p, port: p.value };
+}
+
+export interface ProxyProc extends Proc {
+  port: number;
+  admin: number | null;
+  configPath: string;
+  dir: string;
+}
+
+/** Writes `yaml` to a temp dir and starts tsgi-proxy from sources; ready = its "listening" line. */
+export async function startProxy(yaml: string, extraArgs: string[] = []): Promise<ProxyProc> {
+  const dir = mkdtempSync(join(tmpdir(), 'tsgi-proxy-test-'));
+  const configPath = join(dir, 'proxy.yaml');
+  writeFileSync(configPath, yaml);
+  const p = await spawnReady([...TSX, join(root, 'proxy/src/cli.ts'), '--config', configPath, ...extraArgs], (out) => {
+    for (const line of out.split('\n')) {
+      if (!line.includes('tsgi-proxy listening')) continue;
+      const rec = JSON.parse(line) as { listeners: string[]; admin: string | null };
+      return { port: Number(rec.listeners[0].split(':').pop()), admin: rec.admin === null ? null : Number(rec.admin.split(':').pop()) };
+    }
+    return undefined;
+  });
+  const kill = p.kill;
+  return {
+    ...p,
+    port: p.value.port,
+    admin: p.value.admin,
+    configPath,
+    dir,
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
+      const code = await kill(signal);
+      rmSync(dir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+/** Runs the CLI to completion (for config errors and --check-config). */
+export function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...TSX, join(root, 'proxy/src/cli.ts'), ...args], { cwd: root });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** One HTTP request with node:http (a fresh connection unless an agent is given). */
+export function get(port: number, path: string, headers: Record<string, string> = {}, method = 'GET', body?: string): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, method, headers, agent: false }, (res) => {
+      let data = '';
+      res.setEncoding('latin1');
+      res.on('data', (d: string) => (data += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Sends raw bytes and collects everything until the proxy closes (or `ms` passes). */
+export function raw(port: number, bytes: string | Buffer, ms = 5000): Promise<string> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    let out = '';
+    const timer = setTimeout(() => s.destroy(), ms);
+    s.on('connect', () => s.write(bytes));
+    s.on('data', (d) => (out += d.toString('latin1')));
+    s.on('error', () => {});
+    s.on('close', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+  });
+}
+
+/** The fixture upstream's own count of requests it saw. */
+export async function upstreamStats(port: number): Promise<{ requests: number; last: { headers: Record<string, string>; rawHeaders: string[]; url: string } | null }> {
+  const r = await get(port, '/__stats');
+  return JSON.parse(r.body);
+}
+
+export async function adminJson(port: number, path = '/upstreams'): Promise<any> {
+  return JSON.parse((await get(port, path)).body);
+}
+
+/** Polls `check` until it returns true (bounded), for state that changes asynchronously. */
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+export function basicConfig(servers: number[], extra = '', upstreamExtra = ''): string {
+  return `listeners: [{ address: "127.0.0.1:0" }]
+admin: { address: "127.0.0.1:0" }
+accessLog: false
+upstreams:
+  app:
+    servers: [${servers.map((p) => `"127.0.0.1:${p}"`).join(', ')}]
+${upstreamExtra
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => `    ${l}`)
+  .join('\n')}
+routes: [{ upstream: app }]
+${extra}
+`;
+}
+
+/** Why an end-to-end test with real appservers cannot run here, or null when it can. */
+export function appserverMissing(): string | null {
+  for (const f of ['appserver/src/cli.ts', 'sample-app/src/app.ts']) if (!existsSync(join(root, f))) return `${f} is not in this checkout`;
+  return null;
+}
+
+/** A real tsgi-appserver running the sample app on `port` (0: any); ready = its "Listening at" line. */
+export async function startAppserver(port = 0): Promise<Proc & { port: number }> {
+  const p = await spawnReady(
+    [...TSX, join(root, 'appserver/src/cli.ts'), '--bind', `127.0.0.1:${port}`, '--workers', '1', '--log-level', 'warning', 'sample-app/src/app.ts:app'],
+    (out) => {
+      const m = /Ready: \d+ worker/.test(out) ? /Listening at: http:\/\/127\.0\.0\.1:(\d+)/.exec(out) : null;
+      return m ? Number(m[1]) : undefined;
+    },
+    60_000,
+  );
+  return { ...p, port: p.value };
+}

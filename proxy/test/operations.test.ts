@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { test } from 'node:test';
+import { adminJson, basicConfig, get, runCli, startProxy, startUpstream, until } from './helpers.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+function tempConfig(yaml: string): { path: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'tsgi-proxy-cfg-'));
+  const path = join(dir, 'proxy.yaml');
+  writeFileSync(path, yaml);
+  return { path, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+test('a bad config exits 2 with one line naming the key, the value and the source', async () => {
+  const cfg = tempConfig(basicConfig([1], '', 'balance: fastest'));
+  try {
+    const r = await runCli(['--config', cfg.path]);
+    assert.equal(r.code, 2);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1);
+    assert.match(lines[0], /^config: upstreams\.app\.balance .*got "fastest" \(from .*proxy\.yaml\)$/);
+    const w = await runCli(['--config', cfg.path.replace('proxy.yaml', 'missing.yaml')]);
+    assert.equal(w.code, 2);
+    assert.match(w.stderr, /^config: cannot read config file .*missing\.yaml: ENOENT\n$/);
+  } finally {
+    cfg.cleanup();
+  }
+});
+
+test('--workers is validated with the flag named as the source; routes must name an upstream', async () => {
+  const cfg = tempConfig(basicConfig([1]));
+  const bad = tempConfig(basicConfig([1]).replace('routes: [{ upstream: app }]', 'routes: [{ upstream: nope }]'));
+  try {
+    const r = await runCli(['--config', cfg.path, '--workers', 'abc']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, 'config: workers must be a positive integer, got "abc" (from --workers)\n');
+    const b = await runCli(['--config', bad.path]);
+    assert.equal(b.code, 2);
+    assert.match(b.stderr, /^config: routes\.0\.upstream names no upstream \(have: app\), got "nope"/);
+  } finally {
+    cfg.cleanup();
+    bad.cleanup();
+  }
+});
+
+test('--check-config prints a summary and exits 0 without binding anything', async () => {
+  const cfg = tempConfig(basicConfig([8001, 8002]));
+  try {
+    const r = await runCli(['--config', cfg.path, '--check-config']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /^config ok: /);
+    assert.match(r.stdout, /upstream app: round_robin, 127\.0\.0\.1:8001 127\.0\.0\.1:8002/);
+  } finally {
+    cfg.cleanup();
+  }
+});
+
+test('SIGTERM drains: in-flight requests finish, then the proxy exits 0', async () => {
+  const up = await startUpstream();
+  const proxy = await startProxy(basicConfig([up.port]));
+  const inflight = get(proxy.port, '/slow?ms=800');
+  await until(async () => (await adminJson(proxy.admin!)).upstreams.app.endpoints[0].active === 1, 5000, 'the request to be in flight');
+  const code = proxy.kill('SIGTERM');
+  const r = await inflight;
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.connection, 'close');
+  assert.equal(await code, 0);
+  await up.kill();
+});
+
+test('SIGHUP re-reads the config without dropping connections; a bad file keeps the old one', async () => {
+  const a = await startUpstream();
+  const b = await startUpstream();
+  const proxy = await startProxy(basicConfig([a.port]));
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const viaAgent = () =>
+    new Promise<{ port: number; status: number }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: proxy.port, path: '/echo', agent }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ port: JSON.parse(body).port, status: res.statusCode ?? 0 }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  try {
+    assert.equal((await viaAgent()).port, a.port);
+    const socketsBefore = proxy.output();
+    writeFileSync(proxy.configPath, basicConfig([b.port]));
+    proxy.child.kill('SIGHUP');
+    await until(() => proxy.output().length > socketsBefore.length && proxy.output().includes('config reloaded'), 10_000, 'the reload');
+    // Same keep-alive connection, now routed to the new upstream.
+    const after = await viaAgent();
+    assert.equal(after.port, b.port);
+    writeFileSync(proxy.configPath, 'upstreams: [');
+    proxy.child.kill('SIGHUP');
+    await until(() => proxy.output().includes('reload refused'), 10_000, 'the refused reload');
+    assert.equal((await viaAgent()).port, b.port);
+  } finally {
+    agent.destroy();
+    await proxy.kill();
+    await a.kill();
+    await b.kill();
+  }
+});
+
+test('active health checks take a failing endpoint out and bring it back', async () => {
+  const a = await startUpstream();
+  const b = await startUpstream();
+  const proxy = await startProxy(
+    basicConfig([a.port, b.port], '', 'active: { path: /__health, interval: 100ms, timeout: 500ms, healthyThreshold: 2, unhealthyThreshold: 2 }'),
+  );
+  const stateOf = async (port: number) =>
+    (await adminJson(proxy.admin!)).upstreams.app.endpoints.find((e: { address: string }) => e.address === `127.0.0.1:${port}`).state;
+  try {
+    await get(b.port, '/__sethealth?ok=0');
+    await until(async () => (await stateOf(b.port)) === 'unhealthy', 10_000, 'b to fail its checks');
+    for (let i = 0; i < 6; i++) assert.equal(JSON.parse((await get(proxy.port, '/echo')).body).port, a.port);
+    await get(b.port, '/__sethealth?ok=1');
+    await until(async () => (await stateOf(b.port)) === 'healthy', 10_000, 'b to pass again');
+    const ports = new Set<number>();
+    for (let i = 0; i < 6; i++) ports.add(JSON.parse((await get(proxy.port, '/echo')).body).port);
+    assert.equal(ports.size, 2);
+  } finally {
+    await proxy.kill();
+    await a.kill();
+    await b.kill();
+  }
+});
+
+test('/metrics and /healthz on the admin port', async () => {
+  const up = await startUpstream();
+  const proxy = await startProxy(basicConfig([up.port]));
+  try {
+    await get(proxy.port, '/echo');
+    await get(proxy.port, '/echo');
+    const m = await get(proxy.admin!, '/metrics');
+    assert.equal(m.status, 200);
+    assert.match(m.body, /tsgi_proxy_requests_total\{upstream="app",status="200"\} 2/);
+    assert.match(m.body, /tsgi_proxy_request_duration_seconds_bucket\{le="\+Inf",upstream="app"\} 2/);
+    assert.match(m.body, new RegExp(`tsgi_proxy_endpoint_healthy\\{upstream="app",endpoint="127.0.0.1:${up.port}"\\} 1`));
+    assert.match(m.body, /tsgi_proxy_active_connections \d+/);
+    assert.equal((await get(proxy.admin!, '/healthz')).status, 200);
+  } finally {
+    await proxy.kill();
+    await up.kill();
+  }
+});
