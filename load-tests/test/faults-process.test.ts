@@ -151,9 +151,7 @@ describe('process faults under load', { skip }, () => {
     };
     for (const [k, v] of Object.entries(second.counts.statuses)) counts.statuses[k] = (counts.statuses[k] ?? 0) + v;
     return { counts, what: `${first.what}, then ${second.what} (second stage failed ${second.counts.failed})` };
-  }, 'tsgi-proxy bug: each in-flight failure on an already-ejected endpoint re-ejects it with a doubled back-off ' +
-    '(proxy/src/endpoint.ts recordFailure), so one worker kill keeps a healthy appserver out for minutes; ' +
-    'reported to the proxy owner; runs and reports, does not fail the suite until fixed');
+  });
 
   viaProxy('HUP of an appserver', 'failed 0', async (s) =>
     underLoad(s.proxy!.port, async () => {

@@ -97,6 +97,9 @@ export class Endpoint {
     this.failures++;
     const p = this.settings.passive;
     if (p.maxFails === 0) return;
+    // Requests that were already in flight when the endpoint was ejected fail too (one per open
+    // connection when a process dies); they say nothing new, so they neither re-eject nor grow the back-off.
+    if (this.ejectedUntil > now) return;
     if (now - this.failWindowStart > p.failWindow) {
       this.failWindowStart = now;
       this.fails = 0;

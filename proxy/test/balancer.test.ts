@@ -116,6 +116,21 @@ test('passive health: failures in the window eject with a back-off that doubles,
   assert.equal(ep.state(900), 'healthy');
 });
 
+test('passive health: failures of requests in flight while ejected neither re-eject nor grow the back-off', () => {
+  const cfg = settings({ passive: { maxFails: 2, failWindow: 1000, ejectBase: 100, ejectMax: 10_000 } });
+  const [ep] = endpoints(1, cfg);
+  ep.recordFailure(0);
+  ep.recordFailure(1);
+  assert.equal(ep.ejectedUntil, 101);
+  // A dying process fails every connection that was open on it: many failures inside the ejection.
+  for (let t = 2; t < 50; t++) ep.recordFailure(t);
+  assert.equal(ep.ejectedUntil, 101, 'the ejection is not extended');
+  // After it ends, the next ejection doubles once (200 ms), not once per in-flight failure.
+  ep.recordFailure(200);
+  ep.recordFailure(201);
+  assert.equal(ep.ejectedUntil, 401);
+});
+
 test('slow start ramps a re-admitted endpoint from 10% to full weight', () => {
   const cfg = settings({ slowStart: 1000 });
   const [ep] = endpoints(1, cfg);
