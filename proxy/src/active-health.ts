@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { connectOptionsFor } from './edge/unix-address.js';
 
 /**
  * One HTTP probe: `GET path` on a fresh connection (never a pooled one, so a
@@ -9,7 +10,7 @@ export function probe(host: string, port: number, path: string, hostHeader: stri
   return new Promise((resolve) => {
     let done = false;
     let head = '';
-    const socket = connect({ host, port });
+    const socket = connect(connectOptionsFor(host, port));
     const finish = (ok: boolean): void => {
       if (done) return;
       done = true;

@@ -5,6 +5,7 @@ import { createLogger } from './logger.js';
 import { runMaster } from './master.js';
 import { runSingleProcess } from './single-process.js';
 import { describeConfig } from './describe-config.js';
+import { TlsContexts } from './edge/tls-contexts.js';
 
 /** `tsgi-proxy`: parse config (exit 2 on any problem), then run single-process or under the arbiter. */
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -27,6 +28,16 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 0;
   }
   const { config } = loaded;
+  // Certificates and keys are loaded here too (nginx -t does the same), so a bad pair is a config error, exit 2, before any socket opens.
+  for (const [i, l] of config.listeners.entries()) {
+    if (l.tls === undefined) continue;
+    try {
+      new TlsContexts(l.tls);
+    } catch (err) {
+      process.stderr.write(`config: listeners.${i}.tls ${(err as Error).message.replace(/^tls: /, '')} (from ${loaded.path})\n`);
+      return 2;
+    }
+  }
   if (loaded.cli.checkOnly) {
     process.stdout.write(`${describeConfig(config, loaded.path)}\n`);
     return 0;

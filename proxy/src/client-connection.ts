@@ -9,6 +9,10 @@ import { parseResponseHead, type ResponseHead } from './response-head.js';
 import type { UpstreamConnection, UpstreamHandler } from './upstream-connection.js';
 import type { UpstreamGroup } from './upstream-group.js';
 import type { Waiter } from './endpoint-pool.js';
+import type { ClientInfo } from './edge/edge-listener.js';
+import { admit, edgeRefusal, traceForHead, type EdgeRoute } from './edge/edge-request.js';
+import { resolveClientAddress } from './edge/client-address.js';
+import { encodeProxyV1, encodeProxyV2, proxiedAddressOf } from './edge/proxy-protocol.js';
 
 const enum Phase {
   /** Waiting for the first byte of the next request. */
@@ -85,12 +89,20 @@ export class ClientConnection implements UpstreamHandler, Waiter {
   private respDecoder: ChunkedDecoder | null = null;
   private respReusable = true;
   private bytesOut = 0;
+  /** Edge state of the current request: head size, trace ids, limit slots held, per-route body limit. */
+  private headBytes = 0;
+  private traceId = '-';
+  private requestId = '-';
+  private releaseSlots: (() => void) | null = null;
+  private maxBody = 0;
 
   constructor(
     private readonly socket: Socket,
     private readonly ctx: ProxyContext,
+    /** Who the edge listener says is on the other end (PROXY protocol, TLS); null: the socket's peer over plain TCP. */
+    private readonly info: ClientInfo | null = null,
   ) {
-    this.peer = normalizePeer(socket.remoteAddress ?? '');
+    this.peer = info !== null ? info.address : normalizePeer(socket.remoteAddress ?? '');
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onClientEnd());
@@ -156,6 +168,7 @@ export class ClientConnection implements UpstreamHandler, Waiter {
       return;
     }
     this.buf = end < buf.length ? buf.subarray(end) : null;
+    this.headBytes = end;
     // Hold the body until an upstream is connected; bodiless requests keep reading
     // (pipelined bytes are parked by holdPipelined, which pauses then).
     if (req.contentLength > 0 || req.chunked || req.upgrade !== '') this.socket.pause();
@@ -179,6 +192,8 @@ export class ClientConnection implements UpstreamHandler, Waiter {
       durationMs: 0,
       bytesOut: 0,
       error: code,
+      traceId: '-',
+      requestId: '-',
     });
     if (this.socket.writable) this.socket.end(errorResponse(code, detailOf(err as Error, code), true, false), 'latin1');
     this.socket.destroySoon();
@@ -197,7 +212,10 @@ export class ClientConnection implements UpstreamHandler, Waiter {
     this.bodyStreamed = false;
     this.totalDeadline = Infinity;
     this.keepClient = req.keepAlive && !ctx.draining && !this.clientEnded;
+    this.traceId = '-';
+    this.requestId = '-';
     const maxBody = ctx.config.limits.maxBodyBytes;
+    this.maxBody = maxBody;
     if (maxBody > 0 && req.contentLength > maxBody) {
       this.refuse(new ProxyError('PX_ERR_BODY_TOO_LARGE', `Content-Length ${req.contentLength} > ${maxBody}`, 413));
       return;
@@ -213,22 +231,90 @@ export class ClientConnection implements UpstreamHandler, Waiter {
       this.reqBodyDone = true;
     }
     if (req.chunked && this.buf !== null && !this.prevalidate(this.buf, maxBody)) return;
-    const group = ctx.route(req.host, req.target);
-    if (group === null) {
+    const match = ctx.route(req.host, req.target);
+    if (match === null) {
       this.finishWithError('PX_ERR_NO_ROUTE', `${req.host}${req.target.split('?')[0]}`);
       return;
     }
+    const group = match.group;
     this.group = group;
+    let extra: string | undefined;
+    if (ctx.config.trace.enabled) {
+      const t = traceForHead({ lower: req.lower, values: req.values, headBytes: this.headBytes });
+      this.traceId = t.ids.traceId;
+      this.requestId = t.ids.requestId;
+      extra = t.lines;
+    }
+    const gate = this.edgeGate(req, match.edge, now);
+    if (gate < 0) return;
     group.budget.onRequest(now);
     const t = group.config.timeouts.total;
     if (t > 0) this.totalDeadline = now + t;
     this.upstreamHead = buildUpstreamHead(req, {
       peer: this.peer,
       trusted: ctx.isTrusted(this.peer),
-      proto: 'http',
+      proto: this.info !== null && this.info.tls ? 'https' : 'http',
       via: ctx.config.forwarded.via,
+      extra,
     });
+    if (gate > 0) {
+      // limitReq without nodelay: hold the request until the rate allows it.
+      this.phase = Phase.Connecting;
+      this.deadline = Infinity;
+      setTimeout(() => {
+        if (this.phase === Phase.Connecting && this.req === req) this.attempt();
+      }, gate);
+      return;
+    }
     this.attempt();
+  }
+
+  /**
+   * Route-level edge checks (per-route size limits, allow/deny, limitConn,
+   * limitReq). Returns -1 when the request was answered here, 0 to go on,
+   * or a delay in ms.
+   */
+  private edgeGate(req: RequestHead, edge: EdgeRoute, now: number): number {
+    if (edge.maxHeaderBytes !== undefined && this.headBytes > edge.maxHeaderBytes) {
+      this.edgeAnswer(431, 'PX_ERR_HEADERS_TOO_LARGE', `request header fields too large for this route (${this.headBytes} > ${edge.maxHeaderBytes} bytes)`, null);
+      return -1;
+    }
+    if (edge.maxBodyBytes !== undefined) {
+      this.maxBody = edge.maxBodyBytes;
+      if (req.contentLength > edge.maxBodyBytes) {
+        this.edgeAnswer(413, 'PX_ERR_BODY_TOO_LARGE', `request body too large for this route (Content-Length ${req.contentLength} > ${edge.maxBodyBytes})`, null);
+        return -1;
+      }
+    }
+    if (edge.policy === null || edge.policy.empty) return 0;
+    const xff: string[] = [];
+    for (let i = 0; i < req.lower.length; i++) if (req.lower[i] === 'x-forwarded-for') xff.push(req.values[i]);
+    const client = xff.length === 0 ? this.peer : resolveClientAddress(this.peer, xff, (ip) => this.ctx.isTrusted(ip));
+    const a = admit(edge, { lower: req.lower, values: req.values, headBytes: this.headBytes }, client, now);
+    if (a === null) return 0;
+    if (a.kind === 'denied') {
+      this.ctx.onEdge('denied', edge.label);
+      this.edgeAnswer(403, 'PX_ERR_FORBIDDEN', 'access denied', null);
+      return -1;
+    }
+    if (a.kind === 'limited') {
+      this.ctx.onEdge('limited', a.zone, a.by);
+      this.edgeAnswer(a.status, a.by === 'req' ? 'PX_ERR_RATE_LIMITED' : 'PX_ERR_CONN_LIMITED', a.by === 'req' ? `rate limit exceeded (zone ${a.zone})` : `too many requests in progress (zone ${a.zone})`, a.retryAfterS);
+      return -1;
+    }
+    this.releaseSlots = a.release;
+    if (a.delayMs > 0) this.ctx.onEdge('delayed', edge.label);
+    return a.delayMs;
+  }
+
+  /** Answers a request the edge refused after parsing (nothing forwarded); keeps the connection when its framing allows. */
+  private edgeAnswer(status: number, code: ProxyErrorCode, detail: string, retryAfterS: number | null): void {
+    if (!this.reqBodyDone) this.keepClient = false;
+    const req = this.req as RequestHead;
+    this.record(status, code, false);
+    this.headSent = true;
+    this.socket.write(edgeRefusal(status, code, detail, retryAfterS, !this.keepClient, req.method === 'HEAD', this.requestId === '-' ? null : this.requestId), 'latin1');
+    this.afterExchange();
   }
 
   /**
@@ -305,9 +391,11 @@ export class ClientConnection implements UpstreamHandler, Waiter {
     conn.uses++;
     this.rbuf = null;
     this.resp = null;
-    this.respReusable = true;
     const group = this.group as UpstreamGroup;
     const sock = conn.socket;
+    // A PROXY header names one client, so such connections carry one exchange and are never pooled.
+    this.respReusable = group.config.proxyProtocol === 'off';
+    if (!this.respReusable && conn.uses === 1) this.writeProxyHeader(sock, group.config.proxyProtocol);
     if (this.reqBodyDone) {
       sock.write(this.upstreamHead, 'latin1');
       this.phase = Phase.AwaitHead;
@@ -339,7 +427,7 @@ export class ClientConnection implements UpstreamHandler, Waiter {
         this.abortRequestBody(err as ProxyError);
         return;
       }
-      const maxBody = this.ctx.config.limits.maxBodyBytes;
+      const maxBody = this.maxBody;
       if (maxBody > 0 && this.reqDecoder.total > maxBody) {
         this.abortRequestBody(new ProxyError('PX_ERR_BODY_TOO_LARGE', `chunked body over ${maxBody}`, 413));
         return;
@@ -410,6 +498,7 @@ export class ClientConnection implements UpstreamHandler, Waiter {
     this.deadline = Infinity;
     this.ctx.connections.delete(this);
     if (wasActive && phase !== Phase.Tunnel) this.record(499, 'PX_ERR_CLIENT_ABORT', true);
+    this.freeSlots();
     this.dropUpstream();
   }
 
@@ -757,7 +846,20 @@ export class ClientConnection implements UpstreamHandler, Waiter {
     this.afterExchange();
   }
 
+  private writeProxyHeader(sock: Socket, version: 'v1' | 'v2' | 'off'): void {
+    const info = this.info;
+    const addr = proxiedAddressOf(this.peer, info?.port ?? this.socket.remotePort ?? 0, info?.localAddress ?? this.socket.localAddress ?? '', info?.localPort ?? this.socket.localPort ?? 0);
+    sock.write(version === 'v2' ? encodeProxyV2(addr) : encodeProxyV1(addr));
+  }
+
+  private freeSlots(): void {
+    const release = this.releaseSlots;
+    this.releaseSlots = null;
+    if (release !== null) release();
+  }
+
   private afterExchange(): void {
+    this.freeSlots();
     this.req = null;
     this.resp = null;
     this.group = null;
@@ -796,6 +898,8 @@ export class ClientConnection implements UpstreamHandler, Waiter {
       durationMs: Date.now() - this.startedAt,
       bytesOut: this.bytesOut,
       error,
+      traceId: this.traceId,
+      requestId: this.requestId,
     });
     return s;
   }

@@ -4,48 +4,29 @@ import { resolve as resolvePath } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
-
-/** Durations are milliseconds, or strings such as `500ms`, `5s`, `2m`, `1h`. */
-const duration = z.union([
-  z.number().int().nonnegative(),
-  z
-    .string()
-    .regex(/^\d+(?:\.\d+)?\s*(?:ms|s|m|h)$/, 'must be a duration such as 500ms, 5s or 2m')
-    .transform((s) => {
-      const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(s) as RegExpExecArray;
-      const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-      return Math.round(Number(m[1]) * unit);
-    }),
-]);
-
-/** Byte sizes: integers, or strings such as `16k`, `10m`, `1g` (binary multiples). */
-const size = z.union([
-  z.number().int().nonnegative(),
-  z
-    .string()
-    .regex(/^\d+\s*[kmg]?i?b?$/i, 'must be a size such as 16k, 10m or 1g')
-    .transform((s) => {
-      const m = /^(\d+)\s*([kmg]?)/i.exec(s) as RegExpExecArray;
-      const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
-      return Number(m[1]) * mult;
-    }),
-]);
+import { duration, size } from './config-units.js';
+import { checkEdgeReferences, edgeSchemas, unixServerAddress } from './edge/edge-config.js';
 
 /** `host:port`, `[v6]:port`; port 0 lets the OS choose (tests). */
-const address = z.string().refine((s) => parseAddress(s) !== null, 'must be host:port with a port 0-65535');
+const address = z.string().refine((s) => !s.startsWith('unix:') && parseAddress(s) !== null, 'must be host:port with a port 0-65535');
+
+const edge = edgeSchemas();
+
+/** Upstream servers: `host:port`, `[v6]:port` or `unix:/path` (nginx `server unix:/run/app.sock`). */
+const serverAddress = z.union([unixServerAddress, address]);
 
 const cidr = z.string().refine((s) => parseCidr(s) !== null, 'must be an IP address or CIDR such as 10.0.0.0/8');
 
 const server = z
   .object({
-    address,
+    address: serverAddress,
     weight: z.number().int().min(1).max(1000).default(1),
   })
   .strict();
 
 const upstream = z
   .object({
-    servers: z.array(z.union([address.transform((a) => ({ address: a, weight: 1 })), server])).min(1),
+    servers: z.array(z.union([serverAddress.transform((a) => ({ address: a, weight: 1 })), server])).min(1),
     balance: z.enum(['round_robin', 'least_conn', 'p2c', 'hash']).default('round_robin'),
     hash: z
       .object({ source: z.enum(['header', 'cookie', 'ip']), name: z.string().min(1).optional() })
@@ -107,6 +88,7 @@ const upstream = z
       .strict()
       .optional(),
     slowStart: duration.default(0),
+    ...edge.upstream,
   })
   .strict()
   .refine((u) => u.balance !== 'hash' || u.hash !== undefined, { message: 'hash is required with balance: hash', path: ['hash'] });
@@ -116,12 +98,16 @@ const route = z
     host: z.string().min(1).default('*'),
     path: z.string().startsWith('/').default('/'),
     upstream: z.string().min(1),
+    ...edge.route,
   })
   .strict();
 
 const schema = z
   .object({
-    listeners: z.array(z.object({ address }).strict()).min(1).default([{ address: '127.0.0.1:8080' }]),
+    listeners: z
+      .array(z.object({ address, ...edge.listener }).strict())
+      .min(1)
+      .default([{ address: '127.0.0.1:8080' }]),
     admin: z
       .object({ address: address.nullable().default('127.0.0.1:9100') })
       .strict()
@@ -158,9 +144,11 @@ const schema = z
       .default({}),
     accessLog: z.boolean().default(true),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ...edge.top,
   })
   .strict()
   .superRefine((c, ctx) => {
+    checkEdgeReferences(c, (path, message) => ctx.addIssue({ code: z.ZodIssueCode.custom, path, message }));
     c.routes.forEach((r, i) => {
       if (!(r.upstream in c.upstreams)) {
         ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['routes', i, 'upstream'], message: `names no upstream (have: ${Object.keys(c.upstreams).join(', ')})` });
@@ -305,8 +293,9 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Splits `host:port` / `[v6]:port`. Returns null when malformed. */
+/** Splits `host:port` / `[v6]:port`; `unix:/path` gives host `unix:/path`, port 0. Returns null when malformed. */
 export function parseAddress(s: string): { host: string; port: number } | null {
+  if (s.startsWith('unix:')) return s.length > 5 ? { host: s, port: 0 } : null;
   const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:\s\[\]]+)):(\d{1,5})$/.exec(s);
   if (!m) return null;
   const port = Number(m[3]);

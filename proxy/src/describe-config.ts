@@ -3,7 +3,10 @@ import type { ProxyConfig } from './config.js';
 /** The `--check-config` summary: one line per listener, route and upstream. */
 export function describeConfig(config: ProxyConfig, path: string): string {
   const lines = [`config ok: ${path}`, `workers: ${config.workers}`];
-  for (const l of config.listeners) lines.push(`listen: ${l.address}`);
+  for (const l of config.listeners) {
+    const extras = [l.tls !== undefined ? `tls ${l.tls.minVersion}+${l.tls.http2 ? ' h2' : ''} (${l.tls.certs.length} cert${l.tls.certs.length > 1 ? 's' : ''})` : '', l.proxyProtocol ? 'proxy-protocol' : ''].filter((x) => x !== '');
+    lines.push(`listen: ${l.address}${extras.length > 0 ? ` [${extras.join(', ')}]` : ''}`);
+  }
   lines.push(`admin: ${config.admin.address ?? 'off'}`);
   for (const r of config.routes) lines.push(`route: ${r.host}${r.path} -> ${r.upstream}`);
   for (const [name, u] of Object.entries(config.upstreams)) {

@@ -1,4 +1,5 @@
 import { EndpointPool } from './endpoint-pool.js';
+import { endpointId } from './edge/unix-address.js';
 import type { UpstreamConfig } from './config.js';
 
 /** How an endpoint looks to the balancer and the admin view. */
@@ -49,7 +50,7 @@ export class Endpoint {
   }
 
   get id(): string {
-    return this.host.includes(':') ? `[${this.host}]:${this.port}` : `${this.host}:${this.port}`;
+    return endpointId(this.host, this.port);
   }
 
   /** Applies a reloaded config to an endpoint that survives the reload. */

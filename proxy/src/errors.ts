@@ -36,6 +36,15 @@ export const PX_ERRORS = {
   PX_ERR_UPSTREAM_IDLE_TIMEOUT: { status: 504, text: 'upstream idle timeout' },
   PX_ERR_UPSTREAM_TOTAL_TIMEOUT: { status: 504, text: 'upstream total timeout' },
   PX_ERR_SHUTTING_DOWN: { status: 503, text: 'proxy is shutting down' },
+  PX_ERR_FORBIDDEN: { status: 403, text: 'access denied' },
+  /** limitReq refusal; the zone's `status` (default 429) is what the client gets. */
+  PX_ERR_RATE_LIMITED: { status: 429, text: 'rate limit exceeded' },
+  /** limitConn refusal; the zone's `status` (default 429) is what the client gets. */
+  PX_ERR_CONN_LIMITED: { status: 429, text: 'too many requests in progress' },
+  /** Listener expects PROXY protocol and the header was missing or malformed: the connection is closed. */
+  PX_ERR_PROXY_PROTOCOL: { status: 400, text: 'bad PROXY protocol header' },
+  /** A certificate or key could not be loaded (boot error, or the reload keeps the old one). */
+  PX_ERR_TLS_CERT: { status: undefined, text: 'TLS certificate error' },
   /** Logged only: the client went away before the response completed (nginx's 499). */
   PX_ERR_CLIENT_ABORT: { status: 499, text: 'client closed the connection' },
 } as const;

@@ -10,6 +10,8 @@ export interface ForwardInfo {
   trusted: boolean;
   proto: 'http' | 'https';
   via: string;
+  /** Lines appended as they are (trace context); with it the client's traceparent/tracestate/x-request-id are replaced. */
+  extra?: string;
 }
 
 /**
@@ -51,12 +53,18 @@ export function buildUpstreamHead(req: RequestHead, info: ForwardInfo): string {
       case 'forwarded':
         if (!info.trusted) continue;
         break;
+      case 'traceparent':
+      case 'tracestate':
+      case 'x-request-id':
+        if (info.extra !== undefined) continue;
+        break;
       default:
         if (connectionTokens !== null && connectionTokens.includes(low)) continue;
     }
     s += `${names[i]}: ${values[i]}\r\n`;
   }
   s += `X-Forwarded-For: ${xff === null ? info.peer : `${xff}, ${info.peer}`}\r\nX-Forwarded-Proto: ${xfp ?? info.proto}\r\nX-Forwarded-Host: ${xfh ?? req.host}\r\nVia: ${req.minor === 1 ? '1.1' : '1.0'} ${info.via}\r\n`;
+  if (info.extra !== undefined) s += info.extra;
   if (req.chunked) s += 'Transfer-Encoding: chunked\r\n';
   if (req.upgrade !== '') s += `Connection: upgrade\r\nUpgrade: ${req.upgrade}\r\n`;
   return `${s}\r\n`;

@@ -10,3 +10,10 @@ export { RoundRobin, LeastConnections, PowerOfTwo, ConsistentHash, createBalance
 export { Endpoint, type EndpointState } from './endpoint.js';
 export { RetryBudget } from './retry-budget.js';
 export { describeConfig } from './describe-config.js';
+export { TlsContexts, DEFAULT_CIPHERS, type TlsSettings, type CertSpec, type ReloadResult } from './edge/tls-contexts.js';
+export { EdgeListener, type ClientInfo, type EdgeListenerOptions } from './edge/edge-listener.js';
+export { parseProxyHeader, encodeProxyV1, encodeProxyV2, type ProxyHeader, type ProxiedAddress } from './edge/proxy-protocol.js';
+export { RateLimiter, ConcurrencyLimiter, parseRate, type RateLimitSettings, type RateDecision } from './edge/rate-limiter.js';
+export { AccessList, type AccessRule } from './edge/access-control.js';
+export { parseTraceparent, traceFor, type TraceIds } from './edge/trace-context.js';
+export { translateH2Request } from './edge/h2-request.js';

@@ -6,6 +6,7 @@ import { Arbiter } from '@tsgi/appserver';
 import { startAdminServer } from './admin-server.js';
 import { parseAddress, type ProxyConfig } from './config.js';
 import type { ConfigReader } from './single-process.js';
+import { TlsContexts } from './edge/tls-contexts.js';
 
 /**
  * Runs `workers` proxy workers under the appserver's Arbiter (the same
@@ -29,7 +30,10 @@ export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, l
     workerData: () => ({ config: current }),
     hooks: {
       reload: () => {
-        current = pinPorts(readConfig(), ports);
+        const next = pinPorts(readConfig(), ports);
+        // Workers of the new generation read the certificates at boot: refuse the reload here if any pair is bad, so the running ones stay.
+        for (const l of next.listeners) if (l.tls !== undefined) new TlsContexts(l.tls);
+        current = next;
         return { workers: current.workers, gracefulTimeoutMs: current.timeouts.drain };
       },
     },
@@ -77,5 +81,5 @@ async function concrete(address: string): Promise<string> {
 }
 
 function pinPorts(config: ProxyConfig, ports: Map<string, string>): ProxyConfig {
-  return { ...config, listeners: config.listeners.map((l) => ({ address: ports.get(l.address) ?? l.address })) };
+  return { ...config, listeners: config.listeners.map((l) => ({ ...l, address: ports.get(l.address) ?? l.address })) };
 }

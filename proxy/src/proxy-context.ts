@@ -2,6 +2,13 @@ import type { ProxyConfig } from './config.js';
 import type { UpstreamGroup } from './upstream-group.js';
 import type { Endpoint } from './endpoint.js';
 import type { ProxyErrorCode } from './errors.js';
+import type { EdgeRoute } from './edge/edge-request.js';
+
+/** What routing found: the upstream group and the route's edge settings. */
+export interface RouteMatch {
+  group: UpstreamGroup;
+  edge: EdgeRoute;
+}
 
 /** One finished request, for the access log and metrics. */
 export interface ExchangeRecord {
@@ -16,6 +23,9 @@ export interface ExchangeRecord {
   durationMs: number;
   bytesOut: number;
   error: ProxyErrorCode | null;
+  /** W3C trace id and X-Request-Id sent upstream ('-' when none, e.g. refused before routing). */
+  traceId: string;
+  requestId: string;
 }
 
 /**
@@ -25,11 +35,13 @@ export interface ExchangeRecord {
  */
 export interface ProxyContext {
   config: ProxyConfig;
-  route(host: string, target: string): UpstreamGroup | null;
+  route(host: string, target: string): RouteMatch | null;
   isTrusted(peer: string): boolean;
   draining: boolean;
   onRecord(record: ExchangeRecord): void;
   onRetry(group: string, reason: ProxyErrorCode | 'status'): void;
+  /** Edge refusals and delays, for metrics: `denied` by access rules, `limited`/`delayed` by a zone. */
+  onEdge(event: 'denied' | 'limited' | 'delayed', label: string, kind?: 'req' | 'conn'): void;
   onUpstreamFailure(ep: Endpoint, code: ProxyErrorCode | 'status'): void;
   /** Connection bookkeeping for timeouts and drain. */
   connections: Set<{ deadline: number; onTimeout(now: number): void; closeIfIdle(): boolean }>;

@@ -1,4 +1,4 @@
-import { BlockList, createServer, type Server } from 'node:net';
+import { BlockList, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { ClientConnection } from './client-connection.js';
 import { parseAddress, parseCidr, type ProxyConfig } from './config.js';
@@ -8,6 +8,10 @@ import type { ExchangeRecord, ProxyContext } from './proxy-context.js';
 import { Router } from './router.js';
 import { UpstreamGroup } from './upstream-group.js';
 import type { Endpoint } from './endpoint.js';
+import type { RouteMatch } from './proxy-context.js';
+import { EdgeListeners } from './edge/edge-listeners.js';
+import { EdgeMetrics } from './edge/edge-metrics.js';
+import { EdgeZones, RoutePolicy, type LimitConnZone, type LimitReqZone } from './edge/route-policy.js';
 
 const TICK_MS = 50;
 
@@ -28,9 +32,11 @@ export class ProxyWorker implements ProxyContext {
   readonly connections = new Set<ClientConnection>();
   readonly groups = new Map<string, UpstreamGroup>();
   readonly metrics: ProxyMetrics;
-  private router: Router<UpstreamGroup>;
+  private router: Router<RouteMatch>;
+  private zones: EdgeZones;
+  private listeners: EdgeListeners | null = null;
+  readonly edgeMetrics: EdgeMetrics;
   private trust: BlockList | null = null;
-  private servers: Server[] = [];
   private tick: NodeJS.Timeout | null = null;
   private housekeeping = 0;
   constructor(
@@ -42,12 +48,22 @@ export class ProxyWorker implements ProxyContext {
       () => this.groups.values(),
       () => this.connections.size,
     );
+    this.edgeMetrics = new EdgeMetrics(this.metrics.registry, () => this.listeners?.h2Sessions ?? 0);
+    this.zones = new EdgeZones(config.limitReq as Record<string, LimitReqZone>, config.limitConn as Record<string, LimitConnZone>);
     this.router = this.buildRouter(config);
     this.trust = buildTrust(config.forwarded.trust);
   }
 
-  private buildRouter(config: ProxyConfig): Router<UpstreamGroup> {
-    return new Router(config.routes, (name) => this.groups.get(name) as UpstreamGroup);
+  private buildRouter(config: ProxyConfig): Router<RouteMatch> {
+    return new Router(config.routes, (name, r) => ({
+      group: this.groups.get(name) as UpstreamGroup,
+      edge: {
+        label: `${r.host}${r.path}`,
+        policy: r.access.length > 0 || r.limitReq.length > 0 || r.limitConn.length > 0 ? new RoutePolicy(r, this.zones) : null,
+        maxBodyBytes: r.maxBodyBytes,
+        maxHeaderBytes: r.maxHeaderBytes,
+      },
+    }));
   }
 
   private groupEvents() {
@@ -71,28 +87,22 @@ export class ProxyWorker implements ProxyContext {
     this.router = this.buildRouter(this.config);
     this.tick = setInterval(() => this.sweep(), TICK_MS);
     this.tick.unref();
-    const bound: BoundListener[] = [];
-    for (const l of this.config.listeners) {
-      const { host, port } = parseAddress(l.address) as { host: string; port: number };
-      const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
-        if (this.draining) {
-          socket.destroy();
-          return;
-        }
-        new ClientConnection(socket, this);
-      });
-      server.maxConnections = 1_000_000;
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host, port, backlog: 2048, exclusive: listenOptions.exclusive ?? false }, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      const addr = server.address() as { address: string; port: number };
-      bound.push({ host: addr.address, port: addr.port });
-      this.servers.push(server);
-    }
+    this.listeners = new EdgeListeners(
+      this.config.listeners,
+      {
+        http1: (socket, info) => new ClientConnection(socket, this, info),
+        tunnel: (tunnel, info) => new ClientConnection(tunnel as unknown as Socket, this, info),
+        refused: (err, info) =>
+          this.onRecord({ method: '-', target: '-', host: '-', remote: info.address, status: err.status ?? 400, group: '-', endpoint: '-', attempts: 0, durationMs: 0, bytesOut: 0, error: err.code as ProxyErrorCode, traceId: '-', requestId: '-' }),
+        limits: () => this.config.limits,
+        idleTimeout: () => this.config.timeouts.clientIdle,
+        accepting: () => !this.draining,
+      },
+      this.edgeMetrics,
+      this.log,
+    );
+    const addresses = this.config.listeners.map((l) => parseAddress(l.address) as { host: string; port: number });
+    const bound: BoundListener[] = await this.listeners.start(addresses, listenOptions.exclusive ?? false);
     return bound;
   }
 
@@ -125,12 +135,15 @@ export class ProxyWorker implements ProxyContext {
   async reload(config: ProxyConfig): Promise<void> {
     await this.applyGroups(config);
     this.config = config;
+    this.zones = new EdgeZones(config.limitReq as Record<string, LimitReqZone>, config.limitConn as Record<string, LimitConnZone>, this.zones);
     this.router = this.buildRouter(config);
     this.trust = buildTrust(config.forwarded.trust);
+    // Certificates are re-read from the listener's files (listener changes themselves need a restart).
+    this.listeners?.reloadCertificates();
     this.log.info({ upstreams: Object.keys(config.upstreams) }, 'config reloaded');
   }
 
-  route(host: string, target: string): UpstreamGroup | null {
+  route(host: string, target: string): RouteMatch | null {
     return this.router.match(host, target);
   }
 
@@ -143,10 +156,16 @@ export class ProxyWorker implements ProxyContext {
     this.metrics.request(r.group, r.status, r.durationMs);
     if (this.config.accessLog) {
       this.log.info(
-        { remote: r.remote, method: r.method, target: r.target, host: r.host, status: r.status, upstream: r.group, endpoint: r.endpoint, attempts: r.attempts, ms: r.durationMs, bytes: r.bytesOut, error: r.error ?? undefined },
+        { remote: r.remote, method: r.method, target: r.target, host: r.host, status: r.status, upstream: r.group, endpoint: r.endpoint, attempts: r.attempts, ms: r.durationMs, bytes: r.bytesOut, error: r.error ?? undefined, trace_id: r.traceId, request_id: r.requestId },
         'access',
       );
     }
+  }
+
+  onEdge(event: 'denied' | 'limited' | 'delayed', label: string, kind?: 'req' | 'conn'): void {
+    if (event === 'denied') this.edgeMetrics.denied.inc({ route: label });
+    else if (event === 'limited') this.edgeMetrics.limited.inc({ zone: label, kind: kind ?? 'req' });
+    else this.edgeMetrics.delayed.inc({ route: label });
   }
 
   onRetry(group: string, reason: ProxyErrorCode | 'status'): void {
@@ -163,6 +182,7 @@ export class ProxyWorker implements ProxyContext {
     if (now - this.housekeeping >= 250) {
       this.housekeeping = now;
       for (const g of this.groups.values()) g.sweep(now);
+      this.zones.sweep(now);
     }
   }
 
@@ -181,7 +201,7 @@ export class ProxyWorker implements ProxyContext {
    */
   async drain(graceMs: number): Promise<void> {
     this.draining = true;
-    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    if (this.listeners !== null) await this.listeners.close();
     const deadline = Date.now() + graceMs;
     for (const c of this.connections) c.closeIfIdle();
     while (this.connections.size > 0 && Date.now() < deadline) {
@@ -195,7 +215,7 @@ export class ProxyWorker implements ProxyContext {
   stop(): void {
     if (this.tick !== null) clearInterval(this.tick);
     this.tick = null;
-    for (const s of this.servers) s.close();
+    this.listeners?.destroy();
     for (const c of this.connections) c.destroy();
     for (const g of this.groups.values()) g.stop();
   }

@@ -17,11 +17,11 @@ interface CompiledRoute<T> {
 export class Router<T> {
   private readonly routes: CompiledRoute<T>[];
 
-  constructor(routes: readonly RouteConfig[], resolve: (upstream: string) => T) {
+  constructor(routes: readonly RouteConfig[], resolve: (upstream: string, route: RouteConfig) => T) {
     this.routes = routes.map((r) => {
       const host = r.host.toLowerCase();
       const hostKind = host === '*' ? 2 : host.startsWith('*.') ? 1 : 0;
-      return { host: hostKind === 1 ? host.slice(1) : host, hostKind, path: r.path, target: resolve(r.upstream) };
+      return { host: hostKind === 1 ? host.slice(1) : host, hostKind, path: r.path, target: resolve(r.upstream, r) };
     });
     this.routes.sort((a, b) => a.hostKind - b.hostKind || b.path.length - a.path.length);
   }

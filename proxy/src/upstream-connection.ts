@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import type { Endpoint } from './endpoint.js';
+import { connectOptionsFor } from './edge/unix-address.js';
 
 /** The party currently using a pooled connection. Exactly one at a time. */
 export interface UpstreamHandler {
@@ -25,7 +26,7 @@ export class UpstreamConnection {
   private error: Error | null = null;
 
   constructor(readonly endpoint: Endpoint) {
-    const socket = connect({ host: endpoint.host, port: endpoint.port });
+    const socket = connect(connectOptionsFor(endpoint.host, endpoint.port));
     // Small request heads must leave at once (Nagle would hold them behind unacked bytes).
     socket.setNoDelay(true);
     this.socket = socket;

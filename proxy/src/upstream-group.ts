@@ -6,6 +6,7 @@ import { RetryBudget } from './retry-budget.js';
 import { resolveHost } from './dns-discovery.js';
 import { probe } from './active-health.js';
 import { proxyError } from './errors.js';
+import { isUnixAddress } from './edge/unix-address.js';
 
 /** Events a group reports to the worker (logs, metrics). */
 export interface GroupEvents {
@@ -80,7 +81,7 @@ export class UpstreamGroup {
     const active = this.config.active;
     if (active === undefined) return;
     for (const ep of this.endpoints) {
-      void probe(ep.host, ep.port, active.path, ep.origin, active.timeout).then((ok) => ep.recordCheck(ok, Date.now()));
+      void probe(ep.host, ep.port, active.path, isUnixAddress(ep.origin) ? 'localhost' : ep.origin, active.timeout).then((ok) => ep.recordCheck(ok, Date.now()));
     }
   }
 
@@ -88,6 +89,12 @@ export class UpstreamGroup {
     const entry = this.config.servers[index];
     const { host, port } = parseAddress(entry.address) as { host: string; port: number };
     let addresses: string[];
+    if (isUnixAddress(host)) {
+      // A socket path: nothing to resolve.
+      this.resolved.set(index, [host]);
+      this.sync();
+      return;
+    }
     try {
       const found = await resolveHost(host, this.config.resolve.servers);
       addresses = [...new Set(found.map((a) => (a.address.includes(':') ? `[${a.address}]:${port}` : `${a.address}:${port}`)))];

@@ -1,4 +1,5 @@
-import { z, type ZodTypeAny } from 'zod';
+import { z } from 'zod';
+import { duration, size } from '../config-units.js';
 import { parseCidrRule } from './access-control.js';
 import { parseRate } from './rate-limiter.js';
 import { DEFAULT_CIPHERS } from './tls-contexts.js';
@@ -6,10 +7,10 @@ import { MAX_UNIX_PATH } from './unix-address.js';
 
 /**
  * The config keys of the edge features, as zod fragments that config.ts
- * splices into its schema (it owns duration and size parsing, passed in), so
- * errors keep the one-line `config: <key> ... (from <file>)` form.
+ * splices into its schema, so errors keep the one-line
+ * `config: <key> ... (from <file>)` form.
  */
-export function edgeSchemas(duration: ZodTypeAny, size: ZodTypeAny) {
+export function edgeSchemas() {
   const cert = z
     .object({
       cert: z.string().min(1),

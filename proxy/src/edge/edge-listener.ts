@@ -45,6 +45,10 @@ export interface EdgeListenerOptions {
   tls: TlsContexts | null;
   /** HTTP/2 SETTINGS for h2 sessions (ALPN `h2` on TLS listeners). */
   h2Settings?: Settings;
+  /** An h2 connection with no stream activity for this long gets GOAWAY (ms; 0: never). */
+  h2IdleTimeout?: number;
+  /** Most header fields per h2 request (node's maxHeaderListPairs). */
+  h2MaxHeaderPairs?: number;
   /** HTTP/1.x connections, plain or TLS, handed over paused-then-resumed by the caller's reader. */
   onHttp1(socket: Socket, info: ClientInfo): void;
   /** One HTTP/2 stream. */
@@ -155,8 +159,14 @@ export class EdgeListener {
   }
 
   private startH2(socket: TLSSocket, info: ClientInfo): void {
-    const session = performServerHandshake(socket, { settings: this.options.h2Settings }) as ServerHttp2Session;
+    const session = performServerHandshake(socket, {
+      settings: { maxConcurrentStreams: 128, ...this.options.h2Settings },
+      maxHeaderListPairs: this.options.h2MaxHeaderPairs ?? 128,
+    }) as ServerHttp2Session;
     this.sessions.add(session);
+    const idle = this.options.h2IdleTimeout ?? 0;
+    // Without this an h2 connection with no streams would stay open forever (the core's deadlines are per request).
+    if (idle > 0) session.setTimeout(idle, () => session.close());
     this.options.events?.h2Session?.(info);
     session.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders: unknown) => {
       this.options.events?.h2Stream?.(info);

@@ -20,7 +20,9 @@ export interface EdgeServe {
   http1(socket: Socket, info: ClientInfo): void;
   tunnel(tunnel: H2Tunnel, info: ClientInfo): void;
   refused(err: ProxyError, info: ClientInfo): void;
-  limits(): { maxHeaders: number; maxHeaderBytes: number };
+  limits(): { maxHeaders: number; maxHeaderBytes: number; maxRequestLine: number };
+  /** Idle time after which an h2 connection without streams is closed (ms). */
+  idleTimeout(): number;
   accepting(): boolean;
 }
 
@@ -45,6 +47,9 @@ export class EdgeListeners {
         proxyProtocol: config.proxyProtocol,
         proxyProtocolTimeout: config.proxyProtocolTimeout,
         tls,
+        h2Settings: { maxHeaderListSize: serve.limits().maxHeaderBytes + serve.limits().maxRequestLine },
+        h2MaxHeaderPairs: serve.limits().maxHeaders + 8,
+        h2IdleTimeout: serve.idleTimeout(),
         onHttp1: (socket, info) => serve.http1(socket, info),
         onH2Stream: (stream, _headers, flags, raw, info) =>
           dispatchH2Stream(stream, flags, raw, info, {

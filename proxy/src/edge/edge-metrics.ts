@@ -6,7 +6,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
  */
 export class EdgeMetrics {
   readonly limited: Counter<'zone' | 'kind'>;
-  readonly delayed: Counter<'zone'>;
+  readonly delayed: Counter<'route'>;
   readonly denied: Counter<'route'>;
   readonly tlsHandshakes: Counter<'protocol' | 'alpn'>;
   readonly tlsErrors: Counter<'reason'>;
@@ -19,7 +19,7 @@ export class EdgeMetrics {
   constructor(registry: Registry, liveH2Sessions: () => number) {
     const registers = [registry];
     this.limited = new Counter({ name: 'tsgi_proxy_rate_limited_total', help: 'Requests refused by limitReq (kind=req) or limitConn (kind=conn) zones.', labelNames: ['zone', 'kind'], registers });
-    this.delayed = new Counter({ name: 'tsgi_proxy_rate_delayed_total', help: 'Requests delayed to the rate by limitReq zones without nodelay.', labelNames: ['zone'], registers });
+    this.delayed = new Counter({ name: 'tsgi_proxy_rate_delayed_total', help: 'Requests delayed to the rate by limitReq zones without nodelay, by route.', labelNames: ['route'], registers });
     this.denied = new Counter({ name: 'tsgi_proxy_access_denied_total', help: 'Requests refused 403 by a route allow/deny list.', labelNames: ['route'], registers });
     this.tlsHandshakes = new Counter({ name: 'tsgi_proxy_tls_handshakes_total', help: 'Completed TLS handshakes, by protocol version and ALPN.', labelNames: ['protocol', 'alpn'], registers });
     this.tlsErrors = new Counter({ name: 'tsgi_proxy_tls_handshake_errors_total', help: 'Failed TLS handshakes, by reason (protocol, cipher, timeout, reset, other).', labelNames: ['reason'], registers });

@@ -107,7 +107,7 @@ export function translateH2Request(raw: readonly string[], endStream: boolean, l
   if (bytes > limits.maxHeaderBytes) throw new ProxyError('PX_ERR_HEADERS_TOO_LARGE', 'request header fields too large: header section too large', 431);
   if (method === null) throw bad('missing :method');
   if (!METHOD.test(method)) throw bad('invalid :method');
-  if (method === 'CONNECT') throw new ProxyError('PX_ERR_NOT_IMPLEMENTED', 'not implemented: CONNECT over HTTP/2', 501);
+  if (method === 'CONNECT') throw new ProxyError('PX_ERR_NOT_IMPLEMENTED', 'CONNECT is not supported over HTTP/2', 501);
   if (scheme === null || path === null) throw bad('missing :scheme or :path');
   if (scheme !== 'https' && scheme !== 'http') throw bad('invalid :scheme');
   if (path === '' || BAD_PATH.test(path) || (path[0] !== '/' && !(path === '*' && method === 'OPTIONS'))) throw bad('invalid :path');
