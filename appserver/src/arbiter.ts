@@ -11,8 +11,17 @@ import {
 } from './arbiter-types.js';
 import { ArbiterHaltError } from './errors.js';
 import { EXIT } from './exit-codes.js';
-import { heartbeatPeriod, isWorkerMessage, type InFlightRequest, type WorkerMessage } from './ipc-protocol.js';
+import type { Readable } from 'node:stream';
+import {
+  heartbeatPeriod,
+  isWorkerMessage,
+  REPORT_FD,
+  type BlockedReport,
+  type InFlightRequest,
+  type WorkerMessage,
+} from './ipc-protocol.js';
 import { BackOff } from './back-off.js';
+import { readBlockedReports } from './report-pipe.js';
 
 interface WorkerRecord {
   worker: Worker;
@@ -24,6 +33,8 @@ interface WorkerRecord {
   lastBeat: number;
   inFlight: number;
   requests: InFlightRequest[];
+  /** What the worker's loop watchdog reported since the last heartbeat (its loop is blocked). */
+  blocked?: BlockedReport & { at: number };
   everReady: boolean;
   /** Why this worker is retiring/draining; becomes the exit reason. */
   leaveReason?: ExitReason;
@@ -109,6 +120,8 @@ export class Arbiter extends EventEmitter {
       exec: this.options.workerModule,
       execArgv: this.options.execArgv ?? process.execArgv,
       args: this.options.args ?? [],
+      // fd 4: the report pipe a worker's watchdog thread writes to when its loop (and so its IPC) is blocked.
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc', 'pipe'],
     });
     if (this.options.handleSignals !== false) {
       for (const sig of ARBITER_SIGNALS) {
@@ -312,9 +325,13 @@ export class Arbiter extends EventEmitter {
       if (this.timeoutMs > 0 && now - r.lastBeat > limit) {
         r.timedOut = true;
         r.leaveReason = 'timeout';
+        // The last heartbeat predates the request that blocked the loop; the watchdog's report names it.
+        const b = r.blocked;
+        const inFlight = b ? b.inFlight : r.inFlight;
+        const requests = b ? (b.request ? [{ request: b.request, remote: '-', ageMs: b.blockedMs + (now - b.at) }] : []) : r.requests;
         this.options.logger.error(
-          { worker: r.pid, silentMs: now - r.lastBeat, inFlight: r.inFlight, requests: r.requests },
-          `WORKER TIMEOUT (pid:${r.pid})` + (r.requests.length ? ` serving ${r.requests.map((q) => q.request).join(', ')}` : ''),
+          { worker: r.pid, silentMs: now - r.lastBeat, inFlight, requests },
+          `WORKER TIMEOUT (pid:${r.pid})` + (requests.length ? ` serving ${requests.map((q) => q.request).join(', ')}` : ''),
         );
         this.send(r, { tsgi: 'abort' });
         r.state = 'killing';
@@ -425,6 +442,8 @@ export class Arbiter extends EventEmitter {
       if (isWorkerMessage(msg)) this.onMessage(rec, msg);
     });
     worker.on('error', (err) => this.options.logger.warn({ worker: rec.pid, err }, 'worker IPC error'));
+    const reports = worker.process.stdio?.[REPORT_FD] as Readable | null | undefined;
+    if (reports) readBlockedReports(reports, (report) => (rec.blocked = { ...report, at: Date.now() }));
     worker.on('exit', (code, signal) => {
       this.exited.push({ rec, code, signal });
       this.wake();
@@ -443,6 +462,7 @@ export class Arbiter extends EventEmitter {
           timeoutMs: this.timeoutMs,
           gracefulTimeoutMs: this.gracefulTimeoutMs,
           heartbeatMs: heartbeatPeriod(this.timeoutMs),
+          reportFd: rec.worker.process.stdio?.[REPORT_FD] ? REPORT_FD : -1,
           data: this.options.workerData?.({ id: rec.id, generation: rec.generation }),
         });
         return;
@@ -459,6 +479,7 @@ export class Arbiter extends EventEmitter {
         rec.lastBeat = Date.now();
         rec.inFlight = msg.inFlight;
         rec.requests = msg.requests;
+        rec.blocked = undefined;
         return;
       case 'retire':
         if (rec.state === 'ready') {

@@ -13,6 +13,8 @@ export interface AppserverConfig {
   gracefulTimeout: number;
   keepAlive: number;
   headerTimeout: number;
+  bodyTimeout: number;
+  sendTimeout: number;
   maxRequests: number;
   maxRequestsJitter: number;
   limitRequestLine: number;

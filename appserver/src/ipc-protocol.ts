@@ -24,12 +24,38 @@ export type WorkerMessage =
 
 /** Master → worker. */
 export type MasterMessage =
-  | { tsgi: 'init'; workerId: number; generation: number; timeoutMs: number; gracefulTimeoutMs: number; heartbeatMs: number; data: unknown }
+  | {
+      tsgi: 'init';
+      workerId: number;
+      generation: number;
+      timeoutMs: number;
+      gracefulTimeoutMs: number;
+      heartbeatMs: number;
+      /** The worker's end of a pipe the loop watchdog reports a blocked loop on (-1: none); see BlockedReport. */
+      reportFd?: number;
+      data: unknown;
+    }
   | { tsgi: 'drain'; graceMs: number; reason: string }
   | { tsgi: 'abort' }
   | { tsgi: 'reopen-logs' }
   | { tsgi: 'collect'; id: number; kind: string }
   | { tsgi: 'custom'; data: unknown };
+
+/**
+ * What a worker's loop watchdog thread writes (one JSON line) on the report
+ * pipe when the event loop has been blocked for a heartbeat period: the IPC
+ * channel is served by the blocked loop, so this is how the master learns
+ * which request a silent worker is stuck in.
+ */
+export interface BlockedReport {
+  /** The request last started, e.g. `GET /block` ('' when none was in flight). */
+  request: string;
+  inFlight: number;
+  blockedMs: number;
+}
+
+/** The stdio index of the report pipe in every worker the arbiter forks. */
+export const REPORT_FD = 4;
 
 const WORKER_TYPES = new Set(['hello', 'ready', 'heartbeat', 'retire', 'fatal', 'collected', 'custom']);
 const MASTER_TYPES = new Set(['init', 'drain', 'abort', 'reopen-logs', 'collect', 'custom']);

@@ -1,5 +1,5 @@
 import { describeConfig, loadConfig } from './config.js';
-import { checkAppModule } from './app-loader.js';
+import { loadApp } from './app-loader.js';
 import { EXIT } from './exit-codes.js';
 import { reportStartupError, runMaster } from './master.js';
 
@@ -15,7 +15,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env:
       return EXIT.OK;
     }
     if (loaded.config.checkConfig) {
-      checkAppModule(loaded.config.app!, loaded.config.cwd);
+      // The same check the master makes before forking: the module imports and has the export.
+      await loadApp(loaded.config.app!, loaded.config.cwd, loaded.config.interface);
       process.stdout.write(`${describeConfig(loaded)}\n`);
       return EXIT.OK;
     }

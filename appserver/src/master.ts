@@ -32,7 +32,7 @@ export function reportStartupError(err: unknown): number {
     return EXIT.USAGE;
   }
   if (err instanceof AppLoadError) {
-    process.stderr.write(`tsgi-appserver: cannot load app: ${err.message}\n`);
+    process.stderr.write(`tsgi-appserver: App failed to load: ${err.message}\n`);
     return err.code === 'APP_ERR_APP_IMPORT_FAILED' ? EXIT.APP_LOAD_ERROR : EXIT.USAGE;
   }
   if (err instanceof ArbiterHaltError) {
@@ -54,7 +54,10 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
   if (config.socketModel === 'reuse-port' && !reusePortSupported()) {
     throw new ConfigError('socketModel', `config: socket-model reuse-port needs Node >= 22.12, this is ${process.versions.node} (from ${loaded.sources.socketModel})`);
   }
-  if (config.preload) await loadApp(config.app!, config.cwd, config.interface);
+  // Imported once here, before any log, socket or worker exists, with or without --preload: a missing
+  // module, a missing export or an import that throws is one line and exit 2/4 instead of a worker
+  // boot loop's log lines. Node cannot fork a loaded app, so workers import it again (README).
+  await loadApp(config.app!, config.cwd, config.interface);
 
   const logs = createLogs(config, 'master');
   const binds = config.bind.map(parseBind);

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** gunicorn's default access log format. */
@@ -38,6 +39,18 @@ export function isBindAddress(value: string): boolean {
 }
 
 const bind = z.string().refine(isBindAddress);
+
+/** An IPv4/IPv6 address, a CIDR (`10.0.0.0/8`, `fd00::/8`) or `*`: what --forwarded-allow-ips accepts. */
+export function isAllowIpEntry(value: string): boolean {
+  if (value === '*') return true;
+  const slash = value.indexOf('/');
+  const ip = slash === -1 ? value : value.slice(0, slash);
+  const family = isIP(ip);
+  if (family === 0) return false;
+  if (slash === -1) return true;
+  const prefix = value.slice(slash + 1);
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
 const seconds = z.number().finite().nonnegative();
 const count = z.number().int().nonnegative();
 
@@ -55,7 +68,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   s({ key: 'bind', short: '-b', kind: 'list', repeat: true, default: ['127.0.0.1:8000'], schema: z.array(bind).min(1),
     expect: 'host:port, [v6]:port, port or unix:/path', description: 'Address to listen on; repeat for several.', reloadable: false }),
   s({ key: 'workers', short: '-w', kind: 'int', default: 1, schema: z.number().int().min(1).max(1024),
-    expect: 'a positive integer', description: 'Number of worker processes.' }),
+    expect: 'an integer from 1 to 1024', description: 'Number of worker processes.' }),
   s({ key: 'timeout', short: '-t', kind: 'number', default: 30, schema: seconds,
     expect: 'a number of seconds >= 0', description: 'Workers silent (event loop blocked) this long are killed and restarted; 0 disables.' }),
   s({ key: 'gracefulTimeout', kind: 'number', default: 30, schema: seconds,
@@ -64,6 +77,10 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     expect: 'a number of seconds > 0', description: 'Idle keep-alive connections are closed after this long.' }),
   s({ key: 'headerTimeout', kind: 'number', default: 10, schema: z.number().finite().positive(),
     expect: 'a number of seconds > 0', description: 'A request head must arrive within this long (slowloris guard).' }),
+  s({ key: 'bodyTimeout', kind: 'number', default: 60, schema: z.number().finite().positive(),
+    expect: 'a number of seconds > 0', description: 'Longest gap between request body bytes while the app reads them: 408 (or close once the response started), as nginx client_body_timeout.' }),
+  s({ key: 'sendTimeout', kind: 'number', default: 60, schema: z.number().finite().positive(),
+    expect: 'a number of seconds > 0', description: 'A response write waiting this long for a client that does not read closes the connection, as nginx send_timeout.' }),
   s({ key: 'maxRequests', kind: 'int', default: 0, schema: count,
     expect: 'an integer >= 0', description: 'A worker retires gracefully after this many requests; 0 disables.' }),
   s({ key: 'maxRequestsJitter', kind: 'int', default: 0, schema: count,
@@ -77,7 +94,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   s({ key: 'limitRequestBody', kind: 'int', default: 0, schema: count,
     expect: 'an integer >= 0', description: 'Largest request body in bytes (413 above); 0: no limit.' }),
   s({ key: 'preload', kind: 'bool', default: false, schema: z.boolean(),
-    expect: 'true or false', description: 'Load the app in the master before forking (fail fast; see README).', reloadable: false }),
+    expect: 'true or false', description: 'gunicorn compatibility: the master always imports the app once before forking to validate it (see README).', reloadable: false }),
   s({ key: 'interface', kind: 'enum', default: 'auto', schema: z.enum(['auto', 'tsgi', 'fetch', 'node']),
     expect: 'one of auto, tsgi, fetch, node', description: 'What the exported app is: TSGI app, fetch handler or Node request listener.' }),
   s({ key: 'socketModel', kind: 'enum', default: 'shared', schema: z.enum(['round-robin', 'shared', 'reuse-port']),
@@ -94,8 +111,8 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     expect: 'json or text', description: 'Access log lines as pino JSON (msg = the formatted line) or plain text.' }),
   s({ key: 'metricsBind', kind: 'string', default: null, schema: bind.nullable(),
     expect: 'host:port', description: 'Where /metrics, /healthz and /readyz are served (never on the app port).', reloadable: false }),
-  s({ key: 'forwardedAllowIps', kind: 'list', default: ['127.0.0.1', '::1'], schema: z.array(z.string().min(1)),
-    expect: "a comma-separated list of IPs, CIDRs or '*'", description: 'Peers whose X-Forwarded-Proto is trusted.' }),
+  s({ key: 'forwardedAllowIps', kind: 'list', default: ['127.0.0.1', '::1'], schema: z.array(z.string().refine(isAllowIpEntry)),
+    expect: "a comma-separated list of IPv4/IPv6 addresses, CIDRs or '*'", description: 'Peers whose X-Forwarded-Proto is trusted.' }),
   s({ key: 'pid', kind: 'string', default: null, schema: z.string().min(1).nullable(),
     expect: 'a file path', description: 'Write the master pid to this file.', reloadable: false }),
   s({ key: 'checkConfig', kind: 'bool', default: false, schema: z.boolean(),

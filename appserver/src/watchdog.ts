@@ -17,16 +17,23 @@ export class LoopWatchdog {
   private readonly timer: NodeJS.Timeout;
   private last = '';
 
-  constructor(thresholdMs: number, fd: number) {
+  /**
+   * `thresholdMs`: blocked this long, a diagnostics line goes to `fd` (the
+   * error log). `report`: blocked `afterMs`, a BlockedReport line goes to the
+   * master's report pipe `fd` (see ipc-protocol.ts).
+   */
+  constructor(thresholdMs: number, fd: number, report?: { fd: number; afterMs: number }) {
     this.tick();
+    const reportFd = report?.fd ?? -1;
+    const reportMs = Math.min(thresholdMs, report?.afterMs ?? thresholdMs);
     this.thread = new Worker(THREAD_SOURCE, {
       eval: true,
-      workerData: { shared: this.shared, text: this.text, thresholdMs, fd, origin: this.origin, pid: process.pid },
+      workerData: { shared: this.shared, text: this.text, thresholdMs, fd, reportFd, reportMs, origin: this.origin, pid: process.pid },
       stdout: false,
       stderr: false,
     });
     this.thread.unref();
-    this.timer = setInterval(() => this.tick(), Math.max(20, Math.floor(thresholdMs / 8)));
+    this.timer = setInterval(() => this.tick(), Math.max(20, Math.floor(reportMs / 8)));
     this.timer.unref();
   }
 
@@ -54,17 +61,23 @@ export class LoopWatchdog {
 const THREAD_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { writeSync } = require('node:fs');
-const { shared, text, thresholdMs, fd, origin, pid } = workerData;
+const { shared, text, thresholdMs, fd, reportFd, reportMs, origin, pid } = workerData;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 let reportedAt = -1;
+let toldMasterAt = -1;
+const current = () => Buffer.from(text.buffer, 0, Atomics.load(shared, 1)).toString('utf8');
 for (;;) {
-  Atomics.wait(sleeper, 0, 0, Math.max(20, Math.min(250, thresholdMs / 4)));
+  Atomics.wait(sleeper, 0, 0, Math.max(20, Math.min(250, reportMs / 4)));
   const last = Atomics.load(shared, 0);
   const blocked = Date.now() - origin - last;
+  if (reportFd >= 0 && blocked >= reportMs && toldMasterAt !== last) {
+    toldMasterAt = last;
+    const report = JSON.stringify({ request: current(), inFlight: Atomics.load(shared, 2), blockedMs: blocked });
+    try { writeSync(reportFd, report + '\\n'); } catch {}
+  }
   if (blocked >= thresholdMs && reportedAt !== last) {
     reportedAt = last;
-    const len = Atomics.load(shared, 1);
-    const request = Buffer.from(text.buffer, 0, len).toString('utf8');
+    const request = current();
     const line = JSON.stringify({ level: 50, time: Date.now(), pid, blockedMs: blocked, request, inFlight: Atomics.load(shared, 2),
       msg: 'worker event loop blocked for ' + blocked + ' ms while serving ' + (request || '(no request)') });
     try { writeSync(fd, line + '\\n'); } catch {}

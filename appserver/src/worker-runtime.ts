@@ -47,6 +47,8 @@ export class WorkerRuntime<Data = unknown> {
   private draining = false;
   private readonly heartbeat: NodeJS.Timeout;
   private watchdog: LoopWatchdog | undefined;
+  private readonly reportFd: number;
+  private readonly heartbeatMs: number;
 
   /** @internal use startWorkerRuntime() */
   constructor(init: Extract<MasterMessage, { tsgi: 'init' }>, options: WorkerRuntimeOptions) {
@@ -54,6 +56,8 @@ export class WorkerRuntime<Data = unknown> {
     this.workerId = init.workerId;
     this.generation = init.generation;
     this.timeoutMs = init.timeoutMs;
+    this.reportFd = init.reportFd ?? -1;
+    this.heartbeatMs = init.heartbeatMs;
     this.configureMaxRequests(options.maxRequests ?? 0, options.maxRequestsJitter ?? 0);
     this.heartbeat = setInterval(() => this.beat(), init.heartbeatMs);
     const fd = options.watchdogFd ?? 2;
@@ -81,7 +85,11 @@ export class WorkerRuntime<Data = unknown> {
    * the log file is open.
    */
   startWatchdog(fd: number): void {
-    if (this.timeoutMs > 0 && !this.watchdog) this.watchdog = new LoopWatchdog(this.timeoutMs, fd);
+    if (this.timeoutMs > 0 && !this.watchdog) {
+      // The master hears of a blocked loop once a heartbeat is missed, long before it times the worker out.
+      const report = this.reportFd >= 0 ? { fd: this.reportFd, afterMs: this.heartbeatMs } : undefined;
+      this.watchdog = new LoopWatchdog(this.timeoutMs, fd, report);
+    }
   }
 
   /** Sets max-requests (+ jitter), e.g. once the config from `data` is known. */

@@ -54,6 +54,8 @@ const limits = {
 };
 const keepAliveTimeoutMs = Math.max(1, Math.round(config.keepAlive * 1000));
 const headersTimeoutMs = Math.max(1, Math.round(config.headerTimeout * 1000));
+const bodyTimeoutMs = Math.max(1, Math.round(config.bodyTimeout * 1000));
+const sendTimeoutMs = Math.max(1, Math.round(config.sendTimeout * 1000));
 
 interface Host {
   servers: Server[];
@@ -67,6 +69,8 @@ function tsgiHost(app: App): Host {
       limits,
       keepAliveTimeoutMs,
       headersTimeoutMs,
+      bodyTimeoutMs,
+      sendTimeoutMs,
       multiprocess: true,
       forwardedAllowIps: config.forwardedAllowIps,
       errors: {

@@ -32,13 +32,40 @@ test('a .js config file (default export) is read', async () => {
   assert.equal(config.accessLogfile, '-');
 });
 
+test('--forwarded-allow-ips takes IPv4, IPv6, CIDRs of both and *', async () => {
+  const { config } = await loadConfig(['--forwarded-allow-ips', '10.1.2.3, 192.168.0.0/16,::1,fd00::/8', APP], {}, '/');
+  assert.deepEqual(config.forwardedAllowIps, ['10.1.2.3', '192.168.0.0/16', '::1', 'fd00::/8']);
+  const star = await loadConfig([APP], { TSGI_FORWARDED_ALLOW_IPS: '*' }, '/');
+  assert.deepEqual(star.config.forwardedAllowIps, ['*']);
+});
+
+test('--body-timeout and --send-timeout default to 60 s (nginx) and are read from flags and env', async () => {
+  const d = await loadConfig([APP], {}, '/');
+  assert.equal(d.config.bodyTimeout, 60);
+  assert.equal(d.config.sendTimeout, 60);
+  const { config, sources } = await loadConfig(['--body-timeout', '2.5', APP], { TSGI_SEND_TIMEOUT: '7' }, '/');
+  assert.equal(config.bodyTimeout, 2.5);
+  assert.equal(sources.bodyTimeout, '--body-timeout');
+  assert.equal(config.sendTimeout, 7);
+  assert.equal(sources.sendTimeout, 'TSGI_SEND_TIMEOUT');
+});
+
 test('repeatable --bind and unix binds', async () => {
   const { config } = await loadConfig(['-b', '127.0.0.1:1', '--bind=unix:/tmp/x.sock', APP], {}, '/');
   assert.deepEqual(config.bind, ['127.0.0.1:1', 'unix:/tmp/x.sock']);
 });
 
 for (const [argv, env, code, pattern] of [
-  [['--workers', 'abc', APP], {}, 'APP_ERR_CONFIG_INVALID', /^config: workers must be a positive integer, got "abc" \(from --workers\)$/],
+  [['--workers', 'abc', APP], {}, 'APP_ERR_CONFIG_INVALID', /^config: workers must be an integer from 1 to 1024, got "abc" \(from --workers\)$/],
+  [['--workers', '99999', APP], {}, 'APP_ERR_CONFIG_INVALID', /^config: workers must be an integer from 1 to 1024, got "99999" \(from --workers\)$/],
+  [['--workers', '0', APP], {}, 'APP_ERR_CONFIG_INVALID', /workers must be an integer from 1 to 1024, got "0"/],
+  [['--forwarded-allow-ips', 'garbage', APP], {}, 'APP_ERR_CONFIG_INVALID',
+    /^config: forwarded-allow-ips must be a comma-separated list of IPv4\/IPv6 addresses, CIDRs or '\*', got "garbage" \(from --forwarded-allow-ips\)$/],
+  [[APP], { TSGI_FORWARDED_ALLOW_IPS: '10.0.0.1,10.0.0.0/33' }, 'APP_ERR_CONFIG_INVALID', /forwarded-allow-ips must be .* got "10\.0\.0\.1,10\.0\.0\.0\/33" \(from TSGI_FORWARDED_ALLOW_IPS\)/],
+  [['--forwarded-allow-ips', '::1/129', APP], {}, 'APP_ERR_CONFIG_INVALID', /forwarded-allow-ips must be/],
+  [['--forwarded-allow-ips', '300.1.1.1', APP], {}, 'APP_ERR_CONFIG_INVALID', /forwarded-allow-ips must be/],
+  [['--body-timeout', '0', APP], {}, 'APP_ERR_CONFIG_INVALID', /^config: body-timeout must be a number of seconds > 0, got "0" \(from --body-timeout\)$/],
+  [[APP], { TSGI_SEND_TIMEOUT: 'never' }, 'APP_ERR_CONFIG_INVALID', /^config: send-timeout must be a number of seconds > 0, got "never" \(from TSGI_SEND_TIMEOUT\)$/],
   [['--bogus', APP], {}, 'APP_ERR_CONFIG_INVALID', /unknown flag --bogus/],
   [[APP], { TSGI_TIMEOUT: '-1' }, 'APP_ERR_CONFIG_INVALID', /timeout must be .* got "-1" \(from TSGI_TIMEOUT\)/],
   [['--bind', 'nope', APP], {}, 'APP_ERR_CONFIG_INVALID', /bind must be host:port/],
@@ -55,9 +82,10 @@ for (const [argv, env, code, pattern] of [
   });
 }
 
+/** stderr must hold exactly one non-empty line (no JSON log lines before or after it); returns it. */
 function oneLine(stderr: string): string {
-  const lines = stderr.trim().split('\n').filter((l) => !l.startsWith('{'));
-  assert.equal(lines.length, 1, `expected one plain line on stderr, got:\n${stderr}`);
+  const lines = stderr.split('\n').filter((l) => l.trim() !== '');
+  assert.equal(lines.length, 1, `expected exactly one line on stderr, got:\n${stderr}`);
   return lines[0]!;
 }
 
@@ -76,25 +104,37 @@ test('CLI: bad value exits 2 with one line', async () => {
   assert.match(r.stderr(), /max-requests must be an integer >= 0, got "lots" \(from --max-requests\)/);
 });
 
-test('CLI: missing module exits 2 with one line, before forking', async () => {
-  const r = runCli(['-b', '127.0.0.1:0', '/nonexistent/app.js:app']);
-  assert.equal((await r.exited).code, 2);
-  assert.equal(r.stderr().trim().split('\n').length, 1);
-  assert.match(r.stderr(), /app module not found: \/nonexistent\/app\.js/);
+test('CLI: missing module exits 2 with one line, before forking (also with --check-config)', async () => {
+  for (const mode of [[], ['--check-config']]) {
+    const r = runCli(['-b', '127.0.0.1:0', ...mode, '/nonexistent/app.js:app']);
+    assert.equal((await r.exited).code, 2, mode.join(' '));
+    assert.match(oneLine(r.stderr()), /app module not found: \/nonexistent\/app\.js/);
+  }
 });
 
-test('CLI: module without the export exits 2; the master halts instead of respawning', async () => {
-  const r = runCli(['-b', '127.0.0.1:0', '-w', '2', join(FIXTURES, 'pid-app.mjs') + ':nope']);
+for (const mode of [[], ['--preload'], ['--check-config']]) {
+  test(`CLI: module without the export exits 2 with exactly one line, before forking (${mode.join(' ') || 'default'})`, async () => {
+    const r = runCli(['-b', '127.0.0.1:0', '-w', '2', ...mode, join(FIXTURES, 'pid-app.mjs') + ':nope']);
+    assert.equal((await r.exited).code, 2);
+    assert.match(oneLine(r.stderr()), /App failed to load: .*pid-app\.mjs has no export "nope" \(exports: VERSION, app\)/);
+    assert.doesNotMatch(r.stdout(), /Listening at|Ready:/);
+  });
+}
+
+test('CLI: an export that is not an app exits 2 with one line', async () => {
+  const r = runCli(['-b', '127.0.0.1:0', join(FIXTURES, 'pid-app.mjs') + ':VERSION']);
   assert.equal((await r.exited).code, 2);
-  assert.match(oneLine(r.stderr()), /App failed to load: .*pid-app\.mjs has no export "nope" \(exports: VERSION, app\)/);
+  assert.match(oneLine(r.stderr()), /pid-app\.mjs:VERSION is a string, not a TSGI app/);
 });
 
 test('CLI: a module that throws on import exits 4 (APP_LOAD_ERROR)', async () => {
   const dir = tempDir();
   writeFileSync(join(dir, 'bad.mjs'), 'throw new Error("boom at import");\nexport const app = () => [];\n');
-  const r = runCli(['-b', '127.0.0.1:0', join(dir, 'bad.mjs') + ':app']);
-  assert.equal((await r.exited).code, 4);
-  assert.match(oneLine(r.stderr()), /App failed to load: .*boom at import/);
+  for (const mode of [[], ['--check-config']]) {
+    const r = runCli(['-b', '127.0.0.1:0', ...mode, join(dir, 'bad.mjs') + ':app']);
+    assert.equal((await r.exited).code, 4, mode.join(' '));
+    assert.match(oneLine(r.stderr()), /App failed to load: .*boom at import/);
+  }
 });
 
 test('CLI: --check-config prints the effective config and exits 0; with a bad value exits 2', async () => {

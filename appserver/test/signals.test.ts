@@ -78,28 +78,54 @@ test('TTIN then TTOU change the worker count in /metrics', async (t) => {
   }, 15_000, 'back to 1 worker');
 });
 
-test('TERM under load: in-flight requests complete, then connections are refused, exit 0', async (t) => {
-  const s = await startAppserver(['-w', '2', '--graceful-timeout', '10', APP]);
-  t.after(() => s.stop());
-  const url = new URL(s.url);
-  const slow = Array.from({ length: 4 }, () => get(`${s.url}slow?ms=1500`));
-  await until(async () => metricValue((await get(s.metricsUrl!)).body, 'tsgi_http_requests_in_flight') >= 4, 5000, 'slow requests in flight');
-  const started = Date.now();
-  process.kill(s.pid, 'SIGTERM');
-  const results = await Promise.all(slow);
-  for (const r of results) assert.equal(r.status, 200);
-  const { code } = await s.exited;
-  assert.equal(code, 0);
-  assert.ok(Date.now() - started < 10_000, 'within graceful-timeout');
-  const refused = await new Promise<boolean>((resolve) => {
-    const c = connect(Number(url.port), url.hostname);
+/** True when a TCP connect to the app port is refused (nothing listens any more). */
+function connectRefused(port: number, host: string): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const c = connect(port, host);
     c.once('connect', () => {
       c.destroy();
       resolve(false);
     });
-    c.once('error', () => resolve(true));
+    c.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
   });
-  assert.ok(refused, 'the listener is closed after TERM');
+}
+
+test('TERM under load: new connections are refused while in-flight requests finish; those complete with 200; exit 0', async (t) => {
+  const s = await startAppserver(['-w', '2', '--graceful-timeout', '10', APP]);
+  t.after(() => s.stop());
+  const url = new URL(s.url);
+  const port = Number(url.port);
+  let slowSettled = 0;
+  const slow = Array.from({ length: 4 }, () => {
+    const p = get(`${s.url}slow?ms=5000`);
+    p.then(
+      () => slowSettled++,
+      () => slowSettled++,
+    );
+    return p;
+  });
+  // Slow ones first (so the in-flight count is theirs alone), then the load loop around them.
+  await until(async () => metricValue((await get(s.metricsUrl!)).body, 'tsgi_http_requests_in_flight') >= 4, 5000, 'slow requests in flight');
+  const load = loadLoop(s.url, { concurrency: 4, maxRequests: 20_000, maxMs: 20_000 });
+  t.after(() => load.stop().catch(() => undefined));
+  await until(() => load.stats.ok >= 50, 10_000, 'the load loop served');
+  const okBeforeTerm = load.stats.ok;
+  const started = Date.now();
+  process.kill(s.pid, 'SIGTERM');
+  // While the slow requests are still being served, the listener is already closed: a new connection is refused.
+  await until(() => connectRefused(port, url.hostname), 3000, 'new connections refused during the drain');
+  assert.equal(slowSettled, 0, 'refusal was seen while the in-flight requests were still running');
+  assert.equal(s.proc.exitCode, null, 'the master is still draining');
+  const stats = await load.stop();
+  const statusErrors = stats.errors.filter((e) => e.startsWith('status '));
+  t.diagnostic(`TERM under load: ${stats.sent} requests, ${stats.ok} ok (${okBeforeTerm} before TERM), ${stats.failed} failed after the listener closed`);
+  assert.deepEqual(statusErrors, [], 'no request that got an answer got an error status');
+  const results = await Promise.all(slow);
+  for (const r of results) assert.equal(r.status, 200, 'in-flight requests complete');
+  const { code } = await s.exited;
+  assert.equal(code, 0);
+  assert.ok(Date.now() - started < 10_000, 'within graceful-timeout');
+  assert.ok(await connectRefused(port, url.hostname), 'still refused after exit');
 });
 
 test('readiness is false while draining; healthz answers', async (t) => {

@@ -55,6 +55,17 @@ export interface ServerOptions {
   keepAliveTimeoutMs?: number;
   /** A request head must arrive completely within this many ms (slowloris guard). */
   headersTimeoutMs?: number;
+  /**
+   * Longest gap between request body bytes while the app waits for input
+   * (nginx client_body_timeout, default 60000). When it passes: 408 if no
+   * response has started, else the connection is closed.
+   */
+  bodyTimeoutMs?: number;
+  /**
+   * Longest wait for a client to take response bytes (nginx send_timeout,
+   * default 60000): a write that has waited this long for 'drain' closes the connection.
+   */
+  sendTimeoutMs?: number;
   urlScheme?: 'http' | 'https';
   /** Value of tsgi.multiprocess (true under the pre-fork appserver). */
   multiprocess?: boolean;

@@ -121,3 +121,70 @@ export function neverReader(port: number, path: string): Promise<Socket> {
     sock.once('error', reject);
   });
 }
+
+/**
+ * Declares a `declared`-byte body, sends `sent` bytes of it and then nothing.
+ * Resolves what the server answered, whether it closed the connection, and
+ * when (ms after the last byte), or closedByServer false after `untilMs`.
+ */
+export function stalledBody(
+  port: number,
+  path: string,
+  declared: number,
+  sent: number,
+  untilMs: number,
+): Promise<{ answer: string; closedByServer: boolean; afterMs: number }> {
+  return new Promise((resolveBody) => {
+    const sock = connect({ port, host: '127.0.0.1' });
+    let answer = '';
+    let closedByServer = false;
+    let sentAt = Date.now();
+    const giveUp = setTimeout(() => sock.destroy(), untilMs);
+    sock.on('data', (d) => {
+      answer += d.toString('latin1');
+    });
+    sock.on('end', () => {
+      closedByServer = true;
+    });
+    sock.on('error', () => {
+      closedByServer = true;
+    });
+    sock.on('close', () => {
+      clearTimeout(giveUp);
+      resolveBody({ answer, closedByServer, afterMs: Date.now() - sentAt });
+    });
+    sock.once('connect', () => {
+      sock.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: ${declared}\r\n\r\n${'x'.repeat(sent)}`, () => {
+        sentAt = Date.now();
+      });
+    });
+  });
+}
+
+/**
+ * Reads what a paused socket (see neverReader) has buffered and whatever
+ * follows, until the server closes it or `untilMs` passes.
+ */
+export function readToEnd(sock: Socket, untilMs: number): Promise<{ bytes: number; closedByServer: boolean }> {
+  return new Promise((resolveRead) => {
+    let bytes = 0;
+    let closedByServer = false;
+    const giveUp = setTimeout(() => sock.destroy(), untilMs);
+    sock.on('data', (d) => {
+      bytes += d.length;
+    });
+    sock.on('end', () => {
+      closedByServer = true;
+    });
+    sock.on('error', () => {
+      closedByServer = true;
+    });
+    sock.once('close', () => {
+      clearTimeout(giveUp);
+      resolveBody();
+    });
+    const resolveBody = (): void => resolveRead({ bytes, closedByServer });
+    if (sock.destroyed) resolveBody();
+    else sock.resume();
+  });
+}

@@ -12,6 +12,8 @@ export interface HostileCase {
   markers: string[];
   /** Only a COMPLETE line (the app got the whole body) counts as reaching the app. */
   completeOnly?: boolean;
+  /** Narrower statuses the appserver (the gateway's server) must give, where `expect` also allows the proxy's. */
+  appserverExpect?: number[];
 }
 
 const H = 'Host: 127.0.0.1\r\n';
@@ -68,9 +70,15 @@ export function hostileCases(limits: { requestLine: number; headerBytes: number;
       `POST ${bodyProbe('bad-chunk-size')} HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n`, [400], complete('bad-chunk-size')),
     c('huge-chunk-size', 'chunk size overflowing 64 bits',
       `POST ${bodyProbe('huge-chunk-size')} HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\nfffffffffffffffffffff\r\nhello\r\n0\r\n\r\n`, [400, 413], complete('huge-chunk-size')),
+    c('bad-trailer-name', 'chunked trailer field with a space in its name',
+      `POST ${bodyProbe('bad-trailer-name')} HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX T: 1\r\n\r\n`, [400],
+      complete('bad-trailer-name')),
     c('bad-chunk-ext', 'chunk extension with a control character',
       `POST ${bodyProbe('bad-chunk-ext')} HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5;a\x01b\r\nhello\r\n0\r\n\r\n`, [400], complete('bad-chunk-ext')),
-    c('unknown-te', 'unknown transfer coding', `POST ${probe('unknown-te')} HTTP/1.1\r\n${H}Transfer-Encoding: xchunked\r\n\r\n`, [400, 501]),
+    c('unknown-te', 'unknown transfer coding', `POST ${probe('unknown-te')} HTTP/1.1\r\n${H}Transfer-Encoding: xchunked\r\n\r\n`, [400, 501],
+      { appserverExpect: [501] }),
+    c('gzip-te', 'Transfer-Encoding: gzip (a coding the server does not implement)',
+      `POST ${probe('gzip-te')} HTTP/1.1\r\n${H}Transfer-Encoding: gzip\r\n\r\n`, [400, 501], { appserverExpect: [501] }),
     c('te-not-last', 'chunked not the final transfer coding',
       `POST ${probe('te-not-last')} HTTP/1.1\r\n${H}Transfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n`, [400, 501]),
     c('missing-host', 'HTTP/1.1 request without Host', `GET ${probe('missing-host')} HTTP/1.1\r\n\r\n`, [400]),

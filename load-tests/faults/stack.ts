@@ -20,6 +20,10 @@ export const PROXY_LIMITS = { requestLine: 8192, headerBytes: 16384, fields: 100
 /** Idle keep-alive and header timeouts (seconds) of both tiers in the campaign. */
 export const KEEPALIVE_S = 2;
 export const HEADER_TIMEOUT_S = 2;
+/** The appserver's gap limit between request body bytes (nginx client_body_timeout), seconds. */
+export const BODY_TIMEOUT_S = 2;
+/** The appserver's limit on a response write waiting for a client that does not read (nginx send_timeout), seconds. */
+export const SEND_TIMEOUT_S = 3;
 
 export interface FaultStackOptions {
   appservers: number;
@@ -61,6 +65,8 @@ export function appserverArgs(): string[] {
     '--limit-request-body', String(APP_LIMITS.body),
     '--keep-alive', String(KEEPALIVE_S),
     '--header-timeout', String(HEADER_TIMEOUT_S),
+    '--body-timeout', String(BODY_TIMEOUT_S),
+    '--send-timeout', String(SEND_TIMEOUT_S),
     '--graceful-timeout', '10',
   ];
 }

@@ -43,8 +43,9 @@ describe('hostile requests', { skip }, () => {
   });
 
   for (const c of hostileCases(APP_LIMITS)) {
-    test(`appserver refuses: ${c.name} (${c.expect.join('/')})`, async () => {
-      await check(stack, 'appserver', stack.apps[0].port, c);
+    const narrowed = c.appserverExpect ? { ...c, expect: c.appserverExpect } : c;
+    test(`appserver refuses: ${c.name} (${narrowed.expect.join('/')})`, async () => {
+      await check(stack, 'appserver', stack.apps[0].port, narrowed);
     });
   }
   for (const c of hostileCases(PROXY_LIMITS)) {

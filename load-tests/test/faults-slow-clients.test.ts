@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { idleKeepAlive, neverReader, slowBody, slowloris, waitAllClosed } from '../faults/clients.ts';
+import { idleKeepAlive, neverReader, readToEnd, slowBody, slowloris, stalledBody, waitAllClosed } from '../faults/clients.ts';
 import { goodRequest } from '../faults/raw-client.ts';
-import { HEADER_TIMEOUT_S, KEEPALIVE_S, stackMissing, startFaultStack, type FaultStack } from '../faults/stack.ts';
+import { BODY_TIMEOUT_S, HEADER_TIMEOUT_S, KEEPALIVE_S, SEND_TIMEOUT_S, stackMissing, startFaultStack, type FaultStack } from '../faults/stack.ts';
 import { FaultLog } from '../faults/summary.ts';
 import { fdCount, sampleTree } from '../src/proc-stats.ts';
 import { proxyMissing } from '../src/topology/stack.ts';
@@ -81,6 +81,27 @@ describe('slow and abusive clients', { skip }, () => {
       assert.equal(good.failed, 0);
     });
 
+    test(`${t.name}: a stalled request body gets 408 or a close within the body timeout; others are served`, { skip: t.name === 'appserver' ? t.skip : 'the proxy buffers or times out bodies by its own config; the appserver\'s --body-timeout is what this checks', timeout: 60_000 }, async () => {
+      const port = t.comp().port;
+      const marker = `probe=stalled-${t.name}`;
+      // Content-Length 100, 2 bytes, then silence: the app sits waiting for input.
+      const stalled = stalledBody(port, `/__faults/echo-length?${marker}`, 100, 2, (BODY_TIMEOUT_S + 15) * 1000);
+      const good = await goodRound(port, 10);
+      const r = await stalled;
+      const status = /^HTTP\/1\.1 (\d{3})/.exec(r.answer)?.[1] ?? 'none';
+      const complete = stack.seenWith(marker).some((l) => l.includes('COMPLETE'));
+      const pass = r.closedByServer && (status === '408' || status === 'none') && !complete && good.failed === 0;
+      log.add({
+        area: `slow/${t.name}`, case: 'stalled body (2 of 100 bytes, then silence)', expected: `408 or close after ~${BODY_TIMEOUT_S}s; others served`,
+        seen: `status ${status}; closed by server ${r.closedByServer} after ${(r.afterMs / 1000).toFixed(1)}s; good ${good.sent - good.failed}/${good.sent}`,
+        pass, sent: good.sent + 1, failed: good.failed + (pass ? 0 : 1), retried: 0,
+      });
+      assert.ok(r.closedByServer, `the connection was still open after ${BODY_TIMEOUT_S + 15}s: the stalled body was held`);
+      assert.ok(status === '408' || status === 'none', `answer: ${r.answer.slice(0, 200)}`);
+      assert.ok(!complete, 'the app never saw a complete body');
+      assert.equal(good.failed, 0);
+    });
+
     test(`${t.name}: a client that never reads a 512 MiB response does not grow memory or block others`, { skip: t.skip, timeout: 60_000 }, async () => {
       const c = t.comp();
       const app = stack.apps[0];
@@ -100,14 +121,27 @@ describe('slow and abusive clients', { skip }, () => {
         }
         const growth = (rssMax - rssBefore) / 1048576;
         const producing = stack.seenWith(marker).length === 1;
-        const pass = producing && good.failed === 0 && growth < 96;
+        // Then the send timeout: the server gives up on a client that takes nothing for SEND_TIMEOUT_S. Give it
+        // that long (plus slack) still unread, then read: only what was buffered before the cut arrives, then the end.
+        const waitFor = (SEND_TIMEOUT_S + 2) * 1000 - (Date.now() - started);
+        if (waitFor > 0) await delay(waitFor);
+        const total = 512 * 1024 * 1024;
+        const tail = await readToEnd(sock, 30_000);
+        const cut = tail.closedByServer && tail.bytes < total;
+        const pass = producing && good.failed === 0 && growth < 96 && (t.name !== 'appserver' || cut);
         log.add({
-          area: `slow/${t.name}`, case: 'never-reading client of a 512 MiB body', expected: 'others served; RSS growth < 96 MiB (backpressure)',
-          seen: `app streaming ${producing}; good ${good.sent - good.failed}/${good.sent}; RSS +${growth.toFixed(1)} MiB`, pass, sent: good.sent, failed: good.failed, retried: 0,
+          area: `slow/${t.name}`, case: 'never-reading client of a 512 MiB body', expected: `others served; RSS growth < 96 MiB (backpressure); closed after ~${SEND_TIMEOUT_S}s unread`,
+          seen: `app streaming ${producing}; good ${good.sent - good.failed}/${good.sent}; RSS +${growth.toFixed(1)} MiB; closed ${tail.closedByServer} after ${(tail.bytes / 1048576).toFixed(1)} MiB`,
+          pass, sent: good.sent, failed: good.failed, retried: 0,
         });
         assert.ok(producing, 'the app never started the big response');
         assert.equal(good.failed, 0);
         assert.ok(growth < 96, `RSS grew ${growth.toFixed(1)} MiB while a client did not read`);
+        // The proxy's own send timeout is its config; through it the appserver's cut reaches the client too (logged above).
+        if (t.name === 'appserver') {
+          assert.ok(tail.closedByServer, 'the never-reading connection was never closed');
+          assert.ok(tail.bytes < total, `the whole ${total}-byte body was delivered: nothing cut the stalled connection`);
+        }
       } finally {
         sock.destroy();
       }

@@ -18,6 +18,10 @@ const MAX_SIZE_LINE = 4096;
 /** 13 hex digits: 2^52, beyond any body limit and exact as a JS number. */
 const MAX_HEX_DIGITS = 13;
 
+/** tchar (RFC 9110 section 5.6.2): what a field name is made of. */
+const TCHAR = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
+
 function hexValue(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
   if (c >= 0x61 && c <= 0x66) return c - 0x57;
@@ -47,8 +51,17 @@ export class ChunkedDecoder {
   private trailers = 0;
   private inQuote = false;
   private sawSemi = false;
+  /** The current trailer line reached its colon (the value has begun). */
+  private inValue = false;
 
-  constructor(private readonly limits: RequestLimits) {}
+  /**
+   * `headFields`: fields the request head had; trailer fields count toward
+   * the same `limits.fields` as the head's, as one field section.
+   */
+  constructor(
+    private readonly limits: RequestLimits,
+    private readonly headFields = 0,
+  ) {}
 
   /**
    * Decodes from `buf[start..]`: returns the next piece of body data, or
@@ -137,14 +150,23 @@ export class ChunkedDecoder {
           i++;
           break;
         case State.Trailer: {
+          // A trailer field is held to the same grammar as a head field (RFC 9112 section 7.1.2): token name, colon, value.
           const c = buf[i];
           i++;
           if (c === 0x0d) {
             this.state = State.TrailerLf;
-          } else if ((c < 0x20 && c !== 0x09) || c === 0x7f) {
-            throw badChunk('control character in a trailer');
-          } else if (++this.lineLen > this.limits.fieldSize) {
+            break;
+          }
+          if ((c < 0x20 && c !== 0x09) || c === 0x7f) throw badChunk('control character in a trailer');
+          if (++this.lineLen > this.limits.fieldSize) {
             throw new ProtocolError('GW_ERR_HEADERS_TOO_LARGE', 'Request Header Fields Too Large: trailer line too long', 431);
+          }
+          if (this.inValue) break;
+          if (c === 0x3a) {
+            if (this.lineLen === 1) throw badChunk('trailer field with an empty name');
+            this.inValue = true;
+          } else if (TCHAR[c] !== 1) {
+            throw badChunk(this.lineLen === 1 && (c === 0x20 || c === 0x09) ? 'obsolete line folding in a trailer' : 'invalid trailer field name');
           }
           break;
         }
@@ -157,10 +179,12 @@ export class ChunkedDecoder {
             this.pos = i;
             return null;
           }
-          if (++this.trailers > this.limits.fields) {
-            throw new ProtocolError('GW_ERR_HEADERS_TOO_LARGE', 'Request Header Fields Too Large: too many trailers', 431);
+          if (!this.inValue) throw badChunk('trailer line without a colon');
+          if (++this.trailers + this.headFields > this.limits.fields) {
+            throw new ProtocolError('GW_ERR_HEADERS_TOO_LARGE', `Request Header Fields Too Large: more than ${this.limits.fields} header and trailer fields`, 431);
           }
           this.lineLen = 0;
+          this.inValue = false;
           this.state = State.Trailer;
           break;
         }

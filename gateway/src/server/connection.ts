@@ -26,6 +26,10 @@ export const enum Deadline {
   Idle,
   Drain,
   Linger,
+  /** The app waits for request body bytes that do not come (nginx client_body_timeout). */
+  Body,
+  /** A response write waits for a client that does not read (nginx send_timeout). */
+  Send,
 }
 
 /** How long a closing connection may linger for the client's FIN before it is destroyed. */
@@ -45,6 +49,8 @@ export class Connection implements ExchangeHost, ReaderHost, WriterHost {
   peerEnded = false;
 
   private exchange: Exchange | null = null;
+  /** Unsent response bytes when the send timeout was armed: less at the deadline means the client is reading. */
+  private sendMark = 0;
   private readonly peer: PeerInfo;
   private readonly reader: RequestReader;
   private readonly out: ResponseWriter;
@@ -144,6 +150,25 @@ export class Connection implements ExchangeHost, ReaderHost, WriterHost {
     this.setDeadline(Deadline.Idle, this.engine.opts.keepAliveTimeoutMs);
   }
 
+  armBodyTimeout(): void {
+    this.setDeadline(Deadline.Body, this.engine.opts.bodyTimeoutMs);
+  }
+
+  clearBodyTimeout(): void {
+    if (this.deadlineKind === Deadline.Body) this.setDeadline(Deadline.None, 0);
+  }
+
+  // ---- WriterHost (timeouts) ----
+
+  armSendTimeout(): void {
+    this.sendMark = this.socket.writableLength;
+    this.setDeadline(Deadline.Send, this.engine.opts.sendTimeoutMs);
+  }
+
+  clearSendTimeout(): void {
+    if (this.deadlineKind === Deadline.Send) this.setDeadline(Deadline.None, 0);
+  }
+
   // ---- WriterHost ----
 
   mustClose(): boolean {
@@ -193,9 +218,41 @@ export class Connection implements ExchangeHost, ReaderHost, WriterHost {
       case Deadline.Linger:
         this.socket.destroy();
         break;
+      case Deadline.Send:
+        this.onSendTimeout();
+        break;
+      case Deadline.Body:
+        this.onBodyTimeout();
+        break;
       default:
         break;
     }
+  }
+
+  /**
+   * sendTimeoutMs passed while response bytes waited for the client. Like
+   * nginx's send_timeout it bounds the gap between the client's reads, not
+   * the whole transfer: if the unsent bytes shrank, the client is reading
+   * and the timeout restarts; if they did not, the connection is closed.
+   */
+  private onSendTimeout(): void {
+    const left = this.socket.writableLength;
+    if (left === 0 && this.reader.stopped) this.setDeadline(Deadline.Linger, LINGER_MS);
+    else if (left > 0 && left < this.sendMark) this.armSendTimeout();
+    else this.socket.destroy();
+  }
+
+  /**
+   * The app waited bodyTimeoutMs for body bytes that never came. Before the
+   * response started, its read fails with a 408 ProtocolError, which the
+   * exchange answers (Connection: close) unless the app handles it; after,
+   * there is no way to tell the client, so the connection is closed.
+   */
+  private onBodyTimeout(): void {
+    const exchange = this.exchange;
+    const err = new ProtocolError('GW_ERR_BODY_TIMEOUT', `Request Timeout: no request body bytes for ${this.engine.opts.bodyTimeoutMs} ms`, 408);
+    if (exchange !== null && !exchange.responseStarted && this.reader.failPull(err)) return;
+    this.socket.destroy();
   }
 
   /**
@@ -219,7 +276,16 @@ export class Connection implements ExchangeHost, ReaderHost, WriterHost {
     this.reader.stop();
     this.out.keepAlive = false;
     this.socket.end();
-    this.setDeadline(Deadline.Linger, LINGER_MS);
+    if (this.socket.writableLength > 0) {
+      // The response is still going out: a client that reads it slowly gets all of it; one that stops
+      // reading is cut by the send timeout. The linger for its FIN starts once everything is flushed.
+      this.armSendTimeout();
+      this.socket.once('finish', () => {
+        if (this.deadlineKind === Deadline.Send) this.setDeadline(Deadline.Linger, LINGER_MS);
+      });
+    } else {
+      this.setDeadline(Deadline.Linger, LINGER_MS);
+    }
     // Keep reading (and discarding) until the client closes, so unread bytes do not turn our FIN into a RST.
     if (this.socket.isPaused()) this.socket.resume();
   }

@@ -20,7 +20,8 @@ export function createServer(app: App, options: ServerOptions = {}): TsgiServer 
   }) as Server & TsgiServer;
 
   // One sweep per server instead of a timer per connection: deadlines are plain numbers on each connection.
-  const period = Math.max(10, Math.min(1000, Math.floor(Math.min(opts.keepAliveTimeoutMs, opts.headersTimeoutMs) / 4)));
+  const shortest = Math.min(opts.keepAliveTimeoutMs, opts.headersTimeoutMs, opts.bodyTimeoutMs, opts.sendTimeoutMs);
+  const period = Math.max(10, Math.min(1000, Math.floor(shortest / 4)));
   let sweep: NodeJS.Timeout | null = null;
   server.on('listening', () => {
     sweep ??= setInterval(() => {

@@ -120,6 +120,11 @@ export class Exchange {
     return this.done;
   }
 
+  /** The response head went out (or is going out): the status can no longer change. */
+  get responseStarted(): boolean {
+    return this.headersSent;
+  }
+
   private record(v: InterfaceViolation): InterfaceViolation {
     if (this.violation === null) this.violation = v;
     return v;

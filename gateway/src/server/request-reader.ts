@@ -26,6 +26,10 @@ export interface ReaderHost {
   armDrainTimeout(): void;
   /** Waiting for the next request on a kept-alive connection. */
   armIdleTimeout(): void;
+  /** The app waits for body bytes: (re)start the gap timeout between them. */
+  armBodyTimeout(): void;
+  /** The app's wait for body bytes is over. */
+  clearBodyTimeout(): void;
 }
 
 const enum Read {
@@ -154,7 +158,7 @@ export class RequestReader implements BodyPump {
 
   /** Sets up reading the body of a request whose head was just taken. */
   beginBody(head: RequestHead, hasBody: boolean): void {
-    this.decoder = head.chunked ? new ChunkedDecoder(this.limits) : null;
+    this.decoder = head.chunked ? new ChunkedDecoder(this.limits, head.fields.length / 2) : null;
     this.remaining = head.chunked ? 0 : Math.max(head.contentLength, 0);
     this.bodyDone = !hasBody;
     this.state = hasBody ? Read.Body : Read.Wait;
@@ -218,6 +222,7 @@ export class RequestReader implements BodyPump {
     if (chunk !== undefined) return chunk;
     if (this.host.closed || this.host.peerEnded) return Promise.reject(inputAborted());
     if (this.socket.isPaused()) this.socket.resume();
+    this.host.armBodyTimeout();
     return new Promise((resolve, reject) => {
       this.pullResolve = resolve;
       this.pullReject = reject;
@@ -233,12 +238,18 @@ export class RequestReader implements BodyPump {
       chunk = this.takeBody();
     } catch (err) {
       this.pullResolve = this.pullReject = null;
+      this.host.clearBodyTimeout();
       this.bodyFailed();
       reject(err);
       return;
     }
-    if (chunk === undefined) return;
+    if (chunk === undefined) {
+      // Bytes came (framing only, e.g. part of a chunk-size line): the gap restarts.
+      this.host.armBodyTimeout();
+      return;
+    }
     this.pullResolve = this.pullReject = null;
+    this.host.clearBodyTimeout();
     resolve(chunk);
   }
 
@@ -247,6 +258,7 @@ export class RequestReader implements BodyPump {
     if (this.pullResolve !== null) {
       const resolve = this.pullResolve;
       this.pullResolve = this.pullReject = null;
+      this.host.clearBodyTimeout();
       resolve(null);
     }
   }
@@ -256,9 +268,20 @@ export class RequestReader implements BodyPump {
     if (this.pullReject !== null) {
       const reject = this.pullReject;
       this.pullResolve = this.pullReject = null;
+      this.host.clearBodyTimeout();
       if (failed) this.bodyFailed();
       reject(inputAborted());
     }
+  }
+
+  /** The body stopped coming (body timeout): a pending pull fails with `err` and the body is broken. False: no pull was pending. */
+  failPull(err: unknown): boolean {
+    const reject = this.pullReject;
+    if (reject === null) return false;
+    this.pullResolve = this.pullReject = null;
+    this.bodyFailed();
+    reject(err);
+    return true;
   }
 
   /** The response is over and the connection stays: discard what is left of the body, then read the next request. */

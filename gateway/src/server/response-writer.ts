@@ -10,6 +10,10 @@ export interface WriterHost {
   readonly closed: boolean;
   /** True when the connection cannot outlive the response, whatever the request asked for (SRV-7). */
   mustClose(): boolean;
+  /** A write waits for the client to read: start the send timeout. */
+  armSendTimeout(): void;
+  /** The client read (drain) or went away. */
+  clearSendTimeout(): void;
 }
 
 /** Bodies up to this size are copied behind the head into a single write. */
@@ -63,6 +67,7 @@ export class ResponseWriter implements ResponseSink {
     if (resolve === null) return;
     this.drainResolve = null;
     this.drainPromise = null;
+    this.host.clearSendTimeout();
     resolve();
   }
 
@@ -141,6 +146,7 @@ export class ResponseWriter implements ResponseSink {
   waitDrain(): Promise<void> {
     if (this.host.closed || !this.socket.writableNeedDrain) return RESOLVED;
     if (this.drainPromise === null) {
+      this.host.armSendTimeout();
       this.drainPromise = new Promise((resolve) => {
         this.drainResolve = resolve;
       });

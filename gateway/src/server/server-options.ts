@@ -9,6 +9,8 @@ export interface ResolvedOptions {
   readonly limits: Readonly<RequestLimits>;
   readonly keepAliveTimeoutMs: number;
   readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+  readonly sendTimeoutMs: number;
   readonly urlScheme: 'http' | 'https';
   readonly multiprocess: boolean;
   readonly serverName: string;
@@ -37,6 +39,11 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   const headersTimeoutMs = options.headersTimeoutMs ?? 10000;
   positive(problems, 'keepAliveTimeoutMs', keepAliveTimeoutMs);
   positive(problems, 'headersTimeoutMs', headersTimeoutMs);
+  // nginx's client_body_timeout and send_timeout defaults (60 s).
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? 60_000;
+  const sendTimeoutMs = options.sendTimeoutMs ?? 60_000;
+  positive(problems, 'bodyTimeoutMs', bodyTimeoutMs);
+  positive(problems, 'sendTimeoutMs', sendTimeoutMs);
   const urlScheme = options.urlScheme ?? 'http';
   if (urlScheme !== 'http' && urlScheme !== 'https') problems.push(`urlScheme must be 'http' or 'https', got ${JSON.stringify(urlScheme)}`);
   let trust: ForwardedTrust | undefined;
@@ -52,6 +59,8 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     limits: Object.freeze(limits),
     keepAliveTimeoutMs,
     headersTimeoutMs,
+    bodyTimeoutMs,
+    sendTimeoutMs,
     urlScheme,
     multiprocess: options.multiprocess ?? false,
     serverName: options.serverName ?? '',
