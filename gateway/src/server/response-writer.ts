@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { ResponseHeaders } from '../types.js';
 import { errorResponse } from './error-response.js';
-import type { ResponseSink } from './exchange.js';
+import type { ResponseSink } from './exchange-ports.js';
 import { dateHeaderLine } from './http-date.js';
 
 /** What a response writer asks of its connection. */

@@ -1,0 +1,73 @@
+import type { ArbiterLogger, ArbiterOptions } from './arbiter-types.js';
+import { BackOff } from './back-off.js';
+import type { ArbiterHaltError } from './errors.js';
+import { WorkerCollector } from './worker-collect.js';
+import type { ExitedWorker, WorkerRecord } from './worker-record.js';
+
+/** A pending `start()`: settled when the first full set of workers is ready, or the master stops or halts first. */
+export interface ReadyWaiter {
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * One master's mutable state, shared by the loop (arbiter.ts), the spawner,
+ * the murderer/reaper and the generation manager. Only the loop's turn
+ * touches it (signal handlers and worker events merely queue and wake).
+ */
+export interface ArbiterState {
+  readonly options: ArbiterOptions;
+  readonly log: ArbiterLogger;
+  /** Target worker count: TTIN/TTOU and reloads change it. */
+  target: number;
+  timeoutMs: number;
+  gracefulTimeoutMs: number;
+  readonly killGraceMs: number;
+  readonly bootTimeoutMs: number;
+  /** Incremented on every HUP; new workers are spawned into the current one. */
+  generation: number;
+  stopping: 'graceful' | 'fast' | undefined;
+  halted: ArbiterHaltError | undefined;
+  readonly records: Map<number, WorkerRecord>;
+  /** Exit events not reaped yet. */
+  readonly exited: ExitedWorker[];
+  readonly backOff: BackOff;
+  readonly collector: WorkerCollector;
+  readyWaiters: ReadyWaiter[];
+  /** Ends the loop's current sleep: something needs handling now. */
+  wake(): void;
+  /** Emits one of the Arbiter's events (workerReady, workerExit, message). */
+  emit(event: string, ...args: unknown[]): void;
+}
+
+export function createArbiterState(
+  options: ArbiterOptions,
+  wake: () => void,
+  emit: (event: string, ...args: unknown[]) => void,
+): ArbiterState {
+  return {
+    options,
+    log: options.logger,
+    target: options.workers,
+    timeoutMs: options.timeoutMs,
+    gracefulTimeoutMs: options.gracefulTimeoutMs,
+    killGraceMs: options.killGraceMs ?? 1000,
+    bootTimeoutMs: options.bootTimeoutMs ?? 30_000,
+    generation: 1,
+    stopping: undefined,
+    halted: undefined,
+    records: new Map(),
+    exited: [],
+    backOff: new BackOff(100, 10_000),
+    collector: new WorkerCollector(),
+    readyWaiters: [],
+    wake,
+    emit,
+  };
+}
+
+/** Settles every pending `start()` as failed. */
+export function rejectReadyWaiters(s: ArbiterState, err: Error): void {
+  for (const w of s.readyWaiters) w.reject(err);
+  s.readyWaiters = [];
+}

@@ -1,0 +1,78 @@
+import cluster from 'node:cluster';
+import type { Readable } from 'node:stream';
+import type { ArbiterState } from './arbiter-state.js';
+import { heartbeatPeriod, isWorkerMessage, REPORT_FD, type WorkerMessage } from './ipc-protocol.js';
+import { readBlockedReports } from './report-pipe.js';
+import { createWorkerRecord, sendToWorker, workerInfo, type WorkerRecord } from './worker-record.js';
+
+/**
+ * gunicorn's `spawn_worker`: forks one worker into the current generation and
+ * wires its IPC, its report pipe and its exit (queued for the reaper).
+ */
+export function spawnWorker(s: ArbiterState): void {
+  const worker = cluster.fork();
+  const rec = createWorkerRecord(worker, s.generation, Date.now());
+  s.records.set(rec.id, rec);
+  worker.on('message', (msg: unknown) => {
+    if (isWorkerMessage(msg)) onWorkerMessage(s, rec, msg);
+  });
+  worker.on('error', (err) => s.log.warn({ worker: rec.pid, err }, 'worker IPC error'));
+  const reports = worker.process.stdio?.[REPORT_FD] as Readable | null | undefined;
+  if (reports) readBlockedReports(reports, (report) => (rec.blocked = { ...report, at: Date.now() }));
+  worker.on('exit', (code, signal) => {
+    s.exited.push({ rec, code, signal });
+    s.wake();
+  });
+  s.log.info({ worker: rec.pid, generation: rec.generation }, `Booting worker with pid: ${rec.pid}`);
+  s.options.hooks?.workerSpawned?.(workerInfo(rec));
+}
+
+/** The worker side of the IPC protocol (ipc-protocol.ts), as the master handles it. */
+function onWorkerMessage(s: ArbiterState, rec: WorkerRecord, msg: WorkerMessage): void {
+  switch (msg.tsgi) {
+    case 'hello':
+      sendToWorker(rec, {
+        tsgi: 'init',
+        workerId: rec.id,
+        generation: rec.generation,
+        timeoutMs: s.timeoutMs,
+        gracefulTimeoutMs: s.gracefulTimeoutMs,
+        heartbeatMs: heartbeatPeriod(s.timeoutMs),
+        reportFd: rec.worker.process.stdio?.[REPORT_FD] ? REPORT_FD : -1,
+        data: s.options.workerData?.({ id: rec.id, generation: rec.generation }),
+      });
+      return;
+    case 'ready':
+      rec.everReady = true;
+      rec.lastBeat = Date.now();
+      if (rec.state === 'booting') rec.state = 'ready';
+      s.backOff.succeeded();
+      s.options.hooks?.workerReady?.(workerInfo(rec));
+      s.emit('workerReady', workerInfo(rec));
+      s.wake();
+      return;
+    case 'heartbeat':
+      rec.lastBeat = Date.now();
+      rec.inFlight = msg.inFlight;
+      rec.requests = msg.requests;
+      rec.blocked = undefined;
+      return;
+    case 'retire':
+      if (rec.state === 'ready') {
+        rec.state = 'retiring';
+        rec.leaveReason = msg.reason;
+        s.wake();
+      }
+      return;
+    case 'fatal':
+      rec.fatal = { exitCode: msg.exitCode, code: msg.code, message: msg.message };
+      return;
+    case 'collected':
+      s.collector.answered(rec.id, msg.id, msg.data);
+      return;
+    case 'custom':
+      s.options.hooks?.message?.(workerInfo(rec), msg.data);
+      s.emit('message', workerInfo(rec), msg.data);
+      return;
+  }
+}
