@@ -5,13 +5,19 @@ import { parseAddress } from './config.js';
 export interface AdminSources {
   metrics(): Promise<{ contentType: string; body: string }>;
   upstreams(): Promise<unknown>;
-  healthy(): boolean;
+  /** Takes new traffic: false while draining (after SIGTERM) or before the first worker is ready. */
+  ready(): boolean;
+  /** A short word for the liveness body: `ok`, `draining`, `starting`. */
+  state(): string;
 }
 
 /**
  * The admin port: `GET /metrics` (Prometheus text), `GET /upstreams` (JSON
- * view of every group's endpoints), `GET /healthz` (200 while serving, 503
- * while draining or before the first worker is ready).
+ * view of every group's endpoints), `GET /readyz` (readiness: 200 while
+ * taking traffic, 503 while draining or before the first worker is ready),
+ * `GET /healthz` (liveness: 200 for as long as the process answers, drain
+ * included, so an orchestrator never kills a proxy that is finishing its
+ * in-flight requests).
  */
 export async function startAdminServer(address: string, sources: AdminSources): Promise<{ server: Server; port: number; host: string }> {
   const server = createServer((req, res) => {
@@ -34,11 +40,14 @@ export async function startAdminServer(address: string, sources: AdminSources): 
         sources.upstreams().then((u) => send(200, 'application/json', `${JSON.stringify(u, null, 2)}\n`), fail);
         return;
       case '/healthz':
-        if (sources.healthy()) send(200, 'application/json', '{"status":"ok"}\n');
-        else send(503, 'application/json', '{"status":"unavailable"}\n');
+        send(200, 'application/json', `{"status":"${sources.state()}"}\n`);
+        return;
+      case '/readyz':
+        if (sources.ready()) send(200, 'application/json', '{"status":"ready"}\n');
+        else send(503, 'application/json', `{"status":"${sources.state()}"}\n`);
         return;
       default:
-        send(404, 'text/plain', 'not found: try /metrics, /upstreams, /healthz\n');
+        send(404, 'text/plain', 'not found: try /metrics, /upstreams, /readyz, /healthz\n');
     }
   });
   server.keepAliveTimeout = 5000;

@@ -8,6 +8,7 @@ const enum S {
   DataCr,
   DataLf,
   TrailerStart,
+  TrailerName,
   TrailerLine,
   TrailerLf,
   FinalLf,
@@ -16,30 +17,38 @@ const enum S {
 
 const MAX_SIZE_DIGITS = 12;
 const MAX_TRAILER_BYTES = 8192;
+/** RFC 9110 tchar, by byte. */
+const TCHAR = new Uint8Array(128);
+for (const ch of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TCHAR[ch.charCodeAt(0)] = 1;
 
 /**
  * Strict incremental decoder for chunked bodies. `push` reports each data
  * segment through `onData` (slices of the input, never copied) and returns
  * the index just past the final CRLF once the body is complete, -1 when more
  * input is needed. Bad framing (non-hex sizes, bare CR or LF, controls in
- * extensions or trailers, over-long sizes) throws PX_ERR_BAD_CHUNK; the caller
- * decides whether that is a 400 (request) or a cut (response).
+ * extensions or trailers, trailer names that are not tokens or lack a colon,
+ * over-long sizes) throws PX_ERR_BAD_CHUNK; a trailer section over 8 KiB or
+ * over the field budget throws PX_ERR_HEADERS_TOO_LARGE (431). The caller
+ * decides whether that is a 4xx (request) or a cut (response).
  */
 export class ChunkedDecoder {
   private state = S.Size;
   private digits = 0;
   private remaining = 0;
   private trailerBytes = 0;
+  private fieldBudget = Infinity;
   /** Total data bytes seen so far. */
   total = 0;
 
   constructor(private readonly onData: (buf: Buffer, start: number, end: number) => void) {}
 
-  reset(): void {
+  /** Starts a new body; `maxTrailerFields` is what is left of the message's field limit after its head. */
+  reset(maxTrailerFields = Infinity): void {
     this.state = S.Size;
     this.digits = 0;
     this.remaining = 0;
     this.trailerBytes = 0;
+    this.fieldBudget = maxTrailerFields;
     this.total = 0;
   }
 
@@ -111,13 +120,20 @@ export class ChunkedDecoder {
           if (c === 13) {
             this.state = S.FinalLf;
           } else {
-            if (c === 10 || c === 32 || c === 9) throw bad('malformed trailer');
-            this.state = S.TrailerLine;
+            if (c > 127 || TCHAR[c] === 0) throw bad('malformed trailer');
+            if (--this.fieldBudget < 0) throw proxyError('PX_ERR_HEADERS_TOO_LARGE', 'too many header and trailer fields');
+            this.state = S.TrailerName;
           }
           i++;
           break;
+        case S.TrailerName:
+          if (++this.trailerBytes > MAX_TRAILER_BYTES) throw proxyError('PX_ERR_HEADERS_TOO_LARGE', 'trailer section too large');
+          if (c === 58 /* : */) this.state = S.TrailerLine;
+          else if (c > 127 || TCHAR[c] === 0) throw bad('invalid trailer field name');
+          i++;
+          break;
         case S.TrailerLine:
-          if (++this.trailerBytes > MAX_TRAILER_BYTES) throw bad('trailer section too large');
+          if (++this.trailerBytes > MAX_TRAILER_BYTES) throw proxyError('PX_ERR_HEADERS_TOO_LARGE', 'trailer section too large');
           if (c === 13) this.state = S.TrailerLf;
           else if ((c < 32 && c !== 9) || c === 127) throw bad('control byte in trailer');
           i++;

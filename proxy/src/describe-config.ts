@@ -8,7 +8,10 @@ export function describeConfig(config: ProxyConfig, path: string): string {
     lines.push(`listen: ${l.address}${extras.length > 0 ? ` [${extras.join(', ')}]` : ''}`);
   }
   lines.push(`admin: ${config.admin.address ?? 'off'}`);
-  for (const r of config.routes) lines.push(`route: ${r.host}${r.path} -> ${r.upstream}`);
+  for (const r of config.routes) {
+    const z = { ...config.compression, ...r.compression };
+    lines.push(`route: ${r.host}${r.path} -> ${r.upstream}${z.enabled ? ` [compression ${z.encodings.join(',')} >= ${z.minBytes} B]` : ''}`);
+  }
   for (const [name, u] of Object.entries(config.upstreams)) {
     lines.push(`upstream ${name}: ${u.balance}, ${u.servers.map((s) => (s.weight === 1 ? s.address : `${s.address}*${s.weight}`)).join(' ')}`);
   }

@@ -17,3 +17,4 @@ export { RateLimiter, ConcurrencyLimiter, parseRate, type RateLimitSettings, typ
 export { AccessList, type AccessRule } from './edge/access-control.js';
 export { parseTraceparent, traceFor, type TraceIds } from './edge/trace-context.js';
 export { translateH2Request } from './edge/h2-request.js';
+export { compressionPolicy, negotiateEncoding, planCompression, DEFAULT_COMPRESSIBLE_TYPES, type CompressionPolicy, type CompressionSettings, type CompressionPlan, type Encoding } from './edge/compression.js';

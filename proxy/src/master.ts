@@ -48,7 +48,8 @@ export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, l
         return { contentType: merged.contentType, body: await merged.metrics() };
       },
       upstreams: async () => ({ workers: await arbiter.collect('upstreams') }),
-      healthy: () => arbiter.ready,
+      ready: () => arbiter.ready,
+      state: () => (arbiter.isStopping ? 'draining' : arbiter.ready ? 'ok' : 'starting'),
     });
   }
   log.info(

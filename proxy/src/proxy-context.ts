@@ -3,6 +3,7 @@ import type { UpstreamGroup } from './upstream-group.js';
 import type { Endpoint } from './endpoint.js';
 import type { ProxyErrorCode } from './errors.js';
 import type { EdgeRoute } from './edge/edge-request.js';
+import type { Encoding } from './edge/compression.js';
 
 /** What routing found: the upstream group and the route's edge settings. */
 export interface RouteMatch {
@@ -42,6 +43,8 @@ export interface ProxyContext {
   onRetry(group: string, reason: ProxyErrorCode | 'status'): void;
   /** Edge refusals and delays, for metrics: `denied` by access rules, `limited`/`delayed` by a zone. */
   onEdge(event: 'denied' | 'limited' | 'delayed', label: string, kind?: 'req' | 'conn'): void;
+  /** One response compressed at the edge: body bytes from the upstream and bytes sent. */
+  onCompressed(encoding: Encoding, bytesIn: number, bytesOut: number): void;
   onUpstreamFailure(ep: Endpoint, code: ProxyErrorCode | 'status'): void;
   /** Connection bookkeeping for timeouts and drain. */
   connections: Set<{ deadline: number; onTimeout(now: number): void; closeIfIdle(): boolean }>;

@@ -11,6 +11,7 @@ import type { Endpoint } from './endpoint.js';
 import type { RouteMatch } from './proxy-context.js';
 import { EdgeListeners } from './edge/edge-listeners.js';
 import { EdgeMetrics } from './edge/edge-metrics.js';
+import { compressionPolicy, type CompressionSettings, type Encoding } from './edge/compression.js';
 import { EdgeZones, RoutePolicy, type LimitConnZone, type LimitReqZone } from './edge/route-policy.js';
 
 const TICK_MS = 50;
@@ -62,6 +63,7 @@ export class ProxyWorker implements ProxyContext {
         policy: r.access.length > 0 || r.limitReq.length > 0 || r.limitConn.length > 0 ? new RoutePolicy(r, this.zones) : null,
         maxBodyBytes: r.maxBodyBytes,
         maxHeaderBytes: r.maxHeaderBytes,
+        compression: compressionPolicy(config.compression as CompressionSettings, r.compression as Partial<CompressionSettings> | undefined),
       },
     }));
   }
@@ -166,6 +168,12 @@ export class ProxyWorker implements ProxyContext {
     if (event === 'denied') this.edgeMetrics.denied.inc({ route: label });
     else if (event === 'limited') this.edgeMetrics.limited.inc({ zone: label, kind: kind ?? 'req' });
     else this.edgeMetrics.delayed.inc({ route: label });
+  }
+
+  onCompressed(encoding: Encoding, bytesIn: number, bytesOut: number): void {
+    this.edgeMetrics.compressed.inc({ encoding });
+    this.edgeMetrics.compressionIn.inc({ encoding }, bytesIn);
+    this.edgeMetrics.compressionOut.inc({ encoding }, bytesOut);
   }
 
   onRetry(group: string, reason: ProxyErrorCode | 'status'): void {

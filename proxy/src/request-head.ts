@@ -39,6 +39,16 @@ const BAD_HEAD = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
 const BAD_TARGET = /[\x00-\x20\x7f-\xff]/;
 const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]{0,5})?$/;
 const CONTENT_LENGTH = /^[0-9]{1,15}$/;
+const TCHAR = new Uint8Array(128);
+for (const ch of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TCHAR[ch.charCodeAt(0)] = 1;
+const PCT_TRIPLET = /%(?![0-9A-Fa-f]{2})/;
+
+/** The number of bytes of empty lines (CRLF pairs) at the start of `buf`, which RFC 9112 2.2 says to ignore before a request line. */
+export function leadingEmptyLines(buf: Buffer): number {
+  let i = 0;
+  while (i + 1 < buf.length && buf[i] === 13 && buf[i + 1] === 10) i += 2;
+  return i;
+}
 
 /**
  * Finds the end of a request head in `buf` (the index just past CRLFCRLF),
@@ -58,9 +68,30 @@ export function findHeadEnd(buf: Buffer, limits: HeadLimits): number {
     lf = buf.indexOf(10, lf + 1);
   }
   if (buf.length > limits.maxHeaderBytes + limits.maxRequestLine) throw tooLarge(buf, limits);
+  // A request line starts with a method token: other bytes (a TLS ClientHello on the plain port, binary junk) can never become a request.
+  const c0 = buf[0];
+  if (c0 !== 13 && (c0 > 127 || TCHAR[c0] === 0)) throw proxyError('PX_ERR_BAD_REQUEST', 'not an HTTP request');
   const firstLine = buf.indexOf('\r\n');
   if (firstLine < 0 && buf.length > limits.maxRequestLine) throw proxyError('PX_ERR_URI_TOO_LONG');
   return -1;
+}
+
+/**
+ * Malformed percent-encoding anywhere, and a path that does not decode to
+ * UTF-8, are refused at the edge: the app server behind would have to refuse
+ * them (its PATH_INFO is decoded text), and refusing here keeps them from
+ * reaching it. Queries are left to the application.
+ */
+function checkPercentEncoding(target: string): void {
+  if (PCT_TRIPLET.test(target)) throw proxyError('PX_ERR_BAD_REQUEST', 'malformed percent-encoding in request target');
+  const q = target.indexOf('?');
+  const path = q < 0 ? target : target.slice(0, q);
+  if (!path.includes('%')) return;
+  try {
+    decodeURIComponent(path);
+  } catch {
+    throw proxyError('PX_ERR_BAD_REQUEST', 'request path is not UTF-8 once percent-decoded');
+  }
 }
 
 function tooLarge(buf: Buffer, limits: HeadLimits): Error {
@@ -90,9 +121,12 @@ export function parseRequestHead(head: string, limits: HeadLimits): RequestHead 
   else if (version === 'HTTP/1.0') minor = 0;
   // RFC 9110 2.5: a higher minor version is treated as the highest supported one.
   else if (/^HTTP\/1\.[2-9]$/.test(version)) minor = 1;
-  else if (/^HTTP\/[2-9]\.[0-9]$/.test(version)) throw proxyError('PX_ERR_VERSION', version);
+  else if (/^HTTP\/[02-9]\.[0-9]$/.test(version)) throw proxyError('PX_ERR_VERSION', version);
   else throw proxyError('PX_ERR_BAD_REQUEST', 'invalid HTTP version');
   if (target.length === 0 || BAD_TARGET.test(target)) throw proxyError('PX_ERR_BAD_REQUEST', 'invalid request target');
+  // RFC 9112 3.2: a fragment is never sent; '%' must start a percent-encoded octet.
+  if (target.includes('#')) throw proxyError('PX_ERR_BAD_REQUEST', 'fragment in request target');
+  if (target.includes('%')) checkPercentEncoding(target);
   if (method === 'CONNECT') throw proxyError('PX_ERR_NOT_IMPLEMENTED', 'CONNECT');
 
   let absoluteHost: string | null = null;
@@ -155,6 +189,7 @@ export function parseRequestHead(head: string, limits: HeadLimits): RequestHead 
         teCount++;
         if (value.toLowerCase() === 'chunked') chunked = true;
         else if (/(?:^|,)\s*chunked\s*$/i.test(value)) throw proxyError('PX_ERR_NOT_IMPLEMENTED', 'transfer coding');
+        else if (!/(?:^|,)\s*chunked\s*(?:,|$)/i.test(value)) throw proxyError('PX_ERR_NOT_IMPLEMENTED', `transfer coding ${value.slice(0, 40)}`);
         else throw proxyError('PX_ERR_SMUGGLING', 'Transfer-Encoding without final chunked');
         break;
       case 'connection':

@@ -19,7 +19,8 @@ export async function runSingleProcess(config: ProxyConfig, readConfig: ConfigRe
     admin = await startAdminServer(config.admin.address, {
       metrics: async () => ({ contentType: worker.metrics.registry.contentType, body: await worker.metrics.registry.metrics() }),
       upstreams: async () => worker.snapshot(),
-      healthy: () => !worker.draining,
+      ready: () => !worker.draining,
+      state: () => (worker.draining ? 'draining' : 'ok'),
     });
   }
   log.info(

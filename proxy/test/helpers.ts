@@ -72,6 +72,8 @@ export async function startUpstream(port = 0, host = '127.0.0.1'): Promise<Proc 
 
 export interface ProxyProc extends Proc {
   port: number;
+  /** Every listener's port, in config order. */
+  ports: number[];
   admin: number | null;
   configPath: string;
   dir: string;
@@ -86,7 +88,8 @@ export async function startProxy(yaml: string, extraArgs: string[] = []): Promis
     for (const line of out.split('\n')) {
       if (!line.includes('tsgi-proxy listening')) continue;
       const rec = JSON.parse(line) as { listeners: string[]; admin: string | null };
-      return { port: Number(rec.listeners[0].split(':').pop()), admin: rec.admin === null ? null : Number(rec.admin.split(':').pop()) };
+      const ports = rec.listeners.map((l) => Number(l.split(':').pop()));
+      return { port: ports[0], ports, admin: rec.admin === null ? null : Number(rec.admin.split(':').pop()) };
     }
     return undefined;
   });
@@ -94,6 +97,7 @@ export async function startProxy(yaml: string, extraArgs: string[] = []): Promis
   return {
     ...p,
     port: p.value.port,
+    ports: p.value.ports,
     admin: p.value.admin,
     configPath,
     dir,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { test } from 'node:test';
-import { adminJson, basicConfig, get, runCli, startProxy, startUpstream, until } from './helpers.ts';
+import { adminJson, basicConfig, get, runCli, startProxy, startUpstream, until, upstreamStats } from './helpers.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,18 +58,33 @@ test('--check-config prints a summary and exits 0 without binding anything', asy
   }
 });
 
-test('SIGTERM drains: in-flight requests finish, then the proxy exits 0', async () => {
-  const up = await startUpstream();
-  const proxy = await startProxy(basicConfig([up.port]));
-  const inflight = get(proxy.port, '/slow?ms=800');
-  await until(async () => (await adminJson(proxy.admin!)).upstreams.app.endpoints[0].active === 1, 5000, 'the request to be in flight');
-  const code = proxy.kill('SIGTERM');
-  const r = await inflight;
-  assert.equal(r.status, 200);
-  assert.equal(r.headers.connection, 'close');
-  assert.equal(await code, 0);
-  await up.kill();
-});
+for (const workers of [1, 2]) {
+  test(`SIGTERM drains (workers: ${workers}): /readyz turns 503, /healthz stays 200, in-flight requests finish, exit 0`, async () => {
+    const up = await startUpstream();
+    const proxy = await startProxy(basicConfig([up.port], `workers: ${workers}`));
+    try {
+      assert.equal((await get(proxy.admin!, '/readyz')).status, 200);
+      assert.equal((await get(proxy.admin!, '/healthz')).status, 200);
+      // Long enough to probe the admin port during the drain; the test waits on the response, not on the time.
+      const inflight = get(proxy.port, '/slow?ms=4000');
+      await until(async () => (await upstreamStats(up.port)).requests === 1, 5000, 'the request to reach the upstream');
+      const code = proxy.kill('SIGTERM');
+      await until(async () => (await get(proxy.admin!, '/readyz')).status === 503, 5000, '/readyz to answer 503');
+      const live = await get(proxy.admin!, '/healthz');
+      assert.equal(live.status, 200);
+      assert.equal(JSON.parse(live.body).status, 'draining');
+      // Still draining: the slow request has not been answered yet.
+      assert.equal(await Promise.race([inflight.then(() => 'answered'), Promise.resolve('pending')]), 'pending');
+      const r = await inflight;
+      assert.equal(r.status, 200);
+      assert.equal(r.headers.connection, 'close');
+      assert.equal(await code, 0);
+    } finally {
+      await proxy.kill();
+      await up.kill();
+    }
+  });
+}
 
 test('SIGHUP re-reads the config without dropping connections; a bad file keeps the old one', async () => {
   const a = await startUpstream();
@@ -144,6 +159,7 @@ test('/metrics and /healthz on the admin port', async () => {
     assert.match(m.body, new RegExp(`tsgi_proxy_endpoint_healthy\\{upstream="app",endpoint="127.0.0.1:${up.port}"\\} 1`));
     assert.match(m.body, /tsgi_proxy_active_connections \d+/);
     assert.equal((await get(proxy.admin!, '/healthz')).status, 200);
+    assert.equal((await get(proxy.admin!, '/readyz')).status, 200);
   } finally {
     await proxy.kill();
     await up.kill();

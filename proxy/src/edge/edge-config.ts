@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { duration, size } from '../config-units.js';
 import { parseCidrRule } from './access-control.js';
+import { DEFAULT_COMPRESSIBLE_TYPES } from './compression.js';
 import { parseRate } from './rate-limiter.js';
 import { DEFAULT_CIPHERS } from './tls-contexts.js';
 import { MAX_UNIX_PATH } from './unix-address.js';
@@ -67,8 +68,35 @@ export function edgeSchemas() {
   const target = z.string().refine((s) => s === 'all' || parseCidrRule(s) !== null, 'must be all, an IP address or a CIDR such as 10.0.0.0/8');
   const accessRule = z.union([z.object({ allow: target }).strict(), z.object({ deny: target }).strict()]);
 
+  /** Response compression at the edge (off by default); a route may override any key, or say true/false. */
+  const mediaType = z.string().regex(/^[A-Za-z0-9!#$&^_.+-]+\/(?:\*|\*\+[A-Za-z0-9.-]+|[A-Za-z0-9!#$&^_.+-]+)$/, 'must be media types such as text/html, text/* or application/*+json');
+  const compressionKeys = {
+    enabled: z.boolean(),
+    encodings: z
+      .array(z.enum(['br', 'gzip']))
+      .min(1)
+      .refine((a) => new Set(a).size === a.length, 'must not repeat an encoding'),
+    minBytes: size,
+    types: z.array(mediaType).min(1),
+    gzipLevel: z.number().int().min(1).max(9),
+    brotliQuality: z.number().int().min(0).max(11),
+  };
+  const compression = z
+    .object({
+      enabled: compressionKeys.enabled.default(false),
+      encodings: compressionKeys.encodings.default(['br', 'gzip']),
+      minBytes: compressionKeys.minBytes.default(1024),
+      types: compressionKeys.types.default([...DEFAULT_COMPRESSIBLE_TYPES]),
+      gzipLevel: compressionKeys.gzipLevel.default(6),
+      brotliQuality: compressionKeys.brotliQuality.default(4),
+    })
+    .strict();
+  // `compression: true|false` on a route is short for `{ enabled: ... }`; a preprocess (not a union) keeps errors naming the key.
+  const routeCompression = z.preprocess((v) => (typeof v === 'boolean' ? { enabled: v } : v), z.object(compressionKeys).partial().strict());
+
   /** Extra keys of one route. */
   const route = {
+    compression: routeCompression.optional(),
     access: z.array(accessRule).default([]),
     limitReq: z.array(z.string().min(1)).default([]),
     limitConn: z.array(z.string().min(1)).default([]),
@@ -83,6 +111,7 @@ export function edgeSchemas() {
 
   /** Top-level keys. */
   const top = {
+    compression: compression.default({}),
     limitReq: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'names use letters, digits, _ . -'), limitReqZone).default({}),
     limitConn: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'names use letters, digits, _ . -'), limitConnZone).default({}),
     trace: z

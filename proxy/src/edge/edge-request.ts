@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Admission, RoutePolicy } from './route-policy.js';
+import type { CompressionPolicy } from './compression.js';
 import { traceFor, traceHeadersOf, traceHeaderLines, type TraceIds } from './trace-context.js';
 
 /** The edge settings attached to a matched route. */
@@ -10,6 +11,8 @@ export interface EdgeRoute {
   /** Per-route overrides of the global limits; undefined keeps the global one. */
   maxBodyBytes: number | undefined;
   maxHeaderBytes: number | undefined;
+  /** Response compression for this route; null when off (the hot path checks only this). */
+  compression: CompressionPolicy | null;
 }
 
 /** The parts of a parsed request head the edge checks read. */

@@ -13,6 +13,18 @@ const enum Out {
 }
 
 const MAX_RESPONSE_HEAD = 65536;
+/**
+ * Request bodies up to this size (declared, or without content-length up to
+ * here) are held until the stream ends before the head goes to the core:
+ * nghttp2 checks content-length against the DATA only at END_STREAM, and the
+ * core checks body limits on what arrives with the head, so a mismatching or
+ * oversized small request is refused before any of it is forwarded (as
+ * nginx buffers small bodies). Beyond this the body streams.
+ */
+const HOLD_BODY_MAX = 65536;
+/** How long a held body may take to arrive before it streams instead (well under the core's keep-alive timeout). */
+const HOLD_MS = 1000;
+const CRLF_BUF = Buffer.from('\r\n', 'latin1');
 
 /**
  * Carries one HTTP/2 stream through the proxy's HTTP/1.1 core as if it were
@@ -45,22 +57,68 @@ export class H2Tunnel extends Duplex {
     this.remoteAddress = peer.address;
     this.remotePort = peer.port;
     this.noBody = request.method === 'HEAD';
-    this.push(Buffer.from(request.head, 'latin1'));
-    stream.on('data', (chunk: Buffer) => {
-      const ok = request.chunked ? this.push(`${chunk.length.toString(16)}\r\n`, 'latin1') && this.push(chunk) && this.push('\r\n', 'latin1') : this.push(chunk);
-      if (!ok) stream.pause();
-    });
+    const head = Buffer.from(request.head, 'latin1');
+    this.listen(stream);
+    stream.on('data', (chunk: Buffer) => this.onRequestData(chunk));
     stream.on('end', () => {
-      if (request.chunked) this.push('0\r\n\r\n', 'latin1');
+      if (request.chunked) this.bodyOut(Buffer.from('0\r\n\r\n', 'latin1'));
+      if (this.held !== null) this.release();
       this.push(null);
     });
+    if (request.contentLength > 0 ? request.contentLength <= HOLD_BODY_MAX : request.chunked) {
+      // Flowing: the body (or its first HOLD_BODY_MAX bytes) is collected, then goes to the core in one piece with the head.
+      this.held = [head];
+      // A slow sender must not look like an idle connection to the core: after a moment the body streams.
+      this.holdTimer = setTimeout(() => {
+        if (this.held !== null) this.release();
+      }, HOLD_MS);
+      return;
+    }
+    this.push(head);
+    stream.pause();
+  }
+
+  private held: Buffer[] | null = null;
+  private heldBytes = 0;
+  private holdTimer: NodeJS.Timeout | null = null;
+
+  private onRequestData(chunk: Buffer): void {
+    if (this.request.chunked) this.bodyOut(Buffer.from(`${chunk.length.toString(16)}\r\n`, 'latin1'), chunk, CRLF_BUF);
+    else this.bodyOut(chunk);
+  }
+
+  private bodyOut(...parts: Buffer[]): void {
+    const held = this.held;
+    if (held !== null) {
+      for (const p of parts) {
+        held.push(p);
+        this.heldBytes += p.length;
+      }
+      if (this.heldBytes > HOLD_BODY_MAX) this.release();
+      return;
+    }
+    let ok = true;
+    for (const p of parts) ok = this.push(p) && ok;
+    if (!ok) this.stream.pause();
+  }
+
+  /** Hands the head and the body collected so far to the core as one chunk, so its checks see them together; the rest streams. */
+  private release(): void {
+    const all = Buffer.concat(this.held as Buffer[]);
+    this.held = null;
+    if (this.holdTimer !== null) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    if (!this.push(all)) this.stream.pause();
+  }
+
+  private listen(stream: ServerHttp2Stream): void {
     stream.on('drain', () => this.flushed());
     stream.on('error', () => {});
     stream.on('close', () => {
+      if (this.holdTimer !== null) clearTimeout(this.holdTimer);
       if (this.out !== Out.Done) this.destroy();
       this.flushed();
     });
-    stream.pause();
   }
 
   /** The core's Socket calls; harmless on a stream. */
@@ -78,7 +136,7 @@ export class H2Tunnel extends Duplex {
   }
 
   override _read(): void {
-    if (!this.stream.destroyed) this.stream.resume();
+    if (!this.stream.destroyed && this.stream.isPaused()) this.stream.resume();
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
