@@ -87,7 +87,7 @@ describe('Compose stack (real Docker engine)', { skip, timeout: 15 * 60_000 }, (
       return r.status === 200 ? r : undefined;
     });
     assert.match(first.servedBy ?? '', /^[\w.-]+:\d+$/, 'X-Served-By is host:pid');
-    // The proxy image's HEALTHCHECK (admin /healthz) passes too.
+    // The proxy image's HEALTHCHECK (admin /readyz) passes too.
     const [proxyId] = await project.ids('proxy');
     await waitFor('the proxy container to be healthy', 60_000, async () => {
       const status = (await runOk(['docker', 'inspect', '--format', '{{.State.Health.Status}}', proxyId], { timeoutMs: 30_000 })).trim();

@@ -12,10 +12,10 @@ const TARGETS = ['k8s/base', 'k8s/overlays/dev', 'k8s/overlays/production'];
 const renderer = findRenderer();
 
 // What each program serves on its metrics/admin port: the appserver has /readyz
-// (false while draining) beside /healthz; the proxy's /healthz turns 503 while draining.
+// (false while draining) beside /healthz; so does the proxy's admin port.
 const PROBE_PATHS: Record<string, { readiness: string; liveness: string }> = {
   app: { readiness: '/readyz', liveness: '/healthz' },
-  proxy: { readiness: '/healthz', liveness: '/healthz' },
+  proxy: { readiness: '/readyz', liveness: '/healthz' },
 };
 
 interface Probe {
