@@ -39,6 +39,10 @@ export class ChunkedDecoder {
   private fieldBudget = Infinity;
   /** Total data bytes seen so far. */
   total = 0;
+  /** Data bytes the chunk-size lines announced so far (counted before any of a chunk's data is emitted). */
+  declared = 0;
+  /** A chunk announcing more than this in total throws PX_ERR_BODY_TOO_LARGE (413) before its data is emitted. */
+  maxDeclared = Number.POSITIVE_INFINITY;
 
   constructor(private readonly onData: (buf: Buffer, start: number, end: number) => void) {}
 
@@ -50,6 +54,7 @@ export class ChunkedDecoder {
     this.trailerBytes = 0;
     this.fieldBudget = maxTrailerFields;
     this.total = 0;
+    this.declared = 0;
   }
 
   get done(): boolean {
@@ -94,6 +99,10 @@ export class ChunkedDecoder {
           if (this.remaining === 0) {
             this.state = S.TrailerStart;
           } else {
+            this.declared += this.remaining;
+            if (this.declared > this.maxDeclared) {
+              throw proxyError('PX_ERR_BODY_TOO_LARGE', `chunks announce ${this.declared} bytes, over the limit of ${this.maxDeclared}`);
+            }
             this.state = S.Data;
           }
           break;

@@ -237,6 +237,7 @@ export abstract class RequestIntake extends ExchangeState {
   protected prevalidate(rest: Buffer, maxBody: number): boolean {
     const probe = new ChunkedDecoder(() => {});
     probe.reset(this.ctx.config.limits.maxHeaders - (this.req as RequestHead).names.length);
+    if (maxBody > 0) probe.maxDeclared = maxBody;
     try {
       probe.push(rest, 0);
     } catch (err) {
@@ -256,6 +257,8 @@ export abstract class RequestIntake extends ExchangeState {
     let ok = true;
     let end: number;
     if (this.reqDecoder !== null && (this.req as RequestHead).chunked) {
+      // The route's limit is known only after the edge checks; a chunk announcing more is refused before any of it goes upstream.
+      this.reqDecoder.maxDeclared = this.maxBody > 0 ? this.maxBody : Number.POSITIVE_INFINITY;
       try {
         end = this.reqDecoder.push(chunk, start);
       } catch (err) {

@@ -42,6 +42,9 @@ const CASES: Array<[string, string, number]> = [
   ['too many header fields', `GET / HTTP/1.1\r\n${H}${Array.from({ length: 120 }, (_, i) => `X-H${i}: v\r\n`).join('')}\r\n`, 431],
   ['declared body over the limit', `POST / HTTP/1.1\r\n${H}Content-Length: 2048\r\n\r\n`, 413],
   ['chunked body over the limit', `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n800\r\n${'x'.repeat(2048)}\r\n0\r\n\r\n`, 413],
+  // Only the chunk-size line arrives: the announced size alone is over the limit, refused before any data.
+  ['chunk announcing more than the limit, no data yet', `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n7d0\r\n`, 413],
+  ['chunk announcing more than the limit, some data', `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n7d0\r\n${'x'.repeat(100)}`, 413],
   ['unsupported Expect', `POST / HTTP/1.1\r\n${H}Expect: something\r\nContent-Length: 1\r\n\r\nx`, 417],
   ['smuggled second request behind duplicate Content-Length', `POST / HTTP/1.1\r\n${H}Content-Length: 0\r\nContent-Length: 37\r\n\r\nGET /smuggled HTTP/1.1\r\n${H}\r\n`, 400],
 ];
