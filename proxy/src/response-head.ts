@@ -110,6 +110,18 @@ export function parseResponseHead(head: string, keepUpgrade: boolean): ResponseH
   return { status, reason, minor, contentLength, chunked, close, lines };
 }
 
+/**
+ * True when a response head still waiting for its blank line can already
+ * never be valid (a bare LF, a CR not followed by LF, a control byte), so the
+ * proxy answers 502 at once instead of waiting out the header timeout
+ * (RFC 9112 §2.2 lets a recipient reject bare LF). Only called on a head
+ * that is not complete yet; a trailing CR may still get its LF.
+ */
+export function partialHeadIsBad(buf: Buffer): boolean {
+  const end = buf[buf.length - 1] === 13 ? buf.length - 1 : buf.length;
+  return BAD_HEAD.test(buf.toString('latin1', 0, end));
+}
+
 function dropNamed(lines: string, names: readonly string[]): string {
   let out = '';
   let pos = 0;

@@ -1,11 +1,11 @@
 import { ChunkedDecoder } from './chunked-decoder.js';
 import type { Endpoint } from './endpoint.js';
 import type { RequestHead } from './request-head.js';
-import { parseResponseHead, type ResponseHead } from './response-head.js';
+import { parseResponseHead, partialHeadIsBad, type ResponseHead } from './response-head.js';
 import type { UpstreamConnection } from './upstream-connection.js';
 import type { UpstreamGroup } from './upstream-group.js';
 import type { ResponseCompressor } from './edge/response-compressor.js';
-import { Phase, RespMode, uncork } from './exchange-state.js';
+import { Phase, RespMode, detailOf, uncork } from './exchange-state.js';
 import { UpstreamAttempts } from './upstream-attempts.js';
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
@@ -21,6 +21,9 @@ const SMALL_BODY = 16384;
  * the head went out cuts the client connection.
  */
 export abstract class ResponseRelay extends UpstreamAttempts {
+  /** Decoded data of a Dechunk response's first bytes, held until their framing is known good (see startChunked). */
+  private held: Buffer[] | null = null;
+
   /** Plans edge compression for a response with a body; returns its header lines (sets `zip` when compressing). */
   protected abstract startCompression(req: RequestHead, head: ResponseHead): string;
   protected abstract compressedFraming(req: RequestHead): string;
@@ -49,14 +52,16 @@ export abstract class ResponseRelay extends UpstreamAttempts {
       const buf = this.rbuf as Buffer;
       const end = buf.indexOf('\r\n\r\n');
       if (end < 0) {
+        // Only an incomplete head pays for this check; a bare LF would otherwise wait out the header timeout.
         if (buf.length > this.ctx.config.limits.maxResponseHeaderBytes) this.upstreamFailed('PX_ERR_UPSTREAM_BAD_RESPONSE', 'response head too large', false);
+        else if (partialHeadIsBad(buf)) this.upstreamFailed('PX_ERR_UPSTREAM_BAD_RESPONSE', 'control byte or bare CR/LF in head', false);
         return;
       }
       let head: ResponseHead;
       try {
         head = parseResponseHead(buf.toString('latin1', 0, end + 4), req.upgrade !== '');
       } catch (err) {
-        this.upstreamFailed('PX_ERR_UPSTREAM_BAD_RESPONSE', (err as Error).message, false);
+        this.upstreamFailed('PX_ERR_UPSTREAM_BAD_RESPONSE', detailOf(err as Error, 'PX_ERR_UPSTREAM_BAD_RESPONSE'), false);
         return;
       }
       const restStart = end + 4;
@@ -110,6 +115,11 @@ export abstract class ResponseRelay extends UpstreamAttempts {
     if (this.ctx.draining) this.keepClient = false;
     const conn = this.keepClient ? (req.minor === 0 ? 'connection: keep-alive\r\n' : '') : 'connection: close\r\n';
     const out = `HTTP/1.1 ${head.status} ${head.reason}\r\n${lines}${framing}via: 1.1 ${this.ctx.config.forwarded.via}\r\n${conn}\r\n`;
+    const avail = buf.length - start;
+    if (avail > 0 && (this.respMode === RespMode.Chunked || this.respMode === RespMode.Dechunk || this.respMode === RespMode.ZChunked)) {
+      this.startChunked(out, buf, start);
+      return;
+    }
     this.headSent = true;
     this.phase = Phase.Stream;
     this.deadline = Math.min(Date.now() + group.config.timeouts.idle, this.totalDeadline);
@@ -120,7 +130,6 @@ export abstract class ResponseRelay extends UpstreamAttempts {
       this.finishResponse();
       return;
     }
-    const avail = buf.length - start;
     if (this.respMode === RespMode.Length && avail > 0 && avail <= this.respRemaining && avail <= SMALL_BODY) {
       // The common small response: head and body in one buffer, one write syscall, no writev.
       const headLen = out.length;
@@ -138,6 +147,64 @@ export abstract class ResponseRelay extends UpstreamAttempts {
     sock.write(out, 'latin1');
     if (avail > 0) this.responseBody(buf, start);
     process.nextTick(uncork, sock);
+  }
+
+  /**
+   * A chunked body whose first bytes came with the head: their framing is
+   * checked before the head is written, so bad framing there is still a
+   * clean 502 (counted against the endpoint, retried when allowed) rather
+   * than a cut connection the client sees as an empty reply. The decoder
+   * makes the one pass over these bytes it makes anyway.
+   */
+  private startChunked(out: string, buf: Buffer, start: number): void {
+    const mode = this.respMode;
+    const decoder = this.respDecoder as ChunkedDecoder;
+    // Dechunk emits decoded data while it parses: hold it until the framing is known good.
+    if (mode === RespMode.Dechunk) this.held = [];
+    this.zipOk = true;
+    let end: number;
+    try {
+      end = decoder.push(buf, start);
+    } catch (err) {
+      this.held = null;
+      if (this.zip !== null) {
+        this.zip.destroy();
+        this.zip = null;
+      }
+      this.upstreamFailed('PX_ERR_UPSTREAM_BAD_RESPONSE', (err as Error).message, false);
+      return;
+    }
+    this.headSent = true;
+    this.phase = Phase.Stream;
+    this.deadline = Math.min(Date.now() + (this.group as UpstreamGroup).config.timeouts.idle, this.totalDeadline);
+    const sock = this.socket;
+    let ok = true;
+    sock.cork();
+    sock.write(out, 'latin1');
+    if (mode === RespMode.Chunked) {
+      const stop = end < 0 ? buf.length : end;
+      ok = sock.write(buf.subarray(start, stop));
+      this.bytesOut += stop - start;
+    } else if (mode === RespMode.Dechunk) {
+      const held = this.held as Buffer[];
+      this.held = null;
+      for (const b of held) {
+        ok = sock.write(b);
+        this.bytesOut += b.length;
+      }
+    }
+    process.nextTick(uncork, sock);
+    if (end >= 0) {
+      if (end < buf.length) this.respReusable = false;
+      if (mode === RespMode.ZChunked) this.upstreamBodyDone();
+      else this.finishResponse();
+      return;
+    }
+    if (mode === RespMode.ZChunked) {
+      (this.zip as ResponseCompressor).flush();
+      ok = this.zipOk;
+    }
+    if (!ok && this.upstream !== null) this.upstream.socket.pause();
   }
 
   /** Chooses how the upstream body is passed on (respMode) and returns the client's framing header line. */
@@ -272,6 +339,10 @@ export abstract class ResponseRelay extends UpstreamAttempts {
       return;
     }
     if (this.respMode !== RespMode.Dechunk) return;
+    if (this.held !== null) {
+      this.held.push(buf.subarray(s, e));
+      return;
+    }
     this.bytesOut += e - s;
     if (!this.socket.write(buf.subarray(s, e)) && this.upstream !== null) this.upstream.socket.pause();
   }
