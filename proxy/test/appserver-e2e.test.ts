@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { Agent, request } from 'node:http';
+import { Agent, type IncomingMessage } from 'node:http';
 import { test } from 'node:test';
-import { adminJson, appserverMissing, basicConfig, get, startAppserver, startProxy, until } from './helpers.ts';
+import { adminJson, appserverMissing, basicConfig, get, startAppserver, startProxy, until, getStatus } from './helpers.ts';
 
 const missing = appserverMissing();
 
@@ -14,22 +14,14 @@ test('tsgi-proxy in front of two tsgi-appservers: kill -9 one under a GET loop, 
   let sent = 0;
   let failed = 0;
   const servedBy = new Map<string, number>();
-  const getOnce = () =>
-    new Promise<void>((resolve) => {
-      sent++;
-      const req = request({ host: '127.0.0.1', port: proxy.port, path: '/', agent }, (res) => {
-        if (res.statusCode !== 200) failed++;
-        const by = String(res.headers['x-served-by']);
-        servedBy.set(by, (servedBy.get(by) ?? 0) + 1);
-        res.resume();
-        res.on('end', () => resolve());
-      });
-      req.on('error', () => {
-        failed++;
-        resolve();
-      });
-      req.end();
-    });
+  const countServedBy = (res: IncomingMessage) => {
+    const by = String(res.headers['x-served-by']);
+    servedBy.set(by, (servedBy.get(by) ?? 0) + 1);
+  };
+  const getOnce = async () => {
+    sent++;
+    if ((await getStatus(proxy.port, '/', agent, countServedBy)) !== 200) failed++;
+  };
   let stop = false;
   const deadline = Date.now() + 60_000;
   const loop = (async () => {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -212,4 +212,21 @@ export async function startAppserver(port = 0): Promise<Proc & { port: number }>
     60_000,
   );
   return { ...p, port: p.value };
+}
+
+/**
+ * One GET for a load loop: resolves with the status once the body was read, or 0 on a
+ * connection error; never rejects, so a loop counts failures instead of stopping.
+ */
+export function getStatus(port: number, path: string, agent: Agent, onResponse?: (res: IncomingMessage) => void): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, agent }, (res) => {
+      onResponse?.(res);
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', () => resolve(0));
+    });
+    req.on('error', () => resolve(0));
+    req.end();
+  });
 }

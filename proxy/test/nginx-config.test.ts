@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 // @ts-expect-error plain ESM helper without types, shipped beside the template
 import { renderNginxConfig } from '../../nginx/render.mjs';
-import { appserverMissing, get, raw, startAppserver, until } from './helpers.ts';
+import { appserverMissing, get, raw, startAppserver, until, getStatus } from './helpers.ts';
 
 const nginxMissing = spawnSync('nginx', ['-v']).error ? 'nginx is not installed (Debian package: nginx)' : null;
 const skip = nginxMissing ?? appserverMissing() ?? false;
@@ -58,18 +58,7 @@ test('bundled nginx config: proxies to two appservers, fails over a killed one, 
     await b.kill('SIGKILL');
     let failed = 0;
     for (let i = 0; i < 200; i++) {
-      await new Promise<void>((resolve) => {
-        const req = request({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
-          if (res.statusCode !== 200) failed++;
-          res.resume();
-          res.on('end', () => resolve());
-        });
-        req.on('error', () => {
-          failed++;
-          resolve();
-        });
-        req.end();
-      });
+      if ((await getStatus(port, '/', agent)) !== 200) failed++;
     }
     assert.equal(failed, 0);
   } finally {

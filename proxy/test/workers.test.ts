@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { test } from 'node:test';
-import { adminJson, basicConfig, get, startProxy, startUpstream, until } from './helpers.ts';
+import { adminJson, basicConfig, get, startProxy, startUpstream, until, getStatus } from './helpers.ts';
 
 test('--workers 2 runs under the arbiter: traffic served, metrics summed over workers, HUP and TERM handled', { timeout: 90_000 }, async () => {
   const up = await startUpstream();
@@ -24,18 +24,7 @@ test('--workers 2 runs under the arbiter: traffic served, metrics summed over wo
       const deadline = Date.now() + 30_000;
       while (!stop && sent < 5000 && Date.now() < deadline) {
         sent++;
-        await new Promise<void>((resolve) => {
-          const req = request({ host: '127.0.0.1', port: proxy.port, path: '/echo', agent }, (res) => {
-            if (res.statusCode !== 200) failed++;
-            res.resume();
-            res.on('end', () => resolve());
-          });
-          req.on('error', () => {
-            failed++;
-            resolve();
-          });
-          req.end();
-        });
+        if ((await getStatus(proxy.port, '/echo', agent)) !== 200) failed++;
       }
     })();
     proxy.child.kill('SIGHUP');
