@@ -78,6 +78,9 @@ export async function parseMultipart(environ: Environ, limits: BodyLimits): Prom
       chunks.push(chunk);
     });
     stream.on('limit', () => fail(new RequestEntityTooLarge()));
+    // busboy also destroys the file stream when the body ends inside a part; the parser's own
+    // 'error' turns that into a 400 below, so this listener only keeps it from crashing the process.
+    stream.on('error', () => undefined);
     stream.on('end', () => {
       const file: UploadedFile = { fieldName: name, filename: info.filename ?? '', mimetype: info.mimeType, encoding: info.encoding, data: Buffer.concat(chunks, size), size };
       const list = files.get(name);

@@ -27,6 +27,13 @@ test('request: args, headers, cookies, json, urlencoded form, multipart files', 
   assert.deepEqual(r.json(), { name: 'bob', file: { filename: 'a.txt', mimetype: 'text/plain', text: 'file body' } });
   const broken = await c.post('/form', { body: `--${boundary}\r\nContent-Disposition: form-data; name="x"\r\n\r\nunterminated`, headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` } });
   assert.equal(broken.status, 400);
+  // The body ends inside a file part: busboy errors the file stream too; still a 400, and the app keeps serving.
+  const cutInFile = await c.post('/form', {
+    body: `--${boundary}\r\nContent-Disposition: form-data; name="upload"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhello partial`,
+    headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+  });
+  assert.equal(cutInFile.status, 400);
+  assert.equal((await c.post('/form', { body: multipart, headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` } })).status, 200);
 });
 
 test('body size limit: 413 on a declared or an actual body over maxContentLength', async () => {
