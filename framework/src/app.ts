@@ -18,6 +18,8 @@ export interface View {
   handler: Handler<never>;
   identity: unknown;
   blueprint: Blueprint | undefined;
+  /** The name the blueprint was registered under (differs from `blueprint.name` for a second registration). */
+  blueprintName: string | undefined;
 }
 
 // Merged into the class: an App instance is itself a TSGI app.
@@ -58,7 +60,7 @@ export class App extends Scaffold {
       throw new RouteError('FW_ERR_ROUTE_ENDPOINT_CONFLICT', record.rule, `endpoint "${endpoint}" is already bound to another handler; pass a distinct { endpoint }`);
     }
     this.urlMap.add(joinRule(prefix, record.rule), { ...record.options, endpoint });
-    if (!existing) this.views.set(endpoint, { handler: record.handler, identity: record.identity, blueprint });
+    if (!existing) this.views.set(endpoint, { handler: record.handler, identity: record.identity, blueprint, blueprintName: blueprint ? endpointPrefix.slice(0, -1) : undefined });
   }
 
   /** Mounts a blueprint's routes under its (or the given) prefix; endpoints become `name.endpoint`. */

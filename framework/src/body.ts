@@ -1,6 +1,6 @@
 import busboy from 'busboy';
-import type { Environ, InputStream } from '@tsgi/gateway';
-import { BadRequest, RequestEntityTooLarge } from './http-exceptions.js';
+import { GatewayError, type Environ, type InputStream } from '@tsgi/gateway';
+import { BadRequest, exceptionFor, RequestEntityTooLarge } from './http-exceptions.js';
 
 /** An uploaded file from a multipart form (Werkzeug's `FileStorage`), held in memory. */
 export interface UploadedFile {
@@ -26,6 +26,26 @@ export interface BodyLimits {
 
 const CHUNK = 64 * 1024;
 
+/**
+ * Reads one chunk of the body. A client error the gateway reports while the app
+ * reads (client hung up mid-body, body timeout, body over the server's limit) is
+ * the client's fault, not the app's: it becomes the matching HTTP error, so it is
+ * answered (if the socket is still there) and never logged as a 500 with a stack.
+ */
+async function readChunk(input: InputStream): Promise<Uint8Array> {
+  try {
+    return await input.read(CHUNK);
+  } catch (error) {
+    throw toHttpError(error);
+  }
+}
+
+function toHttpError(error: unknown): unknown {
+  if (!(error instanceof GatewayError) || error.status >= 500 || error.status < 400) return error;
+  const Cls = exceptionFor(error.status);
+  return new Cls(undefined, { cause: error });
+}
+
 /** Declared length over the limit: refuse before reading a byte. */
 export function checkDeclaredLength(environ: Environ, limit: number): void {
   const declared = environ.CONTENT_LENGTH;
@@ -39,7 +59,7 @@ export async function readBody(environ: Environ, limit: number): Promise<Buffer>
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const chunk = await input.read(CHUNK);
+    const chunk = await readChunk(input);
     if (chunk.length === 0) break;
     total += chunk.length;
     if (total > limit) throw new RequestEntityTooLarge();
@@ -104,7 +124,7 @@ export async function parseMultipart(environ: Environ, limits: BodyLimits): Prom
 async function pump(input: InputStream, parser: busboy.Busboy, limit: number, failed: () => Error | undefined, finished: Promise<void>): Promise<void> {
   let total = 0;
   for (;;) {
-    const chunk = await input.read(CHUNK);
+    const chunk = await readChunk(input);
     if (chunk.length === 0) break;
     total += chunk.length;
     if (total > limit) {

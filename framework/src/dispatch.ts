@@ -7,6 +7,7 @@ import { HTTPException, InternalServerError, MethodNotAllowed, NotFound, Request
 import { fastTsgi, makeResponse, responseToTsgi } from './make-response.js';
 import { Request } from './request.js';
 import { Response } from './response.js';
+import { quotePathKeepSlash } from './routing/converters.js';
 import type { Rule } from './routing/rule.js';
 import type { AfterRequestHook, BeforeRequestHook, ErrorHandler, HandlerResult, TeardownHook } from './types.js';
 
@@ -48,16 +49,13 @@ export function createDispatcher(app: App): TsgiCall {
         view = views.get(rule.endpoint)!;
         ctx.rule = rule;
         ctx.endpoint = rule.endpoint;
-        ctx.blueprint = view.blueprint?.name;
+        ctx.blueprint = view.blueprintName;
         ctx.params = buildParams(rule, match.values);
         environ['fw.endpoint'] = rule.endpoint;
       } else if (match.kind === 'slash') {
-        const query = environ.QUERY_STRING;
-        routingError = new RequestRedirect(`${ctx.request.hostUrl}${environ.SCRIPT_NAME}${ctx.request.path}/${query ? `?${query}` : ''}`);
-      } else if (match.allowed.size > 0) {
-        routingError = new MethodNotAllowed([...match.allowed].sort());
+        routingError = redirectTo(ctx, `${ctx.request.path}/`);
       } else {
-        routingError = new NotFound();
+        routingError = mergedSlashRedirect(ctx, ctx.request.method) ?? (match.allowed.size > 0 ? new MethodNotAllowed([...match.allowed].sort()) : new NotFound());
       }
       const before = view?.blueprint && view.blueprint.hooks.beforeRequest.length > 0 ? [...hooks.beforeRequest, ...view.blueprint.hooks.beforeRequest] : hooks.beforeRequest;
       const currentView = view;
@@ -68,6 +66,23 @@ export function createDispatcher(app: App): TsgiCall {
     }
     if (isPromise<HandlerResult>(result)) return result.then((value) => finish(ctx, view, value, startResponse));
     return finish(ctx, view, result, startResponse);
+  }
+
+  /** A 308 to `path` under this mount point, percent-encoded as Werkzeug does, with the raw query kept. */
+  function redirectTo(ctx: Context, path: string): RequestRedirect {
+    const query = ctx.environ.QUERY_STRING;
+    return new RequestRedirect(`${ctx.request.hostUrl}${quotePathKeepSlash(ctx.environ.SCRIPT_NAME + path)}${query ? `?${query}` : ''}`);
+  }
+
+  /** Werkzeug's merge_slashes: a path with '//' that matches once collapsed redirects to the collapsed form. */
+  function mergedSlashRedirect(ctx: Context, method: string): RequestRedirect | undefined {
+    const path = ctx.request.path;
+    if (!path.includes('//')) return undefined;
+    const merged = path.replace(/\/{2,}/g, '/');
+    const again = urlMap.match(merged, method);
+    if (again.kind === 'match') return redirectTo(ctx, merged);
+    if (again.kind === 'slash') return redirectTo(ctx, `${merged}/`);
+    return undefined;
   }
 
   function runBefore(ctx: Context, before: readonly BeforeRequestHook[], index: number, then: () => Result): Result {
@@ -125,7 +140,6 @@ export function createDispatcher(app: App): TsgiCall {
   function handleError(ctx: Context, view: View | undefined, error: unknown): Result {
     // Slash redirects are routing, not errors: never routed to handlers (as Flask).
     if (error instanceof RequestRedirect) return error.getResponse();
-    ctx.uncaught = error;
     const handler = findErrorHandler(view, error);
     if (handler) {
       const run = (): Result => (handler as ErrorHandler<unknown>)(error, ctx);
@@ -138,6 +152,9 @@ export function createDispatcher(app: App): TsgiCall {
       }
     }
     if (error instanceof HTTPException) return error.getResponse();
+    // Only an error that ends in a 500 reaches teardown; handled ones (HTTP errors, a
+    // matching error handler) give it undefined, as Flask passes None.
+    ctx.uncaught = error;
     logError(ctx.environ, error);
     const internal = findErrorHandler(view, new InternalServerError());
     if (internal) {
@@ -153,6 +170,7 @@ export function createDispatcher(app: App): TsgiCall {
   }
 
   function lastResort(ctx: Context, error: unknown): Response {
+    ctx.uncaught = error;
     logError(ctx.environ, error);
     return serverError(ctx, error);
   }

@@ -94,7 +94,7 @@ export class RequestRedirect extends HTTPException {
   }
 }
 
-type DescribedException = { new (description?: string): HTTPException; readonly code: number };
+type DescribedException = { new (description?: string, options?: { cause?: unknown }): HTTPException; readonly code: number };
 
 class MethodNotAllowedWithoutList extends MethodNotAllowed {
   constructor(description?: string) {

@@ -77,7 +77,7 @@ describe('compression', () => {
     assert.equal((await request(declared.port, '/', { headers: { 'Accept-Encoding': 'gzip' } })).header('content-length'), '11');
   });
 
-  test('skips incompressible types, encoded bodies, no-transform, 204/304 and HEAD', async (t) => {
+  test('skips incompressible types, encoded bodies, no-transform, 204/304', async (t) => {
     const big = 'x'.repeat(5000);
     const cases: Array<[App, string]> = [
       [fixed(big, [['Content-Type', 'image/png']]), 'image/png'],
@@ -99,10 +99,34 @@ describe('compression', () => {
       const r = await request(noBody.port, p, { headers: { 'Accept-Encoding': 'gzip' } });
       assert.equal(r.header('content-encoding'), undefined, p);
     }
-    const head = await start(t, gz(fixed(TEXT, [['Content-Type', 'application/json'], ['Content-Length', String(TEXT.length)]])));
-    const h = await request(head.port, '/', { method: 'HEAD', headers: { 'Accept-Encoding': 'gzip' } });
-    assert.equal(h.header('content-encoding'), undefined);
-    assert.equal(h.header('content-length'), String(TEXT.length));
+  });
+
+  test('HEAD gets the headers GET gets; Accept-Ranges is dropped from compressed responses', async (t) => {
+    const headers: ResponseHeaders = [['Content-Type', 'application/json'], ['Content-Length', String(TEXT.length)], ['Accept-Ranges', 'bytes']];
+    // As a framework does: the same headers for HEAD, with an empty body.
+    const app: App = (environ, startResponse) => {
+      startResponse('200 OK', headers);
+      return environ.REQUEST_METHOD === 'HEAD' ? [] : [bytes(TEXT)];
+    };
+    const s = await start(t, gz(app));
+    const names = ['content-encoding', 'vary', 'content-length', 'accept-ranges', 'etag'];
+    for (const accept of ['gzip', 'br', 'identity']) {
+      const get = await request(s.port, '/', { headers: { 'Accept-Encoding': accept } });
+      const head = await request(s.port, '/', { method: 'HEAD', headers: { 'Accept-Encoding': accept } });
+      assert.deepEqual(names.map((n) => head.header(n)), names.map((n) => get.header(n)), accept);
+      assert.equal(head.body.length, 0, accept);
+    }
+    const compressed = await request(s.port, '/', { method: 'HEAD', headers: { 'Accept-Encoding': 'gzip' } });
+    assert.equal(compressed.header('content-encoding'), 'gzip');
+    assert.equal(compressed.header('vary'), 'Accept-Encoding');
+    assert.equal(compressed.header('content-length'), undefined);
+    assert.equal(compressed.header('accept-ranges'), undefined);
+    const plain = await request(s.port, '/', { headers: { 'Accept-Encoding': 'identity' } });
+    assert.equal(plain.header('accept-ranges'), 'bytes', 'kept on the identity response');
+    const small = await start(t, gz(fixed('{}', [['Content-Type', 'application/json'], ['Content-Length', '2']])));
+    const smallHead = await request(small.port, '/', { method: 'HEAD', headers: { 'Accept-Encoding': 'gzip' } });
+    assert.equal(smallHead.header('content-encoding'), undefined, 'below the threshold, as GET');
+    assert.equal(smallHead.header('content-length'), '2');
   });
 
   test('a strong ETag becomes weak on the compressed variant', async (t) => {

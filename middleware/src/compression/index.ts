@@ -23,16 +23,21 @@ export interface CompressionOptions {
 }
 
 const MW = 'compression';
-const DROP = new Set(['content-length']);
+// Accept-Ranges goes too (as nginx does): ranges of the identity bytes do not apply to the coded ones.
+const DROP = new Set(['content-length', 'accept-ranges']);
 
 /**
  * gzip / brotli response compression by Accept-Encoding q-values.
  *
- * Skipped: HEAD; 1xx/204/206/304; bodies with a Content-Encoding already or
+ * HEAD gets the headers GET would get: the same decision (from Content-Length,
+ * as a HEAD body is usually empty) and the same coding of whatever body it has,
+ * so the server frames it as GET's and then drops the bytes.
+ *
+ * Skipped: 1xx/204/206/304; bodies with a Content-Encoding already or
  * a Content-Range; `Cache-Control: no-transform`; types the filter rejects;
  * bodies known to be below `threshold`. Compressible responses get
  * `Vary: Accept-Encoding` whether or not this client got them compressed.
- * When compressing: Content-Length is removed, a strong ETag becomes weak
+ * When compressing: Content-Length and Accept-Ranges are removed, a strong ETag becomes weak
  * (the bytes differ from the identity representation), and every chunk of an
  * async body is flushed through so streamed responses keep streaming; sync
  * bodies (arrays) are compressed in one stream without intermediate flushes.
@@ -77,7 +82,7 @@ export function compression(app: App, options: CompressionOptions = {}): App {
   }
 
   return function compressionApp(environ: Environ, startResponse: StartResponse): ResponseBody | Promise<ResponseBody> {
-    if (environ.REQUEST_METHOD === 'HEAD') return app(environ, startResponse);
+    const head = environ.REQUEST_METHOD === 'HEAD';
     const coding = negotiate(environ.HTTP_ACCEPT_ENCODING);
 
     let pending: { status: string; headers: ResponseHeaders; excInfo: unknown } | undefined;
@@ -148,7 +153,9 @@ export function compression(app: App, options: CompressionOptions = {}): App {
     const afterApp = (body: ResponseBody): ResponseBody => {
       returned = true;
       asyncBody = typeof (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function';
-      if (pending !== undefined) finalize(arrayBodyLength(body));
+      // A HEAD body is usually empty: its size says nothing about GET's, so only Content-Length decides.
+      const length = arrayBodyLength(body);
+      if (pending !== undefined) finalize(head && length === 0 ? undefined : length);
       // Headers decided and nothing to compress: hand the app's body over untouched.
       if (upstreamWrite !== undefined && compressor === undefined) return body;
       return wrapBody(body, produce, () => compressor?.destroy());
