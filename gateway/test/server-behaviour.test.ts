@@ -123,6 +123,23 @@ describe('reference server: responses', () => {
     assert.equal(closes, 1);
   });
 
+  test('HEAD answered without body bytes or a declared length claims no Content-Length (not 0)', async () => {
+    const app: App = (env, sr) => {
+      sr('200 OK', [['Content-Type', 'text/plain']]);
+      // A HEAD-aware app skips producing the body it would stream for GET.
+      return (async function* () {
+        if (env.REQUEST_METHOD !== 'HEAD') yield text('streamed body');
+      })();
+    };
+    await withServer(app, async (port) => {
+      const head = await rawExchange(port, 'HEAD / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+      assert.equal(head.status, 200);
+      assert.doesNotMatch(head.text, /Content-Length/i);
+      const get = await rawExchange(port, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+      assert.match(get.text, /streamed body/);
+    });
+  });
+
   test('keep-alive and pipelining: responses come back in order on one connection', async () => {
     const app: App = async (env, sr) => {
       if (env.PATH_INFO === '/slow') await new Promise((r) => setTimeout(r, 50));

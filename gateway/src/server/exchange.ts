@@ -47,7 +47,7 @@ export class Exchange {
     private readonly host: ExchangeHost,
     readonly environ: Environ,
     readonly sink: ResponseSink,
-    private readonly isHead: boolean,
+    readonly isHead: boolean,
     startedAt: number,
   ) {
     this.startedAt = startedAt;

@@ -121,7 +121,8 @@ function completeBody(ex: Exchange): void {
     ex.headersSent = true;
     if (ex.declared <= 0 || ex.noBody) {
       const bodyless = ex.code === 204 || ex.code === 304;
-      ex.sink.sendAll(ex.code, ex.status, ex.headers, ex.declared !== -1 || bodyless ? -1 : 0, null);
+      // A HEAD answer without a declared length must not claim 0: the GET body's size is unknown (SRV-2).
+      ex.sink.sendAll(ex.code, ex.status, ex.headers, ex.declared !== -1 || bodyless || ex.isHead ? -1 : 0, null);
       returnIterator(ex);
       closeBody(ex);
       ex.finish();
