@@ -99,14 +99,49 @@ function failureSteps(req: ValidatedRequest, error: unknown): Uint8Array[] {
   return req.recover(error);
 }
 
-class CheckedSyncBody implements Iterable<Uint8Array>, Iterator<Uint8Array> {
-  private readonly inner: Iterator<unknown>;
-  private tail: Uint8Array[] | null = null;
+/** What the sync and async checked bodies share: the 500-or-cut tail after a violation, and close(). */
+abstract class CheckedBody {
+  protected tail: Uint8Array[] | null = null;
 
   constructor(
-    private readonly req: ValidatedRequest,
-    private readonly appBody: ResponseBody,
-  ) {
+    protected readonly req: ValidatedRequest,
+    protected readonly appBody: ResponseBody,
+  ) {}
+
+  /** Turns one step of the app's iterator into the next result, or starts the failure tail. */
+  protected settle(step: () => Step): IteratorResult<Uint8Array> | null {
+    let s: Step;
+    try {
+      s = step();
+    } catch (error) {
+      return this.failWith(error);
+    }
+    if ('emit' in s) return { done: false, value: s.emit };
+    if ('done' in s) return { done: true, value: undefined };
+    return null;
+  }
+
+  /** A violation (or an app error) mid-body: the rest of the body is the 500 or the cut. */
+  protected failWith(error: unknown): IteratorResult<Uint8Array> {
+    this.tail = failureSteps(this.req, error);
+    return this.drainTail();
+  }
+
+  protected drainTail(): IteratorResult<Uint8Array> {
+    const chunk = this.tail!.shift();
+    return chunk ? { done: false, value: chunk } : { done: true, value: undefined };
+  }
+
+  close(): void | Promise<void> {
+    return this.req.close(this.appBody);
+  }
+}
+
+class CheckedSyncBody extends CheckedBody implements Iterable<Uint8Array>, Iterator<Uint8Array> {
+  private readonly inner: Iterator<unknown>;
+
+  constructor(req: ValidatedRequest, appBody: ResponseBody) {
+    super(req, appBody);
     this.inner = (appBody as Iterable<unknown>)[Symbol.iterator]();
   }
 
@@ -117,15 +152,8 @@ class CheckedSyncBody implements Iterable<Uint8Array>, Iterator<Uint8Array> {
   next(): IteratorResult<Uint8Array> {
     if (this.tail) return this.drainTail();
     for (;;) {
-      let step: Step;
-      try {
-        step = this.req.step(this.inner.next());
-      } catch (error) {
-        this.tail = failureSteps(this.req, error);
-        return this.drainTail();
-      }
-      if ('emit' in step) return { done: false, value: step.emit };
-      if ('done' in step) return { done: true, value: undefined };
+      const result = this.settle(() => this.req.step(this.inner.next()));
+      if (result) return result;
     }
   }
 
@@ -133,25 +161,13 @@ class CheckedSyncBody implements Iterable<Uint8Array>, Iterator<Uint8Array> {
     this.inner.return?.();
     return { done: true, value: undefined };
   }
-
-  private drainTail(): IteratorResult<Uint8Array> {
-    const chunk = this.tail!.shift();
-    return chunk ? { done: false, value: chunk } : { done: true, value: undefined };
-  }
-
-  close(): void | Promise<void> {
-    return this.req.close(this.appBody);
-  }
 }
 
-class CheckedAsyncBody implements AsyncIterable<Uint8Array>, AsyncIterator<Uint8Array> {
+class CheckedAsyncBody extends CheckedBody implements AsyncIterable<Uint8Array>, AsyncIterator<Uint8Array> {
   private readonly inner: AsyncIterator<unknown>;
-  private tail: Uint8Array[] | null = null;
 
-  constructor(
-    private readonly req: ValidatedRequest,
-    private readonly appBody: ResponseBody,
-  ) {
+  constructor(req: ValidatedRequest, appBody: ResponseBody) {
+    super(req, appBody);
     this.inner = (appBody as AsyncIterable<unknown>)[Symbol.asyncIterator]();
   }
 
@@ -162,29 +178,20 @@ class CheckedAsyncBody implements AsyncIterable<Uint8Array>, AsyncIterator<Uint8
   async next(): Promise<IteratorResult<Uint8Array>> {
     if (this.tail) return this.drainTail();
     for (;;) {
-      let step: Step;
+      // The await stays outside settle(): a rejected next() must reach the same failure tail as a throw.
+      let item: IteratorResult<unknown>;
       try {
-        step = this.req.step(await this.inner.next());
+        item = await this.inner.next();
       } catch (error) {
-        this.tail = failureSteps(this.req, error);
-        return this.drainTail();
+        return this.failWith(error);
       }
-      if ('emit' in step) return { done: false, value: step.emit };
-      if ('done' in step) return { done: true, value: undefined };
+      const result = this.settle(() => this.req.step(item));
+      if (result) return result;
     }
   }
 
   async return(): Promise<IteratorResult<Uint8Array>> {
     await this.inner.return?.();
     return { done: true, value: undefined };
-  }
-
-  private drainTail(): IteratorResult<Uint8Array> {
-    const chunk = this.tail!.shift();
-    return chunk ? { done: false, value: chunk } : { done: true, value: undefined };
-  }
-
-  close(): void | Promise<void> {
-    return this.req.close(this.appBody);
   }
 }
