@@ -1,19 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { rawRequest } from './raw-request.js';
 import { ProtocolError, serve, type InputStream } from '@tsgi/gateway';
 import { App, Blueprint, abort, type HTTPException } from '@tsgi/framework';
 
-function rawRequest(port: number, request: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk) => chunks.push(chunk));
-    socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
-    socket.on('error', reject);
-    socket.write(request);
-  });
-}
 
 /** A body whose reads fail as the gateway's do when the client misbehaves. */
 function failingInput(error: Error): InputStream {

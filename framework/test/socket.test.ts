@@ -1,19 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
+import { rawRequest } from './raw-request.js';
 import { serve } from '@tsgi/gateway';
 import { App } from '@tsgi/framework';
 
-function rawRequest(port: number, request: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk) => chunks.push(chunk));
-    socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
-    socket.on('error', reject);
-    socket.write(request);
-  });
-}
 
 test('over a real socket: routes, multipart upload, streaming, 413 from a declared length', async (t) => {
   const app = new App({ maxContentLength: 1024 });
