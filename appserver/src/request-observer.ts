@@ -9,7 +9,8 @@ import type { WorkerRuntime } from './worker-runtime.js';
  * node:http wrapper) into runtime accounting, metrics and access log lines.
  */
 export class RequestObserver {
-  private readonly tokens = new WeakMap<object, number>();
+  /** The runtime's token per request in flight, by environ (a Map: cheaper per request than a WeakMap; finished() deletes). */
+  private readonly tokens = new Map<object, number>();
   private readonly format: ((e: AccessEntry) => string) | undefined;
 
   constructor(
@@ -33,7 +34,10 @@ export class RequestObserver {
   /** A request ended: runtime accounting (max-requests) and metrics. Cheap: no allocation but the metric's first use. */
   finished(key: object, method: string, status: number, durationMs: number): void {
     const token = this.tokens.get(key);
-    if (token !== undefined) this.runtime.requestFinished(token);
+    if (token !== undefined) {
+      this.tokens.delete(key);
+      this.runtime.requestFinished(token);
+    }
     this.metrics.observe(method, status, durationMs);
   }
 

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { RequestTally } from './request-tally.js';
 
 type MetricJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 
@@ -11,26 +12,18 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 
  */
 export class WorkerMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<'method' | 'status'>;
-  private readonly duration: Histogram<'method' | 'status'>;
   private readonly protocolErrors: Counter<'status'>;
-  /** Label children cached per method, then status: no label object or key string per request. */
-  private readonly children = new Map<string, Map<number, { count: { inc(): void }; time: { observe(v: number): void } }>>();
-
-  constructor(inFlight: () => number) {
-    this.requests = new Counter({
-      name: 'tsgi_http_requests_total',
-      help: 'HTTP requests served, by method and status.',
-      labelNames: ['method', 'status'],
-      registers: [this.registry],
-    });
-    this.duration = new Histogram({
+  /** The two per-request series, counted without prom-client on the request path. */
+  private readonly tally = new RequestTally(
+    { name: 'tsgi_http_requests_total', help: 'HTTP requests served, by method and status.' },
+    {
       name: 'tsgi_http_request_duration_seconds',
       help: 'Time from request head parsed to response finished, by method and status.',
-      labelNames: ['method', 'status'],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers: [this.registry],
-    });
+    },
+  );
+
+  constructor(inFlight: () => number) {
     this.protocolErrors = new Counter({
       name: 'tsgi_http_protocol_errors_total',
       help: 'Requests refused before the app ran (400/413/414/431/501), by status.',
@@ -50,27 +43,14 @@ export class WorkerMetrics {
 
   /** Records one finished request (status 0: the connection died before a status line). */
   observe(method: string, status: number, durationMs: number): void {
-    const m = KNOWN_METHODS.has(method) ? method : 'OTHER';
-    let byStatus = this.children.get(m);
-    if (!byStatus) {
-      byStatus = new Map();
-      this.children.set(m, byStatus);
-    }
-    let child = byStatus.get(status);
-    if (!child) {
-      const labels = { method: m, status: String(status) };
-      child = { count: this.requests.labels(labels), time: this.duration.labels(labels) };
-      byStatus.set(status, child);
-    }
-    child.count.inc();
-    child.time.observe(durationMs / 1000);
+    this.tally.observe(KNOWN_METHODS.has(method) ? method : 'OTHER', status, durationMs / 1000);
   }
 
   protocolError(status: number): void {
     this.protocolErrors.inc({ status: String(status) });
   }
 
-  snapshot(): Promise<MetricJson> {
-    return this.registry.getMetricsAsJSON() as Promise<MetricJson>;
+  async snapshot(): Promise<MetricJson> {
+    return [...(await this.registry.getMetricsAsJSON()), ...(this.tally.toJson() as unknown as MetricJson)];
   }
 }
