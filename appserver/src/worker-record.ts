@@ -82,8 +82,11 @@ export function signalWorker(rec: WorkerRecord, sig: NodeJS.Signals): void {
 
 /** Asks a worker to finish its in-flight requests and exit; the murderer kills it past the deadline. */
 export function drainWorker(r: WorkerRecord, reason: ExitReason, gracefulTimeoutMs: number, killGraceMs: number): void {
-  r.state = 'draining';
   r.leaveReason = r.leaveReason === 'reload' || r.leaveReason === 'max-requests' ? r.leaveReason : reason;
+  // A booting worker serves nothing yet and may not read messages yet (a drain sent before its init
+  // is dropped, and it would boot and serve on): stop it with SIGTERM, which reaches it at any stage.
+  if (r.state === 'booting') return killWorker(r, 'SIGTERM', killGraceMs);
+  r.state = 'draining';
   r.drainDeadline = Date.now() + gracefulTimeoutMs + killGraceMs;
   sendToWorker(r, { tsgi: 'drain', graceMs: gracefulTimeoutMs, reason: r.leaveReason });
 }

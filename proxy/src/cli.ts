@@ -47,6 +47,13 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return config.workers > 1 ? runMaster(config, reread, log) : runSingleProcess(config, reread, log);
 }
 
+// Started by a supervisor with an IPC channel (npm start): when that process dies
+// the channel closes, and the server drains exactly as on SIGTERM.
+if (process.channel) {
+  process.channel.unref();
+  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+}
+
 main(process.argv.slice(2), process.env).then(
   (code) => {
     process.exitCode = code;
