@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
-import { composeCommand } from '../src/docker.js';
+import * as composeCli from 'docker-compose';
+import { composeExecutable } from '../src/containers.js';
 import { dashboardQueries } from '../src/prometheus.js';
 import { checkProxyConfig, REPO_ROOT } from '../src/repo.js';
 
@@ -30,6 +30,8 @@ function stageEnv(stage: string): Record<string, string> {
   }
   return env;
 }
+
+const executable = await composeExecutable();
 
 const portOf = (address: string): number => Number(/:(\d+)\/?/.exec(address.replace(/^https?:\/\//, ''))?.[1]);
 
@@ -107,12 +109,20 @@ describe('Compose stack files', () => {
     assert.match(env.NGINX_UPSTREAM_SERVERS, /server app:8000 resolve/, 'nginx follows the app replicas through DNS');
   });
 
-  const cli = composeCommand();
-  it('passes `compose config` (file format accepted by the installed Compose)', { skip: cli === null ? 'no Compose CLI installed' : false }, () => {
-    const [cmd, ...args] = cli as string[];
-    for (const profile of [[], ['--profile', 'nginx', '--profile', 'grafana']]) {
-      const r = spawnSync(cmd, [...args, '-f', 'docker-compose.yml', ...profile, 'config', '-q'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
-      assert.equal(r.status, 0, r.stderr);
+  it('builds every Node image on Node 24 LTS by default (Dockerfile ARG and the Compose build arg agree)', () => {
+    const arg = /^ARG BASE_IMAGE=(\S+)$/m.exec(read('docker/Dockerfile'))?.[1];
+    assert.match(arg ?? '', /^node:24-/, `docker/Dockerfile BASE_IMAGE default: ${arg}`);
+    for (const name of ['app', 'proxy']) {
+      assert.equal(String(compose.services[name].build?.args?.BASE_IMAGE), `\${BASE_IMAGE:-${arg}}`, `${name} builds on ${arg}`);
+    }
+  });
+
+  it('passes `compose config` (file format accepted by the installed Compose)', { skip: executable === null ? 'no Compose CLI installed' : false }, async () => {
+    for (const profiles of [[], ['--profile', 'nginx', '--profile', 'grafana']]) {
+      const r = await composeCli.config({ cwd: REPO_ROOT, config: 'docker-compose.yml', composeOptions: profiles, executable: executable ?? undefined });
+      assert.equal(r.exitCode, 0, r.err);
+      const services = Object.keys((r.data.config as { services?: object }).services ?? {});
+      assert.ok(services.includes('app') && services.includes('proxy'), `services: ${services.join(', ')}`);
     }
   });
 });
