@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
-import { Arbiter } from '@tsgi/appserver';
+import { Arbiter } from '@tsgi/arbiter';
 import { startAdminServer } from './admin-server.js';
 import { parseAddress, type ProxyConfig } from './config.js';
 import type { ConfigReader } from './single-process.js';
