@@ -48,3 +48,14 @@ export class ArbiterUsageError extends ArbiterError {
     this.name = 'ArbiterUsageError';
   }
 }
+
+/** A command line the program cannot take: an unknown flag or a flag without its value. The program exits 2. */
+export class CommandLineError extends ArbiterError {
+  /** The flag as typed. */
+  readonly flag: string;
+  constructor(code: 'ARB_ERR_CLI_UNKNOWN_FLAG' | 'ARB_ERR_CLI_MISSING_VALUE', flag: string, message: string) {
+    super(code, message);
+    this.name = 'CommandLineError';
+    this.flag = flag;
+  }
+}
