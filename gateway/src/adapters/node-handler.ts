@@ -199,7 +199,7 @@ export function toNodeHandler(app: App, options: ServerOptions = {}): NodeHandle
       refuse(res, status, status === 400 ? 'Bad Request: invalid request-target' : 'Content Too Large');
       return;
     }
-    const input = new BodyInput(new RequestPump(req, res, opts.limits.body, head.expectContinue));
+    const input = new BodyInput(new RequestPump(req, res, opts.limits.body, head.expectContinue), opts.input);
     const environ = buildEnviron(
       head,
       {
