@@ -38,3 +38,11 @@ test('the check names an undeclared import, an unused declaration and a runtime 
     '@x/pkg: src/index.ts imports ws, a devDependency: make it a dependency',
   ]);
 });
+
+test('a private harness may declare ahead of use, but never import undeclared', () => {
+  const dir = workspace(
+    { name: '@x/harness', private: true, dependencies: { later: '1' }, devDependencies: { zod: '1' } },
+    { 'src/run.ts': "import { z } from 'zod';\nimport express from 'express';\n" },
+  );
+  assert.deepEqual(checkWorkspace(dir), ['@x/harness: imports express (src/run.ts) but does not declare it in package.json']);
+});
