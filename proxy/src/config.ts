@@ -57,6 +57,8 @@ const upstream = z
         header: duration.default(60_000),
         idle: duration.default(60_000),
         total: duration.default(0),
+        /** An upgraded (WebSocket) tunnel with no bytes either way this long is closed, as nginx's proxy_read_timeout; 0: never. */
+        tunnelIdle: duration.default(60_000),
       })
       .strict()
       .default({}),
