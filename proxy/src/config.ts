@@ -125,6 +125,8 @@ const schema = z
         maxHeaders: z.number().int().min(1).default(100),
         maxBodyBytes: size.default(100 * 1024 * 1024),
         maxResponseHeaderBytes: size.default(65536),
+        /** Client connections open at once per worker, all listeners together (nginx worker_connections); over it: closed at accept. */
+        maxConnections: z.number().int().min(1).max(1_000_000).default(1024),
       })
       .strict()
       .default({}),

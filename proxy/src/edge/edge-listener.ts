@@ -56,6 +56,8 @@ export interface EdgeListenerOptions {
   events?: EdgeListenerEvents;
   /** New connections are refused while this says so (drain). */
   accepting?: () => boolean;
+  /** Counts an accepted connection, or closes it and says false (the worker's connection cap). */
+  admit?: (socket: Socket) => boolean;
 }
 
 /**
@@ -106,6 +108,7 @@ export class EdgeListener {
       socket.destroy();
       return;
     }
+    if (this.options.admit !== undefined && !this.options.admit(socket)) return;
     if (!this.options.proxyProtocol) {
       this.afterProxyHeader(socket, this.baseInfo(socket, null));
       return;
