@@ -3,6 +3,7 @@ import { createServer as createTcpServer, type Server, type Socket } from 'node:
 import { TLSSocket } from 'node:tls';
 import { performServerHandshake, type ServerHttp2Session, type ServerHttp2Stream, type IncomingHttpHeaders, type Settings } from 'node:http2';
 import type { ProxyError } from '../errors.js';
+import { markServerHandshakeDone } from './node-internals.js';
 import { readProxyHeader } from './proxy-protocol-reader.js';
 import type { ProxiedAddress } from './proxy-protocol.js';
 import type { TlsContexts } from './tls-contexts.js';
@@ -145,8 +146,7 @@ export class EdgeListener {
     tlsSocket.once('secure', () => {
       secured = true;
       clearTimeout(timer);
-      // What tls.Server does on 'secure'; without it http2 waits for a secureConnect that never comes to server sockets.
-      (tlsSocket as TLSSocket & { secureConnecting: boolean }).secureConnecting = false;
+      markServerHandshakeDone(tlsSocket);
       const full: ClientInfo = {
         ...info,
         tls: true,
