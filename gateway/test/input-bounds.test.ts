@@ -1,22 +1,14 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { describe, test } from 'node:test';
-import { DEFAULT_LIMITS, serve, toNodeHandler, type App, type RunningServer, type ServerOptions } from '@tsgi/gateway';
+import { DEFAULT_LIMITS, toNodeHandler, type App } from '@tsgi/gateway';
 import { createServer as createNodeServer } from 'node:http';
 import { rawExchange } from './fixtures/raw-client.js';
+import { withServer } from './fixtures/with-server.js';
 
 const enc = new TextEncoder();
 const silent = { write() {}, flush() {} };
 const MiB = 1024 * 1024;
-
-async function withServer(app: App, options: ServerOptions, fn: (running: RunningServer) => Promise<void>): Promise<void> {
-  const running = await serve(app, { errors: silent, ...options });
-  try {
-    await fn(running);
-  } finally {
-    await running.close(300);
-  }
-}
 
 /** Answers the length of every readLine() result, one per line of the response. */
 const lineLengths: App = async (environ, startResponse) => {

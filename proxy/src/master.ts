@@ -9,7 +9,7 @@ import type { ConfigReader } from './single-process.js';
 import { TlsContexts } from './edge/tls-contexts.js';
 
 /**
- * Runs `workers` proxy workers under the appserver's Arbiter (the same
+ * Runs `workers` proxy workers under @tsgi/arbiter's Arbiter (the same
  * pre-fork master as tsgi-appserver). The master owns the admin port and
  * merges every worker's metrics and upstream views. HUP re-reads the config
  * and the arbiter replaces the workers generation by generation, so no
