@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import type { Readable } from 'node:stream';
 import { guarded, type ArbiterState } from './arbiter-state.js';
+import { ArbiterError } from './errors.js';
 import { heartbeatPeriod, isWorkerMessage, REPORT_FD, type WorkerMessage } from './ipc-protocol.js';
 import { readBlockedReports } from './report-pipe.js';
 import { createWorkerRecord, sendToWorker, workerInfo, type WorkerRecord } from './worker-record.js';
@@ -12,6 +13,11 @@ import { createWorkerRecord, sendToWorker, workerInfo, type WorkerRecord } from 
  */
 export function spawnWorker(s: ArbiterState): void {
   const worker = cluster.fork();
+  if (worker.process.pid === undefined) {
+    // The system refused the process (EAGAIN, EMFILE, ENOMEM): no exit event will ever come for it.
+    worker.process.once('error', (err) => s.log.error({ err }, `fork failed: ${err.message}`));
+    throw new ArbiterError('ARB_ERR_FORK_FAILED', 'could not fork a worker: the system refused a new process');
+  }
   const rec = createWorkerRecord(worker, s.generation, Date.now());
   s.records.set(rec.id, rec);
   worker.on('message', (msg: unknown) => {
