@@ -1,6 +1,7 @@
-import { resolve } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SetupError } from './errors.js';
+import type { JsonOptions } from './json-provider.js';
 import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from './session.js';
 
 /** Options of `new App()`; validated once, every problem reported together. */
@@ -17,6 +18,14 @@ export interface AppOptions {
   maxFormParts?: number;
   /** Session cookie settings. */
   session?: Partial<SessionOptions>;
+  /** Static files folder served at `staticUrlPath` as endpoint `static` (Flask's `static_folder`, default `static`); null: none. */
+  staticFolder?: string | URL | null;
+  /** URL path of the static files (default `/<basename of staticFolder>`). */
+  staticUrlPath?: string;
+  /** Default Cache-Control max-age of send_file in seconds (Flask's SEND_FILE_MAX_AGE_DEFAULT, default none: `no-cache`). */
+  sendFileMaxAge?: number | null;
+  /** JSON provider settings (Flask's `app.json`). */
+  json?: JsonOptions;
 }
 
 export interface AppConfig {
@@ -26,6 +35,9 @@ export interface AppConfig {
   readonly maxContentLength: number;
   readonly maxFormParts: number;
   readonly session: Readonly<SessionOptions>;
+  readonly staticFolder: string | undefined;
+  readonly staticUrlPath: string;
+  readonly sendFileMaxAge: number | null;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -56,6 +68,14 @@ export function resolveConfig(options: AppOptions): AppConfig {
   const sessionOptions: SessionOptions = { ...DEFAULT_SESSION_OPTIONS, ...session, cookie: { ...DEFAULT_SESSION_OPTIONS.cookie, ...session.cookie } };
   if (!isCount(sessionOptions.lifetimeSeconds)) problems.push(`session.lifetimeSeconds must be a positive integer, got ${JSON.stringify(sessionOptions.lifetimeSeconds)}`);
   if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(sessionOptions.cookieName)) problems.push(`session.cookieName must be a cookie token, got ${JSON.stringify(sessionOptions.cookieName)}`);
+  const { staticFolder = null, staticUrlPath, sendFileMaxAge = null } = options;
+  let statics: string | undefined;
+  if (staticFolder instanceof URL) statics = fileURLToPath(staticFolder);
+  else if (typeof staticFolder === 'string' && staticFolder !== '') statics = staticFolder.startsWith('file:') ? fileURLToPath(staticFolder) : resolve(staticFolder);
+  else if (staticFolder !== null) problems.push(`staticFolder must be a path, a file URL or null, got ${JSON.stringify(staticFolder)}`);
+  const urlPath = staticUrlPath ?? `/${statics?.split(sep).filter(Boolean).pop() ?? 'static'}`;
+  if (!urlPath.startsWith('/')) problems.push(`staticUrlPath must start with '/', got ${JSON.stringify(staticUrlPath)}`);
+  if (sendFileMaxAge !== null && !(Number.isInteger(sendFileMaxAge) && sendFileMaxAge >= 0)) problems.push(`sendFileMaxAge must be a non-negative integer or null, got ${JSON.stringify(sendFileMaxAge)}`);
   if (problems.length > 0) throw new SetupError('FW_ERR_SETUP', `app options: ${problems.join('; ')}`);
-  return deepFreeze({ debug, secretKeys, templatesFolder: folder, maxContentLength, maxFormParts, session: sessionOptions });
+  return deepFreeze({ debug, secretKeys, templatesFolder: folder, maxContentLength, maxFormParts, session: sessionOptions, staticFolder: statics, staticUrlPath: urlPath.replace(/\/+$/, ''), sendFileMaxAge });
 }

@@ -14,7 +14,7 @@ export interface SessionOptions {
 export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
   cookieName: 'session',
   lifetimeSeconds: 31 * 24 * 3600,
-  cookie: { path: '/', httpOnly: true, sameSite: 'Lax' },
+  cookie: { path: '/', httpOnly: true },
   refreshEachRequest: true,
 };
 

@@ -57,4 +57,8 @@ export interface RouteOptions {
   defaults?: Readonly<Record<string, unknown>>;
   /** Answer OPTIONS automatically with the Allow list (default true). */
   provideAutomaticOptions?: boolean;
+  /** Redirect (308) matching requests: a URL template with the rule's `<variables>`, or a function of them (Werkzeug's `redirect_to`). */
+  redirectTo?: string | ((params: Record<string, unknown>) => string);
+  /** Another URL of the endpoint: matching requests redirect (308) to the canonical rule, urlFor never builds it (Werkzeug's `alias`). */
+  alias?: boolean;
 }

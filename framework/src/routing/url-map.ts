@@ -17,10 +17,12 @@ export interface BuildOptions {
   method?: string;
 }
 
+// Werkzeug's _urlencode (urllib's quote_plus with safe "!$'()*,/:;?@"): a space is '+'.
 const QUERY_UNSAFE = /[^A-Za-z0-9\-._~!$'()*,/:;?@]/g;
+const FRAGMENT_UNSAFE = /[^A-Za-z0-9\-._~!#$&'()*+,/:;=?@]/g;
 
 function quoteQuery(text: string): string {
-  return text.replace(QUERY_UNSAFE, (ch) => encodeURIComponent(ch));
+  return text.replace(QUERY_UNSAFE, (ch) => (ch === ' ' ? '+' : encodeURIComponent(ch)));
 }
 
 /** Encodes extra urlFor values as a query string; arrays repeat the key, null/undefined are left out. */
@@ -56,8 +58,6 @@ export class UrlMap {
     const list = this.byEndpoint.get(rule.endpoint);
     if (list) {
       list.push(rule);
-      // Werkzeug's build order: rules with more variables, then more defaults, are tried first.
-      list.sort((a, b) => b.argNames.length - a.argNames.length || Object.keys(b.defaults ?? {}).length - Object.keys(a.defaults ?? {}).length || a.index - b.index);
     } else this.byEndpoint.set(rule.endpoint, [rule]);
     this.matcher.add(rule);
     return rule;
@@ -73,26 +73,67 @@ export class UrlMap {
     return result.kind === 'none' ? [...result.allowed] : [];
   }
 
+  /**
+   * Werkzeug's redirect_defaults: when an earlier rule of the same endpoint is
+   * the defaulted form of these values (`/page/` for `/page/1` with page=1),
+   * the path to redirect to; undefined otherwise.
+   */
+  defaultRedirect(rule: Rule, values: Readonly<Record<string, unknown>>, method: string): string | undefined {
+    for (const other of this.buildOrder(rule.endpoint)) {
+      if (other === rule) break;
+      if (other.providesDefaultsFor(rule) && other.suitableFor(values, method)) return this.buildPath(other, { ...values, ...other.defaults });
+    }
+    return undefined;
+  }
+
+  /** The path an alias rule redirects to: the endpoint built from the matched values without aliases. */
+  aliasRedirect(rule: Rule, values: Readonly<Record<string, unknown>>, method: string): string | undefined {
+    for (const other of this.buildOrder(rule.endpoint)) {
+      if (other.alias || !other.suitableFor(values, method)) continue;
+      const path = this.tryBuildPath(other, values);
+      if (path !== undefined) return path;
+    }
+    return undefined;
+  }
+
+  private buildOrder(endpoint: string): Rule[] {
+    const rules = this.byEndpoint.get(endpoint) ?? [];
+    // Werkzeug's build_compare_key: aliases last, then more arguments, then more defaults first.
+    return [...rules].sort((a, b) => Number(a.alias) - Number(b.alias) || b.arguments.size - a.arguments.size || Object.keys(b.defaults ?? {}).length - Object.keys(a.defaults ?? {}).length || a.index - b.index);
+  }
+
+  private buildPath(rule: Rule, values: Readonly<Record<string, unknown>>): string {
+    let path = '';
+    for (const piece of rule.buildPieces) path += typeof piece === 'string' ? piece : piece.converter.toUrl(values[piece.name]);
+    return path;
+  }
+
+  private tryBuildPath(rule: Rule, values: Readonly<Record<string, unknown>>): string | undefined {
+    try {
+      return this.buildPath(rule, values);
+    } catch (error) {
+      if (error instanceof ValidationError) return undefined;
+      throw error;
+    }
+  }
+
   hasEndpoint(endpoint: string): boolean {
     return this.byEndpoint.has(endpoint);
   }
 
   /** Reverse routing: the URL of `endpoint` with `values`; extra values go to the query string. */
   build(endpoint: string, values: UrlValues = {}, options: BuildOptions = {}): string {
-    const rules = this.byEndpoint.get(endpoint);
-    if (!rules) throw new BuildError(endpoint, 'no such endpoint');
+    if (!this.byEndpoint.has(endpoint)) throw new BuildError(endpoint, 'no such endpoint');
     let lastProblem = 'no rule accepts these values';
-    for (const rule of rules) {
-      if (options.method !== undefined && !rule.methods.has(options.method.toUpperCase())) continue;
-      if (!rule.argNames.every((name) => values[name] !== undefined && values[name] !== null)) {
-        lastProblem = `missing value for ${rule.argNames.filter((name) => values[name] === undefined || values[name] === null).join(', ')}`;
+    for (const rule of this.buildOrder(endpoint)) {
+      if (!rule.suitableFor(values, options.method)) {
+        const missing = rule.argNames.filter((name) => values[name] === undefined || values[name] === null);
+        if (missing.length > 0) lastProblem = `missing value for ${missing.join(', ')}`;
         continue;
       }
-      // A rule with defaults only builds when the values agree with them (Werkzeug's `suitable_for`).
-      if (rule.defaults && Object.entries(rule.defaults).some(([key, value]) => values[key] !== undefined && values[key] !== value)) continue;
-      let path = '';
+      let path: string;
       try {
-        for (const piece of rule.buildPieces) path += typeof piece === 'string' ? piece : piece.converter.toUrl(values[piece.name]);
+        path = this.buildPath(rule, values);
       } catch (error) {
         if (error instanceof ValidationError) {
           lastProblem = error.message;
@@ -100,12 +141,10 @@ export class UrlMap {
         }
         throw error;
       }
-      const used = new Set(rule.argNames);
-      if (rule.defaults) for (const key of Object.keys(rule.defaults)) used.add(key);
-      const extra = Object.entries(values).filter(([key]) => !used.has(key));
+      const extra = Object.entries(values).filter(([key]) => !rule.arguments.has(key));
       const query = extra.length > 0 ? encodeQuery(extra) : '';
       let url = (options.scriptName ?? '') + path + (query ? `?${query}` : '');
-      if (options.anchor !== undefined) url += `#${quoteQuery(options.anchor)}`;
+      if (options.anchor !== undefined) url += `#${options.anchor.replace(FRAGMENT_UNSAFE, (ch) => encodeURIComponent(ch))}`;
       if (options.external) url = `${options.external.scheme}://${options.external.host}${url}`;
       return url;
     }
