@@ -21,6 +21,22 @@ export interface App extends TsgiCall {}
 
 type TemplateAddition = { kind: 'filter' | 'global' | 'test'; name: string; value: unknown };
 
+/** A stand-in for `session` in templates that opens the real session on first use. */
+function lazySession(ctx: Context<unknown>): object {
+  return new Proxy(
+    {},
+    {
+      get(_target, key) {
+        if (typeof key !== 'string') return undefined;
+        const session = ctx.session;
+        const member = (session as unknown as Record<string, unknown>)[key];
+        return typeof member === 'function' ? (member as (...args: unknown[]) => unknown).bind(session) : session.get(key);
+      },
+      has: (_target, key) => typeof key === 'string' && ctx.session.has(key),
+    },
+  );
+}
+
 function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
@@ -118,14 +134,14 @@ export class App extends Scaffold implements ContextHost {
   }
 
   /** @internal Flask's inject_url_defaults: the app's functions, then the endpoint's blueprints', outermost first. */
-  injectUrlDefaults(endpoint: string, values: Record<string, unknown>): void {
-    for (const fn of this.urlDefaultFunctions) fn(endpoint, values);
+  injectUrlDefaults(endpoint: string, values: Record<string, unknown>, ctx?: Context<unknown>): void {
+    for (const fn of this.urlDefaultFunctions) fn(endpoint, values, ctx);
     const dot = endpoint.lastIndexOf('.');
     if (dot === -1) return;
     const names = endpoint.slice(0, dot).split('.');
     for (let i = 1; i <= names.length; i++) {
       const blueprint = this.blueprints.get(names.slice(0, i).join('.'));
-      if (blueprint) for (const fn of blueprint.urlDefaultFunctions) fn(endpoint, values);
+      if (blueprint) for (const fn of blueprint.urlDefaultFunctions) fn(endpoint, values, ctx);
     }
   }
 
@@ -187,7 +203,8 @@ export class App extends Scaffold implements ContextHost {
         const { with_categories: withCategories, category_filter: categoryFilter } = keywordArgs(args);
         return ctx.getFlashedMessages({ withCategories: withCategories === true, categoryFilter: categoryFilter as string[] | undefined } as { withCategories: false });
       };
-      if (this.config.secretKeys.length > 0) Object.defineProperty(base, 'session', { get: () => ctx.session, enumerable: true });
+      // Opened only when a template reads it, so pages that ignore the session get no Vary: Cookie.
+      if (this.config.secretKeys.length > 0) base['session'] = lazySession(ctx);
     }
     const processors = [this, ...(ctx?.blueprints ?? []).map((name) => this.blueprints.get(name)).reverse()];
     for (const scaffold of processors) if (scaffold && ctx) for (const fn of scaffold.contextProcessors) Object.assign(base, fn(ctx));

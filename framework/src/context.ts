@@ -26,7 +26,7 @@ export interface ContextHost {
   readonly json: JsonProvider;
   openSession(request: Request): Session;
   /** Runs the url_defaults functions of the endpoint's app and blueprints on `values`. */
-  injectUrlDefaults(endpoint: string, values: Record<string, unknown>): void;
+  injectUrlDefaults(endpoint: string, values: Record<string, unknown>, ctx?: Context<unknown>): void;
   renderTemplate(name: string, context: Record<string, unknown>, ctx?: Context<unknown>): string;
   renderTemplateString(source: string, context: Record<string, unknown>, ctx?: Context<unknown>): string;
 }
@@ -95,7 +95,7 @@ export class Context<P = Record<string, unknown>> {
   urlFor(endpoint: string, values: UrlValues = {}, options: UrlForOptions = {}): string {
     const name = endpoint.startsWith('.') ? (this.blueprint ? `${this.blueprint}${endpoint}` : endpoint.slice(1)) : endpoint;
     const filled: Record<string, unknown> = { ...values };
-    this.app.injectUrlDefaults(name, filled);
+    this.app.injectUrlDefaults(name, filled, this as Context<unknown>);
     const external = options.external ?? options.scheme !== undefined;
     return this.app.urlMap.build(name, filled, {
       scriptName: this.environ.SCRIPT_NAME,

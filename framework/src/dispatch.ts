@@ -102,7 +102,7 @@ export function createDispatcher(app: DispatchHost): TsgiCall {
   /** url_value_preprocessor functions: the app's, then the blueprints' from the outermost in. */
   function preprocessUrlValues(ctx: Context, view: View | undefined): void {
     const chain: Scaffold[] = [app, ...[...(view?.blueprints ?? [])].reverse()];
-    for (const scaffold of chain) for (const fn of scaffold.urlValuePreprocessors) fn(ctx.endpoint, ctx.rule ? (ctx.params as Record<string, unknown>) : undefined);
+    for (const scaffold of chain) for (const fn of scaffold.urlValuePreprocessors) fn(ctx.endpoint, ctx.rule ? (ctx.params as Record<string, unknown>) : undefined, ctx as Context<unknown>);
   }
 
   /** redirect_to rules, alias rules and URLs equal to a rule's defaults answer 308 to the canonical URL (Werkzeug). */
@@ -280,7 +280,7 @@ export function createDispatcher(app: DispatchHost): TsgiCall {
       const options = config.session;
       if (session.modified || (session.permanent && options.refreshEachRequest && session.size > 0)) {
         if (session.size === 0 && !session.permanent) {
-          if (session.fromCookie) response.deleteCookie(options.cookieName, options.cookie);
+          response.deleteCookie(options.cookieName, options.cookie);
         } else {
           // Flask sends a permanent session's lifetime as Expires only (no Max-Age).
           const expiry = session.permanent ? { expires: Date.now() + options.lifetimeSeconds * 1000 } : {};

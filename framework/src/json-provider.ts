@@ -15,18 +15,55 @@ export interface JsonOptions {
 
 const NON_ASCII = /[\u007f-\uffff]/g;
 
-type RawJson = (text: string) => unknown;
-// JSON.rawJSON (Node 21+) lets bigints reach the output as exact numbers.
-const rawJSON = (JSON as unknown as { rawJSON?: RawJson }).rawJSON;
 
 function escapeNonAscii(text: string): string {
   return text.replace(NON_ASCII, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object') return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+function encodeNumber(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (!Number.isFinite(value)) return value > 0 ? 'Infinity' : '-Infinity';
+  return JSON.stringify(value);
+}
+
+/** One value in Python's json.dumps layout; undefined for what JSON leaves out (undefined, functions, symbols). */
+function encode(input: unknown, key: string, indent: string | undefined, level: string, separators: [string, string], sortKeys: boolean): string | undefined {
+  let value = input;
+  if (value instanceof Date) return JSON.stringify(value.toUTCString());
+  if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') value = (value as { toJSON(key: string): unknown }).toJSON(key);
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return encodeNumber(value);
+    case 'bigint':
+      return value.toString();
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined;
+  }
+  if (value === null) return 'null';
+  const inner = indent === undefined ? '' : level + indent;
+  const open = indent === undefined ? '' : `\n${inner}`;
+  const close = indent === undefined ? '' : `\n${level}`;
+  const between = indent === undefined ? separators[0] : `${separators[0]}\n${inner}`;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    const items = value.map((item, i) => encode(item, String(i), indent, inner, separators, sortKeys) ?? 'null');
+    return `[${open}${items.join(between)}${close}]`;
+  }
+  const record = value as Record<string, unknown>;
+  const names = Object.keys(record);
+  if (sortKeys) names.sort();
+  const items: string[] = [];
+  for (const name of names) {
+    const encoded = encode(record[name], name, indent, inner, separators, sortKeys);
+    if (encoded !== undefined) items.push(`${JSON.stringify(name)}${separators[1]}${encoded}`);
+  }
+  return items.length === 0 ? '{}' : `{${open}${items.join(between)}${close}}`;
 }
 
 /**
@@ -50,21 +87,15 @@ export class JsonProvider {
     this.debug = debug;
   }
 
-  /** Serialises a value as Flask's `json.dumps` with this provider's settings. */
-  dumps(value: unknown, options: { indent?: number } = {}): string {
-    const sortKeys = this.sortKeys;
-    const replacer = function (this: Record<string, unknown>, key: string, current: unknown): unknown {
-      const original = this[key];
-      if (original instanceof Date) return original.toUTCString();
-      if (typeof current === 'bigint' && rawJSON) return rawJSON(current.toString());
-      if (sortKeys && isPlainObject(current)) {
-        const sorted: Record<string, unknown> = {};
-        for (const name of Object.keys(current).sort()) sorted[name] = current[name];
-        return sorted;
-      }
-      return current;
-    };
-    const text = JSON.stringify(value, replacer, options.indent);
+  /**
+   * Serialises a value as Flask's `app.json.dumps` (Python's json.dumps with this
+   * provider's settings): `", "` and `": "` between items unless `compact`, dates as
+   * HTTP dates, bigints exact, NaN/Infinity written as Python writes them.
+   */
+  dumps(value: unknown, options: { indent?: number; compact?: boolean } = {}): string {
+    const indent = options.indent === undefined ? undefined : ' '.repeat(options.indent);
+    const separators: [string, string] = options.compact ? [',', ':'] : indent === undefined ? [', ', ': '] : [',', ': '];
+    const text = encode(value, '', indent, '', separators, this.sortKeys);
     if (text === undefined) throw new TypeError(`Object of type ${typeof value} is not JSON serializable`);
     return this.ensureAscii ? escapeNonAscii(text) : text;
   }
@@ -76,7 +107,7 @@ export class JsonProvider {
   /** A JSON response (Flask's `jsonify`), indented when not compact, with Flask's trailing newline. */
   response(data: unknown, status = 200, headers?: HeadersInit): Response {
     const compact = this.compact ?? !this.debug();
-    const body = `${this.dumps(data, compact ? {} : { indent: 2 })}\n`;
+    const body = `${this.dumps(data, compact ? { compact: true } : { indent: 2 })}\n`;
     return new Response(body, { status, headers: headers === undefined ? undefined : new HeaderList(headers), contentType: this.mimetype });
   }
 }

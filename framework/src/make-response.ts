@@ -72,8 +72,11 @@ export function makeResponse(result: HandlerResult, json: JsonProvider): Respons
 }
 
 /** The TSGI status, header pairs and body of a response. */
+// Werkzeug's remove_entity_headers for 304: what describes a body that is not sent goes.
+const NOT_MODIFIED_DROPPED = new Set(['allow', 'content-encoding', 'content-language', 'content-length', 'content-md5', 'content-range', 'content-type', 'last-modified']);
+
 export function responseToTsgi(response: Response): [string, ResponseHeaders, ResponseBody] {
-  const headers = response.headers.pairs.slice();
+  const headers = response.status === 304 ? response.headers.pairs.filter(([name]) => !NOT_MODIFIED_DROPPED.has(name.toLowerCase())) : response.headers.pairs.slice();
   const bodyless = response.status === 204 || response.status === 304 || response.status < 200;
   const setLength = !bodyless && !response.headers.has('Content-Length');
   const body = bodyless ? [] : toResponseBody(response.body, headers, setLength);

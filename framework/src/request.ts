@@ -180,7 +180,8 @@ export class Request {
       return JSON.parse(text) as T;
     } catch (error) {
       if (options.silent) return undefined as T;
-      throw new BadRequest(`Failed to decode JSON object: ${(error as Error).message}`, { cause: error });
+      // Flask outside debug: the generic 400 page (the parser's message stays in `cause`).
+      throw new BadRequest(undefined, { cause: error });
     }
   }
 

@@ -23,8 +23,11 @@ function anonymousEndpoint(rule: string, methods: readonly string[] | undefined)
   return `${rule} [${methods.map((m) => m.toUpperCase()).join(',')}]`;
 }
 
-/** `(endpoint, values) => void`: edits `values` in place (values is undefined when nothing matched). */
-export type UrlValueFunction = (endpoint: string | undefined, values: Record<string, unknown> | undefined) => void;
+/**
+ * `(endpoint, values, ctx) => void`: edits `values` in place (undefined when nothing matched).
+ * `ctx` is the request being served (Flask reaches it through `g`); undefined for `app.urlFor` outside a request.
+ */
+export type UrlValueFunction = (endpoint: string | undefined, values: Record<string, unknown> | undefined, ctx: Context<unknown> | undefined) => void;
 
 /** Returns values for the template context. */
 export type ContextProcessor = (ctx: Context<unknown>) => Record<string, unknown>;

@@ -114,8 +114,9 @@ export class Session {
     return true;
   }
 
+  /** Empties the session; like Flask's, this always counts as a change (the cookie is deleted). */
   clear(): void {
-    if (Object.keys(this.data).length > 0) this.modified = true;
+    this.modified = true;
     this.data = {};
   }
 
