@@ -26,6 +26,54 @@ function encodeNumber(value: number): string {
   return JSON.stringify(value);
 }
 
+type RawJson = (text: string) => unknown;
+// JSON.rawJSON (Node 21+) writes bigints exactly inside JSON.stringify.
+const rawJSON = (JSON as unknown as { rawJSON?: RawJson }).rawJSON;
+
+/** NaN and Infinity are not JSON; Python writes them bare, so the slow encoder takes over. */
+const NOT_JSON_NUMBER = new Error('NaN or Infinity');
+
+function isSorted(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return false;
+  return true;
+}
+
+/** The value with keys sorted, dates as HTTP dates, bigints raw; the same object when nothing changes. */
+function normalise(value: unknown, key: string, sortKeys: boolean): unknown {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw NOT_JSON_NUMBER;
+    return value;
+  }
+  if (typeof value === 'bigint') return rawJSON ? rawJSON(value.toString()) : Number(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Date) return value.toUTCString();
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return normalise((value as { toJSON(key: string): unknown }).toJSON(key), key, sortKeys);
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item = normalise(value[i], String(i), sortKeys);
+      if (item !== value[i] && copy === undefined) copy = value.slice(0, i);
+      if (copy !== undefined) copy.push(item);
+    }
+    return copy ?? value;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  const reorder = sortKeys && !isSorted(keys);
+  if (reorder) keys.sort();
+  let copy: Record<string, unknown> | undefined = reorder ? {} : undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const name = keys[i]!;
+    const item = normalise(record[name], name, sortKeys);
+    if (copy === undefined && item !== record[name]) {
+      copy = {};
+      for (let j = 0; j < i; j++) copy[keys[j]!] = record[keys[j]!];
+    }
+    if (copy !== undefined) copy[name] = item;
+  }
+  return copy ?? value;
+}
+
 /** One value in Python's json.dumps layout; undefined for what JSON leaves out (undefined, functions, symbols). */
 function encode(input: unknown, key: string, indent: string | undefined, level: string, separators: [string, string], sortKeys: boolean): string | undefined {
   let value = input;
@@ -93,6 +141,19 @@ export class JsonProvider {
    * HTTP dates, bigints exact, NaN/Infinity written as Python writes them.
    */
   dumps(value: unknown, options: { indent?: number; compact?: boolean } = {}): string {
+    if (options.compact && options.indent === undefined) {
+      // The hot path (JSON responses): V8's JSON.stringify over a copy only where keys need sorting
+      // or values need Python's spelling; a value already in order is not copied at all.
+      let text: string | undefined;
+      try {
+        text = JSON.stringify(normalise(value, '', this.sortKeys));
+      } catch (error) {
+        if (error !== NOT_JSON_NUMBER) throw error;
+        text = encode(value, '', undefined, '', [',', ':'], this.sortKeys);
+      }
+      if (text === undefined) throw new TypeError(`Object of type ${typeof value} is not JSON serializable`);
+      return this.ensureAscii ? escapeNonAscii(text) : text;
+    }
     const indent = options.indent === undefined ? undefined : ' '.repeat(options.indent);
     const separators: [string, string] = options.compact ? [',', ':'] : indent === undefined ? [', ', ': '] : [',', ': '];
     const text = encode(value, '', indent, '', separators, this.sortKeys);
