@@ -130,7 +130,7 @@ export class Request {
     return q === -1 ? url : url.slice(0, q);
   }
 
-  /** Form fields, then query arguments (Werkzeug's `request.values`; GET requests use only the query). */
+  /** Query arguments, then form fields (Werkzeug's `request.values`; GET requests use only the query). */
   async values(): Promise<MultiDict> {
     const out = new MultiDict(this.environ.QUERY_STRING);
     if (this.method === 'GET') return out;

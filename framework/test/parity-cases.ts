@@ -99,7 +99,7 @@ export const CASES: ParityCase[] = [
   get('url with spaces and unicode', '/req/url/a%20b/caf%C3%A9?q=caf%C3%A9&r=a%20b'),
   get('cookies parsed as Werkzeug', '/req/cookies', { Cookie: 'a=%20b; c="x\\"y\\073"; a=2; d=; e' }),
   get('a repeated header', '/req/header', { 'X-Multi': ['one', 'two'] }),
-  send('values: form then query', 'POST', '/req/values?v=q1', form, 'v=f1&f=x'),
+  send('values: query then form', 'POST', '/req/values?v=q1', form, 'v=f1&f=x'),
   send('missing form key is a 400', 'POST', '/req/require', form, 'other=1'),
   send('form key present', 'POST', '/req/require', form, 'needed=yes'),
   send('get_json', 'POST', '/req/json', jsonType, '{"k": [1, 2]}'),
