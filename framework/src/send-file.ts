@@ -1,6 +1,6 @@
 import { createReadStream, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { basename, isAbsolute, resolve, sep } from 'node:path';
+import { basename, isAbsolute, posix, resolve } from 'node:path';
 import type { Environ } from '@tsgi/gateway';
 import mime from 'mime-types';
 import { NotFound, PreconditionFailed, RequestedRangeNotSatisfiable } from './http-exceptions.js';
@@ -161,16 +161,14 @@ function dispositionName(name: string): string {
 }
 
 /**
- * Werkzeug's safe_join: the path of `name` under `directory`, or undefined
- * when it would leave it (`..`, absolute paths, backslashes, NUL).
+ * Werkzeug's safe_join: `name` normalised (`a/../b` is `b`), refused when it
+ * would climb out (`..`, `../x`), is absolute, or has a backslash or NUL.
  */
 export function safeJoin(directory: string, name: string): string | undefined {
-  if (name === '' || name.includes('\0') || name.includes('\\') || isAbsolute(name) || name.startsWith('/')) return undefined;
-  const parts = name.split('/');
-  if (parts.some((part) => part === '..')) return undefined;
-  const joined = resolve(directory, ...parts);
-  const root = resolve(directory);
-  return joined === root || joined.startsWith(root + sep) ? joined : undefined;
+  if (name === '' || name.includes('\0') || name.includes('\\')) return undefined;
+  const normal = posix.normalize(name);
+  if (posix.isAbsolute(normal) || isAbsolute(name) || normal === '..' || normal.startsWith('../')) return undefined;
+  return `${directory.replace(/\/+$/, '')}/${normal.replace(/\/+$/, '')}`;
 }
 
 /** Flask's `send_from_directory`: 404 unless `name` is a file inside `directory`. */
