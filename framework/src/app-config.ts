@@ -26,6 +26,12 @@ export interface AppOptions {
   sendFileMaxAge?: number | null;
   /** JSON provider settings (Flask's `app.json`). */
   json?: JsonOptions;
+  /** The app's host (Flask's SERVER_NAME), e.g. `example.com` or `localhost:5000`; subdomains are matched against it. */
+  serverName?: string;
+  /** Match routes' `subdomain` against the request host below `serverName` (Flask's `subdomain_matching`). */
+  subdomainMatching?: boolean;
+  /** Match routes' `host` against the request host (Flask's `host_matching`). */
+  hostMatching?: boolean;
 }
 
 export interface AppConfig {
@@ -38,6 +44,9 @@ export interface AppConfig {
   readonly staticFolder: string | undefined;
   readonly staticUrlPath: string;
   readonly sendFileMaxAge: number | null;
+  readonly serverName: string | undefined;
+  readonly subdomainMatching: boolean;
+  readonly hostMatching: boolean;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -76,6 +85,14 @@ export function resolveConfig(options: AppOptions): AppConfig {
   const urlPath = staticUrlPath ?? `/${statics?.split(sep).filter(Boolean).pop() ?? 'static'}`;
   if (!urlPath.startsWith('/')) problems.push(`staticUrlPath must start with '/', got ${JSON.stringify(staticUrlPath)}`);
   if (sendFileMaxAge !== null && !(Number.isInteger(sendFileMaxAge) && sendFileMaxAge >= 0)) problems.push(`sendFileMaxAge must be a non-negative integer or null, got ${JSON.stringify(sendFileMaxAge)}`);
+  const { serverName, subdomainMatching = false, hostMatching = false } = options;
+  if (serverName !== undefined && (typeof serverName !== 'string' || !/^[A-Za-z0-9.-]+(?::\d+)?$/.test(serverName))) problems.push(`serverName must be host[:port], got ${JSON.stringify(serverName)}`);
+  if (typeof subdomainMatching !== 'boolean') problems.push(`subdomainMatching must be a boolean, got ${JSON.stringify(subdomainMatching)}`);
+  if (typeof hostMatching !== 'boolean') problems.push(`hostMatching must be a boolean, got ${JSON.stringify(hostMatching)}`);
+  if (subdomainMatching && serverName === undefined) problems.push('subdomainMatching needs serverName');
   if (problems.length > 0) throw new SetupError('FW_ERR_SETUP', `app options: ${problems.join('; ')}`);
-  return deepFreeze({ debug, secretKeys, templatesFolder: folder, maxContentLength, maxFormParts, session: sessionOptions, staticFolder: statics, staticUrlPath: urlPath.replace(/\/+$/, ''), sendFileMaxAge });
+  return deepFreeze({
+    serverName: serverName?.toLowerCase(),
+    subdomainMatching,
+    hostMatching, debug, secretKeys, templatesFolder: folder, maxContentLength, maxFormParts, session: sessionOptions, staticFolder: statics, staticUrlPath: urlPath.replace(/\/+$/, ''), sendFileMaxAge });
 }

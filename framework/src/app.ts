@@ -72,6 +72,7 @@ export class App extends Scaffold implements ContextHost {
     this.config = resolveConfig(options);
     this.json = new JsonProvider(options.json, () => this.config.debug);
     this.templateFolders = [this.config.templatesFolder];
+    this.urlMap.hostMatching = this.config.hostMatching;
     this.setCall(createDispatcher(this));
     const folder = this.config.staticFolder;
     if (folder !== undefined && isDirectory(folder)) this.addStaticRoute(this.config.staticUrlPath, folder, undefined, '');
@@ -88,6 +89,8 @@ export class App extends Scaffold implements ContextHost {
   }
 
   private addView(record: RouteRecord, chain: Blueprint[], prefix: string, endpointPrefix: string): void {
+    const subdomain = record.options.subdomain ?? chain.find((bp) => bp.subdomain !== undefined)?.subdomain;
+    if (subdomain !== undefined && record.options.subdomain === undefined) record = { ...record, options: { ...record.options, subdomain } };
     const endpoint = endpointPrefix + record.options.endpoint;
     const existing = this.views.get(endpoint);
     if (existing && existing.identity !== record.identity) {
@@ -130,7 +133,7 @@ export class App extends Scaffold implements ContextHost {
   urlFor(endpoint: string, values: UrlValues = {}, options?: BuildOptions): string {
     const filled: Record<string, unknown> = { ...values };
     this.injectUrlDefaults(endpoint, filled);
-    return this.urlMap.build(endpoint, filled, options);
+    return this.urlMap.build(endpoint, filled, { serverName: this.config.serverName, ...options });
   }
 
   /** @internal Flask's inject_url_defaults: the app's functions, then the endpoint's blueprints', outermost first. */

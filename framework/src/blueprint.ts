@@ -11,6 +11,8 @@ export interface BlueprintOptions {
   staticUrlPath?: string;
   /** Templates folder searched after the app's (Flask's blueprint `template_folder`). */
   templateFolder?: string | URL;
+  /** Subdomain of every route that names none (Flask's blueprint `subdomain`). */
+  subdomain?: string;
 }
 
 /** A child blueprint registered on a parent (Flask's nested blueprints). */
@@ -34,6 +36,7 @@ export class Blueprint extends Scaffold {
   readonly staticFolder: string | undefined;
   readonly staticUrlPath: string | undefined;
   readonly templateFolder: string | undefined;
+  readonly subdomain: string | undefined;
   /** @internal */
   readonly records: RouteRecord[] = [];
   /** @internal */
@@ -48,6 +51,7 @@ export class Blueprint extends Scaffold {
     this.staticFolder = options.staticFolder === undefined ? undefined : resolveFolder(options.staticFolder, 'staticFolder');
     this.staticUrlPath = this.staticFolder === undefined ? undefined : normalizePrefix(options.staticUrlPath ?? `/${this.staticFolder.split('/').filter(Boolean).pop() ?? 'static'}`);
     this.templateFolder = options.templateFolder === undefined ? undefined : resolveFolder(options.templateFolder, 'templateFolder');
+    this.subdomain = options.subdomain;
   }
 
   protected addRoute(record: RouteRecord): void {

@@ -50,6 +50,8 @@ export class Context<P = Record<string, unknown>> {
   endpoint: string | undefined;
   /** The blueprint of the matched endpoint (`parent.child` when nested). */
   blueprint: string | undefined;
+  /** The subdomain ('' for the server name) or, with host matching, the host this request was routed by. */
+  domain: string;
   /** @internal */
   sessionValue: Session | undefined;
   /** @internal The error that reached error handling, passed to teardown hooks. */
@@ -68,6 +70,7 @@ export class Context<P = Record<string, unknown>> {
     this.endpoint = undefined;
     this.blueprint = undefined;
     this.sessionValue = undefined;
+    this.domain = '';
     this.afterThis = undefined;
     this.uncaught = undefined;
     this.gValue = undefined;
@@ -99,6 +102,8 @@ export class Context<P = Record<string, unknown>> {
     const external = options.external ?? options.scheme !== undefined;
     return this.app.urlMap.build(name, filled, {
       scriptName: this.environ.SCRIPT_NAME,
+      domain: this.domain,
+      serverName: this.app.config.serverName,
       anchor: options.anchor,
       method: options.method,
       external: external ? { scheme: options.scheme ?? this.request.scheme, host: this.request.host } : undefined,

@@ -56,6 +56,20 @@ export function createDispatcher(app: DispatchHost): TsgiCall {
   const json = app.json;
   const limits = { maxContentLength: config.maxContentLength, maxFormParts: config.maxFormParts };
 
+  const domainRouting = config.hostMatching || config.subdomainMatching;
+  const server = config.serverName;
+
+  /** The request's subdomain below serverName ('' for serverName itself), or its host with host matching (default ports dropped). */
+  function requestDomain(request: Request): string {
+    let host = request.host.toLowerCase();
+    const defaultPort = request.scheme === 'https' ? ':443' : ':80';
+    if (host.endsWith(defaultPort)) host = host.slice(0, -defaultPort.length);
+    if (config.hostMatching) return host;
+    if (server === undefined || host === server) return '';
+    // A host outside serverName matches no subdomain rule and no plain rule (Werkzeug's "<invalid>").
+    return host.endsWith(`.${server}`) ? host.slice(0, -server.length - 1) : '\0invalid';
+  }
+
   const appTeardown = (): readonly TeardownHook[] => (hooks.teardownRequest.length === 0 ? hooks.teardownRequest : [...hooks.teardownRequest].reverse());
 
   function handle(environ: Environ, startResponse: StartResponse): ResponseBody | Promise<ResponseBody> {
@@ -63,7 +77,8 @@ export function createDispatcher(app: DispatchHost): TsgiCall {
     let result: Result;
     let view: View | undefined;
     try {
-      const match = urlMap.match(ctx.request.path, ctx.request.method);
+      if (domainRouting) ctx.domain = requestDomain(ctx.request);
+      const match = urlMap.match(ctx.request.path, ctx.request.method, ctx.domain);
       let routingError: HTTPException | undefined;
       if (match.kind === 'match') {
         const rule = match.rule;
@@ -72,6 +87,7 @@ export function createDispatcher(app: DispatchHost): TsgiCall {
         ctx.endpoint = rule.endpoint;
         ctx.blueprint = view.blueprintName;
         ctx.params = buildParams(rule, match.values);
+        if (rule.domain !== undefined) ctx.params = { ...urlMap.domainValues(rule, ctx.domain), ...(ctx.params as Record<string, unknown>) };
         environ['fw.endpoint'] = rule.endpoint;
         routingError = ruleRedirect(ctx, rule, ctx.params as Record<string, unknown>);
       } else if (match.kind === 'slash') {
@@ -135,7 +151,7 @@ export function createDispatcher(app: DispatchHost): TsgiCall {
     const path = ctx.request.path;
     if (!path.includes('//')) return undefined;
     const merged = path.replace(/\/{2,}/g, '/');
-    const again = urlMap.match(merged, method);
+    const again = urlMap.match(merged, method, ctx.domain);
     if (again.kind === 'match') return redirectTo(ctx, merged);
     if (again.kind === 'slash') return redirectTo(ctx, `${merged}/`);
     return undefined;
@@ -155,7 +171,7 @@ export function createDispatcher(app: DispatchHost): TsgiCall {
   function dispatchRequest(ctx: Context, view: View | undefined, routingError: HTTPException | undefined): Result {
     if (routingError !== undefined) throw routingError;
     if (ctx.request.method === 'OPTIONS' && ctx.rule!.automaticOptions) {
-      return new Response('', { headers: [['Allow', urlMap.allowedMethods(ctx.request.path).sort().join(', ')]] });
+      return new Response('', { headers: [['Allow', urlMap.allowedMethods(ctx.request.path, ctx.domain).sort().join(', ')]] });
     }
     return view!.handler(ctx as Context<never>);
   }

@@ -61,4 +61,8 @@ export interface RouteOptions {
   redirectTo?: string | ((params: Record<string, unknown>) => string);
   /** Another URL of the endpoint: matching requests redirect (308) to the canonical rule, urlFor never builds it (Werkzeug's `alias`). */
   alias?: boolean;
+  /** Serve only this subdomain of `serverName` (needs `subdomainMatching`): `'api'`, or a pattern `'<user>'` whose value joins the params. */
+  subdomain?: string;
+  /** Serve only this host (needs `hostMatching`): `'example.com'` or `'<user>.example.com'`. */
+  host?: string;
 }

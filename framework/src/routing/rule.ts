@@ -1,5 +1,6 @@
 import { RouteError } from '../errors.js';
 import { BaseConverter, escapeRegex, type ConverterClass } from './converters.js';
+import { DomainPattern } from './domain.js';
 import { parseRule, type Piece, type VariablePiece } from './rule-parser.js';
 
 /** A rule part that matches one path part exactly. */
@@ -40,6 +41,10 @@ export interface RuleOptions {
   provideAutomaticOptions?: boolean;
   redirectTo?: string | ((params: Record<string, unknown>) => string);
   alias?: boolean;
+  /** Subdomain pattern (with subdomain matching on), e.g. `api` or `<user>`. */
+  subdomain?: string;
+  /** Host pattern (with host matching on), e.g. `<user>.example.com`. */
+  host?: string;
 }
 
 type BuildPiece = string | { name: string; converter: BaseConverter };
@@ -68,6 +73,8 @@ export class Rule {
   readonly alias: boolean;
   /** Variables and default keys together (Werkzeug's `Rule.arguments`). */
   readonly arguments: ReadonlySet<string>;
+  /** The subdomain or host this rule is bound to (Werkzeug's `subdomain=` / `host=`). */
+  readonly domain: DomainPattern | undefined;
   /** Registration order, the last tie-breaker. */
   index = 0;
 
@@ -112,7 +119,9 @@ export class Rule {
       buildPieces.push({ name: piece.name, converter: instance });
     }
     this.argNames = argNames;
-    this.arguments = new Set([...argNames, ...Object.keys(options.defaults ?? {})]);
+    const domainSource = options.host ?? options.subdomain;
+    this.domain = domainSource === undefined || domainSource === '' ? undefined : new DomainPattern(rule, domainSource, converters);
+    this.arguments = new Set([...argNames, ...(this.domain?.names ?? []), ...Object.keys(options.defaults ?? {})]);
     this.buildPieces = buildPieces;
     this.isStatic = argNames.length === 0;
     this.parts = compileParts(rule, splitSegments(pieces), instances);
@@ -127,8 +136,15 @@ export class Rule {
   suitableFor(values: Readonly<Record<string, unknown>>, method?: string): boolean {
     if (method !== undefined && !this.methods.has(method.toUpperCase())) return false;
     for (const name of this.argNames) if (values[name] === undefined || values[name] === null) return false;
+    if (this.domain) for (const name of this.domain.names) if (values[name] === undefined || values[name] === null) return false;
     if (this.defaults) for (const [key, value] of Object.entries(this.defaults)) if (values[key] !== undefined && values[key] !== value) return false;
     return true;
+  }
+
+  /** Whether the rule serves this subdomain/host: '' is the default domain; rules without a pattern serve only it unless host matching lets them serve any. */
+  acceptsDomain(domain: string, anyHostForPlainRules: boolean): boolean {
+    if (this.domain === undefined) return domain === '' || anyHostForPlainRules;
+    return this.domain.match(domain) !== undefined;
   }
 
   /** True if a request with this method may use the rule. */

@@ -1,6 +1,6 @@
 import { BuildError, RouteError } from '../errors.js';
 import { DEFAULT_CONVERTERS, ValidationError, type ConverterClass } from './converters.js';
-import { StateMachineMatcher, type MatchResult } from './matcher.js';
+import { StateMachineMatcher, type DomainFilter, type MatchResult } from './matcher.js';
 import { Rule, type RuleOptions } from './rule.js';
 
 /** Values for `urlFor`: path variables first, the rest become the query string. */
@@ -9,6 +9,10 @@ export type UrlValues = Readonly<Record<string, unknown>>;
 export interface BuildOptions {
   /** SCRIPT_NAME to prefix (the mount point of the app). */
   scriptName?: string;
+  /** The request's domain ('' or its subdomain, its host with host matching): a rule on another domain builds an absolute URL. */
+  domain?: string;
+  /** With subdomain matching: the server name subdomains are joined to. */
+  serverName?: string;
   /** Absolute URL: needs scheme and host. */
   external?: { scheme: string; host: string };
   /** Appended as `#anchor`. */
@@ -49,11 +53,12 @@ export class UrlMap {
   add(ruleText: string, options: RuleOptions): Rule {
     const rule = new Rule(ruleText, options, this.converters);
     for (const existing of this.rules) {
-      if (existing.rule !== rule.rule) continue;
+      if (existing.rule !== rule.rule || existing.domain?.source !== rule.domain?.source) continue;
       const clash = [...rule.methods].filter((m) => m !== 'OPTIONS' && m !== 'HEAD' && existing.methods.has(m));
       if (clash.length > 0) throw new RouteError('FW_ERR_ROUTE_DUPLICATE', ruleText, `already registered for ${clash.join(', ')} (endpoint "${existing.endpoint}")`);
     }
     rule.index = this.rules.length;
+    if (rule.domain !== undefined) this.domainRules++;
     this.rules.push(rule);
     const list = this.byEndpoint.get(rule.endpoint);
     if (list) {
@@ -63,13 +68,31 @@ export class UrlMap {
     return rule;
   }
 
-  match(path: string, method: string): MatchResult {
-    return this.matcher.match(path, method);
+  /** Host matching (Werkzeug's `host_matching`): rules carry `host` patterns, plain rules serve any host. */
+  hostMatching = false;
+  private domainRules = 0;
+
+  /** Matches a request; `domain` is its subdomain ('' for the server name itself), or its host with host matching. */
+  match(path: string, method: string, domain = ''): MatchResult {
+    return this.matcher.match(path, method, this.domainFilter(domain));
+  }
+
+  private domainFilter(domain: string): DomainFilter | undefined {
+    if (this.domainRules === 0 && (domain === '' || this.hostMatching)) return undefined;
+    return { domain, anyHost: this.hostMatching };
+  }
+
+  /** The converted subdomain/host variables of a matched rule. */
+  domainValues(rule: Rule, domain: string): Record<string, unknown> | undefined {
+    if (rule.domain === undefined) return undefined;
+    const values = rule.domain.match(domain);
+    if (values === undefined) return undefined;
+    return Object.fromEntries(rule.domain.names.map((name, i) => [name, values[i]]));
   }
 
   /** Every method some rule allows for this path (for OPTIONS and Allow). */
-  allowedMethods(path: string): string[] {
-    const result = this.matcher.match(path, '\0');
+  allowedMethods(path: string, domain = ''): string[] {
+    const result = this.matcher.match(path, '\0', this.domainFilter(domain));
     return result.kind === 'none' ? [...result.allowed] : [];
   }
 
@@ -94,6 +117,15 @@ export class UrlMap {
       if (path !== undefined) return path;
     }
     return undefined;
+  }
+
+  /** The host of a rule bound to another domain than the request's (Werkzeug builds those as absolute URLs). */
+  private buildHost(rule: Rule, values: UrlValues, options: BuildOptions): string | undefined {
+    if (rule.domain === undefined) return undefined;
+    const domain = rule.domain.build(values);
+    if (domain === options.domain && !options.external) return undefined;
+    if (this.hostMatching) return domain;
+    return options.serverName === undefined ? undefined : domain === '' ? options.serverName : `${domain}.${options.serverName}`;
   }
 
   private buildOrder(endpoint: string): Rule[] {
@@ -145,6 +177,8 @@ export class UrlMap {
       const query = extra.length > 0 ? encodeQuery(extra) : '';
       let url = (options.scriptName ?? '') + path + (query ? `?${query}` : '');
       if (options.anchor !== undefined) url += `#${options.anchor.replace(FRAGMENT_UNSAFE, (ch) => encodeURIComponent(ch))}`;
+      const host = this.buildHost(rule, values, options);
+      if (host !== undefined) return `${options.external?.scheme ?? 'http'}://${host}${url}`;
       if (options.external) url = `${options.external.scheme}://${options.external.host}${url}`;
       return url;
     }
