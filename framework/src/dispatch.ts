@@ -117,6 +117,7 @@ export function createDispatcher(app: DispatchHost): TsgiCall {
 
   /** url_value_preprocessor functions: the app's, then the blueprints' from the outermost in. */
   function preprocessUrlValues(ctx: Context, view: View | undefined): void {
+    if (app.urlValuePreprocessors.length === 0 && (view === undefined || view.blueprints.every((bp) => bp.urlValuePreprocessors.length === 0))) return;
     const chain: Scaffold[] = [app, ...[...(view?.blueprints ?? [])].reverse()];
     for (const scaffold of chain) for (const fn of scaffold.urlValuePreprocessors) fn(ctx.endpoint, ctx.rule ? (ctx.params as Record<string, unknown>) : undefined, ctx as Context<unknown>);
   }
@@ -128,7 +129,7 @@ export function createDispatcher(app: DispatchHost): TsgiCall {
       const target = typeof rule.redirectTo === 'function' ? rule.redirectTo(params) : fillTemplate(rule, rule.redirectTo, params);
       return new RequestRedirect(new URL(target, `${ctx.request.hostUrl}${ctx.environ.SCRIPT_NAME}/`).href);
     }
-    const path = rule.alias ? urlMap.aliasRedirect(rule, params, method) : rule.defaults === undefined || rule.argNames.length > 0 ? urlMap.defaultRedirect(rule, params, method) : undefined;
+    const path = rule.alias ? urlMap.aliasRedirect(rule, params, method) : urlMap.defaultRedirect(rule, params, method);
     return path === undefined ? undefined : redirectTo(ctx, path);
   }
 

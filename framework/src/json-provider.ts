@@ -167,9 +167,13 @@ export class JsonProvider {
 
   /** A JSON response (Flask's `jsonify`), indented when not compact, with Flask's trailing newline. */
   response(data: unknown, status = 200, headers?: HeadersInit): Response {
+    return new Response(this.responseText(data), { status, headers: headers === undefined ? undefined : new HeaderList(headers), contentType: this.mimetype });
+  }
+
+  /** The body `response()` sends. */
+  responseText(data: unknown): string {
     const compact = this.compact ?? !this.debug();
-    const body = `${this.dumps(data, compact ? { compact: true } : { indent: 2 })}\n`;
-    return new Response(body, { status, headers: headers === undefined ? undefined : new HeaderList(headers), contentType: this.mimetype });
+    return `${this.dumps(data, compact ? { compact: true } : { indent: 2 })}\n`;
   }
 }
 

@@ -94,7 +94,8 @@ export function fastTsgi(result: HandlerResult, json: JsonProvider): [string, Re
     return ['200 OK', [['Content-Type', HTML_TYPE], ['Content-Length', String(bytes.length)]], [bytes]];
   }
   if (result !== null && typeof result === 'object' && Object.getPrototypeOf(result) === Object.prototype && !(Symbol.asyncIterator in result) && !(Symbol.iterator in result)) {
-    return responseToTsgi(json.response(result));
+    const bytes = Buffer.from(json.responseText(result), 'utf8');
+    return ['200 OK', [['Content-Type', json.mimetype], ['Content-Length', String(bytes.length)]], [bytes]];
   }
   return undefined;
 }

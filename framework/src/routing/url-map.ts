@@ -47,6 +47,10 @@ export class UrlMap {
   readonly converters = new Map<string, ConverterClass>(Object.entries(DEFAULT_CONVERTERS));
   readonly rules: Rule[] = [];
   private readonly byEndpoint = new Map<string, Rule[]>();
+  /** Build order per endpoint, computed once after each change (matching reads it for defaults redirects). */
+  private readonly sortedByEndpoint = new Map<string, Rule[]>();
+  /** Endpoints with a rule that carries defaults: only their matches can need a defaults redirect. */
+  private readonly withDefaults = new Set<string>();
   private readonly matcher = new StateMachineMatcher();
 
   /** Compiles and adds a rule; throws `RouteError` (FW_ERR_ROUTE_*) when malformed or duplicated. */
@@ -58,6 +62,8 @@ export class UrlMap {
       if (clash.length > 0) throw new RouteError('FW_ERR_ROUTE_DUPLICATE', ruleText, `already registered for ${clash.join(', ')} (endpoint "${existing.endpoint}")`);
     }
     rule.index = this.rules.length;
+    this.sortedByEndpoint.delete(rule.endpoint);
+    if (rule.defaults !== undefined) this.withDefaults.add(rule.endpoint);
     if (rule.domain !== undefined) this.domainRules++;
     this.rules.push(rule);
     const list = this.byEndpoint.get(rule.endpoint);
@@ -102,6 +108,7 @@ export class UrlMap {
    * the path to redirect to; undefined otherwise.
    */
   defaultRedirect(rule: Rule, values: Readonly<Record<string, unknown>>, method: string): string | undefined {
+    if (!this.withDefaults.has(rule.endpoint)) return undefined;
     for (const other of this.buildOrder(rule.endpoint)) {
       if (other === rule) break;
       if (other.providesDefaultsFor(rule) && other.suitableFor(values, method)) return this.buildPath(other, { ...values, ...other.defaults });
@@ -129,9 +136,13 @@ export class UrlMap {
   }
 
   private buildOrder(endpoint: string): Rule[] {
+    const cached = this.sortedByEndpoint.get(endpoint);
+    if (cached !== undefined) return cached;
     const rules = this.byEndpoint.get(endpoint) ?? [];
     // Werkzeug's build_compare_key: aliases last, then more arguments, then more defaults first.
-    return [...rules].sort((a, b) => Number(a.alias) - Number(b.alias) || b.arguments.size - a.arguments.size || Object.keys(b.defaults ?? {}).length - Object.keys(a.defaults ?? {}).length || a.index - b.index);
+    const sorted = [...rules].sort((a, b) => Number(a.alias) - Number(b.alias) || b.arguments.size - a.arguments.size || Object.keys(b.defaults ?? {}).length - Object.keys(a.defaults ?? {}).length || a.index - b.index);
+    this.sortedByEndpoint.set(endpoint, sorted);
+    return sorted;
   }
 
   private buildPath(rule: Rule, values: Readonly<Record<string, unknown>>): string {
