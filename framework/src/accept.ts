@@ -1,6 +1,8 @@
 /** One media range of an Accept header with its quality. */
 interface AcceptItem {
   value: string;
+  type: string;
+  subtype: string;
   quality: number;
   specificity: readonly boolean[];
 }
@@ -14,11 +16,14 @@ function compare(a: readonly boolean[], b: readonly boolean[]): number {
   return a.length - b.length;
 }
 
-function matches(server: string, client: string): boolean {
-  if (client === '*' || client === '*/*') return true;
-  const [st, ss] = server.toLowerCase().split('/');
-  const [ct, cs] = client.toLowerCase().split('/');
-  return (ct === '*' || ct === st) && (cs === '*' || cs === ss);
+function split(mimetype: string): [string, string] {
+  const lower = mimetype.toLowerCase();
+  const slash = lower.indexOf('/');
+  return slash === -1 ? [lower, '*'] : [lower.slice(0, slash), lower.slice(slash + 1)];
+}
+
+function matches(offer: readonly [string, string], item: AcceptItem): boolean {
+  return (item.type === '*' || item.type === offer[0]) && (item.subtype === '*' || item.subtype === offer[1]);
 }
 
 /**
@@ -41,14 +46,16 @@ export class MimeAccept {
           quality = Number.isFinite(q) ? Math.max(0, Math.min(1, q)) : 0;
         }
       }
-      items.push({ value: range.toLowerCase(), quality, specificity: specificity(range) });
+      const [type, subtype] = split(range);
+      items.push({ value: range.toLowerCase(), type, subtype, quality, specificity: specificity(range) });
     }
     this.items = items.sort((a, b) => compare(b.specificity, a.specificity) || b.quality - a.quality);
   }
 
   /** The quality the client gives `mimetype` (0 when not accepted). */
   quality(mimetype: string): number {
-    for (const item of this.items) if (matches(mimetype, item.value)) return item.quality;
+    const offer = split(mimetype);
+    for (const item of this.items) if (matches(offer, item)) return item.quality;
     return 0;
   }
 
@@ -58,9 +65,10 @@ export class MimeAccept {
     let bestQuality = -1;
     let bestSpecificity: readonly boolean[] = [];
     for (const offer of offers) {
+      const parts = split(offer);
       for (const item of this.items) {
         if (item.quality <= 0 || item.quality < bestQuality) continue;
-        if (matches(offer, item.value) && (item.quality > bestQuality || compare(item.specificity, bestSpecificity) > 0)) {
+        if (matches(parts, item) && (item.quality > bestQuality || compare(item.specificity, bestSpecificity) > 0)) {
           bestQuality = item.quality;
           bestSpecificity = item.specificity;
           result = offer;

@@ -18,8 +18,22 @@ import { CASES, type ParityRequest } from './parity-cases.js';
  */
 const fixtures = fileURLToPath(new URL('./fixtures/parity/', import.meta.url));
 const readme = fileURLToPath(new URL('../README.md', import.meta.url));
-const probe = spawnSync('python3', ['-c', 'import flask, importlib.metadata as m; print(m.version("flask"))'], { encoding: 'utf8' });
-const skip = probe.status !== 0 ? `python3 with Flask is not available (${(probe.stderr || String(probe.error)).trim().split('\n').pop()}); Debian: apt-get install python3-flask` : false;
+// The table is written against Flask 3.1: use the first interpreter that has it (pyenv's python3,
+// Debian 13's /usr/bin/python3); Debian 12's python3-flask is 2.2 and answers differently.
+const WANTED = [3, 1];
+const candidates = [process.env['TSGI_PYTHON'], 'python3', '/usr/bin/python3', '/usr/local/bin/python3'].filter((p): p is string => Boolean(p));
+const found = candidates.map((python) => ({ python, probe: spawnSync(python, ['-c', 'import flask, importlib.metadata as m; print(m.version("flask"))'], { encoding: 'utf8' }) }));
+const usable = found.find(({ probe }) => probe.status === 0 && atLeast(probe.stdout.trim(), WANTED));
+const python = usable?.python ?? 'python3';
+const flaskVersion = usable?.probe.stdout.trim() ?? '';
+const seen = found.map(({ python: p, probe }) => `${p}: ${probe.status === 0 ? `Flask ${probe.stdout.trim()}` : 'no Flask'}`).join(', ');
+const skip = usable === undefined ? `needs python3 with Flask >= ${WANTED.join('.')} (found ${seen}); set TSGI_PYTHON or pip install "flask>=3.1"` : false;
+
+function atLeast(version: string, wanted: readonly number[]): boolean {
+  const parts = version.split('.').map(Number);
+  for (let i = 0; i < wanted.length; i++) if ((parts[i] ?? 0) !== wanted[i]) return (parts[i] ?? 0) > wanted[i]!;
+  return true;
+}
 
 const COMPARED_HEADERS = ['content-type', 'location', 'allow', 'cache-control', 'content-range', 'content-disposition', 'content-encoding', 'accept-ranges', 'etag', 'last-modified', 'vary', 'x-after', 'x-extra', 'x-triple'];
 
@@ -30,7 +44,7 @@ interface Seen {
 }
 
 function startFlask(): Promise<{ port: number; stop: () => Promise<void> }> {
-  const child = spawn('python3', ['parity_app.py'], { cwd: fixtures, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(python, ['parity_app.py'], { cwd: fixtures, stdio: ['ignore', 'pipe', 'pipe'] });
   const stop = () =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();
@@ -137,7 +151,7 @@ test('Flask 3.1 and the framework answer the same app alike (status, headers, bo
   }
   const total = CASES.length;
   const agree = total - differences.length;
-  t.diagnostic(`parity: ${total} behaviours, ${agree} agree with Flask ${probe.stdout.trim()}`);
+  t.diagnostic(`parity: ${total} behaviours, ${agree} agree with Flask ${flaskVersion} (${python})`);
   assert.equal(new Set(CASES.map((c) => c.name)).size, total, 'case names are unique');
   assert.ok(total >= 100, `at least 100 behaviours (got ${total})`);
   const documented = documentedDifferences();
