@@ -4,6 +4,7 @@ export { Blueprint, type BlueprintOptions } from './blueprint.js';
 export { Context, type UrlForOptions, type ContextHost, type Flash } from './context.js';
 export { sendFile, sendFromDirectory, safeJoin, guessType, type SendFileOptions } from './send-file.js';
 export { MultiDict } from './multi-dict.js';
+export { secureFilename } from './secure-filename.js';
 export { MimeAccept } from './accept.js';
 export type { Authorization } from './authorization.js';
 export type { JsonOptions as JsonProviderOptions } from './json-provider.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { App, Response } from '@tsgi/framework';
+import { App, Response, secureFilename } from '@tsgi/framework';
 
 /** Request behaviours of Flask's test_basic.py / test_reqctx.py and Werkzeug's request wrappers. */
 
@@ -66,6 +66,15 @@ test('multipart filenames arrive as sent, directories included (secure them your
   const body = `--${boundary}\r\nContent-Disposition: form-data; name="f"; filename="../etc/a b.txt"\r\nContent-Type: text/plain\r\n\r\nx\r\n--${boundary}--\r\n`;
   const answer = await app.testClient().post('/', { body, headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` } });
   assert.equal(answer.text, '../etc/a b.txt');
+});
+
+test('secureFilename as Werkzeug (test_secure_filename)', () => {
+  assert.equal(secureFilename('My cool movie.mov'), 'My_cool_movie.mov');
+  assert.equal(secureFilename('../../../etc/passwd'), 'etc_passwd');
+  assert.equal(secureFilename('i contain cool \xfcml\xe4uts.txt'), 'i_contain_cool_umlauts.txt');
+  assert.equal(secureFilename('__filename__'), 'filename');
+  assert.equal(secureFilename('foo$&^*)bar'), 'foobar');
+  assert.equal(secureFilename('..'), '');
 });
 
 test('cookies and sessions: max_age sets Expires too, the session cookie has no SameSite, a permanent session sends Expires only', async () => {
