@@ -1,4 +1,4 @@
-import { createReadStream, type Stats } from 'node:fs';
+import { createReadStream, type BigIntStats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, isAbsolute, posix, resolve } from 'node:path';
 import type { Environ } from '@tsgi/gateway';
@@ -40,12 +40,20 @@ export function guessType(name: string): [string | undefined, string | undefined
   return [PYTHON_TYPES[ext] ?? (mime.lookup(ext) || undefined), encoding];
 }
 
-/** Werkzeug's ETag for a path: `"<mtime>-<size>-<adler32(path)>"`, mtime written as Python's float repr. */
-function fileEtag(path: string, info: Stats & { mtimeNs?: bigint }): string {
-  const ns = (info as unknown as { mtimeNs: bigint }).mtimeNs;
+/**
+ * Werkzeug's ETag for a path: `"<mtime>-<size>-<adler32(path)>"`. The mtime is
+ * Python's st_mtime (seconds + nanoseconds * 1e-9 as one double) in its repr.
+ */
+function fileEtag(path: string, info: BigIntStats): string {
+  const ns = info.mtimeNs;
   const seconds = Number(ns / 1_000_000_000n) + Number(ns % 1_000_000_000n) * 1e-9;
   const text = Number.isInteger(seconds) ? `${seconds}.0` : String(seconds);
   return `"${text}-${info.size}-${adler32(Buffer.from(path, 'utf8'))}"`;
+}
+
+/** The file's bytes from `start` to `end` (exclusive), opened only when the server first pulls. */
+async function* fileChunks(path: string, start: number, end: number): AsyncGenerator<Buffer> {
+  yield* createReadStream(path, { start, end: end - 1 }) as AsyncIterable<Buffer>;
 }
 
 function adler32(data: Uint8Array): number {
@@ -95,9 +103,9 @@ function singleRange(header: string, size: number): [number, number] | undefined
  */
 export async function sendFile(environ: Environ, path: string, options: SendFileOptions = {}): Promise<Response> {
   const full = resolve(path);
-  const info = await stat(full, { bigint: false }).catch(() => undefined);
+  const info = await stat(full, { bigint: true }).catch(() => undefined);
   if (info === undefined || !info.isFile()) throw new NotFound();
-  const nsInfo = await stat(full, { bigint: true });
+  const mtime = Number(info.mtimeMs / 1000n);
   const name = options.downloadName ?? basename(full);
   const headers: Array<[string, string]> = [];
   let mimetype = options.mimetype;
@@ -108,15 +116,15 @@ export async function sendFile(environ: Environ, path: string, options: SendFile
   }
   headers.push(['Content-Disposition', `${options.asAttachment ? 'attachment' : 'inline'}; ${dispositionName(name)}`]);
   const response = new Response(undefined, { mimetype, headers });
-  const size = info.size;
-  response.headers.set('Last-Modified', new Date(Math.floor(info.mtimeMs / 1000) * 1000).toUTCString());
+  const size = Number(info.size);
+  response.headers.set('Last-Modified', new Date(mtime * 1000).toUTCString());
   const maxAge = options.maxAge ?? null;
   if (maxAge === null) response.headers.set('Cache-Control', 'no-cache');
   else {
     response.headers.set('Cache-Control', maxAge > 0 ? `public, max-age=${maxAge}` : `no-cache, max-age=${maxAge}`);
     response.headers.set('Expires', new Date((Math.floor(Date.now() / 1000) + maxAge) * 1000).toUTCString());
   }
-  const etag = options.etag === false ? undefined : fileEtag(full, { ...info, mtimeNs: nsInfo.mtimeNs } as Stats & { mtimeNs: bigint });
+  const etag = options.etag === false ? undefined : fileEtag(full, info);
   if (etag !== undefined) response.headers.set('ETag', etag);
   let start = 0;
   let end = size;
@@ -125,21 +133,21 @@ export async function sendFile(environ: Environ, path: string, options: SendFile
     response.headers.set('Accept-Ranges', 'bytes');
     const range = environ.HTTP_RANGE;
     const ifRange = environ.HTTP_IF_RANGE;
-    const rangeApplies = range !== undefined && size > 0 && (!ifRange || ifRange === etag || parseHttpDate(ifRange) === Math.floor(info.mtimeMs / 1000));
+    const rangeApplies = range !== undefined && size > 0 && (!ifRange || ifRange === etag || parseHttpDate(ifRange) === mtime);
     if (rangeApplies) {
       const bounds = singleRange(range, size);
       if (bounds === undefined) throw new RequestedRangeNotSatisfiable(undefined, { length: size });
       [start, end] = bounds;
       response.status = 206;
       response.headers.set('Content-Range', `bytes ${start}-${end - 1}/${size}`);
-    } else if (!isModified(environ, etag, Math.floor(info.mtimeMs / 1000))) {
+    } else if (!isModified(environ, etag, mtime)) {
       response.status = environ.HTTP_IF_MATCH ? 412 : 304;
     }
   }
   if (response.status === 412) throw new PreconditionFailed();
   if (response.status === 304) return response;
   response.headers.set('Content-Length', String(end - start));
-  response.body = end > start ? createReadStream(full, { start, end: end - 1 }) : '';
+  response.body = end > start && method !== 'HEAD' ? fileChunks(full, start, end) : '';
   return response;
 }
 

@@ -107,6 +107,23 @@ test('conditional and range requests as Werkzeug: 304, one range 206, several or
   assert.equal((await client.get('/static/hello.txt', { headers: { Range: 'bytes=0-4', 'If-Range': etag } })).status, 206);
 });
 
+test('a large file streams intact, a middle range is exact, HEAD opens nothing and sends the length', async (t) => {
+  const dir = site(t);
+  const data = Buffer.alloc(1024 * 1024 + 7, 0);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 31) & 0xff;
+  writeFileSync(join(dir, 'static', 'big.bin'), data);
+  const app = new App({ staticFolder: join(dir, 'static') });
+  const client = app.testClient();
+  const whole = await client.get('/static/big.bin');
+  assert.equal(whole.header('Content-Type'), 'application/octet-stream');
+  assert.ok(whole.body.equals(data));
+  const middle = await client.get('/static/big.bin', { headers: { Range: 'bytes=500000-500099' } });
+  assert.ok(middle.body.equals(data.subarray(500000, 500100)));
+  const head = await client.head('/static/big.bin');
+  assert.equal(head.header('Content-Length'), String(data.length));
+  assert.equal(head.body.length, 0);
+});
+
 test('send_file options: attachment with a non-ASCII name, explicit mimetype (test_send_file, test_attachment)', async (t) => {
   const dir = site(t);
   const app = new App();
