@@ -95,7 +95,8 @@ export function createDispatcher(app: DispatchHost): TsgiCall {
       } else {
         routingError = mergedSlashRedirect(ctx, ctx.request.method) ?? (match.allowed.size > 0 ? new MethodNotAllowed([...match.allowed].sort()) : new NotFound());
       }
-      if (routingError === undefined) preprocessUrlValues(ctx, view);
+      // As Flask's preprocess_request: they run for every request, with no values when routing failed.
+      preprocessUrlValues(ctx, view, routingError === undefined);
       const before = outerFirst(view, 'beforeRequest');
       const currentView = view;
       result = before.length > 0 ? runBefore(ctx, before, 0, () => dispatchRequest(ctx, currentView, routingError)) : dispatchRequest(ctx, view, routingError);
@@ -116,10 +117,11 @@ export function createDispatcher(app: DispatchHost): TsgiCall {
   }
 
   /** url_value_preprocessor functions: the app's, then the blueprints' from the outermost in. */
-  function preprocessUrlValues(ctx: Context, view: View | undefined): void {
+  function preprocessUrlValues(ctx: Context, view: View | undefined, routed: boolean): void {
     if (app.urlValuePreprocessors.length === 0 && (view === undefined || view.blueprints.every((bp) => bp.urlValuePreprocessors.length === 0))) return;
     const chain: Scaffold[] = [app, ...[...(view?.blueprints ?? [])].reverse()];
-    for (const scaffold of chain) for (const fn of scaffold.urlValuePreprocessors) fn(ctx.endpoint, ctx.rule ? (ctx.params as Record<string, unknown>) : undefined, ctx as Context<unknown>);
+    const values = routed ? (ctx.params as Record<string, unknown>) : undefined;
+    for (const scaffold of chain) for (const fn of scaffold.urlValuePreprocessors) fn(ctx.endpoint, values, ctx as Context<unknown>);
   }
 
   /** redirect_to rules, alias rules and URLs equal to a rule's defaults answer 308 to the canonical URL (Werkzeug). */

@@ -101,7 +101,9 @@ test('url_defaults and url_value_preprocessor on the app (test_url_processors)',
   app.urlDefaults((endpoint, values, ctx) => {
     if (values && !('lang' in values) && ctx && app.urlMap.rules.some((r) => r.endpoint === endpoint && r.argNames.includes('lang'))) values['lang'] = ctx.g['lang'];
   });
-  app.urlValuePreprocessor((_endpoint, values, ctx) => {
+  const calls: unknown[] = [];
+  app.urlValuePreprocessor((endpoint, values, ctx) => {
+    calls.push([endpoint, values === undefined ? 'no values' : 'values']);
     if (values && ctx && 'lang' in values) {
       ctx.g['lang'] = values['lang'];
       delete values['lang'];
@@ -114,4 +116,7 @@ test('url_defaults and url_value_preprocessor on the app (test_url_processors)',
   assert.equal((await client.get('/de/')).text, '/de/about');
   assert.equal((await client.get('/de/about')).text, 'de {}');
   assert.equal((await client.get('/foo')).text, '/en/about');
+  calls.length = 0;
+  assert.equal((await client.get('/no/such/page')).status, 404);
+  assert.deepEqual(calls, [[undefined, 'no values']], 'preprocessors run for unrouted requests too, without values (Flask)');
 });
