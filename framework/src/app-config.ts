@@ -1,7 +1,7 @@
 import { resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SetupError } from './errors.js';
-import type { JsonOptions } from './json-provider.js';
+import type { JsonOptions, JsonProvider } from './json-provider.js';
 import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from './session.js';
 
 /** Options of `new App()`; validated once, every problem reported together. */
@@ -24,8 +24,8 @@ export interface AppOptions {
   staticUrlPath?: string;
   /** Default Cache-Control max-age of send_file in seconds (Flask's SEND_FILE_MAX_AGE_DEFAULT, default none: `no-cache`). */
   sendFileMaxAge?: number | null;
-  /** JSON provider settings (Flask's `app.json`). */
-  json?: JsonOptions;
+  /** JSON provider settings, or a provider of your own (a JsonProvider subclass; Flask's `json_provider_class`). */
+  json?: JsonOptions | JsonProvider;
   /** The app's host (Flask's SERVER_NAME), e.g. `example.com` or `localhost:5000`; subdomains are matched against it. */
   serverName?: string;
   /** Match routes' `subdomain` against the request host below `serverName` (Flask's `subdomain_matching`). */

@@ -70,7 +70,7 @@ export class App extends Scaffold implements ContextHost {
   constructor(options: AppOptions = {}) {
     super();
     this.config = resolveConfig(options);
-    this.json = new JsonProvider(options.json, () => this.config.debug);
+    this.json = options.json instanceof JsonProvider ? options.json : new JsonProvider(options.json, () => this.config.debug);
     this.templateFolders = [this.config.templatesFolder];
     this.urlMap.hostMatching = this.config.hostMatching;
     this.setCall(createDispatcher(this));

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, json } from '@tsgi/framework';
+import { App, JsonProvider, json } from '@tsgi/framework';
 
 /** Behaviours of Flask's tests/test_json.py and tests/test_templating.py. */
 
@@ -34,6 +34,17 @@ test('JSON: configurable per app, at construction or on app.json (test_json_cust
   assert.equal(changed.text, '{"a":1,"b":"é"}\n');
   assert.equal(changed.header('Content-Type'), 'application/vnd.api+json');
   assert.equal(app.json.dumps({ b: [1, 2], a: {} }), '{"a": {}, "b": [1, 2]}', "dumps() has Python's default separators");
+});
+
+test('JSON: a provider of your own (json_provider_class)', async () => {
+  class UpperProvider extends JsonProvider {
+    override dumps(value: unknown, options?: { indent?: number; compact?: boolean }): string {
+      return super.dumps(value, options).toUpperCase();
+    }
+  }
+  const app = new App({ json: new UpperProvider() });
+  app.get('/', function index() { return { a: 'x' }; });
+  assert.equal((await app.testClient().get('/')).text, '{"A":"X"}\n');
 });
 
 test('JSON: indented in debug mode unless compact is set (test_jsonify_no_prettyprint)', async () => {
