@@ -2,8 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
 
 type MetricJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
-import type { Arbiter } from './arbiter.js';
-import type { ExitReason } from './arbiter-types.js';
+import type { Arbiter, ExitReason } from '@tsgi/arbiter';
 
 /**
  * The master's metrics: its own (worker counts, restarts by reason) plus the

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type RequestListener, type Server, 
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { GracefulDrain } from './graceful-drain.js';
+import { serializedHeader } from './node-internals.js';
 import type { RequestObserver } from './request-observer.js';
 
 export interface NodeHostLimits {
@@ -143,8 +144,5 @@ export class NodeHost {
 function responseHeader(res: ServerResponse, name: string): string | undefined {
   const v = res.getHeader(name);
   if (v !== undefined) return Array.isArray(v) ? v.join(', ') : String(v);
-  const head = (res as unknown as { _header?: string | null })._header;
-  if (typeof head !== 'string') return undefined;
-  const m = new RegExp(`\\r\\n${name.replace(/[^a-z0-9-]/g, '')}:[ \\t]*([^\\r]*)`, 'i').exec(head);
-  return m ? m[1] : undefined;
+  return serializedHeader(res, name);
 }

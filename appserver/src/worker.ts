@@ -6,7 +6,6 @@ import type { Server } from 'node:net';
 import { createServer, fromFetch, type App, type TsgiServer } from '@tsgi/gateway';
 import { loadApp, type LoadedApp } from './app-loader.js';
 import { AppLoadError } from './errors.js';
-import { EXIT } from './exit-codes.js';
 import { GracefulDrain, isHttpServer } from './graceful-drain.js';
 import { describeTarget, listenOptions } from './listen-targets.js';
 import { createLogs } from './logger.js';
@@ -14,7 +13,7 @@ import { NodeHost } from './node-host.js';
 import { RequestObserver } from './request-observer.js';
 import type { WorkerData } from './worker-data.js';
 import { WorkerMetrics } from './worker-metrics.js';
-import { startWorkerRuntime } from './worker-runtime.js';
+import { EXIT, startWorkerRuntime } from '@tsgi/arbiter';
 
 const UNLIMITED = 1 << 20;
 
