@@ -27,7 +27,7 @@ test('the check names an undeclared import, an unused declaration and a runtime 
     { name: '@x/pkg', dependencies: { undici: '1', zod: '1' }, devDependencies: { ws: '1', '@types/ws': '1' } },
     {
       'src/index.ts': "import { z } from 'zod';\nimport WebSocket from 'ws';\nimport { readFile } from 'node:fs';\nimport './local.js';\n",
-      'test/a.test.ts': "import express from 'express';\nconst lazy = await import('@scope/lib/deep');\n",
+      'test/a.test.ts': "import express from 'express';\nconst lazy = await import('@scope/lib/deep');\nform.require('field'); // a method, not an import\n",
       'bench/b.mjs': "const code = \"import('typescript')\"; // inside a string: not an import\n",
     },
   );
