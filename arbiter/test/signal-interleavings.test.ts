@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { allGone, killAll, sleep, startMaster } from './master-process.js';
+import { test, type TestContext } from 'node:test';
+import { allGone, killAll, sleep, startMaster, type MasterProcess } from './master-process.js';
 
 // Every test runs a real master (fixtures/master.ts) with real workers and sends it real signals.
 
@@ -51,19 +51,24 @@ test('HUP during boot: the booting generation is replaced, the new one serves, t
   assert.ok(await allGone(m.workerPids()));
 });
 
-test('ten HUPs during a slow reload, then TERM: TERM is not dropped, the HUPs collapse', async (t) => {
+/** While the reload hook runs (600 ms), sends `burst` spaced so each arrives as its own signal, then TERM; resolves the exit code. */
+async function burstDuringSlowReload(t: TestContext, burst: NodeJS.Signals[]): Promise<{ m: MasterProcess; code: number | null }> {
   const m = startMaster({ workers: 1, reloadDelayMs: 600 });
   t.after(() => killAll(m));
   await m.waitFor((l) => l.kind === 'started', 'the first worker ready');
   m.kill('SIGHUP');
   await m.waitFor((l) => l.kind === 'reload', 'the reload hook running');
-  // Spaced so each is delivered as its own signal while the loop is busy in the hook.
-  for (let i = 0; i < 10; i++) {
-    m.kill('SIGHUP');
+  for (const sig of burst) {
+    m.kill(sig);
     await sleep(30);
   }
   m.kill('SIGTERM');
-  assert.equal(await m.exit(20_000), 0, 'the master stopped');
+  return { m, code: await m.exit(20_000) };
+}
+
+test('ten HUPs during a slow reload, then TERM: TERM is not dropped, the HUPs collapse', async (t) => {
+  const { m, code } = await burstDuringSlowReload(t, Array(10).fill('SIGHUP'));
+  assert.equal(code, 0, 'the master stopped');
   const done = await m.waitFor((l) => l.kind === 'done', 'done');
   // The first HUP plus the burst collapsed into one more reload.
   assert.ok((done.reloads as number) <= 2, `reload hook ran ${String(done.reloads)} times`);
@@ -71,17 +76,8 @@ test('ten HUPs during a slow reload, then TERM: TERM is not dropped, the HUPs co
 });
 
 test('a burst of TTINs and TTOUs before TERM: every one counts and TERM still stops the master', async (t) => {
-  const m = startMaster({ workers: 1, reloadDelayMs: 600 });
-  t.after(() => killAll(m));
-  await m.waitFor((l) => l.kind === 'started', 'the first worker ready');
-  m.kill('SIGHUP');
-  await m.waitFor((l) => l.kind === 'reload', 'the reload hook running');
-  for (let i = 0; i < 6; i++) {
-    m.kill(i % 2 === 0 ? 'SIGTTIN' : 'SIGTTOU');
-    await sleep(30);
-  }
-  m.kill('SIGTERM');
-  assert.equal(await m.exit(20_000), 0);
+  const { m, code } = await burstDuringSlowReload(t, ['SIGTTIN', 'SIGTTOU', 'SIGTTIN', 'SIGTTOU', 'SIGTTIN', 'SIGTTOU']);
+  assert.equal(code, 0);
   const scaled = m.lines.filter((l) => l.kind === 'log' && /worker target (raised|lowered)/.test(String(l.msg)));
   assert.equal(scaled.length, 6, 'each TTIN/TTOU was handled');
 });
