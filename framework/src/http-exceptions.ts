@@ -99,7 +99,7 @@ export class ServiceUnavailable extends define(503, 'The server is temporarily u
 export class GatewayTimeout extends define(504, 'The connection to an upstream server timed out.') {}
 export class HTTPVersionNotSupported extends define(505, 'The server does not support the HTTP protocol version used in the request.') {}
 
-/** A missing key in `request.args`/`form`/`values` looked up with `require()` (Werkzeug's BadRequestKeyError, a 400). */
+/** A missing key in `request.args`/`form`/`values` looked up with `getRequired()` (Werkzeug's BadRequestKeyError, a 400). */
 export class BadRequestKeyError extends BadRequest {
   readonly key: string;
   constructor(key: string) {

@@ -4,11 +4,11 @@ import { App, Response, secureFilename } from '@tsgi/framework';
 
 /** Request behaviours of Flask's test_basic.py / test_reqctx.py and Werkzeug's request wrappers. */
 
-test('request.values: query then form (CombinedMultiDict([args, form])); GET uses the query only; require() is a 400 for a missing key (test_trap_bad_request_key_error)', async () => {
+test('request.values: query then form (CombinedMultiDict([args, form])); GET uses the query only; getRequired() is a 400 for a missing key (test_trap_bad_request_key_error)', async () => {
   const app = new App();
   app.route('/v', async function v({ request }) { return { v: (await request.values()).getAll('v') }; }, { methods: ['GET', 'POST'] });
-  app.post('/need', async function need({ request }) { return (await request.form()).require('needed'); });
-  app.get('/arg', function arg({ request }) { return request.args.require('q'); });
+  app.post('/need', async function need({ request }) { return (await request.form()).getRequired('needed'); });
+  app.get('/arg', function arg({ request }) { return request.args.getRequired('q'); });
   const client = app.testClient();
   assert.deepEqual((await client.post('/v?v=q', { form: { v: 'f' } })).json(), { v: ['q', 'f'] });
   assert.deepEqual((await client.get('/v?v=q')).json(), { v: ['q'] });
