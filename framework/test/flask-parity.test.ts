@@ -21,7 +21,8 @@ const readme = fileURLToPath(new URL('../README.md', import.meta.url));
 // The table is written against Flask 3.1: use the first interpreter that has it (pyenv's python3,
 // Debian 13's /usr/bin/python3); Debian 12's python3-flask is 2.2 and answers differently.
 const WANTED = [3, 1];
-const candidates = [process.env['TSGI_PYTHON'], 'python3', '/usr/bin/python3', '/usr/local/bin/python3'].filter((p): p is string => Boolean(p));
+const home = process.env['HOME'] ?? '/root';
+const candidates = [process.env['TSGI_PYTHON'], 'python3', `${home}/.pyenv/shims/python3`, '/usr/bin/python3', '/usr/local/bin/python3'].filter((p): p is string => Boolean(p));
 const found = candidates.map((python) => ({ python, probe: spawnSync(python, ['-c', 'import flask, importlib.metadata as m; print(m.version("flask"))'], { encoding: 'utf8' }) }));
 const usable = found.find(({ probe }) => probe.status === 0 && atLeast(probe.stdout.trim(), WANTED));
 const python = usable?.python ?? 'python3';
