@@ -172,7 +172,9 @@ export function describeImportFailure(entry: string, err: unknown): string {
   const firstLine = message.split('\n').find((l) => l.trim() !== '' && !/^Transform failed/.test(l)) ?? message;
   const hint = e?.code === 'ERR_UNKNOWN_FILE_EXTENSION' ? ' (a .ts entry needs tsx: node --import tsx, or Node >= 22.18)' : '';
   const where = errorLocation(err, entry);
-  if (where !== undefined) return `importing ${entry} failed: ${where}: ${firstLine.replace(/^\S+:\d+:\d+: ERROR: /, '')}${hint}`;
+  const text = firstLine.replace(/^\S+:\d+:\d+: ERROR: /, '');
+  const named = e instanceof SyntaxError && !text.startsWith('SyntaxError') ? `SyntaxError: ${text}` : text;
+  if (where !== undefined) return `importing ${entry} failed: ${where}: ${named}${hint}`;
   return `importing ${entry} failed: ${firstLine}${hint}`;
 }
 

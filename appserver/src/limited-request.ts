@@ -1,4 +1,5 @@
 import { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 
 /**
  * node:http's request with a body byte limit. node:http has no body limit
@@ -6,6 +7,10 @@ import { IncomingMessage } from 'node:http';
  * `http.createServer` this class (its public `IncomingMessage` option) and
  * counts the body bytes node:http's parser pushes. Past the limit nothing
  * more reaches the app and `onOverflow` answers 413.
+ *
+ * The counting `push` is an own property, not a prototype method: Express
+ * swaps every request's prototype for its own (`Object.setPrototypeOf(req,
+ * app.request)`), which would drop an override.
  */
 export class LimitedIncomingMessage extends IncomingMessage {
   /** Largest body in bytes; set by the host when the request arrives. */
@@ -14,17 +19,25 @@ export class LimitedIncomingMessage extends IncomingMessage {
   private received = 0;
   private overflowed = false;
 
-  override push(chunk: unknown, encoding?: BufferEncoding): boolean {
-    if (chunk !== null && this.bodyLimit !== Number.POSITIVE_INFINITY) {
-      this.received += (chunk as Buffer).length;
-      if (this.received > this.bodyLimit || this.overflowed) {
-        if (!this.overflowed) {
-          this.overflowed = true;
-          this.onOverflow?.();
+  constructor(socket: Socket) {
+    super(socket);
+    const push = IncomingMessage.prototype.push;
+    Object.defineProperty(this, 'push', {
+      configurable: true,
+      writable: true,
+      value: (chunk: unknown, encoding?: BufferEncoding): boolean => {
+        if (chunk !== null && this.bodyLimit !== Number.POSITIVE_INFINITY) {
+          this.received += (chunk as Buffer).length;
+          if (this.received > this.bodyLimit || this.overflowed) {
+            if (!this.overflowed) {
+              this.overflowed = true;
+              this.onOverflow?.();
+            }
+            return false;
+          }
         }
-        return false;
-      }
-    }
-    return super.push(chunk, encoding);
+        return push.call(this, chunk, encoding);
+      },
+    });
   }
 }
