@@ -51,6 +51,12 @@ export class ProxyMetrics {
       },
     });
     collectDefaultMetrics({ register: this.registry });
+    // prom-client names three gauges `*_total` (nodejs_active_handles_total, ...); Prometheus keeps that suffix for
+    // counters and `promtool check metrics` rejects them. The same numbers remain in nodejs_active_handles{type} etc.
+    for (const metric of this.registry.getMetricsAsArray()) {
+      const m = metric as unknown as { name: string; type?: string };
+      if (m.name.endsWith('_total') && m.type !== 'counter') this.registry.removeSingleMetric(m.name);
+    }
   }
 
   request(group: string, status: number, durationMs: number): void {
