@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { LoadedApp } from './app-loader.js';
 
-/** Hooks always get at least this long, even when draining used up the whole grace period (the master's kill grace is 1 s). */
-const MIN_HOOK_MS = 500;
+/** Hooks always get at least this long, even when draining used up the whole grace period (the master SIGKILLs 1 s after it). */
+const MIN_HOOK_MS = 400;
 
 type Listener = (...args: unknown[]) => unknown;
 
@@ -17,15 +17,23 @@ type Listener = (...args: unknown[]) => unknown;
  */
 export class ShutdownHooks {
   private readonly ownSigterm: Set<Listener>;
-  private signalled = false;
+  private signalled_ = false;
 
   /** Create before the app is imported: SIGTERM listeners present now are the runtime's, not the app's. */
   constructor() {
     const mark = (): void => {
-      this.signalled = true;
+      this.signalled_ = true;
     };
     process.on('SIGTERM', mark);
     this.ownSigterm = new Set(process.listeners('SIGTERM') as Listener[]);
+  }
+
+  /**
+   * True once the worker itself got SIGTERM: the master's fast stop (INT/QUIT) sends it and SIGKILLs 1 s
+   * later, so the drain must be short for the hooks to run at all.
+   */
+  get signalled(): boolean {
+    return this.signalled_;
   }
 
   async run(app: LoadedApp, reason: string, budgetMs: number, log: Logger): Promise<void> {
@@ -33,7 +41,7 @@ export class ShutdownHooks {
     const { onShutdown } = app.hooks;
     if (onShutdown) tasks.push(['onShutdown', () => onShutdown(reason)]);
     // A real SIGTERM already reached the app's own listeners (Node called them); do not call them twice.
-    if (!this.signalled) {
+    if (!this.signalled_) {
       for (const l of process.listeners('SIGTERM') as Listener[]) {
         if (!this.ownSigterm.has(l)) tasks.push(["process.on('SIGTERM')", () => l('SIGTERM')]);
       }

@@ -20,6 +20,8 @@ import { WorkerMetrics } from './worker-metrics.js';
 import { startWorkerRuntime } from './worker-runtime.js';
 
 const UNLIMITED = 1 << 20;
+/** Drain budget when the worker got SIGTERM itself (fast stop): leaves the hooks ~0.5 s before the master's SIGKILL. */
+const FAST_STOP_DRAIN_MS = 300;
 
 const runtime = await startWorkerRuntime<WorkerData>({ watchdogFd: -1 });
 const { config, targets } = runtime.data;
@@ -160,11 +162,20 @@ async function reportFinalMetrics(): Promise<void> {
 
 runtime.ready({
   drain: async (graceMs, reason) => {
-    const deadline = Date.now() + graceMs;
+    // A SIGTERM of our own is the master's fast stop (INT/QUIT), SIGKILL 1 s behind: drain briefly so the hooks still run.
+    const fast = shutdownHooks.signalled;
+    const drainMs = fast ? Math.min(graceMs, FAST_STOP_DRAIN_MS) : graceMs;
+    const deadline = Date.now() + drainMs;
     logs.error.info({ reason }, 'worker draining');
-    await host.drain(graceMs);
+    await host.drain(drainMs);
     await reportFinalMetrics();
     await shutdownHooks.run(loaded, reason, deadline - Date.now(), logs.error);
+    logs.flush();
+  },
+  // QUIT: no drain, only the app's hooks (the master's fast stop kills 1 s later).
+  quit: async () => {
+    await reportFinalMetrics();
+    await shutdownHooks.run(loaded, 'quit', 400, logs.error);
     logs.flush();
   },
   collect: async (kind) => (kind === 'metrics' ? { pid: process.pid, metrics: await metrics.snapshot() } : null),

@@ -24,6 +24,16 @@ test('TERM: each worker closes its Fastify instance, so a real onClose hook runs
   for (const p of pids) assert.ok(existsSync(join(dir, `onclose-${p}`)), `worker ${p} ran onClose`);
 });
 
+test('QUIT (fast stop): no drain, but each worker still closes Fastify (onClose marker) before the master\'s SIGKILL', async () => {
+  const dir = tempDir('tsgi-shutdown-');
+  const s = await startAppserver(['-w', '2', join(FIXTURES, 'shutdown-fastify-app.mjs') + ':app'], { env: { MARKER_DIR: dir } });
+  assert.equal((await get(s.url)).status, 200);
+  s.proc.kill('SIGQUIT');
+  const exit = await s.exited;
+  assert.equal(exit.code, 0);
+  assert.equal(markers(dir, 'onclose-').length, 2, `onClose markers: ${markers(dir, 'onclose-').join(', ')}`);
+});
+
 test('HUP: the old worker runs the exported onShutdown (with the reason) and the app\'s process.on(\'SIGTERM\') listener; new workers keep serving', async (t) => {
   const dir = tempDir('tsgi-shutdown-');
   const s = await startAppserver(['--interface', 'node', '--graceful-timeout', '3', join(FIXTURES, 'shutdown-hooks-app.mjs')], { env: { MARKER_DIR: dir } });

@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+// What --sticky costs: the master accepts every connection and hands it to the
+// worker its client address hashes to (one IPC handle transfer per connection).
+// 2 workers, pid-cpu-app.mjs (answers X-Worker); clients spread over 8 loopback
+// source addresses (127.0.0.2-9) so the hash has something to spread.
+//   keepalive  32 concurrent loops on keep-alive connections (one hand-over per connection)
+//   churn      32 concurrent loops, a new connection per request (one hand-over per request)
+// Modes interleaved round by round; req/s and the request share per worker.
+// Usage: node bench/sticky.mjs   (env: BENCH_SECONDS=3 BENCH_ROUNDS=3 BENCH_CONCURRENCY=32). Needs dist/.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { Agent, request } from 'undici';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const seconds = Number(process.env.BENCH_SECONDS ?? 3);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const ADDRESSES = Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 2}`);
+const modes = [
+  ['shared', ['--socket-model', 'shared']],
+  ['sticky', ['--sticky']],
+];
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServer(flags) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [cli, '-b', `127.0.0.1:${port}`, '-w', '2', ...flags, '--log-level', 'warning', `${here}pid-cpu-app.mjs:app`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('not ready in 30 s')), 30_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (/^Ready:/m.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`exited ${code}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    async stop() {
+      child.kill('SIGINT');
+      if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+async function load(url, churn) {
+  const agents = ADDRESSES.map((localAddress) => new Agent({ connect: { localAddress }, connections: concurrency }));
+  const perPid = new Map();
+  let done = 0;
+  let failed = 0;
+  const end = Date.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, i) => {
+      const dispatcher = agents[i % agents.length];
+      while (Date.now() < end) {
+        try {
+          const r = await request(url, { dispatcher, reset: churn });
+          await r.body.text();
+          const pid = String(r.headers['x-worker']);
+          perPid.set(pid, (perPid.get(pid) ?? 0) + 1);
+          done++;
+        } catch {
+          failed++;
+        }
+      }
+    }),
+  );
+  await Promise.all(agents.map((a) => a.close()));
+  const split = [...perPid.values()].sort((a, b) => b - a).map((n) => Math.round((100 * n) / done)).join('/');
+  return { rps: done / seconds, failed, split };
+}
+
+const results = new Map();
+for (let round = 1; round <= rounds; round++) {
+  for (const [name, flags] of modes) {
+    const server = await startServer(flags);
+    try {
+      for (const scenario of ['keepalive', 'churn']) {
+        const r = await load(server.url, scenario === 'churn');
+        const key = `${name} ${scenario}`;
+        if (!results.has(key)) results.set(key, []);
+        results.get(key).push(r);
+        console.error(`round ${round} ${key}: ${Math.round(r.rps)} req/s, split ${r.split}, failed ${r.failed}`);
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+}
+console.log(`node ${process.versions.node}, ${rounds} rounds x ${seconds} s, ${concurrency} concurrent, 8 source addresses`);
+console.log('| mode | scenario | req/s (mean) | vs shared | request split per round | failed |');
+console.log('|---|---|---:|---:|---|---:|');
+for (const scenario of ['keepalive', 'churn']) {
+  const base = results.get(`shared ${scenario}`).reduce((s, r) => s + r.rps, 0) / rounds;
+  for (const [name] of modes) {
+    const rs = results.get(`${name} ${scenario}`);
+    const mean = rs.reduce((s, r) => s + r.rps, 0) / rounds;
+    console.log(`| ${name} | ${scenario} | ${Math.round(mean)} | ${(mean / base).toFixed(2)} | ${rs.map((r) => r.split).join(', ')} | ${rs.reduce((s, r) => s + r.failed, 0)} |`);
+  }
+}
