@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { Agent, request } from 'undici';
+import { Agent, request } from 'node:http';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -58,20 +58,31 @@ async function startServer(flags) {
   };
 }
 
+/** One GET from `localAddress` (node:http: undici ignores localAddress); resolves the X-Worker pid. */
+function get(url, agent, localAddress) {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent, localAddress }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(String(res.headers['x-worker'])));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 async function load(url, churn) {
-  const agents = ADDRESSES.map((localAddress) => new Agent({ connect: { localAddress }, connections: concurrency }));
+  const agents = ADDRESSES.map((localAddress) => ({ localAddress, agent: churn ? false : new Agent({ keepAlive: true, localAddress }) }));
   const perPid = new Map();
   let done = 0;
   let failed = 0;
   const end = Date.now() + seconds * 1000;
   await Promise.all(
     Array.from({ length: concurrency }, async (_, i) => {
-      const dispatcher = agents[i % agents.length];
+      const { agent, localAddress } = agents[i % agents.length];
       while (Date.now() < end) {
         try {
-          const r = await request(url, { dispatcher, reset: churn });
-          await r.body.text();
-          const pid = String(r.headers['x-worker']);
+          const pid = await get(url, agent, localAddress);
           perPid.set(pid, (perPid.get(pid) ?? 0) + 1);
           done++;
         } catch {
@@ -80,7 +91,7 @@ async function load(url, churn) {
       }
     }),
   );
-  await Promise.all(agents.map((a) => a.close()));
+  for (const { agent } of agents) if (agent) agent.destroy();
   const split = [...perPid.values()].sort((a, b) => b - a).map((n) => Math.round((100 * n) / done)).join('/');
   return { rps: done / seconds, failed, split };
 }

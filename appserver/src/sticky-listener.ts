@@ -75,12 +75,17 @@ export class StickyListener {
   }
 }
 
-/** FNV-1a over the address: the same client address lands on the same worker index. */
+/** FNV-1a with murmur3's finaliser over the address: the same client lands on the same worker; neighbours spread. */
 export function addressHash(address: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < address.length; i++) {
     h ^= address.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   return h >>> 0;
 }
