@@ -7,13 +7,9 @@
 //   churn      32 concurrent loops, a new connection per request (one hand-over per request)
 // Modes interleaved round by round; req/s and the request share per worker.
 // Usage: node bench/sticky.mjs   (env: BENCH_SECONDS=3 BENCH_ROUNDS=3 BENCH_CONCURRENCY=32). Needs dist/.
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'node:http';
+import { startBenchAppserver } from './appserver-process.mjs';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -22,41 +18,6 @@ const modes = [
   ['shared', ['--socket-model', 'shared']],
   ['sticky', ['--sticky']],
 ];
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer(flags) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [cli, '-b', `127.0.0.1:${port}`, '-w', '2', ...flags, '--log-level', 'warning', `${here}pid-cpu-app.mjs:app`], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('not ready in 30 s')), 30_000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      if (/^Ready:/m.test(out)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`exited ${code}`)));
-  });
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    async stop() {
-      child.kill('SIGINT');
-      if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
-    },
-  };
-}
 
 /** One GET from `localAddress` (node:http: undici ignores localAddress); resolves the X-Worker pid. */
 function get(url, agent, localAddress) {
@@ -99,7 +60,7 @@ async function load(url, churn) {
 const results = new Map();
 for (let round = 1; round <= rounds; round++) {
   for (const [name, flags] of modes) {
-    const server = await startServer(flags);
+    const server = await startBenchAppserver(flags, name);
     try {
       for (const scenario of ['keepalive', 'churn']) {
         const r = await load(server.url, scenario === 'churn');

@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import { createHash } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { WorkerInfo } from './arbiter-types.js';
@@ -75,17 +76,7 @@ export class StickyListener {
   }
 }
 
-/** FNV-1a with murmur3's finaliser over the address: the same client lands on the same worker; neighbours spread. */
+/** The first 32 bits of the address's SHA-1: the same client lands on the same worker; neighbouring addresses spread. */
 export function addressHash(address: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < address.length; i++) {
-    h ^= address.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return createHash('sha1').update(address).digest().readUInt32BE(0);
 }

@@ -91,17 +91,30 @@ function tsgiHost(app: App): Host {
       hooks: observer.tsgiHooks(),
     }),
   );
+  // --sticky: the servers never listen, so their drain cannot wait for a close event; count the handed-over sockets.
+  const adopted = new Set<Socket>();
+  let allGone: (() => void) | undefined;
   return {
     servers,
     inFlight: () => servers.reduce((n, s) => n + s.inFlight, 0),
     upgradedOpen: () => 0,
     adopt: (index, socket) => {
+      adopted.add(socket);
+      socket.once('close', () => {
+        adopted.delete(socket);
+        if (adopted.size === 0) allGone?.();
+      });
       servers[index]!.emit('connection', socket);
       socket.resume();
     },
-    // A server that never listened (--sticky) has no close event to wait for: the grace period bounds it.
-    drain: (graceMs) =>
-      Promise.race([Promise.all(servers.map((s) => s.drain(graceMs))), new Promise((r) => setTimeout(r, graceMs + 100).unref())]).then(() => undefined),
+    drain: async (graceMs) => {
+      const drained = Promise.all(servers.map((s) => s.drain(graceMs)));
+      if (!config.sticky) return void (await drained);
+      const closed = new Promise<void>((resolve) => (adopted.size === 0 ? resolve() : (allGone = resolve)));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, graceMs + 100)))]);
+      clearTimeout(timer);
+    },
   };
 }
 
