@@ -57,6 +57,10 @@ test('promtool check metrics accepts the proxy\'s /metrics (and the appserver\'s
   const proxy = await startProxy(basicConfig([app.port]), ['--workers', '2']);
   try {
     for (let i = 0; i < 5; i++) assert.equal((await get(proxy.port, '/')).status, 200);
+    const proxyText = (await get(proxy.admin!, '/metrics')).body;
+    // Per-process gauges are one sample per proxy worker, not a sum; the start time is kept.
+    assert.equal([...proxyText.matchAll(/^process_start_time_seconds\{pid="\d+"\} \d+/gm)].length, 2, proxyText.slice(0, 500));
+    assert.equal([...proxyText.matchAll(/^process_max_fds\{pid="\d+"\} \d+/gm)].length, 2);
     for (const port of [proxy.admin!, app.metrics]) {
       const text = (await get(port, '/metrics')).body;
       const r = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
