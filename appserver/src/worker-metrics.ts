@@ -19,6 +19,8 @@ export class WorkerMetrics {
   private readonly duration: Histogram<'method' | 'status'>;
   private readonly protocolErrors: Counter<'status'>;
   private readonly upgrades: Counter;
+  /** Bumped on every counted event: the periodic report to the master is skipped while nothing changed. */
+  changes = 0;
   /** Label children cached per method, then status: no label object or key string per request. */
   private readonly children = new Map<string, Map<number, { count: { inc(): void }; time: { observe(v: number): void } }>>();
 
@@ -80,15 +82,18 @@ export class WorkerMetrics {
       child = { count: this.requests.labels(labels), time: this.duration.labels(labels) };
       byStatus.set(status, child);
     }
+    this.changes++;
     child.count.inc();
     child.time.observe(durationMs / 1000);
   }
 
   upgrade(): void {
+    this.changes++;
     this.upgrades.inc();
   }
 
   protocolError(status: number): void {
+    this.changes++;
     this.protocolErrors.inc({ status: String(status) });
   }
 
