@@ -122,8 +122,11 @@ export async function classify(value: unknown, iface: AppInterface | 'auto', whe
     if (fastify) {
       await (obj.ready as () => Promise<unknown>)();
       const routing = obj.routing as (req: unknown, res: unknown) => void;
-      const upgradeServer = obj.server as Server | undefined;
-      return { kind, listener: (req, res) => routing(req, res), upgradeServer, close: () => obj.close!(), hooks };
+      const own = obj.server as Server | undefined;
+      // Requests go through the listeners on Fastify's own (never listening) server when it has any, so a library
+      // that wrapped them there (fastify-socket.io's engine.io `attach`) sees its requests; its upgrades likewise.
+      const listener: RequestListener = own && own.listenerCount('request') > 0 ? (req, res) => own.emit('request', req, res) : (req, res) => routing(req, res);
+      return { kind, listener, upgradeServer: own, close: () => obj.close!(), hooks };
     }
     // A Koa app is not itself a listener; its callback() is.
     if (koa) return { kind, listener: (obj.callback as () => RequestListener).call(value), hooks };

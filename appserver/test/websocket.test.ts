@@ -128,3 +128,20 @@ test('socket.io attached via onServer under --workers 2 --sticky: polling handsh
   assert.equal(again.pid, answers[0]!.pid);
   assert.equal(again.transport, 'websocket');
 });
+
+test('socket.io attached to a Fastify instance\'s own server (the fastify-socket.io way) works unchanged: polling and the websocket upgrade', async (t) => {
+  const s = await startAppserver([join(FIXTURES, 'fastify-socketio-app.mjs') + ':app']);
+  t.after(() => s.stop());
+  const c = ioClient(s.url, { reconnection: false, timeout: 5000 });
+  t.after(() => c.close());
+  await new Promise<void>((resolve, reject) => {
+    c.once('connect', () => resolve());
+    c.once('connect_error', reject);
+  });
+  await until(() => c.io.engine.transport.name === 'websocket', 10_000, 'the upgrade to websocket');
+  const a = await new Promise<{ transport: string }>((resolve, reject) =>
+    c.timeout(5000).emit('whoami', 1, (err: Error | null, r: { transport: string }) => (err ? reject(err) : resolve(r))),
+  );
+  assert.equal(a.transport, 'websocket');
+  assert.equal((await get(s.url)).body, 'fastify');
+});
