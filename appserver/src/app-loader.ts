@@ -158,9 +158,13 @@ function isKoaApp(value: unknown): boolean {
   return typeof value === 'object' && o !== null && typeof o.callback === 'function' && typeof o.use === 'function' && Array.isArray(o.middleware) && typeof o.createContext === 'function';
 }
 
-/** Koa's `app.callback()`: a two-argument arrow function Koa names `handleRequest`. */
+/**
+ * Koa's `app.callback()`: a two-argument function Koa names `handleRequest`
+ * that builds a Koa context (its source calls `createContext`), so a TSGI
+ * app that happens to share the name is not taken for it.
+ */
 function isKoaCallback(value: unknown): boolean {
-  return typeof value === 'function' && value.name === 'handleRequest' && value.length === 2;
+  return typeof value === 'function' && value.name === 'handleRequest' && value.length === 2 && Function.prototype.toString.call(value).includes('createContext(');
 }
 
 /**
@@ -191,16 +195,24 @@ function errorLocation(err: unknown, entry: string): string | undefined {
     const esbuild = /^(\/[^\s:]+):(\d+):(\d+): ERROR:/m.exec(text);
     if (esbuild) return `${esbuild[1]}:${esbuild[2]}`;
   }
-  if (e instanceof SyntaxError) return locateInChild(entry);
-  return undefined;
+  if (!(e instanceof SyntaxError)) return undefined;
+  // Thrown while the module ran (JSON.parse, new Function): the first frame outside Node names the place.
+  for (const line of (e.stack ?? '').split('\n').slice(1)) {
+    const frame = /(?:\(|at )((?:file:\/\/|\/)[^():\s]+):(\d+):\d+\)?$/.exec(line);
+    // Loader frames (tsx under node_modules) are not the app's.
+    if (frame && !frame[1]!.includes('/node_modules/')) return `${toPath(frame[1]!)}:${frame[2]}`;
+  }
+  return locateInChild(entry);
 }
 
 /**
- * An ES module's SyntaxError carries no file or line (Node keeps them in a
- * private field it only prints for uncaught errors), so import the entry
- * again in a child, with the same loader flags, and read the location off
- * its uncaught-error report. A syntax error stops the module graph before
- * any of it runs, so the child runs no app code.
+ * An ES module's parse-time SyntaxError carries no file or line (Node keeps
+ * them in a private field it only prints for uncaught errors), so import the
+ * entry again in a child, with the same loader flags, and read the location
+ * off its uncaught-error report. A syntax error in the static import graph
+ * stops it before any module runs, so the child runs no app code (one in a
+ * module loaded by a top-level `await import()` lets the modules before it
+ * run again in the child).
  */
 function locateInChild(entry: string): string | undefined {
   const r = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(entry).href)})`], {

@@ -54,7 +54,7 @@ export class WorkerMetrics {
     });
     this.upgrades = new Counter({
       name: 'tsgi_http_upgrades_total',
-      help: 'Requests whose connection the app took over with an upgrade (WebSocket); not in tsgi_http_requests_total.',
+      help: 'Upgrade requests (WebSocket) handed to the app, or taken over by it in a route; not in tsgi_http_requests_total.',
       registers: [this.registry],
     });
     new Gauge({

@@ -74,3 +74,25 @@ for (const [flag, extra] of [
     assert.match(line, new RegExp(`${address.replace(/\./g, '\\.')}.*\\(${flag}\\).*address already in use|${address.replace(/\./g, '\\.')} \\(${flag}\\)`));
   });
 }
+
+test('a SyntaxError thrown while a module runs (JSON.parse at import time) names that module and line', async () => {
+  const dir = tempDir();
+  writeApp(dir, 'settings.mjs', "export const x = 1;\n\nexport const settings = JSON.parse('{bad');\n");
+  const entry = writeApp(dir, 'entry.mjs', "import { settings } from './settings.mjs';\nexport const app = () => settings;\n");
+  const r = runCli(['-b', '127.0.0.1:0', `${entry}:app`]);
+  const { code } = await r.exited;
+  assert.equal(code, EXIT.APP_LOAD_ERROR, r.stderr());
+  assert.match(r.stderr(), new RegExp(`${join(dir, 'settings.mjs').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3: SyntaxError`), r.stderr());
+});
+
+test('a two-argument TSGI app that happens to be named handleRequest is not taken for a Koa callback', async (t) => {
+  const dir = tempDir();
+  const entry = writeApp(
+    dir,
+    'named.mjs',
+    "export const app = function handleRequest(environ, startResponse) {\n  startResponse('200 OK', [['Content-Type', 'text/plain']]);\n  return [new TextEncoder().encode('tsgi')];\n};\n",
+  );
+  const s = await startAppserver([`${entry}:app`]);
+  t.after(() => s.stop());
+  assert.equal((await get(s.url)).body, 'tsgi');
+});
