@@ -127,8 +127,11 @@ export class NodeHost {
     socket.resume();
   }
 
+  /** Requests being served, less those whose connection is (or may become) an upgraded one: a WebSocket is not a request in flight. */
   get inFlight(): number {
-    return this.active.size;
+    let n = 0;
+    for (const res of this.active) if (!(res.socket && this.upgraded.has(res.socket))) n++;
+    return n;
   }
 
   private refuse(res: ServerResponse, status: number): void {

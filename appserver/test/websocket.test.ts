@@ -73,7 +73,9 @@ test('the old in-route pattern (ws.handleUpgrade(req, req.socket, ...)) still wo
   t.after(() => s.stop());
   const c = await openSocket(wsUrl(s.url, '/ws'));
   await echo(c, 'route');
-  assert.equal(metricValue((await get(s.metricsUrl!)).body, 'tsgi_upgraded_connections'), 1);
+  const open = (await get(s.metricsUrl!)).body;
+  assert.equal(metricValue(open, 'tsgi_upgraded_connections'), 1);
+  assert.equal(metricValue(open, 'tsgi_http_requests_in_flight'), 0, 'an open WebSocket is not a request in flight');
   c.ws.close();
   await c.closed;
   await until(async () => metricValue((await get(s.metricsUrl!)).body, 'tsgi_http_upgrades_total') === 1, 5000, 'the upgrade counted');
