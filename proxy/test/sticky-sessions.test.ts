@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { basicConfig, get, runCli, startProxy, startUpstream, until, type Reply } from './helpers.ts';
 
@@ -90,13 +92,17 @@ test('sticky endpoint killed (ejected) or removed by a reload: requests with its
   }
 });
 
-test('sticky config is validated: sameSite None without secure and a bad cookie name exit 2 naming the field', async () => {
-  const dir = (await import('node:fs')).mkdtempSync('/tmp/tsgi-sticky-');
+test('sticky config is validated: sameSite None without secure and a bad cookie name exit 2 naming the field; a good one is summarised', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsgi-sticky-'));
+  writeFileSync(join(dir, 'ok.yaml'), basicConfig([1], '', 'sticky: { cookie: SRV }'));
+  const ok = await runCli(['--config', join(dir, 'ok.yaml'), '--check-config']);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /upstream app: round_robin, sticky cookie SRV/);
   for (const [sticky, want] of [
     ['sticky: { sameSite: None }', /sticky.*sameSite.*secure/],
     ['sticky: { cookie: "bad name" }', /sticky.*cookie.*token/],
   ] as const) {
-    const file = `${dir}/p.yaml`;
+    const file = join(dir, 'p.yaml');
     writeFileSync(file, basicConfig([1], '', sticky));
     const r = await runCli(['--config', file, '--check-config']);
     assert.equal(r.code, 2, r.stderr);
