@@ -162,6 +162,7 @@ export class NodeHost {
     const socket = req.socket;
     // An upgrade the app takes over inside a route (ws.handleUpgrade(req, req.socket, ...)) never answers res.
     const mayUpgrade = req.headers.upgrade !== undefined;
+    const writtenBefore = socket.bytesWritten;
     if (mayUpgrade) this.upgraded.track(socket, wantsWebSocket(req.headers.upgrade));
     this.observer.started(res, req.method ?? '', target, remote);
     this.active.add(res);
@@ -172,7 +173,8 @@ export class NodeHost {
       this.active.delete(res);
       const method = req.method ?? '';
       const durationMs = performance.now() - startedAt;
-      if (mayUpgrade && !res.headersSent) {
+      // Taken over: the app wrote to the socket itself (a 101) instead of answering res.
+      if (mayUpgrade && !res.headersSent && socket.bytesWritten > writtenBefore) {
         this.observer.upgradeEnded(res);
         return;
       }
