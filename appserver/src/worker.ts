@@ -50,6 +50,9 @@ async function load(): Promise<LoadedApp> {
   }
 }
 const loaded = await load();
+if (loaded.kind !== 'node' && (loaded.hooks.onServer || loaded.hooks.upgrade)) {
+  logs.error.warn({ kind: loaded.kind }, `the app module's onServer/upgrade exports apply to Node listeners only (--interface node); this ${loaded.kind} app runs without them`);
+}
 
 const metrics = new WorkerMetrics(
   () => host.inFlight(),
