@@ -1,43 +1,50 @@
 import { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 
+/** What the host sets on a request whose body is limited. */
+export interface BodyLimited {
+  /** Called once, when the body passes the limit; nothing more reaches the app. */
+  onOverflow: (() => void) | undefined;
+}
+
 /**
- * node:http's request with a body byte limit. node:http has no body limit
- * of its own and a chunked body declares no length, so the host hands
- * `http.createServer` this class (its public `IncomingMessage` option) and
- * counts the body bytes node:http's parser pushes. Past the limit nothing
- * more reaches the app and `onOverflow` answers 413.
+ * node:http's request class with a body byte limit, for `http.createServer`'s
+ * public `IncomingMessage` option (node:http has no body limit of its own and
+ * a chunked body declares no length): counts the body bytes node:http's
+ * parser pushes; past `limit` nothing more reaches the app and `onOverflow`
+ * answers 413. Without a limit node:http's own class is used, at no cost.
  *
  * The counting `push` is an own property, not a prototype method: Express
  * swaps every request's prototype for its own (`Object.setPrototypeOf(req,
  * app.request)`), which would drop an override.
  */
-export class LimitedIncomingMessage extends IncomingMessage {
-  /** Largest body in bytes; set by the host when the request arrives. */
-  bodyLimit = Number.POSITIVE_INFINITY;
-  onOverflow: (() => void) | undefined;
-  private received = 0;
-  private overflowed = false;
+export function limitedRequestClass(limit: number): typeof IncomingMessage {
+  if (limit === Number.POSITIVE_INFINITY) return IncomingMessage;
+  const push = IncomingMessage.prototype.push;
+  return class LimitedIncomingMessage extends IncomingMessage implements BodyLimited {
+    onOverflow: (() => void) | undefined;
 
-  constructor(socket: Socket) {
-    super(socket);
-    const push = IncomingMessage.prototype.push;
-    Object.defineProperty(this, 'push', {
-      configurable: true,
-      writable: true,
-      value: (chunk: unknown, encoding?: BufferEncoding): boolean => {
-        if (chunk !== null && this.bodyLimit !== Number.POSITIVE_INFINITY) {
-          this.received += (chunk as Buffer).length;
-          if (this.received > this.bodyLimit || this.overflowed) {
-            if (!this.overflowed) {
-              this.overflowed = true;
-              this.onOverflow?.();
+    constructor(socket: Socket) {
+      super(socket);
+      let received = 0;
+      let overflowed = false;
+      Object.defineProperty(this, 'push', {
+        configurable: true,
+        writable: true,
+        value: (chunk: unknown, encoding?: BufferEncoding): boolean => {
+          if (chunk !== null) {
+            received += (chunk as Buffer).length;
+            if (received > limit || overflowed) {
+              if (!overflowed) {
+                overflowed = true;
+                this.onOverflow?.();
+              }
+              return false;
             }
-            return false;
           }
-        }
-        return push.call(this, chunk, encoding);
-      },
-    });
-  }
+          return push.call(this, chunk, encoding);
+        },
+      });
+    }
+  };
 }

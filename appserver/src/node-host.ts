@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { AppHooks } from './app-loader.js';
 import { GracefulDrain } from './graceful-drain.js';
-import { LimitedIncomingMessage } from './limited-request.js';
+import { limitedRequestClass, type BodyLimited } from './limited-request.js';
 import type { RequestObserver } from './request-observer.js';
 import { UpgradedConnections, wantsWebSocket } from './upgraded-connections.js';
 
@@ -50,7 +50,7 @@ class HostedServer extends HttpServer {
 
   override emit(event: string | symbol, ...args: unknown[]): boolean {
     if (event === 'request' || event === 'checkContinue') {
-      this.host.request(this, args[0] as LimitedIncomingMessage, args[1] as ServerResponse, event === 'checkContinue');
+      this.host.request(this, args[0] as IncomingMessage & Partial<BodyLimited>, args[1] as ServerResponse, event === 'checkContinue');
       return true;
     }
     if (event === 'upgrade') return this.host.upgrade(this, args[0] as IncomingMessage, args[1] as Socket, args[2] as Buffer);
@@ -96,7 +96,7 @@ export class NodeHost {
         // How often node:http checks headersTimeout; its 30 s default would let a slowloris hold a socket 3x too long.
         connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(l.headersTimeoutMs / 4))),
         maxHeaderSize: Math.max(16384, l.requestLine + l.fieldSize + 64),
-        IncomingMessage: LimitedIncomingMessage,
+        IncomingMessage: limitedRequestClass(l.body),
       },
       this,
     );
@@ -154,7 +154,7 @@ export class NodeHost {
   }
 
   /** @internal HostedServer's request and checkContinue events. */
-  request(server: HostedServer, req: LimitedIncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
+  request(server: HostedServer, req: IncomingMessage & Partial<BodyLimited>, res: ServerResponse, expectsContinue: boolean): void {
     this.drainer.track(res);
     const target = req.url ?? '/';
     const startedAt = performance.now();
@@ -206,8 +206,7 @@ export class NodeHost {
     if (refused !== 0) return this.refuse(res, refused);
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > this.limits.body) return this.refuse(res, 413);
-    if (this.limits.body !== Number.POSITIVE_INFINITY && req instanceof LimitedIncomingMessage) {
-      req.bodyLimit = this.limits.body;
+    if (this.limits.body !== Number.POSITIVE_INFINITY) {
       req.onOverflow = () => {
         if (!res.headersSent) this.refuse(res, 413);
         else res.destroy();
