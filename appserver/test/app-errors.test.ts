@@ -28,26 +28,30 @@ test('Koa with --interface tsgi is refused before forking, with a message naming
   }
 });
 
-test('a syntax error in a file the entry imports is reported with that file and line, exit 4', async () => {
+/** Writes `files` and an entry importing `imported`; the app must fail to load (exit 4) with `file:line: <then>` on stderr. */
+async function assertLocatedLoadError(files: Record<string, string>, imported: string, at: string, then: string, modes: string[][] = [[]]): Promise<void> {
   const dir = tempDir();
-  writeApp(dir, 'lib.mjs', 'export const x = 1;\nexport const y = ;\n');
-  const entry = writeApp(dir, 'entry.mjs', "import { x } from './lib.mjs';\nexport const app = () => x;\n");
-  for (const mode of [[], ['--check-config']]) {
+  for (const [name, source] of Object.entries(files)) writeApp(dir, name, source);
+  const entry = writeApp(dir, 'entry.mjs', `import * as lib from './${imported}';\nexport const app = () => lib;\n`);
+  const escaped = join(dir, at).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  for (const mode of modes) {
     const r = runCli(['-b', '127.0.0.1:0', ...mode, `${entry}:app`]);
     const { code } = await r.exited;
     assert.equal(code, EXIT.APP_LOAD_ERROR, r.stderr());
-    assert.match(r.stderr(), new RegExp(`${join(dir, 'lib.mjs').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:2: SyntaxError: Unexpected token`), r.stderr());
+    assert.match(r.stderr(), new RegExp(`${escaped}: ${then}`), r.stderr());
   }
+}
+
+test('a syntax error in a file the entry imports is reported with that file and line, exit 4 (also by --check-config)', async () => {
+  await assertLocatedLoadError({ 'lib.mjs': 'export const x = 1;\nexport const y = ;\n' }, 'lib.mjs', 'lib.mjs:2', 'SyntaxError: Unexpected token', [[], ['--check-config']]);
 });
 
 test('a syntax error in a TypeScript file (under tsx) names its file and line', async () => {
-  const dir = tempDir();
-  writeApp(dir, 'lib.ts', 'export const x: number = 1;\n\nexport const y = ;\n');
-  const entry = writeApp(dir, 'entry.mjs', "import { x } from './lib.ts';\nexport const app = () => x;\n");
-  const r = runCli(['-b', '127.0.0.1:0', `${entry}:app`]);
-  const { code } = await r.exited;
-  assert.equal(code, EXIT.APP_LOAD_ERROR, r.stderr());
-  assert.match(r.stderr(), new RegExp(`${join(dir, 'lib.ts').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3: `), r.stderr());
+  await assertLocatedLoadError({ 'lib.ts': 'export const x: number = 1;\n\nexport const y = ;\n' }, 'lib.ts', 'lib.ts:3', '');
+});
+
+test('a SyntaxError thrown while a module runs (JSON.parse at import time) names that module and line', async () => {
+  await assertLocatedLoadError({ 'settings.mjs': "export const x = 1;\n\nexport const settings = JSON.parse('{bad');\n" }, 'settings.mjs', 'settings.mjs:3', 'SyntaxError');
 });
 
 async function busyPort(): Promise<{ server: Server; port: number }> {
@@ -74,16 +78,6 @@ for (const [flag, extra] of [
     assert.match(line, new RegExp(`${address.replace(/\./g, '\\.')}.*\\(${flag}\\).*address already in use|${address.replace(/\./g, '\\.')} \\(${flag}\\)`));
   });
 }
-
-test('a SyntaxError thrown while a module runs (JSON.parse at import time) names that module and line', async () => {
-  const dir = tempDir();
-  writeApp(dir, 'settings.mjs', "export const x = 1;\n\nexport const settings = JSON.parse('{bad');\n");
-  const entry = writeApp(dir, 'entry.mjs', "import { settings } from './settings.mjs';\nexport const app = () => settings;\n");
-  const r = runCli(['-b', '127.0.0.1:0', `${entry}:app`]);
-  const { code } = await r.exited;
-  assert.equal(code, EXIT.APP_LOAD_ERROR, r.stderr());
-  assert.match(r.stderr(), new RegExp(`${join(dir, 'settings.mjs').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3: SyntaxError`), r.stderr());
-});
 
 test('a two-argument TSGI app that happens to be named handleRequest is not taken for a Koa callback', async (t) => {
   const dir = tempDir();
