@@ -1,11 +1,10 @@
 import { unlinkSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { Arbiter, ArbiterCrashError, ArbiterHaltError, EXIT } from '@tsgi/arbiter';
 import { checkAppModule, loadApp } from './app-loader.js';
-import { Arbiter } from './arbiter.js';
 import { loadConfig, type AppserverConfig, type LoadedConfig } from './config.js';
-import { AppLoadError, ArbiterHaltError, BindError, ConfigError } from './errors.js';
-import { EXIT } from './exit-codes.js';
+import { AppLoadError, BindError, ConfigError } from './errors.js';
 import {
   clearStaleUnixSocket,
   describeTarget,
@@ -43,6 +42,10 @@ export function reportStartupError(err: unknown): number {
   if (err instanceof ArbiterHaltError) {
     process.stderr.write(`tsgi-appserver: ${err.message}\n`);
     if (err.workerErrorCode && USAGE_APP_ERRORS.has(err.workerErrorCode)) return EXIT.USAGE;
+    return err.exitCode;
+  }
+  if (err instanceof ArbiterCrashError) {
+    process.stderr.write(`tsgi-appserver: ${err.message}\n`);
     return err.exitCode;
   }
   process.stderr.write(`tsgi-appserver: ${(err as Error)?.message ?? String(err)}\n`);

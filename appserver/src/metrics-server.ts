@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { Arbiter } from './arbiter.js';
-import type { ExitReason, WorkerInfo } from './arbiter-types.js';
+import type { Arbiter, ExitReason, WorkerInfo } from '@tsgi/arbiter';
 import { registerDefaultMetrics } from './default-metrics.js';
 import { isWorkerMetricsReport, MetricsLedger } from './metrics-ledger.js';
 

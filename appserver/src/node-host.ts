@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { AppHooks } from './app-loader.js';
 import { GracefulDrain } from './graceful-drain.js';
 import { limitedRequestClass, type BodyLimited } from './limited-request.js';
+import { serializedHeader } from './node-internals.js';
 import type { RequestObserver } from './request-observer.js';
 import { UpgradedConnections, wantsWebSocket } from './upgraded-connections.js';
 
@@ -264,8 +265,5 @@ function rawResponse(status: number): string {
 function responseHeader(res: ServerResponse, name: string): string | undefined {
   const v = res.getHeader(name);
   if (v !== undefined) return Array.isArray(v) ? v.join(', ') : String(v);
-  const head = (res as unknown as { _header?: string | null })._header;
-  if (typeof head !== 'string') return undefined;
-  const m = new RegExp(`\\r\\n${name.replace(/[^a-z0-9-]/g, '')}:[ \\t]*([^\\r]*)`, 'i').exec(head);
-  return m ? m[1] : undefined;
+  return serializedHeader(res, name);
 }

@@ -2,7 +2,7 @@ import type { Environ, RequestRecord, ServerHooks } from '@tsgi/gateway';
 import { compileAccessFormat, type AccessEntry } from './access-log-format.js';
 import type { Logs } from './logger.js';
 import type { WorkerMetrics } from './worker-metrics.js';
-import type { WorkerRuntime } from './worker-runtime.js';
+import type { WorkerRuntime } from '@tsgi/arbiter';
 
 /**
  * Turns request start/end events from any host (TSGI server hooks or the

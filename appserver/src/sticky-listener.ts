@@ -2,7 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { createHash } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { WorkerInfo } from './arbiter-types.js';
+import type { WorkerInfo } from '@tsgi/arbiter';
 import { describeTarget, listenOptions, type ListenTarget } from './listen-targets.js';
 import { BindError } from './errors.js';
 

@@ -8,7 +8,6 @@ import type { Socket } from 'node:net';
 import { createServer, fromFetch, type App, type TsgiServer } from '@tsgi/gateway';
 import { loadApp, type LoadedApp } from './app-loader.js';
 import { AppLoadError } from './errors.js';
-import { EXIT } from './exit-codes.js';
 import { describeTarget, listenOptions } from './listen-targets.js';
 import { createLogs } from './logger.js';
 import { NodeHost } from './node-host.js';
@@ -17,7 +16,7 @@ import { ShutdownHooks } from './shutdown-hooks.js';
 import { isStickyHandover } from './sticky-listener.js';
 import type { WorkerData } from './worker-data.js';
 import { WorkerMetrics } from './worker-metrics.js';
-import { startWorkerRuntime } from './worker-runtime.js';
+import { EXIT, startWorkerRuntime } from '@tsgi/arbiter';
 
 const UNLIMITED = 1 << 20;
 /** Drain budget when the worker got SIGTERM itself (fast stop): leaves the hooks ~0.5 s before the master's SIGKILL. */

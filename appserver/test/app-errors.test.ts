@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { EXIT } from '../src/exit-codes.js';
+import { EXIT } from '@tsgi/arbiter';
 import { FIXTURES, get, runCli, startAppserver, tempDir, writeApp } from './helpers.js';
 
 const KOA = join(FIXTURES, 'koa-app.mjs');

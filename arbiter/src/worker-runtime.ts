@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { ArbiterUsageError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { isMasterMessage, type InFlightRequest, type MasterMessage, type WorkerMessage } from './ipc-protocol.js';
 import { LoopWatchdog } from './watchdog.js';
@@ -232,7 +233,7 @@ export class WorkerRuntime<Data = unknown> {
  */
 export function startWorkerRuntime<Data = unknown>(options: WorkerRuntimeOptions = {}): Promise<WorkerRuntime<Data>> {
   if (!cluster.isWorker || !process.send) {
-    return Promise.reject(new Error('startWorkerRuntime() must run in a worker forked by an Arbiter'));
+    return Promise.reject(new ArbiterUsageError('startWorkerRuntime() must run in a worker forked by an Arbiter'));
   }
   return new Promise((resolve) => {
     const onInit = (msg: unknown): void => {
