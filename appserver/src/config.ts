@@ -23,6 +23,7 @@ export interface AppserverConfig {
   preload: boolean;
   interface: 'auto' | 'tsgi' | 'fetch' | 'node';
   socketModel: 'round-robin' | 'shared' | 'reuse-port';
+  sticky: boolean;
   accessLogfile: string | null;
   accessLogformat: string;
   errorLogfile: string;

@@ -37,3 +37,14 @@ export class AppLoadError extends AppserverError {
     this.name = 'AppLoadError';
   }
 }
+
+/** A listen failed; names the flag the address came from (`--bind`, `--metrics-bind`). Exit code 3. */
+export class BindError extends AppserverError {
+  readonly flag: string;
+  constructor(flag: string, address: string, cause: unknown) {
+    const reason = (cause as NodeJS.ErrnoException)?.code === 'EADDRINUSE' ? 'address already in use' : ((cause as Error)?.message ?? String(cause));
+    super('APP_ERR_BIND_FAILED', `cannot listen on ${address} (${flag}): ${reason}`, { cause });
+    this.name = 'BindError';
+    this.flag = flag;
+  }
+}

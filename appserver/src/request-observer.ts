@@ -37,6 +37,18 @@ export class RequestObserver {
     this.metrics.observe(method, status, durationMs);
   }
 
+  /** The app took the connection over inside a route (no response): an upgrade, not a status-0 request. */
+  upgradeEnded(key: object): void {
+    const token = this.tokens.get(key);
+    if (token !== undefined) this.runtime.requestFinished(token);
+    this.metrics.upgrade();
+  }
+
+  /** An `upgrade` event went to the app's upgrade listeners. */
+  upgradeStarted(): void {
+    this.metrics.upgrade();
+  }
+
   /** Writes the access line; call only when `logsAccess`. */
   logAccess(entry: AccessEntry): void {
     this.logs.access!(this.format!(entry));

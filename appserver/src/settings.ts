@@ -99,6 +99,8 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     expect: 'one of auto, tsgi, fetch, node', description: 'What the exported app is: TSGI app, fetch handler or Node request listener.' }),
   s({ key: 'socketModel', kind: 'enum', default: 'shared', schema: z.enum(['round-robin', 'shared', 'reuse-port']),
     expect: 'one of round-robin, shared, reuse-port', description: 'How connections reach workers (reuse-port needs Node >= 22.12).', reloadable: false }),
+  s({ key: 'sticky', kind: 'bool', default: false, schema: z.boolean(),
+    expect: 'true or false', description: 'Send each client address to the same worker (the master accepts and hands connections over); for socket.io and other per-worker sessions. Overrides socket-model.', reloadable: false }),
   s({ key: 'accessLogfile', kind: 'string', default: null, schema: z.string().min(1).nullable(),
     expect: "a path or '-'", description: "Access log: '-' for stdout or a file path; unset: no access log." }),
   s({ key: 'accessLogformat', kind: 'string', default: DEFAULT_ACCESS_LOG_FORMAT, schema: z.string().min(1),

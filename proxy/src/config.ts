@@ -25,6 +25,24 @@ const server = z
   })
   .strict();
 
+/**
+ * Sticky sessions by cookie insertion (HAProxy `cookie SRV insert`, nginx
+ * `sticky cookie`): the proxy names the endpoint that served a client in a
+ * cookie and sends the client's later requests there while it is usable.
+ */
+const stickySchema = z
+  .object({
+    cookie: z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a cookie name (an RFC 9110 token)').default('TSGI_SRV'),
+    path: z.string().startsWith('/').regex(/^[^;\s]*$/, 'must not contain ; or spaces').default('/'),
+    /** Max-Age; unset: a session cookie. */
+    maxAge: duration.optional(),
+    httpOnly: z.boolean().default(true),
+    secure: z.boolean().default(false),
+    sameSite: z.enum(['Strict', 'Lax', 'None']).optional(),
+  })
+  .strict()
+  .refine((c) => c.sameSite !== 'None' || c.secure, { message: 'sameSite None needs secure: true (browsers drop it otherwise)', path: ['sameSite'] });
+
 const upstream = z
   .object({
     servers: z.array(z.union([serverAddress.transform((a) => ({ address: a, weight: 1 })), server])).min(1),
@@ -91,6 +109,7 @@ const upstream = z
       .strict()
       .optional(),
     slowStart: duration.default(0),
+    sticky: stickySchema.optional(),
     ...edge.upstream,
   })
   .strict()

@@ -122,7 +122,7 @@ export abstract class ResponseRelay extends UpstreamAttempts {
     if (!this.reqBodyDone) this.keepClient = false;
     if (this.ctx.draining) this.keepClient = false;
     const conn = this.keepClient ? (req.minor === 0 ? 'connection: keep-alive\r\n' : '') : 'connection: close\r\n';
-    const out = `HTTP/1.1 ${head.status} ${head.reason}\r\n${lines}${framing}via: 1.1 ${this.ctx.config.forwarded.via}\r\n${conn}\r\n`;
+    const out = `HTTP/1.1 ${head.status} ${head.reason}\r\n${lines}${this.stickyCookie()}${framing}via: 1.1 ${this.ctx.config.forwarded.via}\r\n${conn}\r\n`;
     const avail = buf.length - start;
     if (avail > 0 && (this.respMode === RespMode.Chunked || this.respMode === RespMode.Dechunk || this.respMode === RespMode.ZChunked)) {
       this.startChunked(out, buf, start);
