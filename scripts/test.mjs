@@ -1,14 +1,15 @@
 #!/usr/bin/env node
-// Runs the test files of the given workspaces (default: all) in one node:test
-// run, so the summary at the end counts everything. Tests are TypeScript, run
-// through tsx with the "development" export condition (sources, not dist/).
+// Runs the test files of the given workspaces (default: all), or single test
+// files given by path, in one node:test run, so the summary at the end counts
+// everything. Tests are TypeScript, run through tsx with the "development"
+// export condition (sources, not dist/).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { availableParallelism } from 'node:os';
 
 const root = new URL('..', import.meta.url).pathname;
-const all = ['gateway', 'appserver', 'middleware', 'framework', 'proxy', 'sample-app', 'load-tests', 'deploy-tests', 'scripts'];
+const all = ['scripts', 'arbiter', 'gateway', 'appserver', 'middleware', 'framework', 'proxy', 'sample-app', 'load-tests', 'deploy-tests'];
 const args = process.argv.slice(2);
 const picked = args.length ? args : all;
 
@@ -24,7 +25,9 @@ function collect(dir) {
   return out;
 }
 
-const files = picked.flatMap((pkg) => collect(join(root, pkg, 'test')).map((f) => relative(root, f)));
+// A package name runs its test/ folder; a path to one test file runs just that file.
+const isFile = (arg) => /\.test\.(ts|mts|js|mjs)$/.test(arg);
+const files = picked.flatMap((arg) => (isFile(arg) ? [arg] : collect(join(root, arg, 'test')).map((f) => relative(root, f))));
 if (files.length === 0) {
   console.error(`test: no test files under ${picked.join(', ')}`);
   process.exit(1);

@@ -8,14 +8,10 @@
 // Per model: req/s, share of requests and of connections taken by each worker pid.
 // Models are interleaved round by round. Needs dist/ (npm run bench builds it).
 // Usage: node bench/socket-models.mjs   (env: BENCH_SECONDS=3 BENCH_ROUNDS=3 BENCH_CONNECTIONS=32 BENCH_CPU_N=200)
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { request } from 'undici';
+import { startBenchAppserver } from './appserver-process.mjs';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -24,39 +20,8 @@ const [major, minor] = process.versions.node.split('.').map(Number);
 const reusePort = major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
 const models = ['round-robin', 'shared', ...(reusePort ? ['reuse-port'] : [])];
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer(model) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [cli, '-b', `127.0.0.1:${port}`, '-w', '2', '--socket-model', model, '--log-level', 'warning', `${here}pid-cpu-app.mjs:app`], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${model}: not ready in 30 s`)), 30_000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      if (/^Ready:/m.test(out)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${model}: exited ${code}`)));
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    async stop() {
-      child.kill('SIGINT');
-      if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
-    },
-  };
+function startServer(model) {
+  return startBenchAppserver(['--socket-model', model], model);
 }
 
 /** autocannon run; counts requests and connections per worker pid (X-Worker). */

@@ -1,18 +1,44 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import type { RequestListener } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { App } from '@tsgi/gateway';
 import { AppLoadError } from './errors.js';
 
 export type AppInterface = 'tsgi' | 'fetch' | 'node';
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
 
+/**
+ * Optional exports of the app module besides the app (README, "WebSocket and other upgrades", "Shutdown"):
+ * `onServer(server)` runs once per worker server before it listens (attach `ws`, socket.io there),
+ * `upgrade(req, socket, head)` answers upgrade requests, `onShutdown(reason)` runs when the worker stops.
+ */
+export interface AppHooks {
+  onServer?: (server: Server) => void | Promise<void>;
+  upgrade?: (...args: unknown[]) => void;
+  onShutdown?: (reason: string) => unknown;
+}
+
+/** What the worker runs when it stops, besides `onShutdown`: a Fastify instance's `close()` (its onClose hooks). */
+interface Closable {
+  close?: () => Promise<unknown>;
+}
+
 /** A loaded app, tagged with how the worker hosts it. */
-export type LoadedApp =
+export type LoadedApp = (
   | { kind: 'tsgi'; app: App }
   | { kind: 'fetch'; handler: FetchHandler }
-  | { kind: 'node'; listener: RequestListener };
+  | ({ kind: 'node'; listener: RequestListener } & NodeAppExtras)
+) & { hooks: AppHooks };
+
+/** What a node-interface app may bring beyond its listener. */
+export interface NodeAppExtras {
+  /** A framework's own http.Server whose `upgrade` listeners (e.g. @fastify/websocket's) get our servers' upgrades. */
+  upgradeServer?: Server;
+  /** Framework shutdown (Fastify `close()`), run with the app's hooks. */
+  close?: () => Promise<unknown>;
+}
 
 export interface AppSpec {
   /** Absolute path of the module. */
@@ -45,12 +71,7 @@ export async function loadApp(spec: string, cwd: string, iface: AppInterface | '
   try {
     mod = (await import(pathToFileURL(parsed.file).href)) as Record<string, unknown>;
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const hint =
-      e.code === 'ERR_UNKNOWN_FILE_EXTENSION' ? ' (a .ts entry needs tsx: node --import tsx, or Node >= 22.18)' : '';
-    throw new AppLoadError('APP_ERR_APP_IMPORT_FAILED', `importing ${parsed.file} failed: ${e.message.split('\n')[0]}${hint}`, {
-      cause: err,
-    });
+    throw new AppLoadError('APP_ERR_APP_IMPORT_FAILED', describeImportFailure(parsed.file, err), { cause: err });
   }
   const names = parsed.exportName ? [parsed.exportName] : ['app', 'default'];
   const name = names.find((n) => mod[n] !== undefined && mod[n] !== null);
@@ -61,7 +82,20 @@ export async function loadApp(spec: string, cwd: string, iface: AppInterface | '
       `${parsed.file} has no export "${names.join('" or "')}" (exports: ${exported})`,
     );
   }
-  return classify(mod[name], iface, `${parsed.file}:${name}`);
+  const loaded = await classify(mod[name], iface, `${parsed.file}:${name}`);
+  loaded.hooks = appHooks(mod, parsed.file);
+  return loaded;
+}
+
+function appHooks(mod: Record<string, unknown>, file: string): AppHooks {
+  const hooks: AppHooks = {};
+  for (const key of ['onServer', 'upgrade', 'onShutdown'] as const) {
+    const v = mod[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'function') throw new AppLoadError('APP_ERR_APP_INTERFACE_UNKNOWN', `${file}: export "${key}" must be a function, not a ${typeof v}`);
+    hooks[key] = v as never;
+  }
+  return hooks;
 }
 
 /**
@@ -71,34 +105,126 @@ export async function loadApp(spec: string, cwd: string, iface: AppInterface | '
  * two-argument function is a TSGI app unless `--interface node` says so.
  */
 export async function classify(value: unknown, iface: AppInterface | 'auto', where: string): Promise<LoadedApp> {
-  const obj = value as Record<string, unknown> & ((...a: unknown[]) => unknown);
+  const obj = value as Record<string, unknown> & ((...a: unknown[]) => unknown) & Closable;
   const fastify = typeof value === 'object' && value !== null && typeof obj.routing === 'function' && typeof obj.ready === 'function';
   const hasFetch = (typeof value === 'object' || typeof value === 'function') && value !== null && typeof obj.fetch === 'function';
   const connect = typeof value === 'function' && typeof obj.handle === 'function' && typeof obj.use === 'function';
+  const koa = isKoaApp(value);
+  const koaCallback = isKoaCallback(value);
   let kind: AppInterface | undefined = iface === 'auto' ? undefined : iface;
   if (!kind) {
-    if (fastify || connect) kind = 'node';
+    if (fastify || connect || koa || koaCallback) kind = 'node';
     else if (hasFetch) kind = 'fetch';
     else if (typeof value === 'function') kind = value.length === 1 ? 'fetch' : 'tsgi';
   }
+  const hooks: AppHooks = {};
   if (kind === 'node') {
     if (fastify) {
       await (obj.ready as () => Promise<unknown>)();
       const routing = obj.routing as (req: unknown, res: unknown) => void;
-      return { kind, listener: (req, res) => routing(req, res) };
+      const own = obj.server as Server | undefined;
+      // Requests go through the listeners on Fastify's own (never listening) server when it has any, so a library
+      // that wrapped them there (fastify-socket.io's engine.io `attach`) sees its requests; its upgrades likewise.
+      const listener: RequestListener = own && own.listenerCount('request') > 0 ? (req, res) => own.emit('request', req, res) : (req, res) => routing(req, res);
+      return { kind, listener, upgradeServer: own, close: () => obj.close!(), hooks };
     }
-    if (typeof value === 'function') return { kind, listener: value as RequestListener };
+    // A Koa app is not itself a listener; its callback() is.
+    if (koa) return { kind, listener: (obj.callback as () => RequestListener).call(value), hooks };
+    if (typeof value === 'function') return { kind, listener: value as RequestListener, hooks };
+  }
+  if (koa || koaCallback) {
+    throw new AppLoadError(
+      'APP_ERR_APP_INTERFACE_UNKNOWN',
+      `${where} is a Koa ${koa ? 'app' : 'callback()'}, a Node request listener: run it with --interface node (or auto), not --interface ${kind}`,
+    );
   }
   if (kind === 'fetch') {
     if (hasFetch) {
       const fetch = (obj.fetch as FetchHandler).bind(value);
-      return { kind, handler: (request) => fetch(request) };
+      return { kind, handler: (request) => fetch(request), hooks };
     }
-    if (typeof value === 'function') return { kind, handler: value as FetchHandler };
+    if (typeof value === 'function') return { kind, handler: value as FetchHandler, hooks };
   }
-  if (kind === 'tsgi' && typeof value === 'function') return { kind, app: value as App };
+  if (kind === 'tsgi' && typeof value === 'function') return { kind, app: value as App, hooks };
   throw new AppLoadError(
     'APP_ERR_APP_INTERFACE_UNKNOWN',
     `${where} is a ${typeof value}, not a TSGI app, fetch handler or Node request listener${iface === 'auto' ? '' : ` (--interface ${iface})`}`,
   );
+}
+
+/** A Koa instance: an EventEmitter with `callback()`, `use()` and its middleware array. */
+function isKoaApp(value: unknown): boolean {
+  const o = value as Record<string, unknown> | null;
+  return typeof value === 'object' && o !== null && typeof o.callback === 'function' && typeof o.use === 'function' && Array.isArray(o.middleware) && typeof o.createContext === 'function';
+}
+
+/**
+ * Koa's `app.callback()`: a two-argument function Koa names `handleRequest`
+ * that builds a Koa context (its source calls `createContext`), so a TSGI
+ * app that happens to share the name is not taken for it.
+ */
+function isKoaCallback(value: unknown): boolean {
+  return typeof value === 'function' && value.name === 'handleRequest' && value.length === 2 && Function.prototype.toString.call(value).includes('createContext(');
+}
+
+/**
+ * One line for an import that threw, naming the file and line at fault: a
+ * SyntaxError in a file the entry imports is reported against that file
+ * (Node puts `file:///x.js:3` on the stack's first line; tsx/esbuild
+ * `/x.ts:3:5: ERROR:`), not against the entry module.
+ */
+export function describeImportFailure(entry: string, err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const message = String(e?.message ?? err);
+  const firstLine = message.split('\n').find((l) => l.trim() !== '' && !/^Transform failed/.test(l)) ?? message;
+  const hint = e?.code === 'ERR_UNKNOWN_FILE_EXTENSION' ? ' (a .ts entry needs tsx: node --import tsx, or Node >= 22.18)' : '';
+  const where = errorLocation(err, entry);
+  const text = firstLine.replace(/^\S+:\d+:\d+: ERROR: /, '');
+  const named = e instanceof SyntaxError && !text.startsWith('SyntaxError') ? `SyntaxError: ${text}` : text;
+  if (where !== undefined) return `importing ${entry} failed: ${where}: ${named}${hint}`;
+  return `importing ${entry} failed: ${firstLine}${hint}`;
+}
+
+function errorLocation(err: unknown, entry: string): string | undefined {
+  const e = err as Error;
+  for (const text of [e?.stack ?? '', e?.message ?? '']) {
+    // CommonJS and type-stripped TS: the stack starts with the offending file and line.
+    const node = /^(file:\/\/\S+?|\/\S+?):(\d+)\s*$/.exec(text.split('\n')[0] ?? '');
+    if (node) return `${toPath(node[1]!)}:${node[2]}`;
+    // esbuild (tsx): "/path/file.ts:3:5: ERROR: Expected ..."
+    const esbuild = /^(\/[^\s:]+):(\d+):(\d+): ERROR:/m.exec(text);
+    if (esbuild) return `${esbuild[1]}:${esbuild[2]}`;
+  }
+  if (!(e instanceof SyntaxError)) return undefined;
+  // Thrown while the module ran (JSON.parse, new Function): the first frame outside Node names the place.
+  for (const line of (e.stack ?? '').split('\n').slice(1)) {
+    const frame = /(?:\(|at )((?:file:\/\/|\/)[^():\s]+):(\d+):\d+\)?$/.exec(line);
+    // Loader frames (tsx under node_modules) are not the app's.
+    if (frame && !frame[1]!.includes('/node_modules/')) return `${toPath(frame[1]!)}:${frame[2]}`;
+  }
+  return locateInChild(entry);
+}
+
+/**
+ * An ES module's parse-time SyntaxError carries no file or line (Node keeps
+ * them in a private field it only prints for uncaught errors), so import the
+ * entry again in a child, with the same loader flags, and read the location
+ * off its uncaught-error report. A syntax error in the static import graph
+ * stops it before any module runs, so the child runs no app code (one in a
+ * module loaded by a top-level `await import()` lets the modules before it
+ * run again in the child).
+ */
+function locateInChild(entry: string): string | undefined {
+  const r = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(entry).href)})`], {
+    encoding: 'utf8',
+    timeout: 10_000,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const first = (r.stderr ?? '').split('\n').find((l) => l.trim() !== '');
+  const m = first === undefined ? null : /^(file:\/\/\S+?|\/\S+?):(\d+)\s*$/.exec(first);
+  return m ? `${toPath(m[1]!)}:${m[2]}` : undefined;
+}
+
+function toPath(location: string): string {
+  return location.startsWith('file:') ? fileURLToPath(location) : location;
 }

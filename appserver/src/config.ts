@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { CommandLineError, parseCommandLine, type CliOption } from '@tsgi/arbiter';
+import { readConfigFile } from './config-file.js';
 import { ConfigError } from './errors.js';
-import { DEFAULT_ACCESS_LOG_FORMAT, SETTINGS, SETTINGS_BY_KEY, type Setting } from './settings.js';
+import { DEFAULT_ACCESS_LOG_FORMAT, SETTINGS, type Setting } from './settings.js';
 
 /** The effective, validated, frozen appserver configuration. */
 export interface AppserverConfig {
@@ -24,6 +23,7 @@ export interface AppserverConfig {
   preload: boolean;
   interface: 'auto' | 'tsgi' | 'fetch' | 'node';
   socketModel: 'round-robin' | 'shared' | 'reuse-port';
+  sticky: boolean;
   accessLogfile: string | null;
   accessLogformat: string;
   errorLogfile: string;
@@ -50,7 +50,8 @@ export interface LoadedConfig {
   print?: string;
 }
 
-interface RawValue {
+/** One setting's value before validation, with where it came from. */
+export interface RawValue {
   value: unknown;
   from: string;
 }
@@ -111,59 +112,47 @@ function defaults(cwd: string): AppserverConfig {
   return out as unknown as AppserverConfig;
 }
 
+/** The command line's flags: every setting's (and `--no-<flag>` for booleans), plus --config, --help and --version. */
+const CLI_OPTIONS: readonly CliOption[] = Object.freeze([
+  { name: 'config', short: 'c', type: 'string' },
+  { name: 'help', short: 'h', type: 'boolean' },
+  { name: 'version', short: 'v', type: 'boolean' },
+  ...SETTINGS.map((st): CliOption => {
+    const option: CliOption = { name: st.flag.slice(2), type: st.kind === 'bool' ? 'boolean' : 'string' };
+    if (st.short) option.short = st.short.slice(1);
+    return option;
+  }),
+]);
+const SETTING_BY_FLAG_NAME: ReadonlyMap<string, Setting> = new Map(SETTINGS.map((st) => [st.flag.slice(2), st]));
+
 function parseArgv(argv: readonly string[]): { values: Map<string, RawValue>; print?: string } {
   const values = new Map<string, RawValue>();
-  const byFlag = new Map<string, Setting>();
-  for (const setting of SETTINGS) {
-    byFlag.set(setting.flag, setting);
-    if (setting.short) byFlag.set(setting.short, setting);
+  let parsed: ReturnType<typeof parseCommandLine>;
+  try {
+    parsed = parseCommandLine(argv, CLI_OPTIONS);
+  } catch (err) {
+    if (!(err instanceof CommandLineError)) throw err;
+    if (err.code === 'ARB_ERR_CLI_UNKNOWN_FLAG') throw new ConfigError(err.flag, `config: unknown flag ${err.flag} (from argv; see --help)`);
+    const key = SETTING_BY_FLAG_NAME.get(err.flag.replace(/^--?/, ''))?.key ?? (err.flag === '-c' ? 'config' : err.flag);
+    throw new ConfigError(key, `config: ${err.flag} needs a value (from argv)`);
   }
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--help' || arg === '-h') return { values, print: helpText() };
-    if (arg === '--version' || arg === '-v') return { values, print: `tsgi-appserver ${VERSION}` };
-    if (arg === '--') {
-      positional.push(...argv.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith('-') || arg === '-') {
-      positional.push(arg);
+  for (const { name, value } of parsed.values) {
+    if (name === 'help') return { values, print: helpText() };
+    if (name === 'version') return { values, print: `tsgi-appserver ${VERSION}` };
+    if (name === 'config') {
+      values.set('config', { value, from: '--config' });
       continue;
     }
-    const eq = arg.indexOf('=');
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    let inline: string | undefined = eq > 0 ? arg.slice(eq + 1) : undefined;
-    if (flag === '--config' || flag === '-c') {
-      const v = inline ?? argv[++i];
-      if (v === undefined || v === '') throw new ConfigError('config', `config: ${flag} needs a value (from argv)`);
-      values.set('config', { value: v, from: '--config' });
-      continue;
-    }
-    const negated = flag.startsWith('--no-') ? byFlag.get(`--${flag.slice(5)}`) : undefined;
-    const setting = byFlag.get(flag) ?? (negated?.kind === 'bool' ? negated : undefined);
-    if (!setting) throw new ConfigError(flag, `config: unknown flag ${flag} (from argv; see --help)`);
-    let value: unknown;
-    if (setting.kind === 'bool') {
-      value = negated ? 'false' : (inline ?? 'true');
-    } else {
-      if (inline === undefined) {
-        const next = argv[i + 1];
-        if (next === undefined || (next.startsWith('-') && next !== '-' && !/^-\d/.test(next))) {
-          throw new ConfigError(setting.key, `config: ${flag} needs a value (from argv)`);
-        }
-        inline = next;
-        i++;
-      }
-      value = inline;
-    }
+    const setting = SETTING_BY_FLAG_NAME.get(name)!;
+    const raw = typeof value === 'boolean' ? String(value) : value;
     if (setting.repeat) {
       const prev = values.get(setting.key);
-      values.set(setting.key, { value: [...((prev?.value as string[]) ?? []), value], from: setting.flag });
+      values.set(setting.key, { value: [...((prev?.value as string[]) ?? []), raw], from: setting.flag });
     } else {
-      values.set(setting.key, { value, from: setting.flag });
+      values.set(setting.key, { value: raw, from: setting.flag });
     }
   }
+  const positional = parsed.positionals;
   if (positional.length > 1) {
     throw new ConfigError('app', `config: expected one app (module:export), got ${positional.length}: ${positional.join(' ')} (from argv)`);
   }
@@ -176,35 +165,6 @@ function readEnv(env: NodeJS.ProcessEnv): Map<string, RawValue> {
   for (const setting of SETTINGS) {
     const v = env[setting.env];
     if (v !== undefined && v !== '') out.set(setting.key, { value: v, from: setting.env });
-  }
-  return out;
-}
-
-async function readConfigFile(file: string, via: string): Promise<Map<string, RawValue>> {
-  if (!existsSync(file)) throw new ConfigError('config', `config: config file not found: ${file} (from ${via})`);
-  let data: unknown;
-  try {
-    if (extname(file) === '.json') {
-      data = JSON.parse(await readFile(file, 'utf8'));
-    } else {
-      // Cache-busted so HUP re-reads an edited file.
-      const mod = (await import(`${pathToFileURL(file).href}?t=${Date.now()}`)) as { default?: unknown };
-      data = mod.default ?? mod;
-    }
-  } catch (err) {
-    throw new ConfigError('config', `config: cannot read ${file}: ${(err as Error).message.split('\n')[0]} (from ${via})`, { cause: err });
-  }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new ConfigError('config', `config: ${file} must hold an object of settings (from ${via})`);
-  }
-  const out = new Map<string, RawValue>();
-  const name = file.split('/').pop()!;
-  for (const [rawKey, value] of Object.entries(data)) {
-    const key = rawKey.replace(/[-_]([a-z])/g, (_, c: string) => c.toUpperCase());
-    if (!SETTINGS_BY_KEY.has(key) || key === 'checkConfig') {
-      throw new ConfigError(rawKey, `config: unknown setting "${rawKey}" (from ${name})`);
-    }
-    out.set(key, { value, from: name });
   }
   return out;
 }

@@ -38,16 +38,13 @@ export class AppLoadError extends AppserverError {
   }
 }
 
-/** The arbiter stopped because workers cannot boot or cannot load the app (gunicorn's HaltServer). */
-export class ArbiterHaltError extends AppserverError {
-  /** The worker exit code that caused the halt (3 boot error, 4 app load error). */
-  readonly exitCode: number;
-  /** The error code the worker reported before exiting, if any. */
-  readonly workerErrorCode: string | undefined;
-  constructor(message: string, exitCode: number, workerErrorCode?: string) {
-    super('APP_ERR_ARBITER_HALT', message);
-    this.name = 'ArbiterHaltError';
-    this.exitCode = exitCode;
-    this.workerErrorCode = workerErrorCode;
+/** A listen failed; names the flag the address came from (`--bind`, `--metrics-bind`). Exit code 3. */
+export class BindError extends AppserverError {
+  readonly flag: string;
+  constructor(flag: string, address: string, cause: unknown) {
+    const reason = (cause as NodeJS.ErrnoException)?.code === 'EADDRINUSE' ? 'address already in use' : ((cause as Error)?.message ?? String(cause));
+    super('APP_ERR_BIND_FAILED', `cannot listen on ${address} (${flag}): ${reason}`, { cause });
+    this.name = 'BindError';
+    this.flag = flag;
   }
 }

@@ -1,6 +1,6 @@
 import { describeConfig, loadConfig } from './config.js';
 import { loadApp } from './app-loader.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '@tsgi/arbiter';
 import { reportStartupError, runMaster } from './master.js';
 
 /**

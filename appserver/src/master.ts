@@ -1,11 +1,10 @@
 import { unlinkSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { Arbiter, ArbiterCrashError, ArbiterHaltError, EXIT } from '@tsgi/arbiter';
 import { checkAppModule, loadApp } from './app-loader.js';
-import { Arbiter } from './arbiter.js';
 import { loadConfig, type AppserverConfig, type LoadedConfig } from './config.js';
-import { AppLoadError, ArbiterHaltError, ConfigError } from './errors.js';
-import { EXIT } from './exit-codes.js';
+import { AppLoadError, BindError, ConfigError } from './errors.js';
 import {
   clearStaleUnixSocket,
   describeTarget,
@@ -17,6 +16,7 @@ import {
 import { createLogs } from './logger.js';
 import { createMetricsServer, MasterMetrics } from './metrics-server.js';
 import { SETTINGS } from './settings.js';
+import { StickyListener } from './sticky-listener.js';
 import type { WorkerData } from './worker-data.js';
 
 const here = fileURLToPath(import.meta.url);
@@ -35,9 +35,17 @@ export function reportStartupError(err: unknown): number {
     process.stderr.write(`tsgi-appserver: App failed to load: ${err.message}\n`);
     return err.code === 'APP_ERR_APP_IMPORT_FAILED' ? EXIT.APP_LOAD_ERROR : EXIT.USAGE;
   }
+  if (err instanceof BindError) {
+    process.stderr.write(`tsgi-appserver: ${err.message}\n`);
+    return EXIT.WORKER_BOOT_ERROR;
+  }
   if (err instanceof ArbiterHaltError) {
     process.stderr.write(`tsgi-appserver: ${err.message}\n`);
     if (err.workerErrorCode && USAGE_APP_ERRORS.has(err.workerErrorCode)) return EXIT.USAGE;
+    return err.exitCode;
+  }
+  if (err instanceof ArbiterCrashError) {
+    process.stderr.write(`tsgi-appserver: ${err.message}\n`);
     return err.exitCode;
   }
   process.stderr.write(`tsgi-appserver: ${(err as Error)?.message ?? String(err)}\n`);
@@ -73,7 +81,7 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
     metricsServer = createMetricsServer(metrics, () => arbiter, () => arbiter?.isStopping ?? false);
     const server = metricsServer;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (err) => reject(new BindError('--metrics-bind', describeTarget(mt), err)));
       server.listen('path' in mt ? { path: mt.path } : { host: mt.host, port: mt.port }, () => resolve());
     });
     const addr = server.address();
@@ -97,11 +105,15 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
         return { workers: config.workers, timeoutMs: Math.round(config.timeout * 1000), gracefulTimeoutMs: Math.round(config.gracefulTimeout * 1000) };
       },
       reopenLogs: () => logs.reopen(),
-      workerExited: (_info, reason) => metrics.workerExited(reason),
+      workerSpawned: (info) => metrics.workerSpawned(info),
+      workerExited: (info, reason) => metrics.workerExited(info, reason),
+      message: (_info, data) => metrics.workerMessage(data),
     },
   });
 
+  const sticky = config.sticky ? new StickyListener(targets, () => arbiter?.workers ?? [], logs.error) : undefined;
   const cleanup = (): void => {
+    sticky?.close();
     metricsServer?.close();
     if (config.pid) {
       try {
@@ -121,12 +133,21 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
     if (err instanceof ArbiterHaltError) return reportStartupError(err);
     return exit.code;
   }
+  if (sticky) {
+    try {
+      await sticky.listen();
+    } catch (err) {
+      await arbiter.stop(false);
+      cleanup();
+      return reportStartupError(err);
+    }
+  }
   for (const t of targets) {
     logs.error.info({ bind: describeTarget(t) }, `Listening at: ${describeTarget(t)} (${process.pid})`);
     process.stdout.write(`Listening at: ${describeTarget(t)} (${process.pid})\n`);
   }
   if (metricsUrl) process.stdout.write(`Metrics at: ${metricsUrl}/metrics\n`);
-  process.stdout.write(`Ready: ${config.workers} worker(s), socket model ${config.socketModel}\n`);
+  process.stdout.write(`Ready: ${config.workers} worker(s), socket model ${config.sticky ? 'sticky' : config.socketModel}\n`);
 
   const exit = await arbiter.done;
   cleanup();

@@ -1,17 +1,21 @@
 import { createServer, type Server } from 'node:http';
-import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { Arbiter, ExitReason, WorkerInfo } from '@tsgi/arbiter';
+import { registerDefaultMetrics } from './default-metrics.js';
+import { isWorkerMetricsReport, MetricsLedger } from './metrics-ledger.js';
 
 type MetricJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
-import type { Arbiter } from './arbiter.js';
-import type { ExitReason } from './arbiter-types.js';
 
 /**
- * The master's metrics: its own (worker counts, restarts by reason) plus the
- * sum of every live worker's registry, collected over IPC on each scrape.
+ * The master's metrics: its own (worker counts, restarts by reason, its
+ * process metrics, so `process_start_time_seconds` is the master's start)
+ * plus the workers', collected over IPC on each scrape and kept in a
+ * MetricsLedger so counters never go down when workers come and go.
  */
 export class MasterMetrics {
   readonly registry = new Registry();
   private readonly restarts: Counter<'reason'>;
+  private readonly ledger = new MetricsLedger();
 
   constructor(arbiter: () => Arbiter | undefined) {
     this.restarts = new Counter({
@@ -32,6 +36,7 @@ export class MasterMetrics {
         for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
       },
     });
+    registerDefaultMetrics(this.registry);
     new Gauge({
       name: 'tsgi_workers_target',
       help: 'Worker count the master maintains (changed by TTIN/TTOU and reloads).',
@@ -42,14 +47,27 @@ export class MasterMetrics {
     });
   }
 
-  workerExited(reason: ExitReason): void {
+  workerExited(worker: WorkerInfo, reason: ExitReason): void {
     this.restarts.inc({ reason });
+    this.ledger.retire(worker.pid);
+  }
+
+  workerSpawned(worker: WorkerInfo): void {
+    this.ledger.spawned(worker.pid);
+  }
+
+  /** A worker's `custom` message: its final metrics report, sent right before it exits. */
+  workerMessage(data: unknown): void {
+    const report = (data as { tsgiMetrics?: unknown } | null)?.tsgiMetrics;
+    if (isWorkerMetricsReport(report)) this.ledger.record(report);
   }
 
   async render(arbiter: Arbiter | undefined): Promise<{ body: string; contentType: string }> {
-    const workers = (await (arbiter?.collect('metrics', 1000) ?? Promise.resolve([]))).filter(Array.isArray) as MetricJson[];
+    const reports = await (arbiter?.collect('metrics', 1000) ?? Promise.resolve([]));
+    // A worker that misses the collect keeps its previous report: its counters must not drop out of the sum.
+    for (const r of reports) if (isWorkerMetricsReport(r)) this.ledger.record(r);
     const own = (await this.registry.getMetricsAsJSON()) as MetricJson;
-    const merged = AggregatorRegistry.aggregate([own, ...workers] as never);
+    const merged = this.ledger.render(own);
     return { body: await merged.metrics(), contentType: merged.contentType };
   }
 }

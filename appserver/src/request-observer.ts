@@ -2,7 +2,7 @@ import type { Environ, RequestRecord, ServerHooks } from '@tsgi/gateway';
 import { compileAccessFormat, type AccessEntry } from './access-log-format.js';
 import type { Logs } from './logger.js';
 import type { WorkerMetrics } from './worker-metrics.js';
-import type { WorkerRuntime } from './worker-runtime.js';
+import type { WorkerRuntime } from '@tsgi/arbiter';
 
 /**
  * Turns request start/end events from any host (TSGI server hooks or the
@@ -39,6 +39,18 @@ export class RequestObserver {
       this.runtime.requestFinished(token);
     }
     this.metrics.observe(method, status, durationMs);
+  }
+
+  /** The app took the connection over inside a route (no response): an upgrade, not a status-0 request. */
+  upgradeEnded(key: object): void {
+    const token = this.tokens.get(key);
+    if (token !== undefined) this.runtime.requestFinished(token);
+    this.metrics.upgrade();
+  }
+
+  /** An `upgrade` event went to the app's upgrade listeners. */
+  upgradeStarted(): void {
+    this.metrics.upgrade();
   }
 
   /** Writes the access line; call only when `logsAccess`. */

@@ -1,18 +1,25 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { registerDefaultMetrics } from './default-metrics.js';
 import { RequestTally } from './request-tally.js';
 
 type MetricJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE']);
 
+/** Worker gauges that add up over workers; every other gauge is per process (labelled `pid` by the master). */
+export const SUMMED_GAUGES: ReadonlySet<string> = new Set(['tsgi_http_requests_in_flight', 'tsgi_upgraded_connections']);
+
 /**
  * One worker's metrics in its own registry (never prom-client's global one, so
- * an app's own metrics are not mixed in). The master sums all workers' with
- * AggregatorRegistry.aggregate; each metric's `aggregator` says how.
+ * an app's own metrics are not mixed in). The master merges them
+ * (metrics-ledger.ts): counters and histograms sum, also over exited workers.
  */
 export class WorkerMetrics {
   readonly registry = new Registry();
   private readonly protocolErrors: Counter<'status'>;
+  private readonly upgrades: Counter;
+  /** Bumped on every counted event: the periodic report to the master is skipped while nothing changed. */
+  changes = 0;
   /** The two per-request series, counted without prom-client on the request path. */
   private readonly tally = new RequestTally(
     { name: 'tsgi_http_requests_total', help: 'HTTP requests served, by method and status.' },
@@ -23,7 +30,7 @@ export class WorkerMetrics {
     },
   );
 
-  constructor(inFlight: () => number) {
+  constructor(inFlight: () => number, upgradedOpen: () => number) {
     this.protocolErrors = new Counter({
       name: 'tsgi_http_protocol_errors_total',
       help: 'Requests refused before the app ran (400/413/414/431/501), by status.',
@@ -38,15 +45,35 @@ export class WorkerMetrics {
         this.set(inFlight());
       },
     });
-    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
+    this.upgrades = new Counter({
+      name: 'tsgi_http_upgrades_total',
+      help: 'Upgrade requests (WebSocket) handed to the app, or taken over by it in a route; not in tsgi_http_requests_total.',
+      registers: [this.registry],
+    });
+    new Gauge({
+      name: 'tsgi_upgraded_connections',
+      help: 'Open upgraded connections (WebSockets).',
+      registers: [this.registry],
+      collect() {
+        this.set(upgradedOpen());
+      },
+    });
+    registerDefaultMetrics(this.registry, { eventLoopMonitoringPrecision: 20 });
   }
 
   /** Records one finished request (status 0: the connection died before a status line). */
   observe(method: string, status: number, durationMs: number): void {
+    this.changes++;
     this.tally.observe(KNOWN_METHODS.has(method) ? method : 'OTHER', status, durationMs / 1000);
   }
 
+  upgrade(): void {
+    this.changes++;
+    this.upgrades.inc();
+  }
+
   protocolError(status: number): void {
+    this.changes++;
     this.protocolErrors.inc({ status: String(status) });
   }
 

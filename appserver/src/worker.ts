@@ -1,28 +1,35 @@
 /**
  * The appserver's worker process (the Arbiter's `workerModule`): loads the
- * app, hosts it on one server per bind, reports to the master.
+ * app, hosts it on one server per bind (or takes connections the master
+ * hands over with --sticky), reports to the master.
  */
 import type { Server } from 'node:net';
+import type { Socket } from 'node:net';
 import { createServer, fromFetch, type App, type TsgiServer } from '@tsgi/gateway';
 import { loadApp, type LoadedApp } from './app-loader.js';
 import { AppLoadError } from './errors.js';
-import { EXIT } from './exit-codes.js';
-import { GracefulDrain, isHttpServer } from './graceful-drain.js';
 import { describeTarget, listenOptions } from './listen-targets.js';
 import { createLogs } from './logger.js';
 import { NodeHost } from './node-host.js';
 import { RequestObserver } from './request-observer.js';
+import { ShutdownHooks } from './shutdown-hooks.js';
+import { isStickyHandover } from './sticky-listener.js';
 import type { WorkerData } from './worker-data.js';
 import { WorkerMetrics } from './worker-metrics.js';
-import { startWorkerRuntime } from './worker-runtime.js';
+import { EXIT, startWorkerRuntime } from '@tsgi/arbiter';
 
 const UNLIMITED = 1 << 20;
+/** Drain budget when the worker got SIGTERM itself (fast stop): leaves the hooks ~0.5 s before the master's SIGKILL. */
+const FAST_STOP_DRAIN_MS = 300;
+/** How often a worker whose counts changed reports them to the master (--metrics-bind only). */
+const METRICS_REPORT_MS = 1000;
 
 const runtime = await startWorkerRuntime<WorkerData>({ watchdogFd: -1 });
 const { config, targets } = runtime.data;
 const logs = createLogs(config, 'worker');
 runtime.startWatchdog(logs.errorFd);
 runtime.configureMaxRequests(config.maxRequests, config.maxRequestsJitter);
+const shutdownHooks = new ShutdownHooks();
 
 process.on('uncaughtException', (err) => {
   logs.error.fatal({ err }, `uncaught exception, worker exiting: ${err.message}`);
@@ -38,13 +45,18 @@ async function load(): Promise<LoadedApp> {
     return await loadApp(config.app!, config.cwd, config.interface);
   } catch (err) {
     const e = err instanceof AppLoadError ? err : new AppLoadError('APP_ERR_APP_IMPORT_FAILED', String(err));
-    runtime.fail(EXIT.APP_LOAD_ERROR, e.code, e.message);
-    throw err;
+    return runtime.fail(EXIT.APP_LOAD_ERROR, e.code, e.message);
   }
 }
 const loaded = await load();
+if (loaded.kind !== 'node' && (loaded.hooks.onServer || loaded.hooks.upgrade)) {
+  logs.error.warn({ kind: loaded.kind }, `the app module's onServer/upgrade exports apply to Node listeners only (--interface node); this ${loaded.kind} app runs without them`);
+}
 
-const metrics = new WorkerMetrics(() => host.inFlight());
+const metrics = new WorkerMetrics(
+  () => host.inFlight(),
+  () => host.upgradedOpen(),
+);
 const observer = new RequestObserver(runtime, metrics, logs, config.accessLogformat);
 const limits = {
   requestLine: config.limitRequestLine || UNLIMITED,
@@ -60,6 +72,9 @@ const sendTimeoutMs = Math.max(1, Math.round(config.sendTimeout * 1000));
 interface Host {
   servers: Server[];
   inFlight(): number;
+  upgradedOpen(): number;
+  /** A connection the master accepted for bind `index` (--sticky). */
+  adopt(index: number, socket: Socket): void;
   drain(graceMs: number): Promise<void>;
 }
 
@@ -80,51 +95,118 @@ function tsgiHost(app: App): Host {
       hooks: observer.tsgiHooks(),
     }),
   );
-  // The gateway's server is a node:http server: drain it without the idle-socket race (graceful-drain.ts).
-  const drainer = servers.every(isHttpServer) ? new GracefulDrain() : undefined;
-  for (const s of servers) if (drainer && isHttpServer(s)) drainer.attach(s);
+  // --sticky: the servers never listen, so their drain cannot wait for a close event; count the handed-over sockets.
+  const adopted = new Set<Socket>();
+  let allGone: (() => void) | undefined;
   return {
     servers,
     inFlight: () => servers.reduce((n, s) => n + s.inFlight, 0),
-    drain: (graceMs) =>
-      drainer ? drainer.drain(graceMs) : Promise.all(servers.map((s) => s.drain(graceMs))).then(() => undefined),
+    upgradedOpen: () => 0,
+    adopt: (index, socket) => {
+      adopted.add(socket);
+      socket.once('close', () => {
+        adopted.delete(socket);
+        if (adopted.size === 0) allGone?.();
+      });
+      servers[index]!.emit('connection', socket);
+      socket.resume();
+    },
+    drain: async (graceMs) => {
+      const drained = Promise.all(servers.map((s) => s.drain(graceMs)));
+      if (!config.sticky) return void (await drained);
+      const closed = new Promise<void>((resolve) => (adopted.size === 0 ? resolve() : (allGone = resolve)));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, graceMs + 100)))]);
+      clearTimeout(timer);
+    },
   };
 }
 
-function nodeHost(listener: import('node:http').RequestListener): Host {
-  const host = new NodeHost(listener, { ...limits, keepAliveTimeoutMs, headersTimeoutMs }, observer, logs.error);
-  const servers = targets.map(() => host.createServer());
-  return { servers, inFlight: () => host.inFlight, drain: (graceMs) => host.drain(graceMs) };
+async function nodeHost(app: Extract<LoadedApp, { kind: 'node' }>): Promise<Host> {
+  const host = new NodeHost(app, { ...limits, keepAliveTimeoutMs, headersTimeoutMs }, observer, logs.error);
+  const servers: import('node:http').Server[] = [];
+  for (let i = 0; i < targets.length; i++) servers.push(await host.createServer());
+  return {
+    servers,
+    inFlight: () => host.inFlight,
+    upgradedOpen: () => host.upgraded.size,
+    adopt: (index, socket) => host.adopt(servers[index]!, socket),
+    drain: (graceMs) => host.drain(graceMs),
+  };
 }
 
 const host: Host =
-  loaded.kind === 'node' ? nodeHost(loaded.listener) : tsgiHost(loaded.kind === 'fetch' ? fromFetch(loaded.handler) : loaded.app);
+  loaded.kind === 'node' ? await nodeHost(loaded) : tsgiHost(loaded.kind === 'fetch' ? fromFetch(loaded.handler) : loaded.app);
 
-const reusePort = config.socketModel === 'reuse-port';
-try {
-  await Promise.all(
-    host.servers.map(
-      (server, i) =>
-        new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen(listenOptions(targets[i]!, reusePort), () => {
-            server.off('error', reject);
-            resolve();
-          });
-        }),
-    ),
-  );
-} catch (err) {
-  runtime.fail(EXIT.WORKER_BOOT_ERROR, 'APP_ERR_BIND_FAILED', `cannot listen on ${targets.map(describeTarget).join(', ')}: ${(err as Error).message}`);
+if (config.sticky) {
+  // The master accepts and hands each connection to the worker its client address hashes to.
+  for (const s of host.servers) s.emit('listening');
+  process.on('message', (msg: unknown, handle: unknown) => {
+    if (isStickyHandover(msg) && handle) host.adopt(msg.bind, handle as Socket);
+  });
+} else {
+  const reusePort = config.socketModel === 'reuse-port';
+  try {
+    await Promise.all(
+      host.servers.map(
+        (server, i) =>
+          new Promise<void>((resolve, reject) => {
+            server.once('error', reject);
+            server.listen(listenOptions(targets[i]!, reusePort), () => {
+              server.off('error', reject);
+              resolve();
+            });
+          }),
+      ),
+    );
+  } catch (err) {
+    runtime.fail(
+      EXIT.WORKER_BOOT_ERROR,
+      'APP_ERR_BIND_FAILED',
+      `cannot listen on ${targets.map(describeTarget).join(', ')} (--bind): ${(err as Error).message}`,
+    );
+  }
+}
+
+/** Sends this worker's counts to the master's ledger (metrics-ledger.ts); resolves once the message is out. */
+async function reportMetrics(): Promise<void> {
+  const data = { tsgiMetrics: { pid: process.pid, metrics: await metrics.snapshot() } };
+  await new Promise<void>((resolve) => {
+    if (!process.connected || !process.send) return resolve();
+    process.send({ tsgi: 'custom', data }, undefined, {}, () => resolve());
+  });
+}
+
+// Besides every scrape and the final report before exiting: a report each second while counts change, so a
+// worker killed with -9 loses at most its last second of counts, not everything since the last scrape.
+if (config.metricsBind) {
+  let reported = metrics.changes;
+  setInterval(() => {
+    if (metrics.changes === reported) return;
+    reported = metrics.changes;
+    void reportMetrics();
+  }, METRICS_REPORT_MS).unref();
 }
 
 runtime.ready({
   drain: async (graceMs, reason) => {
+    // A SIGTERM of our own is the master's fast stop (INT/QUIT), SIGKILL 1 s behind: drain briefly so the hooks still run.
+    const fast = shutdownHooks.signalled;
+    const drainMs = fast ? Math.min(graceMs, FAST_STOP_DRAIN_MS) : graceMs;
+    const deadline = Date.now() + drainMs;
     logs.error.info({ reason }, 'worker draining');
-    await host.drain(graceMs);
+    await host.drain(drainMs);
+    await reportMetrics();
+    await shutdownHooks.run(loaded, reason, deadline - Date.now(), logs.error);
     logs.flush();
   },
-  collect: (kind) => (kind === 'metrics' ? metrics.snapshot() : null),
+  // QUIT: no drain, only the app's hooks (the master's fast stop kills 1 s later).
+  quit: async () => {
+    await reportMetrics();
+    await shutdownHooks.run(loaded, 'quit', 400, logs.error);
+    logs.flush();
+  },
+  collect: async (kind) => (kind === 'metrics' ? { pid: process.pid, metrics: await metrics.snapshot() } : null),
   reopenLogs: () => logs.reopen(),
   flush: () => logs.flush(),
 });

@@ -1,6 +1,7 @@
-import { resolve } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SetupError } from './errors.js';
+import type { JsonOptions, JsonProvider } from './json-provider.js';
 import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from './session.js';
 
 /** Options of `new App()`; validated once, every problem reported together. */
@@ -17,6 +18,20 @@ export interface AppOptions {
   maxFormParts?: number;
   /** Session cookie settings. */
   session?: Partial<SessionOptions>;
+  /** Static files folder served at `staticUrlPath` as endpoint `static` (Flask's `static_folder`, default `static`); null: none. */
+  staticFolder?: string | URL | null;
+  /** URL path of the static files (default `/<basename of staticFolder>`). */
+  staticUrlPath?: string;
+  /** Default Cache-Control max-age of send_file in seconds (Flask's SEND_FILE_MAX_AGE_DEFAULT, default none: `no-cache`). */
+  sendFileMaxAge?: number | null;
+  /** JSON provider settings, or a provider of your own (a JsonProvider subclass; Flask's `json_provider_class`). */
+  json?: JsonOptions | JsonProvider;
+  /** The app's host (Flask's SERVER_NAME), e.g. `example.com` or `localhost:5000`; subdomains are matched against it. */
+  serverName?: string;
+  /** Match routes' `subdomain` against the request host below `serverName` (Flask's `subdomain_matching`). */
+  subdomainMatching?: boolean;
+  /** Match routes' `host` against the request host (Flask's `host_matching`). */
+  hostMatching?: boolean;
 }
 
 export interface AppConfig {
@@ -26,6 +41,12 @@ export interface AppConfig {
   readonly maxContentLength: number;
   readonly maxFormParts: number;
   readonly session: Readonly<SessionOptions>;
+  readonly staticFolder: string | undefined;
+  readonly staticUrlPath: string;
+  readonly sendFileMaxAge: number | null;
+  readonly serverName: string | undefined;
+  readonly subdomainMatching: boolean;
+  readonly hostMatching: boolean;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -56,6 +77,22 @@ export function resolveConfig(options: AppOptions): AppConfig {
   const sessionOptions: SessionOptions = { ...DEFAULT_SESSION_OPTIONS, ...session, cookie: { ...DEFAULT_SESSION_OPTIONS.cookie, ...session.cookie } };
   if (!isCount(sessionOptions.lifetimeSeconds)) problems.push(`session.lifetimeSeconds must be a positive integer, got ${JSON.stringify(sessionOptions.lifetimeSeconds)}`);
   if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(sessionOptions.cookieName)) problems.push(`session.cookieName must be a cookie token, got ${JSON.stringify(sessionOptions.cookieName)}`);
+  const { staticFolder = null, staticUrlPath, sendFileMaxAge = null } = options;
+  let statics: string | undefined;
+  if (staticFolder instanceof URL) statics = fileURLToPath(staticFolder);
+  else if (typeof staticFolder === 'string' && staticFolder !== '') statics = staticFolder.startsWith('file:') ? fileURLToPath(staticFolder) : resolve(staticFolder);
+  else if (staticFolder !== null) problems.push(`staticFolder must be a path, a file URL or null, got ${JSON.stringify(staticFolder)}`);
+  const urlPath = staticUrlPath ?? `/${statics?.split(sep).filter(Boolean).pop() ?? 'static'}`;
+  if (!urlPath.startsWith('/')) problems.push(`staticUrlPath must start with '/', got ${JSON.stringify(staticUrlPath)}`);
+  if (sendFileMaxAge !== null && !(Number.isInteger(sendFileMaxAge) && sendFileMaxAge >= 0)) problems.push(`sendFileMaxAge must be a non-negative integer or null, got ${JSON.stringify(sendFileMaxAge)}`);
+  const { serverName, subdomainMatching = false, hostMatching = false } = options;
+  if (serverName !== undefined && (typeof serverName !== 'string' || !/^[A-Za-z0-9.-]+(?::\d+)?$/.test(serverName))) problems.push(`serverName must be host[:port], got ${JSON.stringify(serverName)}`);
+  if (typeof subdomainMatching !== 'boolean') problems.push(`subdomainMatching must be a boolean, got ${JSON.stringify(subdomainMatching)}`);
+  if (typeof hostMatching !== 'boolean') problems.push(`hostMatching must be a boolean, got ${JSON.stringify(hostMatching)}`);
+  if (subdomainMatching && serverName === undefined) problems.push('subdomainMatching needs serverName');
   if (problems.length > 0) throw new SetupError('FW_ERR_SETUP', `app options: ${problems.join('; ')}`);
-  return deepFreeze({ debug, secretKeys, templatesFolder: folder, maxContentLength, maxFormParts, session: sessionOptions });
+  return deepFreeze({
+    serverName: serverName?.toLowerCase(),
+    subdomainMatching,
+    hostMatching, debug, secretKeys, templatesFolder: folder, maxContentLength, maxFormParts, session: sessionOptions, staticFolder: statics, staticUrlPath: urlPath.replace(/\/+$/, ''), sendFileMaxAge });
 }

@@ -1,6 +1,7 @@
 import busboy from 'busboy';
 import { GatewayError, type Environ, type InputStream } from '@tsgi/gateway';
 import { BadRequest, exceptionFor, RequestEntityTooLarge } from './http-exceptions.js';
+import { MultiDict } from './multi-dict.js';
 
 /** An uploaded file from a multipart form (Werkzeug's `FileStorage`), held in memory. */
 export interface UploadedFile {
@@ -13,7 +14,7 @@ export interface UploadedFile {
 }
 
 export interface FormData {
-  fields: URLSearchParams;
+  fields: MultiDict;
   files: Map<string, UploadedFile[]>;
 }
 
@@ -71,12 +72,14 @@ export async function readBody(environ: Environ, limit: number): Promise<Buffer>
 /** Streams a multipart body through busboy as it is read from `tsgi.input` (never buffered whole). */
 export async function parseMultipart(environ: Environ, limits: BodyLimits): Promise<FormData> {
   checkDeclaredLength(environ, limits.maxContentLength);
-  const fields = new URLSearchParams();
+  const fields = new MultiDict();
   const files = new Map<string, UploadedFile[]>();
   let parser: busboy.Busboy;
   try {
     parser = busboy({
       headers: { 'content-type': environ.CONTENT_TYPE ?? '' },
+      // Werkzeug passes the filename as sent (paths included); secure it with secureFilename().
+      preservePath: true,
       limits: { fileSize: limits.maxContentLength, parts: limits.maxFormParts, fieldSize: limits.maxContentLength },
     });
   } catch (error) {

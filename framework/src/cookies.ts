@@ -3,7 +3,8 @@ export interface CookieOptions {
   /** Seconds until expiry; 0 deletes the cookie. */
   maxAge?: number;
   expires?: Date | number;
-  path?: string;
+  /** Default '/'; null sends no Path. */
+  path?: string | null;
   domain?: string;
   secure?: boolean;
   httpOnly?: boolean;
@@ -13,59 +14,78 @@ export interface CookieOptions {
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// cookie-octet of RFC 6265: anything else in a value is percent-encoded.
-const UNSAFE_VALUE = /[^\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]/;
+// Werkzeug's dump_cookie: values made only of these are sent bare; others are quoted with
+// backslash-octal escapes (`"a\073b"`), and read back the same way by parseCookieHeader.
+const NO_QUOTE = /^[\w!#$%&'()*+\-./:<=>?@[\]^`{|}~]*$/;
 const ATTRIBUTE_UNSAFE = /[;\r\n\0]/;
+// Werkzeug's _cookie_re: `name [= value]` up to ';', a value may be a quoted string with escapes.
+const COOKIE_PAIR = /([^=;]*)(?:\s*=\s*("(?:[^\\"]|\\.)*"|.*?))?\s*;\s*/gy;
+const UNSLASH = /\\([0-3][0-7]{2}|.)/gs;
 
-/** Parses a Cookie request header; the first occurrence of a name wins, as browsers send the most specific first. */
+/**
+ * Parses a Cookie request header as Werkzeug's parse_cookie: no percent-decoding, quoted
+ * values unescaped, a name without '=' has the empty value, the first occurrence of a name wins.
+ */
 export function parseCookieHeader(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = Object.create(null);
   if (!header) return out;
-  let start = 0;
-  while (start < header.length) {
-    let end = header.indexOf(';', start);
-    if (end === -1) end = header.length;
-    const eq = header.indexOf('=', start);
-    if (eq !== -1 && eq < end) {
-      const name = header.slice(start, eq).trim();
-      if (name && !(name in out)) {
-        let value = header.slice(eq + 1, end).trim();
-        if (value.length >= 2 && value.charCodeAt(0) === 34 && value.charCodeAt(value.length - 1) === 34) value = value.slice(1, -1);
-        out[name] = decodeCookieValue(value);
-      }
-    }
-    start = end + 1;
+  const text = `${header};`;
+  COOKIE_PAIR.lastIndex = 0;
+  for (let match = COOKIE_PAIR.exec(text); match !== null && match[0] !== ''; match = COOKIE_PAIR.exec(text)) {
+    const name = match[1]!.trim();
+    let value = (match[2] ?? '').trim();
+    if (!name || name in out) continue;
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = unslash(value.slice(1, -1));
+    out[name] = value;
   }
   return out;
 }
 
-function decodeCookieValue(value: string): string {
-  if (value.indexOf('%') === -1) return value;
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
+function unslash(value: string): string {
+  if (!value.includes('\\')) return value;
+  const bytes: number[] = [];
+  let last = 0;
+  for (const match of value.matchAll(UNSLASH)) {
+    bytes.push(...Buffer.from(value.slice(last, match.index), 'utf8'));
+    const escaped = match[1]!;
+    bytes.push(...(escaped.length === 3 ? [parseInt(escaped, 8)] : Buffer.from(escaped, 'utf8')));
+    last = match.index + match[0].length;
   }
+  bytes.push(...Buffer.from(value.slice(last), 'utf8'));
+  return Buffer.from(bytes).toString('utf8');
 }
 
-/** Serialises one Set-Cookie header value; throws TypeError on a name or attribute that would break the header. */
+function quoteValue(value: string): string {
+  if (NO_QUOTE.test(value)) return value;
+  let out = '"';
+  for (const byte of Buffer.from(value, 'utf8')) {
+    if (byte === 0x22) out += '\\"';
+    else if (byte === 0x5c) out += '\\\\';
+    else if (byte < 0x20 || byte === 0x2c || byte === 0x3b || byte >= 0x7f) out += `\\${byte.toString(8).padStart(3, '0')}`;
+    else out += String.fromCharCode(byte);
+  }
+  return `${out}"`;
+}
+
+/**
+ * Serialises one Set-Cookie header value as Werkzeug's dump_cookie (attribute order, quoting,
+ * `maxAge` also sets Expires); throws TypeError on a name or attribute that would break the header.
+ */
 export function serializeCookie(name: string, value: string, options: CookieOptions = {}): string {
   if (!TOKEN.test(name)) throw new TypeError(`cookie name ${JSON.stringify(name)} is not a token`);
-  const encoded = UNSAFE_VALUE.test(value) ? encodeURIComponent(value) : value;
-  let out = `${name}=${encoded}`;
+  let out = `${name}=${quoteValue(value)}`;
   if (options.domain !== undefined) out += `; Domain=${checkAttribute('Domain', options.domain)}`;
-  if (options.expires !== undefined) {
-    const date = typeof options.expires === 'number' ? new Date(options.expires) : options.expires;
+  if (options.maxAge !== undefined && !Number.isFinite(options.maxAge)) throw new TypeError('cookie Max-Age must be a finite number');
+  const expires = options.expires ?? (options.maxAge !== undefined ? Date.now() + Math.floor(options.maxAge) * 1000 : undefined);
+  if (expires !== undefined) {
+    const date = typeof expires === 'number' ? new Date(expires) : expires;
     if (Number.isNaN(date.getTime())) throw new TypeError('cookie Expires is not a valid date');
     out += `; Expires=${date.toUTCString()}`;
   }
-  if (options.maxAge !== undefined) {
-    if (!Number.isFinite(options.maxAge)) throw new TypeError('cookie Max-Age must be a finite number');
-    out += `; Max-Age=${Math.floor(options.maxAge)}`;
-  }
+  if (options.maxAge !== undefined) out += `; Max-Age=${Math.floor(options.maxAge)}`;
   if (options.secure) out += '; Secure';
   if (options.httpOnly) out += '; HttpOnly';
-  out += `; Path=${checkAttribute('Path', options.path ?? '/')}`;
+  if (options.path !== null) out += `; Path=${checkAttribute('Path', options.path ?? '/')}`;
   if (options.sameSite !== undefined) out += `; SameSite=${options.sameSite}`;
   if (options.partitioned) out += '; Partitioned';
   if (options.priority !== undefined) out += `; Priority=${options.priority}`;

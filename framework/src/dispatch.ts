@@ -1,15 +1,33 @@
 import type { Environ, ResponseBody, ResponseHeaders, StartResponse } from '@tsgi/gateway';
-import type { App, View } from './app.js';
+import type { Blueprint } from './blueprint.js';
 import type { TsgiCall } from './callable.js';
-import { Context } from './context.js';
+import { Context, type ContextHost } from './context.js';
 import { escapeHtml } from './html.js';
-import { HTTPException, InternalServerError, MethodNotAllowed, NotFound, RequestRedirect } from './http-exceptions.js';
+import { HTTPException, InternalServerError, MethodNotAllowed, NotFound, RequestRedirect, ResponseAbort } from './http-exceptions.js';
 import { fastTsgi, makeResponse, responseToTsgi } from './make-response.js';
 import { Request } from './request.js';
 import { Response } from './response.js';
 import { quotePathKeepSlash } from './routing/converters.js';
 import type { Rule } from './routing/rule.js';
-import type { AfterRequestHook, BeforeRequestHook, ErrorHandler, HandlerResult, TeardownHook } from './types.js';
+import type { Scaffold } from './scaffold.js';
+import type { Session } from './session.js';
+import type { AfterRequestHook, BeforeRequestHook, ErrorHandler, Handler, HandlerResult, TeardownHook } from './types.js';
+
+/** @internal A registered endpoint. */
+export interface View {
+  handler: Handler<never>;
+  identity: unknown;
+  /** The blueprints of the endpoint, innermost first (empty for app routes). */
+  blueprints: readonly Blueprint[];
+  /** The registered name of the innermost blueprint (`parent.child`; differs from `blueprint.name` for a second registration). */
+  blueprintName: string | undefined;
+}
+
+/** What the dispatcher needs from its app (the App implements it; no app ↔ dispatch import circle). */
+export interface DispatchHost extends ContextHost, Scaffold {
+  readonly views: ReadonlyMap<string, View>;
+  signSession(session: Session): string;
+}
 
 type Result = HandlerResult | Promise<HandlerResult>;
 
@@ -33,16 +51,34 @@ function buildParams(rule: Rule, values: unknown[]): Record<string, unknown> {
  * result into a response, handle errors. Synchronous handlers are served
  * without any promise; async ones are awaited.
  */
-export function createDispatcher(app: App): TsgiCall {
+export function createDispatcher(app: DispatchHost): TsgiCall {
   const { urlMap, views, config, hooks } = app;
+  const json = app.json;
   const limits = { maxContentLength: config.maxContentLength, maxFormParts: config.maxFormParts };
+
+  const domainRouting = config.hostMatching || config.subdomainMatching;
+  const server = config.serverName;
+
+  /** The request's subdomain below serverName ('' for serverName itself), or its host with host matching (default ports dropped). */
+  function requestDomain(request: Request): string {
+    let host = request.host.toLowerCase();
+    const defaultPort = request.scheme === 'https' ? ':443' : ':80';
+    if (host.endsWith(defaultPort)) host = host.slice(0, -defaultPort.length);
+    if (config.hostMatching) return host;
+    if (server === undefined || host === server) return '';
+    // A host outside serverName matches no subdomain rule and no plain rule (Werkzeug's "<invalid>").
+    return host.endsWith(`.${server}`) ? host.slice(0, -server.length - 1) : '\0invalid';
+  }
+
+  const appTeardown = (): readonly TeardownHook[] => (hooks.teardownRequest.length === 0 ? hooks.teardownRequest : [...hooks.teardownRequest].reverse());
 
   function handle(environ: Environ, startResponse: StartResponse): ResponseBody | Promise<ResponseBody> {
     const ctx = new Context(app, environ, new Request(environ, limits));
     let result: Result;
     let view: View | undefined;
     try {
-      const match = urlMap.match(ctx.request.path, ctx.request.method);
+      if (domainRouting) ctx.domain = requestDomain(ctx.request);
+      const match = urlMap.match(ctx.request.path, ctx.request.method, ctx.domain);
       let routingError: HTTPException | undefined;
       if (match.kind === 'match') {
         const rule = match.rule;
@@ -51,13 +87,17 @@ export function createDispatcher(app: App): TsgiCall {
         ctx.endpoint = rule.endpoint;
         ctx.blueprint = view.blueprintName;
         ctx.params = buildParams(rule, match.values);
+        if (rule.domain !== undefined) ctx.params = { ...urlMap.domainValues(rule, ctx.domain), ...(ctx.params as Record<string, unknown>) };
         environ['fw.endpoint'] = rule.endpoint;
+        routingError = ruleRedirect(ctx, rule, ctx.params as Record<string, unknown>);
       } else if (match.kind === 'slash') {
         routingError = redirectTo(ctx, `${ctx.request.path}/`);
       } else {
         routingError = mergedSlashRedirect(ctx, ctx.request.method) ?? (match.allowed.size > 0 ? new MethodNotAllowed([...match.allowed].sort()) : new NotFound());
       }
-      const before = view?.blueprint && view.blueprint.hooks.beforeRequest.length > 0 ? [...hooks.beforeRequest, ...view.blueprint.hooks.beforeRequest] : hooks.beforeRequest;
+      // As Flask's preprocess_request: they run for every request, with no values when routing failed.
+      preprocessUrlValues(ctx, view, routingError === undefined);
+      const before = outerFirst(view, 'beforeRequest');
       const currentView = view;
       result = before.length > 0 ? runBefore(ctx, before, 0, () => dispatchRequest(ctx, currentView, routingError)) : dispatchRequest(ctx, view, routingError);
       if (isPromise<HandlerResult>(result)) result = result.catch((error: unknown) => handleError(ctx, view, error));
@@ -66,6 +106,41 @@ export function createDispatcher(app: App): TsgiCall {
     }
     if (isPromise<HandlerResult>(result)) return result.then((value) => finish(ctx, view, value, startResponse));
     return finish(ctx, view, result, startResponse);
+  }
+
+  /** The hooks of one kind for a request: the app's, then its blueprints' from the outermost in (Flask's order). */
+  function outerFirst<K extends 'beforeRequest'>(view: View | undefined, kind: K): readonly BeforeRequestHook[] {
+    if (view === undefined || view.blueprints.length === 0) return hooks[kind];
+    const out = [...hooks[kind]];
+    for (let i = view.blueprints.length - 1; i >= 0; i--) out.push(...view.blueprints[i]!.hooks[kind]);
+    return out;
+  }
+
+  /** url_value_preprocessor functions: the app's, then the blueprints' from the outermost in. */
+  function preprocessUrlValues(ctx: Context, view: View | undefined, routed: boolean): void {
+    if (app.urlValuePreprocessors.length === 0 && (view === undefined || view.blueprints.every((bp) => bp.urlValuePreprocessors.length === 0))) return;
+    const chain: Scaffold[] = [app, ...[...(view?.blueprints ?? [])].reverse()];
+    const values = routed ? (ctx.params as Record<string, unknown>) : undefined;
+    for (const scaffold of chain) for (const fn of scaffold.urlValuePreprocessors) fn(ctx.endpoint, values, ctx as Context<unknown>);
+  }
+
+  /** redirect_to rules, alias rules and URLs equal to a rule's defaults answer 308 to the canonical URL (Werkzeug). */
+  function ruleRedirect(ctx: Context, rule: Rule, params: Record<string, unknown>): RequestRedirect | undefined {
+    const method = ctx.request.method;
+    if (rule.redirectTo !== undefined) {
+      const target = typeof rule.redirectTo === 'function' ? rule.redirectTo(params) : fillTemplate(rule, rule.redirectTo, params);
+      return new RequestRedirect(new URL(target, `${ctx.request.hostUrl}${ctx.environ.SCRIPT_NAME}/`).href);
+    }
+    const path = rule.alias ? urlMap.aliasRedirect(rule, params, method) : urlMap.defaultRedirect(rule, params, method);
+    return path === undefined ? undefined : redirectTo(ctx, path);
+  }
+
+  /** `'/new/<id>'` with the matched values, each written by its rule converter. */
+  function fillTemplate(rule: Rule, template: string, params: Record<string, unknown>): string {
+    return template.replace(/<(?:[^>:]+:)?([^>]+)>/g, (_whole, name: string) => {
+      const piece = rule.buildPieces.find((p) => typeof p !== 'string' && p.name === name);
+      return piece && typeof piece !== 'string' ? piece.converter.toUrl(params[name]) : String(params[name] ?? '');
+    });
   }
 
   /** A 308 to `path` under this mount point, percent-encoded as Werkzeug does, with the raw query kept. */
@@ -79,7 +154,7 @@ export function createDispatcher(app: App): TsgiCall {
     const path = ctx.request.path;
     if (!path.includes('//')) return undefined;
     const merged = path.replace(/\/{2,}/g, '/');
-    const again = urlMap.match(merged, method);
+    const again = urlMap.match(merged, method, ctx.domain);
     if (again.kind === 'match') return redirectTo(ctx, merged);
     if (again.kind === 'slash') return redirectTo(ctx, `${merged}/`);
     return undefined;
@@ -99,13 +174,13 @@ export function createDispatcher(app: App): TsgiCall {
   function dispatchRequest(ctx: Context, view: View | undefined, routingError: HTTPException | undefined): Result {
     if (routingError !== undefined) throw routingError;
     if (ctx.request.method === 'OPTIONS' && ctx.rule!.automaticOptions) {
-      return new Response('', { headers: [['Allow', urlMap.allowedMethods(ctx.request.path).sort().join(', ')]] });
+      return new Response('', { headers: [['Allow', urlMap.allowedMethods(ctx.request.path, ctx.domain).sort().join(', ')]] });
     }
     return view!.handler(ctx as Context<never>);
   }
 
   function findErrorHandler(view: View | undefined, error: unknown): ErrorHandler<never> | undefined {
-    const scaffolds = view?.blueprint ? [view.blueprint, app] : [app];
+    const scaffolds: Scaffold[] = view && view.blueprints.length > 0 ? [...view.blueprints, app] : [app];
     if (error instanceof HTTPException) {
       for (const scaffold of scaffolds) {
         const handler = scaffold.errorHandlersByCode.get(error.code);
@@ -138,8 +213,9 @@ export function createDispatcher(app: App): TsgiCall {
 
   /** Turns an error into a result: error handlers first, then the HTTP error page or a 500. */
   function handleError(ctx: Context, view: View | undefined, error: unknown): Result {
-    // Slash redirects are routing, not errors: never routed to handlers (as Flask).
-    if (error instanceof RequestRedirect) return error.getResponse();
+    // Slash redirects are routing, not errors, and abort(response) has no code to find a
+    // handler by: both are answered as they are (Flask's handle_http_exception).
+    if (error instanceof RequestRedirect || error instanceof ResponseAbort) return error.getResponse();
     const handler = findErrorHandler(view, error);
     if (handler) {
       const run = (): Result => (handler as ErrorHandler<unknown>)(error, ctx);
@@ -156,10 +232,12 @@ export function createDispatcher(app: App): TsgiCall {
     // matching error handler) give it undefined, as Flask passes None.
     ctx.uncaught = error;
     logError(ctx.environ, error);
-    const internal = findErrorHandler(view, new InternalServerError());
+    const wrapped = new InternalServerError(undefined, { cause: error });
+    const internal = findErrorHandler(view, wrapped);
     if (internal) {
       try {
-        const outcome = (internal as ErrorHandler<unknown>)(error, ctx);
+        // Flask passes an InternalServerError whose original_exception (here `cause`) is the error.
+        const outcome = (internal as ErrorHandler<unknown>)(wrapped, ctx);
         if (isPromise<HandlerResult>(outcome)) return outcome.catch((second: unknown) => lastResort(ctx, second));
         return outcome;
       } catch (second) {
@@ -176,17 +254,18 @@ export function createDispatcher(app: App): TsgiCall {
   }
 
   function finish(ctx: Context, view: View | undefined, result: HandlerResult, startResponse: StartResponse): ResponseBody | Promise<ResponseBody> {
-    const bp = view?.blueprint;
-    const teardown = bp && bp.hooks.teardownRequest.length > 0 ? [...bp.hooks.teardownRequest, ...hooks.teardownRequest] : hooks.teardownRequest;
-    const plain = hooks.afterRequest.length === 0 && (bp === undefined || bp.hooks.afterRequest.length === 0) && ctx.sessionValue === undefined && ctx.afterThis === undefined;
+    const chain = view?.blueprints ?? [];
+    // Flask's do_teardown_request: the blueprints' from the innermost out, then the app's, each list reversed.
+    const teardown = chain.length === 0 ? appTeardown() : [...chain.flatMap((bp) => [...bp.hooks.teardownRequest].reverse()), ...appTeardown()];
+    const plain = hooks.afterRequest.length === 0 && chain.every((bp) => bp.hooks.afterRequest.length === 0) && ctx.sessionValue === undefined && ctx.afterThis === undefined;
     let output: [string, ResponseHeaders, ResponseBody] | undefined;
     if (plain) {
-      output = fastTsgi(result);
+      output = fastTsgi(result, json);
       if (output === undefined) {
         try {
-          output = responseToTsgi(makeResponse(result));
+          output = responseToTsgi(makeResponse(result, json));
         } catch (error) {
-          output = responseToTsgi(makeResponse(handleErrorSync(ctx, view, error)));
+          output = responseToTsgi(makeResponse(handleErrorSync(ctx, view, error), json));
         }
       }
       return send(ctx, output, teardown, startResponse);
@@ -205,14 +284,14 @@ export function createDispatcher(app: App): TsgiCall {
   async function processResponse(ctx: Context, view: View | undefined, result: HandlerResult): Promise<Response> {
     let response: Response;
     try {
-      response = makeResponse(result);
+      response = makeResponse(result, json);
       if (ctx.afterThis) for (const fn of ctx.afterThis) response = fn(response) ?? response;
-      const chains: Array<readonly AfterRequestHook[]> = view?.blueprint ? [view.blueprint.hooks.afterRequest, hooks.afterRequest] : [hooks.afterRequest];
+      const chains: Array<readonly AfterRequestHook[]> = [...(view?.blueprints ?? []).map((bp) => bp.hooks.afterRequest), hooks.afterRequest];
       for (const chain of chains) {
         for (let i = chain.length - 1; i >= 0; i--) response = (await chain[i]!(response, ctx)) ?? response;
       }
     } catch (error) {
-      response = makeResponse(await handleError(ctx, view, error));
+      response = makeResponse(await handleError(ctx, view, error), json);
     }
     const session = ctx.sessionValue;
     if (session !== undefined) {
@@ -220,9 +299,10 @@ export function createDispatcher(app: App): TsgiCall {
       const options = config.session;
       if (session.modified || (session.permanent && options.refreshEachRequest && session.size > 0)) {
         if (session.size === 0 && !session.permanent) {
-          if (session.fromCookie) response.deleteCookie(options.cookieName, options.cookie);
+          response.deleteCookie(options.cookieName, options.cookie);
         } else {
-          const expiry = session.permanent ? { maxAge: options.lifetimeSeconds, expires: Date.now() + options.lifetimeSeconds * 1000 } : {};
+          // Flask sends a permanent session's lifetime as Expires only (no Max-Age).
+          const expiry = session.permanent ? { expires: Date.now() + options.lifetimeSeconds * 1000 } : {};
           response.setCookie(options.cookieName, app.signSession(session), { ...options.cookie, ...expiry });
         }
       }

@@ -71,15 +71,42 @@ export class RequestTimeout extends define(408, "The server closed the network c
 export class Conflict extends define(409, 'A conflict happened while processing the request. The resource might have been modified while the request was being processed.') {}
 export class Gone extends define(410, 'The requested URL is no longer available on this server and there is no forwarding address. If you followed a link from a foreign page, please contact the author of this page.') {}
 export class LengthRequired extends define(411, 'A request with this method requires a valid <code>Content-Length</code> header.') {}
+export class PreconditionFailed extends define(412, 'The precondition on the request for the URL failed positive evaluation.') {}
 export class RequestEntityTooLarge extends define(413, 'The data value transmitted exceeds the capacity limit.') {}
+export class RequestURITooLarge extends define(414, 'The length of the requested URL exceeds the capacity limit for this server. The request cannot be processed.') {}
 export class UnsupportedMediaType extends define(415, 'The server does not support the media type transmitted in the request.') {}
+/** 416; `length` (the complete size) is sent as `Content-Range: bytes *\/length`. */
+export class RequestedRangeNotSatisfiable extends define(416, 'The server cannot provide the requested range.') {
+  constructor(description?: string, options?: { cause?: unknown; length?: number }) {
+    super(description, options);
+    if (options?.length !== undefined) this.headers.push(['Content-Range', `bytes */${options.length}`]);
+  }
+}
+export class ExpectationFailed extends define(417, 'The server could not meet the requirements of the Expect header') {}
+export class ImATeapot extends define(418, 'This server is a teapot, not a coffee machine') {}
+export class MisdirectedRequest extends define(421, 'The server is not able to produce a response.') {}
 export class UnprocessableEntity extends define(422, 'The request was well-formed but was unable to be followed due to semantic errors.') {}
+export class Locked extends define(423, 'The resource that is being accessed is locked.') {}
+export class FailedDependency extends define(424, 'The method could not be performed on the resource because the requested action depended on another action and that action failed.') {}
+export class PreconditionRequired extends define(428, 'This request is required to be conditional; try using "If-Match" or "If-Unmodified-Since".') {}
 export class TooManyRequests extends define(429, 'This user has exceeded an allotted request count. Try again later.') {}
+export class RequestHeaderFieldsTooLarge extends define(431, 'One or more header fields exceeds the maximum size.') {}
+export class UnavailableForLegalReasons extends define(451, 'Unavailable for legal reasons.') {}
 export class InternalServerError extends define(500, 'The server encountered an internal error and was unable to complete your request. Either the server is overloaded or there is an error in the application.') {}
 export class NotImplemented extends define(501, 'The server does not support the action requested by the browser.') {}
 export class BadGateway extends define(502, 'The proxy server received an invalid response from an upstream server.') {}
 export class ServiceUnavailable extends define(503, 'The server is temporarily unable to service your request due to maintenance downtime or capacity problems. Please try again later.') {}
 export class GatewayTimeout extends define(504, 'The connection to an upstream server timed out.') {}
+export class HTTPVersionNotSupported extends define(505, 'The server does not support the HTTP protocol version used in the request.') {}
+
+/** A missing key in `request.args`/`form`/`values` looked up with `getRequired()` (Werkzeug's BadRequestKeyError, a 400). */
+export class BadRequestKeyError extends BadRequest {
+  readonly key: string;
+  constructor(key: string) {
+    super();
+    this.key = key;
+  }
+}
 
 /** Strict-slashes redirect (Werkzeug's `RequestRedirect`): 308 keeps the method and body. */
 export class RequestRedirect extends HTTPException {
@@ -94,6 +121,16 @@ export class RequestRedirect extends HTTPException {
   }
 }
 
+/**
+ * `abort(response)`: carries a ready response past every error handler (Flask
+ * returns it as is, since such an exception has no code to look a handler up by).
+ */
+export class ResponseAbort extends HTTPException {
+  constructor(response: Response) {
+    super(undefined, { response });
+  }
+}
+
 type DescribedException = { new (description?: string, options?: { cause?: unknown }): HTTPException; readonly code: number };
 
 class MethodNotAllowedWithoutList extends MethodNotAllowed {
@@ -105,16 +142,31 @@ class MethodNotAllowedWithoutList extends MethodNotAllowed {
 
 const BY_CODE = new Map<number, DescribedException>(
   [BadRequest, Unauthorized, Forbidden, NotFound, NotAcceptable, RequestTimeout, Conflict, Gone, LengthRequired,
-    RequestEntityTooLarge, UnsupportedMediaType, UnprocessableEntity, TooManyRequests, InternalServerError, NotImplemented,
-    BadGateway, ServiceUnavailable, GatewayTimeout].map((cls) => [cls.code, cls]),
+    PreconditionFailed, RequestEntityTooLarge, RequestURITooLarge, UnsupportedMediaType, RequestedRangeNotSatisfiable,
+    ExpectationFailed, ImATeapot, MisdirectedRequest, UnprocessableEntity, Locked, FailedDependency, PreconditionRequired,
+    TooManyRequests, RequestHeaderFieldsTooLarge, UnavailableForLegalReasons, InternalServerError, NotImplemented,
+    BadGateway, ServiceUnavailable, GatewayTimeout, HTTPVersionNotSupported].map((cls) => [cls.code, cls]),
 );
 
-/** The exception class for a status code; unknown 4xx/5xx codes get a generic class. */
+/** Werkzeug's `LookupError` for a status without an exception class: an uncaught error, so a 500. */
+export class NoExceptionForCode extends Error {
+  readonly code = 'FW_ERR_ABORT_CODE';
+  constructor(status: unknown) {
+    super(`no exception for ${String(status)}`);
+    this.name = 'NoExceptionForCode';
+  }
+}
+
+/** The exception class of a status code Werkzeug knows; undefined for others (499, 402, 600...). */
+export function knownException(code: number): DescribedException | undefined {
+  return code === 405 ? MethodNotAllowedWithoutList : BY_CODE.get(code);
+}
+
+/** The exception class for a client or server error status; codes Werkzeug lacks get a generic class. */
 export function exceptionFor(code: number): DescribedException {
-  if (code === 405) return MethodNotAllowedWithoutList;
-  const known = BY_CODE.get(code);
+  const known = knownException(code);
   if (known) return known;
-  if (!Number.isInteger(code) || code < 400 || code > 599) throw new TypeError(`abort() needs a 4xx or 5xx status, got ${code}`);
+  if (!Number.isInteger(code) || code < 400 || code > 599) throw new TypeError(`exceptionFor() needs a 4xx or 5xx status, got ${code}`);
   const generic = define(code, '');
   BY_CODE.set(code, generic);
   return generic;
@@ -125,7 +177,8 @@ export function exceptionFor(code: number): DescribedException {
  * `abort(403, 'why')`, or `abort(response)` to send a ready response.
  */
 export function abort(status: number | Response, description?: string): never {
-  if (status instanceof Response) throw new HTTPException(undefined, { response: status });
-  const Cls = exceptionFor(status);
+  if (status instanceof Response) throw new ResponseAbort(status);
+  const Cls = knownException(status);
+  if (Cls === undefined) throw new NoExceptionForCode(status);
   throw new Cls(description);
 }

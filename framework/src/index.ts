@@ -1,11 +1,18 @@
 export { App } from './app.js';
 export type { AppOptions, AppConfig } from './app-config.js';
 export { Blueprint, type BlueprintOptions } from './blueprint.js';
-export { Context, type UrlForOptions } from './context.js';
+export { Context, type UrlForOptions, type ContextHost, type Flash } from './context.js';
+export { sendFile, sendFromDirectory, safeJoin, guessType, type SendFileOptions } from './send-file.js';
+export { MultiDict } from './multi-dict.js';
+export { secureFilename } from './secure-filename.js';
+export { MimeAccept } from './accept.js';
+export type { Authorization } from './authorization.js';
+export type { JsonOptions as JsonProviderOptions } from './json-provider.js';
 export { Request } from './request.js';
 export { RequestHeaders } from './request-headers.js';
 export type { UploadedFile } from './body.js';
-export { Response, json, redirect, type BodyInit, type BodyChunk, type ResponseInit } from './response.js';
+export { Response, redirect, contentTypeFor, type BodyInit, type BodyChunk, type ResponseInit } from './response.js';
+export { JsonProvider, json, type JsonOptions } from './json-provider.js';
 export { HeaderList, type HeadersInit } from './headers.js';
 export { serializeCookie, parseCookieHeader, type CookieOptions } from './cookies.js';
 export * from './http-exceptions.js';
@@ -35,5 +42,5 @@ export { TestClient, TestResponse, type TestRequestOptions } from './testing/tes
 export { BufferInputStream } from './testing/input-stream.js';
 export type { Handler, HandlerResult, BeforeRequestHook, AfterRequestHook, TeardownHook, ErrorHandler, HookName, RouteOptions } from './types.js';
 export { HOOK_NAMES } from './types.js';
-export type { RouteDecorator } from './scaffold.js';
+export type { RouteDecorator, UrlValueFunction, ContextProcessor } from './scaffold.js';
 export type { TsgiCall } from './callable.js';

@@ -1,8 +1,28 @@
 import type { Environ, InputStream } from '@tsgi/gateway';
 import { parseMultipart, readBody, type BodyLimits, type FormData, type UploadedFile } from './body.js';
 import { parseCookieHeader } from './cookies.js';
+import { MimeAccept } from './accept.js';
+import { parseAuthorization, type Authorization } from './authorization.js';
 import { BadRequest, UnsupportedMediaType } from './http-exceptions.js';
+import { MultiDict } from './multi-dict.js';
 import { RequestHeaders } from './request-headers.js';
+
+// Werkzeug's get_current_url safe sets (WHATWG path-segment set, plus '%' for already-quoted text).
+const PATH_SAFE = /[^A-Za-z0-9\-._~!$&'()*+,/:;=@%\u0080-\uffff]/g;
+const QUERY_SAFE = /[^A-Za-z0-9\-._~!$&'()*+,/:;=?@%\u0080-\uffff]/g;
+const ENCODED_UTF8 = /(?:%[C-Fc-f][0-9A-Fa-f](?:%[89ABab][0-9A-Fa-f])+)+/g;
+
+/** Quotes unsafe ASCII, keeps non-ASCII readable and decodes percent-encoded UTF-8 (Werkzeug's quote + uri_to_iri). */
+function quoteIri(text: string, unsafe: RegExp): string {
+  const quoted = text.replace(unsafe, (ch) => encodeURIComponent(ch));
+  return quoted.replace(ENCODED_UTF8, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+}
 
 /**
  * The incoming request, as Flask's `request`. Everything is computed on
@@ -15,7 +35,8 @@ export class Request {
   /** PATH_INFO: the path below the app's mount point ('/' when empty). */
   readonly path: string;
   private readonly limits: BodyLimits;
-  private argsCache: URLSearchParams | undefined;
+  private argsCache: MultiDict | undefined;
+  private acceptCache: MimeAccept | undefined;
   private headersCache: RequestHeaders | undefined;
   private cookiesCache: Record<string, string> | undefined;
   private bodyPromise: Promise<Buffer> | undefined;
@@ -39,8 +60,8 @@ export class Request {
   }
 
   /** Query parameters (Flask's `request.args`); repeated keys via `getAll`. */
-  get args(): URLSearchParams {
-    return (this.argsCache ??= new URLSearchParams(this.environ.QUERY_STRING));
+  get args(): MultiDict {
+    return (this.argsCache ??= new MultiDict(this.environ.QUERY_STRING));
   }
 
   get headers(): RequestHeaders {
@@ -90,15 +111,41 @@ export class Request {
     return `${this.scheme}://${this.host}`;
   }
 
-  /** Path with the query string: SCRIPT_NAME + PATH_INFO + ?query. */
+  /** Path and query as Werkzeug's `full_path`: always with `?` (`/x?` without a query), no mount point. */
   get fullPath(): string {
-    const query = this.environ.QUERY_STRING;
-    return `${this.environ.SCRIPT_NAME}${this.path}${query ? `?${query}` : ''}`;
+    return `${this.path}?${this.environ.QUERY_STRING}`;
   }
 
-  /** The full URL of the request. */
+  /** The full URL as Werkzeug's `request.url`: an IRI (non-ASCII left readable), unsafe ASCII percent-encoded. */
   get url(): string {
-    return `${this.hostUrl}${this.fullPath}`;
+    const query = this.environ.QUERY_STRING;
+    const root = quoteIri(this.environ.SCRIPT_NAME.replace(/\/+$/, ''), PATH_SAFE);
+    return `${this.hostUrl}${root}/${quoteIri(this.path.replace(/^\/+/, ''), PATH_SAFE)}${query ? `?${quoteIri(query, QUERY_SAFE)}` : ''}`;
+  }
+
+  /** URL without the query (Werkzeug's `base_url`). */
+  get baseUrl(): string {
+    const url = this.url;
+    const q = url.indexOf('?');
+    return q === -1 ? url : url.slice(0, q);
+  }
+
+  /** Query arguments, then form fields (Werkzeug's `request.values`; GET requests use only the query). */
+  async values(): Promise<MultiDict> {
+    const out = new MultiDict(this.environ.QUERY_STRING);
+    if (this.method === 'GET') return out;
+    for (const [key, value] of await this.form()) out.append(key, value);
+    return out;
+  }
+
+  /** Basic or Bearer credentials from Authorization (Werkzeug's `request.authorization`), or undefined. */
+  get authorization(): Authorization | undefined {
+    return parseAuthorization(this.environ.HTTP_AUTHORIZATION);
+  }
+
+  /** The Accept header for content negotiation: `request.acceptMimetypes.bestMatch(['text/html', 'application/json'])`. */
+  get acceptMimetypes(): MimeAccept {
+    return (this.acceptCache ??= new MimeAccept(this.environ.HTTP_ACCEPT));
   }
 
   get remoteAddr(): string {
@@ -123,18 +170,28 @@ export class Request {
    * The body parsed as JSON: 415 unless the Content-Type is JSON (pass
    * `{ force: true }` to skip that check), 400 when it does not parse.
    */
-  async json<T = unknown>(options: { force?: boolean } = {}): Promise<T> {
-    if (!options.force && !this.isJson) throw new UnsupportedMediaType("Did not attempt to load JSON data because the request Content-Type was not 'application/json'.");
+  async json<T = unknown>(options: { force?: boolean; silent?: boolean } = {}): Promise<T> {
+    if (!options.force && !this.isJson) {
+      if (options.silent) return undefined as T;
+      throw new UnsupportedMediaType("Did not attempt to load JSON data because the request Content-Type was not 'application/json'.");
+    }
     const text = await this.text();
     try {
       return JSON.parse(text) as T;
     } catch (error) {
-      throw new BadRequest('Failed to decode JSON object.', { cause: error });
+      if (options.silent) return undefined as T;
+      // Flask outside debug: the generic 400 page (the parser's message stays in `cause`).
+      throw new BadRequest(undefined, { cause: error });
     }
   }
 
+  /** Flask's `get_json(silent=True)`: undefined instead of 400/415. */
+  getJson<T = unknown>(options: { force?: boolean; silent?: boolean } = {}): Promise<T> {
+    return this.json<T>(options);
+  }
+
   /** Form fields from an urlencoded or multipart body (Flask's `request.form`); empty for other types. */
-  async form(): Promise<URLSearchParams> {
+  async form(): Promise<MultiDict> {
     return (await this.parseForm()).fields;
   }
 
@@ -147,8 +204,8 @@ export class Request {
     return (this.formPromise ??= (async () => {
       const type = this.mimetype;
       if (type === 'multipart/form-data') return parseMultipart(this.environ, this.limits);
-      if (type === 'application/x-www-form-urlencoded') return { fields: new URLSearchParams(await this.text()), files: new Map() };
-      return { fields: new URLSearchParams(), files: new Map() };
+      if (type === 'application/x-www-form-urlencoded') return { fields: new MultiDict(await this.text()), files: new Map() };
+      return { fields: new MultiDict(), files: new Map() };
     })());
   }
 }

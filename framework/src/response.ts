@@ -14,6 +14,18 @@ export interface ResponseInit {
   headers?: HeadersInit;
   /** Sets Content-Type (`text/html; charset=utf-8` when neither this nor a Content-Type header is given). */
   contentType?: string;
+  /** Sets Content-Type from a media type, adding `; charset=utf-8` for text types as Werkzeug does. */
+  mimetype?: string;
+}
+
+// Werkzeug's get_content_type: these (and text/*, *+xml) get a charset.
+const CHARSET_TYPES = new Set(['application/ecmascript', 'application/javascript', 'application/sql', 'application/xml', 'application/xml-dtd', 'application/xml-external-parsed-entity']);
+
+/** `text/plain` → `text/plain; charset=utf-8`; other types unchanged (Werkzeug's get_content_type). */
+export function contentTypeFor(mimetype: string): string {
+  if (mimetype.includes('charset')) return mimetype;
+  if (mimetype.startsWith('text/') || CHARSET_TYPES.has(mimetype) || mimetype.endsWith('+xml')) return `${mimetype}; charset=utf-8`;
+  return mimetype;
 }
 
 export const HTML_TYPE = 'text/html; charset=utf-8';
@@ -36,6 +48,7 @@ export class Response {
     }
     this.headers = new HeaderList(init.headers);
     if (init.contentType !== undefined) this.headers.set('Content-Type', init.contentType);
+    else if (init.mimetype !== undefined) this.headers.set('Content-Type', contentTypeFor(init.mimetype));
     else this.headers.setDefault('Content-Type', HTML_TYPE);
   }
 
@@ -45,6 +58,15 @@ export class Response {
 
   set contentType(value: string) {
     this.headers.set('Content-Type', value);
+  }
+
+  /** The media type without parameters. */
+  get mimetype(): string | undefined {
+    return this.headers.get('Content-Type')?.split(';')[0]!.trim();
+  }
+
+  set mimetype(value: string) {
+    this.headers.set('Content-Type', contentTypeFor(value));
   }
 
   /** Adds a Set-Cookie header (all RFC 6265bis attributes; see CookieOptions). */
@@ -57,11 +79,6 @@ export class Response {
   deleteCookie(name: string, options: Omit<CookieOptions, 'maxAge' | 'expires'> = {}): this {
     return this.setCookie(name, '', { ...options, maxAge: 0, expires: 0 });
   }
-}
-
-/** A JSON response: compact, with Flask's trailing newline. */
-export function json(data: unknown, status = 200, headers?: HeadersInit): Response {
-  return new Response(`${JSON.stringify(data)}\n`, { status, headers, contentType: JSON_TYPE });
 }
 
 const NON_URI = /[^\x21-\x7e]/g;

@@ -23,6 +23,15 @@ function anonymousEndpoint(rule: string, methods: readonly string[] | undefined)
   return `${rule} [${methods.map((m) => m.toUpperCase()).join(',')}]`;
 }
 
+/**
+ * `(endpoint, values, ctx) => void`: edits `values` in place (undefined when nothing matched).
+ * `ctx` is the request being served (Flask reaches it through `g`); undefined for `app.urlFor` outside a request.
+ */
+export type UrlValueFunction = (endpoint: string | undefined, values: Record<string, unknown> | undefined, ctx: Context<unknown> | undefined) => void;
+
+/** Returns values for the template context. */
+export type ContextProcessor = (ctx: Context<unknown>) => Record<string, unknown>;
+
 type ErrorClass<E> = abstract new (...args: never[]) => E;
 
 /**
@@ -36,6 +45,12 @@ export abstract class Scaffold extends Callable {
     afterRequest: [],
     teardownRequest: [],
   };
+  /** @internal Flask's url_value_preprocessors: edit the matched values before the hooks run. */
+  readonly urlValuePreprocessors: UrlValueFunction[] = [];
+  /** @internal Flask's url_default_functions: fill values in when building URLs. */
+  readonly urlDefaultFunctions: UrlValueFunction[] = [];
+  /** @internal Values merged into every template rendered for this scaffold's requests. */
+  readonly contextProcessors: ContextProcessor[] = [];
   /** @internal */
   readonly errorHandlersByCode = new Map<number, ErrorHandler<HTTPException>>();
   /** @internal */
@@ -132,6 +147,27 @@ export abstract class Scaffold extends Callable {
   /** Runs when the request is finished, even after errors. */
   teardownRequest(hook: TeardownHook): this {
     return this.addHook('teardownRequest', hook);
+  }
+
+  /** Edits the matched URL values before the request hooks run (Flask's `url_value_preprocessor`). */
+  urlValuePreprocessor(fn: UrlValueFunction): this {
+    if (typeof fn !== 'function') throw new SetupError('FW_ERR_SETUP', 'urlValuePreprocessor needs a function');
+    this.urlValuePreprocessors.push(fn);
+    return this;
+  }
+
+  /** Fills values in before a URL of this scaffold is built (Flask's `url_defaults`). */
+  urlDefaults(fn: UrlValueFunction): this {
+    if (typeof fn !== 'function') throw new SetupError('FW_ERR_SETUP', 'urlDefaults needs a function');
+    this.urlDefaultFunctions.push(fn);
+    return this;
+  }
+
+  /** Adds values to every template context (Flask's `context_processor`). */
+  contextProcessor(fn: ContextProcessor): this {
+    if (typeof fn !== 'function') throw new SetupError('FW_ERR_SETUP', 'contextProcessor needs a function');
+    this.contextProcessors.push(fn);
+    return this;
   }
 
   /** Handles errors by HTTP status (`404`) or by class (the nearest superclass wins). */

@@ -14,7 +14,7 @@ export interface SessionOptions {
 export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
   cookieName: 'session',
   lifetimeSeconds: 31 * 24 * 3600,
-  cookie: { path: '/', httpOnly: true, sameSite: 'Lax' },
+  cookie: { path: '/', httpOnly: true },
   refreshEachRequest: true,
 };
 
@@ -114,8 +114,9 @@ export class Session {
     return true;
   }
 
+  /** Empties the session; like Flask's, this always counts as a change (the cookie is deleted). */
   clear(): void {
-    if (Object.keys(this.data).length > 0) this.modified = true;
+    this.modified = true;
     this.data = {};
   }
 

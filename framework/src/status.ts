@@ -2,18 +2,24 @@ import { STATUS_CODES } from 'node:http';
 
 // Werkzeug's phrase table differs from Node's in a few places; Flask users
 // see these names in error pages and status lines.
-const WERKZEUG_PHRASES: Record<number, string> = {
+const WERKZEUG_PHRASES: Record<number, string | undefined> = {
+  203: 'Non Authoritative Information',
+  207: 'Multi Status',
+  306: 'Switch Proxy',
   413: 'Request Entity Too Large',
-  414: 'Request URI Too Large',
+  414: 'Request URI Too Long',
   416: 'Requested Range Not Satisfiable',
   418: "I'm a teapot",
+  449: 'Retry With',
+  509: undefined,
+  511: 'Network Authentication Failed',
 };
 
 const lines = new Map<number, string>();
 
 /** The reason phrase for a status code ('Unknown' when there is none). */
 export function statusPhrase(status: number): string {
-  return WERKZEUG_PHRASES[status] ?? STATUS_CODES[status] ?? 'Unknown';
+  return (status in WERKZEUG_PHRASES ? WERKZEUG_PHRASES[status] : STATUS_CODES[status]) ?? 'Unknown';
 }
 
 /** The TSGI status string, upper-cased as Werkzeug sends it: `404 NOT FOUND`. */

@@ -4,10 +4,12 @@ import { SetupError } from './errors.js';
 import { escapeHtml } from './html.js';
 
 export interface TemplateOptions {
-  /** Folder of templates (absolute, or relative to the working directory). */
-  folder: string;
+  /** Folders searched in order (the app's first, then blueprints'). */
+  folders: readonly string[];
   /** Re-read templates on every render (debug); production caches compiled templates. */
   noCache: boolean;
+  /** JSON serialiser of the `tojson` filter (the app's provider). */
+  dumps: (value: unknown, indent?: number) => string;
 }
 
 let jinjaEscaping = false;
@@ -22,27 +24,75 @@ function useJinjaEscaping(): void {
   jinjaEscaping = true;
 }
 
-/** Nunjucks (Jinja2's counterpart) with autoescaping on, as Flask configures Jinja2. */
+/** Flask's select_jinja_autoescape: only these extensions (and template strings) are autoescaped. */
+const ESCAPED_EXTENSIONS = ['.html', '.htm', '.xml', '.xhtml', '.svg'];
+
+export function autoescapes(name: string): boolean {
+  const lower = name.toLowerCase();
+  return ESCAPED_EXTENSIONS.some((ext) => lower.endsWith(ext));
+}
+
+/** A file loader that drops one trailing newline of each template, as Jinja's keep_trailing_newline=False. */
+class JinjaFileLoader extends nunjucks.FileSystemLoader {
+  override getSource(name: string): nunjucks.LoaderSource {
+    const source = super.getSource(name) as nunjucks.LoaderSource | null;
+    if (source === null) return source as unknown as nunjucks.LoaderSource;
+    return { ...source, src: source.src.replace(/\r?\n$/, '') };
+  }
+}
+
+type Filter = (...args: never[]) => unknown;
+
+/**
+ * Nunjucks (Jinja2's counterpart) configured as Flask configures Jinja2: two
+ * environments over the same loader, filters, tests and globals: one
+ * autoescaping for html/htm/xml/xhtml, one plain for everything else.
+ */
 export class TemplateEngine {
-  readonly env: nunjucks.Environment;
+  private readonly escaping: nunjucks.Environment;
+  private readonly plain: nunjucks.Environment;
 
   constructor(options: TemplateOptions) {
     useJinjaEscaping();
-    const loader = new nunjucks.FileSystemLoader(options.folder, { noCache: options.noCache, watch: false });
-    this.env = new nunjucks.Environment(loader, { autoescape: true, throwOnUndefined: false });
+    const loader = new JinjaFileLoader([...options.folders], { noCache: options.noCache, watch: false });
+    this.escaping = new nunjucks.Environment(loader, { autoescape: true, throwOnUndefined: false });
+    this.plain = new nunjucks.Environment(loader, { autoescape: false, throwOnUndefined: false });
+    const runtime = nunjucks.runtime as unknown as { SafeString: new (text: string) => unknown };
+    // Flask's tojson: JSON made safe to embed in HTML and <script> (htmlsafe_json_dumps).
+    this.addFilter('tojson', (value: unknown, indent?: number) => {
+      const text = options.dumps(value, indent).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/'/g, '\\u0027');
+      return new runtime.SafeString(text);
+    });
+  }
+
+  addFilter(name: string, fn: Filter): void {
+    this.escaping.addFilter(name, fn as (...args: unknown[]) => unknown);
+    this.plain.addFilter(name, fn as (...args: unknown[]) => unknown);
+  }
+
+  addGlobal(name: string, value: unknown): void {
+    this.escaping.addGlobal(name, value);
+    this.plain.addGlobal(name, value);
+  }
+
+  addTest(name: string, fn: (...args: never[]) => boolean): void {
+    const add = (env: nunjucks.Environment) => (env as unknown as { addTest(name: string, fn: unknown): void }).addTest(name, fn);
+    add(this.escaping);
+    add(this.plain);
   }
 
   render(name: string, context: Record<string, unknown>): string {
     try {
-      return this.env.render(name, context);
+      return (autoescapes(name) ? this.escaping : this.plain).render(name, context);
     } catch (error) {
       throw new SetupError('FW_ERR_TEMPLATES', `template ${JSON.stringify(name)}: ${(error as Error).message}`, { cause: error });
     }
   }
 
+  /** Template source text, autoescaped (Flask's render_template_string). */
   renderString(source: string, context: Record<string, unknown>): string {
     try {
-      return this.env.renderString(source, context);
+      return this.escaping.renderString(source, context);
     } catch (error) {
       throw new SetupError('FW_ERR_TEMPLATES', `template string: ${(error as Error).message}`, { cause: error });
     }

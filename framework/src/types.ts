@@ -57,4 +57,12 @@ export interface RouteOptions {
   defaults?: Readonly<Record<string, unknown>>;
   /** Answer OPTIONS automatically with the Allow list (default true). */
   provideAutomaticOptions?: boolean;
+  /** Redirect (308) matching requests: a URL template with the rule's `<variables>`, or a function of them (Werkzeug's `redirect_to`). */
+  redirectTo?: string | ((params: Record<string, unknown>) => string);
+  /** Another URL of the endpoint: matching requests redirect (308) to the canonical rule, urlFor never builds it (Werkzeug's `alias`). */
+  alias?: boolean;
+  /** Serve only this subdomain of `serverName` (needs `subdomainMatching`): `'api'`, or a pattern `'<user>'` whose value joins the params. */
+  subdomain?: string;
+  /** Serve only this host (needs `hostMatching`): `'example.com'` or `'<user>.example.com'`. */
+  host?: string;
 }

@@ -14,7 +14,7 @@ test('templates: autoescape (MarkupSafe-identical), inheritance, url_for with kw
   const page = await c.get('/page', { environ: { SCRIPT_NAME: '/site' } });
   assert.equal(
     page.text.trim(),
-    '<html><title>Page &lt;b&gt;</title><body><a href="/site/user/%3Cscript%3E%22&amp;&#39;?tab=x%20y">&lt;script&gt;&#34;&amp;&#39;</a></body></html>',
+    '<html><title>Page &lt;b&gt;</title><body><a href="/site/user/%3Cscript%3E%22&amp;&#39;?tab=x+y">&lt;script&gt;&#34;&amp;&#39;</a></body></html>',
   );
   assert.equal(app.renderTemplateString('{{ x }}|{{ x | safe }}', { x: '<i>' }), '&lt;i&gt;|<i>');
   assert.throws(() => app.renderTemplate('missing.html'), { code: 'FW_ERR_TEMPLATES' });
@@ -34,7 +34,7 @@ test('sessions: signed cookie round trip, tamper gives an empty session, rotatio
   });
   const c = app.testClient();
   const first = await c.get('/inc');
-  assert.match(first.header('Set-Cookie')!, /^session=[\w-]+\.[\w-]+\.[\w-]+; HttpOnly; Path=\/; SameSite=Lax$/);
+  assert.match(first.header('Set-Cookie')!, /^session=[\w-]+\.[\w-]+\.[\w-]+; HttpOnly; Path=\/$/);
   assert.equal(first.header('Vary'), 'Cookie');
   assert.equal((await c.get('/inc')).text, '2');
   assert.equal((await c.get('/read')).text, '2');

@@ -9,7 +9,12 @@ export interface RequestLimits {
   fields: number;
   /** Longest header field line in bytes (gunicorn --limit-request-field-size, 8190); over it: 431. */
   fieldSize: number;
-  /** Largest request body in bytes (Infinity: no limit); over it: 413, before the app runs when declared. */
+  /**
+   * Largest request body in bytes; over it: 413, before the app runs when
+   * declared. Default 100 MiB (the proxy's `limits.maxBodyBytes` and the
+   * appserver's `--limit-request-body`); Infinity: no limit, for apps that
+   * stream large uploads (a `read()` without a size still stops at 100 MiB).
+   */
   body: number;
 }
 
@@ -17,7 +22,7 @@ export const DEFAULT_LIMITS: Readonly<RequestLimits> = Object.freeze({
   requestLine: 4094,
   fields: 100,
   fieldSize: 8190,
-  body: Number.POSITIVE_INFINITY,
+  body: 100 * 1024 * 1024,
 });
 
 /** What the server knows about one finished request: the input of access logs and metrics. */

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { describe, test } from 'node:test';
-import { createServer, GatewayError, serve, type App, type RunningServer, type ServerOptions } from '@tsgi/gateway';
+import { createServer, GatewayError, type App, type RunningServer } from '@tsgi/gateway';
 import { rawExchange } from './fixtures/raw-client.js';
+import { withServer } from './fixtures/with-server.js';
 
 const enc = new TextEncoder();
-const silent = { write() {}, flush() {} };
 
 /** Reads the whole body, answers its length. */
 const echoLength: App = async (environ, startResponse) => {
@@ -15,14 +15,6 @@ const echoLength: App = async (environ, startResponse) => {
   return [enc.encode(`${total}\n`)];
 };
 
-async function withServer(app: App, options: ServerOptions, fn: (running: RunningServer) => Promise<void>): Promise<void> {
-  const running = await serve(app, { errors: silent, ...options });
-  try {
-    await fn(running);
-  } finally {
-    await running.close(300);
-  }
-}
 
 function connections(running: RunningServer): Promise<number> {
   return new Promise((resolve, reject) => running.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));

@@ -129,6 +129,9 @@ export class ClientConnection extends ResponseCompression implements UpstreamHan
       case Phase.Stream:
         this.upstreamFailed(now >= this.totalDeadline ? 'PX_ERR_UPSTREAM_TOTAL_TIMEOUT' : 'PX_ERR_UPSTREAM_IDLE_TIMEOUT', 'upstream stalled', false);
         return;
+      case Phase.Tunnel:
+        this.closeIdleTunnel();
+        return;
       default:
         this.deadline = Infinity;
     }

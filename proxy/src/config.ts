@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { CommandLineError, parseCommandLine, type CliOption } from '@tsgi/arbiter';
 import { ConfigError } from './errors.js';
 import { duration, size } from './config-units.js';
 import { checkEdgeReferences, edgeSchemas, unixServerAddress } from './edge/edge-config.js';
@@ -23,6 +24,24 @@ const server = z
     weight: z.number().int().min(1).max(1000).default(1),
   })
   .strict();
+
+/**
+ * Sticky sessions by cookie insertion (HAProxy `cookie SRV insert`, nginx
+ * `sticky cookie`): the proxy names the endpoint that served a client in a
+ * cookie and sends the client's later requests there while it is usable.
+ */
+const stickySchema = z
+  .object({
+    cookie: z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a cookie name (an RFC 9110 token)').default('TSGI_SRV'),
+    path: z.string().startsWith('/').regex(/^[^;\s]*$/, 'must not contain ; or spaces').default('/'),
+    /** Max-Age; unset: a session cookie. */
+    maxAge: duration.optional(),
+    httpOnly: z.boolean().default(true),
+    secure: z.boolean().default(false),
+    sameSite: z.enum(['Strict', 'Lax', 'None']).optional(),
+  })
+  .strict()
+  .refine((c) => c.sameSite !== 'None' || c.secure, { message: 'sameSite None needs secure: true (browsers drop it otherwise)', path: ['sameSite'] });
 
 const upstream = z
   .object({
@@ -56,6 +75,8 @@ const upstream = z
         header: duration.default(60_000),
         idle: duration.default(60_000),
         total: duration.default(0),
+        /** An upgraded (WebSocket) tunnel with no bytes either way this long is closed, as nginx's proxy_read_timeout; 0: never. */
+        tunnelIdle: duration.default(60_000),
       })
       .strict()
       .default({}),
@@ -88,6 +109,7 @@ const upstream = z
       .strict()
       .optional(),
     slowStart: duration.default(0),
+    sticky: stickySchema.optional(),
     ...edge.upstream,
   })
   .strict()
@@ -122,6 +144,8 @@ const schema = z
         maxHeaders: z.number().int().min(1).default(100),
         maxBodyBytes: size.default(100 * 1024 * 1024),
         maxResponseHeaderBytes: size.default(65536),
+        /** Client connections open at once per worker, all listeners together (nginx worker_connections); over it: closed at accept. */
+        maxConnections: z.number().int().min(1).max(1_000_000).default(1024),
       })
       .strict()
       .default({}),
@@ -182,41 +206,35 @@ export const USAGE = `usage: tsgi-proxy --config proxy.yaml [--workers N] [--che
   --check-config      validate the config, print a summary and exit (0 ok, 2 bad)
   --help, --version`;
 
+/** tsgi-proxy's flags (the settings themselves live in the config file). */
+const CLI_OPTIONS: readonly CliOption[] = Object.freeze([
+  { name: 'config', short: 'c', type: 'string' },
+  { name: 'workers', short: 'w', type: 'string' },
+  { name: 'check-config', type: 'boolean' },
+  { name: 'help', short: 'h', type: 'boolean' },
+  { name: 'version', type: 'boolean' },
+]);
+
 /** Parses argv (without node and script). Throws ConfigError for unknown flags or missing values. */
 export function parseArgv(argv: string[], env: NodeJS.ProcessEnv = {}): CliRequest & { workers?: string } {
   const out: CliRequest & { workers?: string } = { configPath: env.TSGI_PROXY_CONFIG ?? null, checkOnly: false, help: false, version: false };
   if (env.TSGI_PROXY_WORKERS !== undefined) out.workers = env.TSGI_PROXY_WORKERS;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.indexOf('=');
-    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || v === '') throw new ConfigError(`config: ${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case '--config':
-      case '-c':
-        out.configPath = value();
-        break;
-      case '--workers':
-      case '-w':
-        out.workers = value();
-        break;
-      case '--check-config':
-        out.checkOnly = true;
-        break;
-      case '--help':
-      case '-h':
-        out.help = true;
-        break;
-      case '--version':
-        out.version = true;
-        break;
-      default:
-        throw new ConfigError(`config: unknown option "${arg}" (from argv)`);
+  let parsed: ReturnType<typeof parseCommandLine>;
+  try {
+    parsed = parseCommandLine(argv, CLI_OPTIONS);
+  } catch (err) {
+    if (!(err instanceof CommandLineError)) throw err;
+    if (err.code === 'ARB_ERR_CLI_UNKNOWN_FLAG') throw new ConfigError(`config: unknown option "${err.flag}" (from argv)`);
+    throw new ConfigError(`config: ${err.flag} needs a value`);
+  }
+  if (parsed.positionals.length > 0) throw new ConfigError(`config: unknown option "${parsed.positionals[0]}" (from argv)`);
+  for (const { name, value } of parsed.values) {
+    if (name === 'config') out.configPath = String(value);
+    else if (name === 'workers') out.workers = String(value);
+    else if (value !== false && value !== 'false') {
+      if (name === 'check-config') out.checkOnly = true;
+      else if (name === 'help') out.help = true;
+      else out.version = true;
     }
   }
   return out;

@@ -13,7 +13,8 @@ export function describeConfig(config: ProxyConfig, path: string): string {
     lines.push(`route: ${r.host}${r.path} -> ${r.upstream}${z.enabled ? ` [compression ${z.encodings.join(',')} >= ${z.minBytes} B]` : ''}`);
   }
   for (const [name, u] of Object.entries(config.upstreams)) {
-    lines.push(`upstream ${name}: ${u.balance}, ${u.servers.map((s) => (s.weight === 1 ? s.address : `${s.address}*${s.weight}`)).join(' ')}`);
+    const sticky = u.sticky === undefined ? '' : `, sticky cookie ${u.sticky.cookie}`;
+    lines.push(`upstream ${name}: ${u.balance}${sticky}, ${u.servers.map((s) => (s.weight === 1 ? s.address : `${s.address}*${s.weight}`)).join(' ')}`);
   }
   return lines.join('\n');
 }

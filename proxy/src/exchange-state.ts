@@ -132,6 +132,14 @@ export abstract class ExchangeState {
 
   // ---- shared helpers -------------------------------------------------------
 
+  /** An open tunnel's idle timeout (0: none), fixed when it opens so a reload does not change a running tunnel. */
+  protected tunnelIdleMs = 0;
+
+  /** Bytes crossed the tunnel (either way): its idle deadline starts again. */
+  protected touchTunnel(): void {
+    this.deadline = this.tunnelIdleMs > 0 ? Date.now() + this.tunnelIdleMs : Infinity;
+  }
+
   protected record(status: number, error: ProxyErrorCode | null, cut: boolean): number {
     const req = this.req;
     const s = status !== 0 ? status : error !== null ? (errorStatus(error) ?? 500) : 500;

@@ -2,14 +2,14 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
-import { Arbiter } from '@tsgi/appserver';
+import { Arbiter } from '@tsgi/arbiter';
 import { startAdminServer } from './admin-server.js';
 import { parseAddress, type ProxyConfig } from './config.js';
 import type { ConfigReader } from './single-process.js';
 import { TlsContexts } from './edge/tls-contexts.js';
 
 /**
- * Runs `workers` proxy workers under the appserver's Arbiter (the same
+ * Runs `workers` proxy workers under @tsgi/arbiter's Arbiter (the same
  * pre-fork master as tsgi-appserver). The master owns the admin port and
  * merges every worker's metrics and upstream views. HUP re-reads the config
  * and the arbiter replaces the workers generation by generation, so no

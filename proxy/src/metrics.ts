@@ -51,6 +51,12 @@ export class ProxyMetrics {
       },
     });
     collectDefaultMetrics({ register: this.registry });
+    // prom-client names three gauges `*_total` (nodejs_active_handles_total, ...); Prometheus keeps that suffix for
+    // counters and `promtool check metrics` rejects them. The same numbers remain in nodejs_active_handles{type} etc.
+    for (const metric of this.registry.getMetricsAsArray()) {
+      const m = metric as unknown as { name: string; type?: string };
+      if (m.name.endsWith('_total') && m.type !== 'counter') this.registry.removeSingleMetric(m.name);
+    }
   }
 
   request(group: string, status: number, durationMs: number): void {
@@ -69,7 +75,19 @@ export class ProxyMetrics {
     this.failures.inc({ upstream: group, endpoint, reason });
   }
 
-  snapshot(): Promise<unknown[]> {
-    return this.registry.getMetricsAsJSON() as Promise<unknown[]>;
+  /**
+   * This worker's metrics for the master's merge (--workers > 1). Process and
+   * Node gauges (process_max_fds, process_start_time_seconds, event loop lag,
+   * ...) describe one process: they get a `pid` label so the merge keeps one
+   * sample per worker instead of a sum (or, for process_start_time_seconds,
+   * prom-client's default of dropping it).
+   */
+  async snapshot(): Promise<unknown[]> {
+    const pid = String(process.pid);
+    const metrics = await this.registry.getMetricsAsJSON();
+    return metrics.map((m) => {
+      if (String(m.type) !== 'gauge' || m.name.startsWith('tsgi_')) return m;
+      return { ...m, aggregator: 'sum', values: m.values.map((v) => ({ ...v, labels: { ...v.labels, pid } })) };
+    });
   }
 }

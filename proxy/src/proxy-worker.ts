@@ -99,6 +99,7 @@ export class ProxyWorker implements ProxyContext {
         limits: () => this.config.limits,
         idleTimeout: () => this.config.timeouts.clientIdle,
         accepting: () => !this.draining,
+        maxConnections: () => this.config.limits.maxConnections,
       },
       this.edgeMetrics,
       this.log,

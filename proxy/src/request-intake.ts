@@ -42,6 +42,7 @@ export abstract class RequestIntake extends ExchangeState {
         }
         return;
       case Phase.Tunnel:
+        this.touchTunnel();
         if (this.upstream !== null && !this.upstream.socket.write(chunk)) this.socket.pause();
         return;
       default:

@@ -24,6 +24,13 @@ export abstract class ResponseRelay extends UpstreamAttempts {
   /** Decoded data of a Dechunk response's first bytes, held until their framing is known good (see startChunked). */
   private held: Buffer[] | null = null;
 
+  /** Nothing crossed the tunnel for its idle timeout: close both sides (nginx's proxy_read_timeout on an upgraded connection). */
+  protected closeIdleTunnel(): void {
+    this.deadline = Infinity;
+    this.upstream?.socket.destroy();
+    this.socket.destroy();
+  }
+
   /** Plans edge compression for a response with a body; returns its header lines (sets `zip` when compressing). */
   protected abstract startCompression(req: RequestHead, head: ResponseHead): string;
   protected abstract compressedFraming(req: RequestHead): string;
@@ -34,6 +41,7 @@ export abstract class ResponseRelay extends UpstreamAttempts {
 
   onUpstreamData(chunk: Buffer): void {
     if (this.phase === Phase.Tunnel) {
+      this.touchTunnel();
       if (!this.socket.write(chunk)) (this.upstream as UpstreamConnection).socket.pause();
       return;
     }
@@ -114,7 +122,7 @@ export abstract class ResponseRelay extends UpstreamAttempts {
     if (!this.reqBodyDone) this.keepClient = false;
     if (this.ctx.draining) this.keepClient = false;
     const conn = this.keepClient ? (req.minor === 0 ? 'connection: keep-alive\r\n' : '') : 'connection: close\r\n';
-    const out = `HTTP/1.1 ${head.status} ${head.reason}\r\n${lines}${framing}via: 1.1 ${this.ctx.config.forwarded.via}\r\n${conn}\r\n`;
+    const out = `HTTP/1.1 ${head.status} ${head.reason}\r\n${lines}${this.stickyCookie()}${framing}via: 1.1 ${this.ctx.config.forwarded.via}\r\n${conn}\r\n`;
     const avail = buf.length - start;
     if (avail > 0 && (this.respMode === RespMode.Chunked || this.respMode === RespMode.Dechunk || this.respMode === RespMode.ZChunked)) {
       this.startChunked(out, buf, start);
@@ -377,7 +385,8 @@ export abstract class ResponseRelay extends UpstreamAttempts {
   protected startTunnel(head: ResponseHead, buf: Buffer, start: number): void {
     const conn = this.upstream as UpstreamConnection;
     this.phase = Phase.Tunnel;
-    this.deadline = Infinity;
+    this.tunnelIdleMs = (this.group as UpstreamGroup).config.timeouts.tunnelIdle;
+    this.touchTunnel();
     this.headSent = true;
     this.record(101, null, false);
     (this.endpoint as Endpoint).active--;

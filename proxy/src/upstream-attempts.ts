@@ -7,6 +7,7 @@ import type { UpstreamConnection } from './upstream-connection.js';
 import type { UpstreamGroup } from './upstream-group.js';
 import { Phase, uncork } from './exchange-state.js';
 import { RequestIntake } from './request-intake.js';
+import { cookieValue, stickyCookieLine } from './sticky-cookie.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
@@ -18,10 +19,15 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
  * destroyed when the exchange ends.
  */
 export abstract class UpstreamAttempts extends RequestIntake {
+  /** The request's sticky cookie value (null: none or no sticky config). */
+  private stickyAsked: string | null = null;
+
   protected attempt(): void {
     const group = this.group as UpstreamGroup;
     const now = Date.now();
-    const ep = group.pick(this.tried, this.hashKey(group), now);
+    const sticky = group.config.sticky;
+    this.stickyAsked = sticky === undefined ? null : this.cookie(sticky.cookie);
+    const ep = group.stickyPick(this.stickyAsked, this.tried, now) ?? group.pick(this.tried, this.hashKey(group), now);
     if (ep === null) {
       this.finishWithError(this.attempts > 0 ? this.lastError : 'PX_ERR_NO_ENDPOINT', this.attempts > 0 ? this.lastDetail : group.name);
       return;
@@ -39,17 +45,25 @@ export abstract class UpstreamAttempts extends RequestIntake {
     const h = group.config.hash;
     if (group.config.balance !== 'hash' || h === undefined) return null;
     if (h.source === 'ip') return this.peer;
+    if (h.source === 'cookie') return this.cookie(h.name as string);
     const req = this.req as RequestHead;
-    const want = h.source === 'header' ? (h.name as string).toLowerCase() : 'cookie';
-    for (let i = 0; i < req.lower.length; i++) {
-      if (req.lower[i] !== want) continue;
-      if (h.source === 'header') return req.values[i];
-      for (const part of req.values[i].split(';')) {
-        const eq = part.indexOf('=');
-        if (eq > 0 && part.slice(0, eq).trim() === h.name) return part.slice(eq + 1).trim();
-      }
-    }
+    const want = (h.name as string).toLowerCase();
+    for (let i = 0; i < req.lower.length; i++) if (req.lower[i] === want) return req.values[i];
     return null;
+  }
+
+  private cookie(name: string): string | null {
+    const req = this.req as RequestHead;
+    return cookieValue(req.lower, req.values, name);
+  }
+
+  /** The Set-Cookie line pinning the client to the endpoint that answers, unless its cookie already names it. */
+  protected stickyCookie(): string {
+    const group = this.group as UpstreamGroup;
+    const sticky = group.config.sticky;
+    if (sticky === undefined || this.endpoint === null) return '';
+    const value = group.stickyValueOf(this.endpoint);
+    return value === this.stickyAsked ? '' : stickyCookieLine(sticky, value);
   }
 
   /** Pool callback: a connection is ready (or could not be had) for the current attempt. */

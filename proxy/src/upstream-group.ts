@@ -7,6 +7,7 @@ import { resolveHost } from './dns-discovery.js';
 import { probe } from './active-health.js';
 import { proxyError } from './errors.js';
 import { isUnixAddress } from './edge/unix-address.js';
+import { stickyValue } from './sticky-cookie.js';
 
 /** Events a group reports to the worker (logs, metrics). */
 export interface GroupEvents {
@@ -24,6 +25,9 @@ export interface GroupEvents {
 export class UpstreamGroup {
   endpoints: Endpoint[] = [];
   private readonly byKey = new Map<string, Endpoint>();
+  /** Sticky cookie value -> endpoint, and back (values are deterministic: sticky-cookie.ts). */
+  private readonly byStickyValue = new Map<string, Endpoint>();
+  private readonly stickyValues = new Map<Endpoint, string>();
   /** Addresses per configured server entry (index in config.servers). */
   private readonly resolved = new Map<number, string[]>();
   balancer: Balancer;
@@ -143,6 +147,13 @@ export class UpstreamGroup {
       added.push(key);
     }
     this.endpoints = [...this.byKey.values()];
+    this.byStickyValue.clear();
+    this.stickyValues.clear();
+    for (const ep of this.endpoints) {
+      const value = stickyValue(this.name, ep.id);
+      this.byStickyValue.set(value, ep);
+      this.stickyValues.set(ep, value);
+    }
     this.balancer.rebuild(this.endpoints);
     if (added.length > 0 || removed.length > 0) this.events.endpointsChanged(this.name, added, removed);
   }
@@ -161,6 +172,25 @@ export class UpstreamGroup {
 
   pick(exclude: readonly Endpoint[] | null, key: string | null, now: number): Endpoint | null {
     return this.balancer.pick(this.endpoints, exclude, key, now);
+  }
+
+  /**
+   * The endpoint a sticky cookie names, when it is still in the group,
+   * usable (not ejected, passing checks) and not already tried for this
+   * request; otherwise null and the balancer picks (the response then
+   * carries a new cookie).
+   */
+  stickyPick(value: string | null, exclude: readonly Endpoint[] | null, now: number): Endpoint | null {
+    if (value === null) return null;
+    const ep = this.byStickyValue.get(value);
+    if (ep === undefined || ep.removed || !ep.available(now)) return null;
+    if (exclude !== null && exclude.includes(ep)) return null;
+    return ep;
+  }
+
+  /** The sticky cookie value naming `ep`. */
+  stickyValueOf(ep: Endpoint): string {
+    return this.stickyValues.get(ep) ?? stickyValue(this.name, ep.id);
   }
 
   /** Periodic housekeeping: idle pool sockets past their timeout. */

@@ -1,4 +1,4 @@
-import { EXIT, startWorkerRuntime } from '@tsgi/appserver';
+import { EXIT, startWorkerRuntime } from '@tsgi/arbiter';
 import type { ProxyConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { ProxyWorker } from './proxy-worker.js';

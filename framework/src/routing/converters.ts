@@ -148,7 +148,8 @@ abstract class NumberConverter extends BaseConverter {
     this.regex = this.signed ? `-?${digitsRegex}` : digitsRegex;
   }
   protected check(text: string, value: number): number {
-    if (this.fixedDigits && text.replace('-', '').length !== this.fixedDigits) throw new ValidationError();
+    // Werkzeug counts the sign too: fixed_digits=3 with signed=True matches '-12', not '-123'.
+    if (this.fixedDigits && text.length !== this.fixedDigits) throw new ValidationError();
     if ((this.min !== undefined && value < this.min) || (this.max !== undefined && value > this.max)) throw new ValidationError();
     return value;
   }
@@ -177,8 +178,10 @@ export class IntegerConverter extends NumberConverter {
   override toUrl(value: unknown): string {
     const number = Number(value);
     if (!Number.isInteger(number) || (!this.signed && number < 0)) throw new ValidationError(`${String(value)} is not a valid int for this rule`);
-    const text = String(Math.abs(number)).padStart(this.fixedDigits, '0');
-    return number < 0 ? `-${text}` : text;
+    // Python's zfill: the sign stays in front and counts toward the width.
+    const digits = String(Math.abs(number));
+    if (number >= 0) return digits.padStart(this.fixedDigits, '0');
+    return `-${digits.padStart(this.fixedDigits - 1, '0')}`;
   }
 }
 

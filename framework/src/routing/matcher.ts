@@ -65,14 +65,19 @@ export class StateMachineMatcher {
     for (const { state: next } of state.dynamic) this.update(next);
   }
 
-  match(path: string, method: string): MatchResult {
+  /**
+   * Matches a path and method; `domain` (the subdomain, or the host with host
+   * matching) filters rules by their subdomain/host pattern, undefined skips that.
+   */
+  match(path: string, method: string, domain?: DomainFilter): MatchResult {
     if (!this.sorted) {
       this.update();
       this.sorted = true;
     }
+    DOMAIN = domain;
     const exact = this.exact.get(path);
     if (exact !== undefined) {
-      for (const rule of exact) if (rule.methods.has(method)) return { kind: 'match', rule, values: EMPTY };
+      for (const rule of exact) if (rule.methods.has(method) && domainOk(rule)) return { kind: 'match', rule, values: EMPTY };
     }
     if (path !== '' && path.charCodeAt(0) !== 47) return { kind: 'none', allowed: new Set() };
     // Matching is synchronous, so one scratch set serves every call; copied only for a miss.
@@ -83,6 +88,19 @@ export class StateMachineMatcher {
     if (found !== null) return { kind: 'match', rule: found, values };
     return { kind: 'none', allowed: new Set(SCRATCH_ALLOWED) };
   }
+}
+
+/** The domain a request is for: its subdomain, or its host when `anyHost` (host matching). */
+export interface DomainFilter {
+  domain: string;
+  anyHost: boolean;
+}
+
+// Matching is synchronous: the domain of the match in progress, read by walk().
+let DOMAIN: DomainFilter | undefined;
+
+function domainOk(rule: Rule): boolean {
+  return DOMAIN === undefined || rule.acceptsDomain(DOMAIN.domain, DOMAIN.anyHost);
 }
 
 const SLASH = Symbol('slash');
@@ -104,13 +122,14 @@ const END = -1;
 function walk(state: State, path: string, pos: number, method: string, values: unknown[], allowed: Set<string>): Rule | typeof SLASH | null {
   if (pos === END) {
     for (const rule of state.rules) {
+      if (!domainOk(rule)) continue;
       if (rule.methods.has(method)) return rule;
       for (const m of rule.methods) allowed.add(m);
     }
     const slashed = state.static.get('');
     if (slashed !== undefined) {
       for (const rule of slashed.rules) {
-        if (rule.methods.has(method)) return rule.strictSlashes ? SLASH : rule;
+        if (rule.methods.has(method) && domainOk(rule)) return rule.strictSlashes ? SLASH : rule;
       }
     }
     return null;
@@ -139,7 +158,7 @@ function walk(state: State, path: string, pos: number, method: string, values: u
   // A trailing slash on a rule without one matches only when the rule is not strict.
   if (part === '' && next === END) {
     for (const rule of state.rules) {
-      if (rule.strictSlashes) continue;
+      if (rule.strictSlashes || !domainOk(rule)) continue;
       if (rule.methods.has(method)) return rule;
       for (const m of rule.methods) allowed.add(m);
     }

@@ -1,5 +1,6 @@
 import { RouteError } from '../errors.js';
 import { BaseConverter, escapeRegex, type ConverterClass } from './converters.js';
+import { DomainPattern } from './domain.js';
 import { parseRule, type Piece, type VariablePiece } from './rule-parser.js';
 
 /** A rule part that matches one path part exactly. */
@@ -38,6 +39,12 @@ export interface RuleOptions {
   defaults?: Readonly<Record<string, unknown>>;
   /** Add OPTIONS answered by the framework (default true unless OPTIONS is listed). */
   provideAutomaticOptions?: boolean;
+  redirectTo?: string | ((params: Record<string, unknown>) => string);
+  alias?: boolean;
+  /** Subdomain pattern (with subdomain matching on), e.g. `api` or `<user>`. */
+  subdomain?: string;
+  /** Host pattern (with host matching on), e.g. `<user>.example.com`. */
+  host?: string;
 }
 
 type BuildPiece = string | { name: string; converter: BaseConverter };
@@ -62,6 +69,12 @@ export class Rule {
   /** No variables: the rule can be found by exact path lookup. */
   readonly isStatic: boolean;
   readonly buildPieces: readonly BuildPiece[];
+  readonly redirectTo: RuleOptions['redirectTo'];
+  readonly alias: boolean;
+  /** Variables and default keys together (Werkzeug's `Rule.arguments`). */
+  readonly arguments: ReadonlySet<string>;
+  /** The subdomain or host this rule is bound to (Werkzeug's `subdomain=` / `host=`). */
+  readonly domain: DomainPattern | undefined;
   /** Registration order, the last tie-breaker. */
   index = 0;
 
@@ -70,6 +83,8 @@ export class Rule {
     this.endpoint = options.endpoint;
     this.strictSlashes = options.strictSlashes ?? true;
     this.defaults = options.defaults;
+    this.redirectTo = options.redirectTo;
+    this.alias = options.alias ?? false;
     const methods = new Set<string>();
     for (const method of options.methods ?? ['GET']) {
       if (typeof method !== 'string' || !METHOD.test(method)) throw new RouteError('FW_ERR_ROUTE_METHOD', rule, `method ${JSON.stringify(method)} is not an HTTP token`);
@@ -104,15 +119,44 @@ export class Rule {
       buildPieces.push({ name: piece.name, converter: instance });
     }
     this.argNames = argNames;
+    const domainSource = options.host ?? options.subdomain;
+    this.domain = domainSource === undefined || domainSource === '' ? undefined : new DomainPattern(rule, domainSource, converters);
+    this.arguments = new Set([...argNames, ...(this.domain?.names ?? []), ...Object.keys(options.defaults ?? {})]);
     this.buildPieces = buildPieces;
     this.isStatic = argNames.length === 0;
     this.parts = compileParts(rule, splitSegments(pieces), instances);
+  }
+
+  /** Werkzeug's `provides_defaults_for`: this rule is the canonical, defaulted form of `other`. */
+  providesDefaultsFor(other: Rule): boolean {
+    return !this.alias && this.defaults !== undefined && this.endpoint === other.endpoint && this !== other && sameSet(this.arguments, other.arguments);
+  }
+
+  /** Werkzeug's `suitable_for`: the values cover the variables and agree with the defaults. */
+  suitableFor(values: Readonly<Record<string, unknown>>, method?: string): boolean {
+    if (method !== undefined && !this.methods.has(method.toUpperCase())) return false;
+    for (const name of this.argNames) if (values[name] === undefined || values[name] === null) return false;
+    if (this.domain) for (const name of this.domain.names) if (values[name] === undefined || values[name] === null) return false;
+    if (this.defaults) for (const [key, value] of Object.entries(this.defaults)) if (values[key] !== undefined && values[key] !== value) return false;
+    return true;
+  }
+
+  /** Whether the rule serves this subdomain/host: '' is the default domain; rules without a pattern serve only it unless host matching lets them serve any. */
+  acceptsDomain(domain: string, anyHostForPlainRules: boolean): boolean {
+    if (this.domain === undefined) return domain === '' || anyHostForPlainRules;
+    return this.domain.match(domain) !== undefined;
   }
 
   /** True if a request with this method may use the rule. */
   allows(method: string): boolean {
     return this.methods.has(method);
   }
+}
+
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const item of a) if (!b.has(item)) return false;
+  return true;
 }
 
 /** Groups pieces into '/'-separated segments; "/" yields one empty segment, as Werkzeug's parts. */

@@ -5,6 +5,7 @@ import type { App, ResponseHeaders } from '../types.js';
 import { buildEnviron } from '../server/environ.js';
 import { Exchange, type ExchangeHost, type ResponseSink } from '../server/exchange.js';
 import { BodyInput, type BodyPump } from '../server/input-stream.js';
+import { continueAlreadySent } from './node-internals.js';
 import type { RequestHead } from '../server/request-head.js';
 import { splitTarget } from '../server/request-target.js';
 import { resolveOptions } from '../server/server-options.js';
@@ -85,7 +86,7 @@ class RequestPump implements BodyPump {
     expectContinue: boolean,
   ) {
     // Without a 'checkContinue' listener Node has already sent 100 Continue itself.
-    this.continued = !expectContinue || (res as unknown as { _sent100?: boolean })._sent100 === true;
+    this.continued = !expectContinue || continueAlreadySent(res);
   }
 
   private take(chunk: Buffer): Buffer {
@@ -199,7 +200,7 @@ export function toNodeHandler(app: App, options: ServerOptions = {}): NodeHandle
       refuse(res, status, status === 400 ? 'Bad Request: invalid request-target' : 'Content Too Large');
       return;
     }
-    const input = new BodyInput(new RequestPump(req, res, opts.limits.body, head.expectContinue));
+    const input = new BodyInput(new RequestPump(req, res, opts.limits.body, head.expectContinue), opts.input);
     const environ = buildEnviron(
       head,
       {

@@ -103,7 +103,7 @@ export class Connection implements ExchangeHost, ReaderHost, WriterHost {
       throw new ProtocolError('GW_ERR_BODY_TOO_LARGE', `Content Too Large: body of ${head.contentLength} bytes over the limit of ${opts.limits.body}`, 413);
     }
     const hasBody = head.chunked || head.contentLength > 0;
-    const environ = buildEnviron(head, this.peer, opts, new BodyInput(hasBody ? this.reader : EMPTY_PUMP));
+    const environ = buildEnviron(head, this.peer, opts, new BodyInput(hasBody ? this.reader : EMPTY_PUMP, opts.input));
     if (environ === null) throw new ProtocolError('GW_ERR_BAD_PATH', 'Bad Request: path is not valid percent-encoded UTF-8', 400);
     this.setDeadline(Deadline.None, 0);
     this.out.begin(head.version === 'HTTP/1.0', head.keepAlive && !this.engine.draining);

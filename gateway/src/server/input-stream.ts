@@ -1,3 +1,5 @@
+import { ProtocolError } from '../errors.js';
+import { DEFAULT_LIMITS } from '../server-types.js';
 import type { InputStream } from '../types.js';
 
 /**
@@ -25,12 +27,39 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
-/** `tsgi.input` (ENV-13, INPUT-1..INPUT-4) over a BodyPump. */
+/** The longest line a `readLine()` without a limit returns (the rest of a longer line comes with the next call). */
+export const READ_LINE_MAX = 64 * 1024;
+
+/**
+ * What one read may buffer: `readAll` bounds a `read()` without a size (the
+ * body limit, or 100 MiB when the body is unlimited), `line` a `readLine()`
+ * without a limit.
+ */
+export interface InputBounds {
+  readAll: number;
+  line: number;
+}
+
+/** The bounds for a server whose body limit is `bodyLimit` (Infinity: unlimited). */
+export function inputBounds(bodyLimit: number): InputBounds {
+  return { readAll: Number.isFinite(bodyLimit) ? bodyLimit : DEFAULT_LIMITS.body, line: READ_LINE_MAX };
+}
+
+const DEFAULT_BOUNDS: Readonly<InputBounds> = Object.freeze(inputBounds(DEFAULT_LIMITS.body));
+
+/**
+ * `tsgi.input` (ENV-13, INPUT-1..INPUT-4) over a BodyPump. No single read
+ * buffers without bound: a client cannot make `read()` or `readLine()` take
+ * all memory, whatever the app asks for.
+ */
 export class BodyInput implements InputStream {
   private pending: Uint8Array | null = null;
   private ended = false;
 
-  constructor(private readonly pump: BodyPump) {}
+  constructor(
+    private readonly pump: BodyPump,
+    private readonly bounds: Readonly<InputBounds> = DEFAULT_BOUNDS,
+  ) {}
 
   private async next(): Promise<Uint8Array | null> {
     if (this.pending !== null) {
@@ -55,6 +84,13 @@ export class BodyInput implements InputStream {
       for (let c = await this.next(); c !== null; c = await this.next()) {
         parts.push(c);
         total += c.length;
+        if (total > this.bounds.readAll) {
+          throw new ProtocolError(
+            'GW_ERR_BODY_TOO_LARGE',
+            `Content Too Large: tsgi.input.read() without a size stops at ${this.bounds.readAll} bytes; read in pieces (read(size), readLine, for await)`,
+            413,
+          );
+        }
       }
       return total === 0 ? EMPTY : concat(parts, total);
     }
@@ -68,7 +104,7 @@ export class BodyInput implements InputStream {
   }
 
   async readLine(limit?: number): Promise<Uint8Array> {
-    const max = limit === undefined || limit < 0 ? Number.POSITIVE_INFINITY : limit;
+    const max = limit === undefined || limit < 0 ? this.bounds.line : limit;
     if (max === 0) return EMPTY;
     const parts: Uint8Array[] = [];
     let total = 0;

@@ -3,10 +3,13 @@ import { DEFAULT_LIMITS, type RequestLimits, type ServerHooks, type ServerOption
 import type { ErrorStream } from '../types.js';
 import { stderrErrors } from './error-stream.js';
 import { ForwardedTrust } from './forwarded.js';
+import { inputBounds, type InputBounds } from './input-stream.js';
 
 /** ServerOptions with every default applied, validated once at construction. */
 export interface ResolvedOptions {
   readonly limits: Readonly<RequestLimits>;
+  /** What one tsgi.input read may buffer, from limits.body. */
+  readonly input: Readonly<InputBounds>;
   readonly keepAliveTimeoutMs: number;
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
@@ -57,6 +60,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   }
   return Object.freeze({
     limits: Object.freeze(limits),
+    input: Object.freeze(inputBounds(limits.body)),
     keepAliveTimeoutMs,
     headersTimeoutMs,
     bodyTimeoutMs,

@@ -7,7 +7,7 @@ import { respond, respondText } from '../shared/respond.js';
 import { fileRangeBody, readWhole, SMALL_FILE } from './file-body.js';
 import { resolveStaticOptions, type StaticFilesOptions } from './options.js';
 import { parseRange } from './range.js';
-import { openInside, splitPath, type OpenedFile } from './resolve.js';
+import { FileAccessError, openInside, splitPath, type OpenedFile } from './resolve.js';
 import { evaluatePreconditions, httpDateSeconds, makeEtag, mtimeSeconds, strongMatch } from './validators.js';
 
 export type { StaticFilesOptions } from './options.js';
@@ -147,7 +147,19 @@ export function staticFiles(app: App, options: StaticFilesOptions): App {
     }
   }
 
+  // Anything but "not found" (EACCES, EMFILE, EIO, ELOOP) is answered 403/500 and
+  // logged, never disguised as a missing file.
   return async function staticFilesApp(environ, startResponse) {
+    try {
+      return await serveRequest(environ, startResponse);
+    } catch (error) {
+      if (!(error instanceof FileAccessError)) throw error;
+      environ['tsgi.errors'].write(`staticFiles: ${environ.REQUEST_METHOD} ${environ.SCRIPT_NAME}${environ.PATH_INFO}: ${error.message} (answered ${error.status})\n`);
+      return respondText(startResponse, error.status);
+    }
+  };
+
+  async function serveRequest(environ: Environ, startResponse: StartResponse): Promise<ResponseBody> {
     const pathInfo = environ.PATH_INFO;
     let rel: string;
     if (prefix === '') rel = pathInfo;
@@ -190,7 +202,7 @@ export function staticFiles(app: App, options: StaticFilesOptions): App {
       await file.fh.close();
     }
     return notFound(environ, startResponse);
-  };
+  }
 }
 
 /** If-Range (RFC 9110 §13.1.5): a strong ETag that matches, or exactly the Last-Modified date. */

@@ -37,6 +37,33 @@ export function splitPath(rel: string, rawUri: unknown, allowDotfiles: boolean):
   return { kind: 'ok', segments, trailingSlash: rel.endsWith('/') };
 }
 
+/** Errors that mean "there is no such file": only these look missing (nginx maps the same set to 404). */
+const NOT_FOUND_CODES = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG']);
+
+/**
+ * A file system error other than "not found" (EACCES, EMFILE, EIO, ELOOP...):
+ * the file may well exist, so answering 404 would hide an outage or a
+ * permission mistake. EACCES/EPERM answer 403, everything else 500.
+ */
+export class FileAccessError extends Error {
+  readonly code: string;
+  readonly status: 403 | 500;
+  constructor(path: string, cause: NodeJS.ErrnoException) {
+    const code = cause.code ?? 'EUNKNOWN';
+    super(`${code} on ${path}: ${cause.message}`, { cause });
+    this.name = 'FileAccessError';
+    this.code = code;
+    this.status = code === 'EACCES' || code === 'EPERM' ? 403 : 500;
+  }
+}
+
+/** null for "not found"; throws FileAccessError for any other failure. */
+function missingOrThrow(path: string, error: unknown): null {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== undefined && NOT_FOUND_CODES.has(code)) return null;
+  throw new FileAccessError(path, error as NodeJS.ErrnoException);
+}
+
 export interface OpenedFile {
   fh: FileHandle;
   stat: Stats;
@@ -48,7 +75,8 @@ export interface OpenedFile {
  * there). The resolved path is opened with O_NOFOLLOW and everything after
  * uses the descriptor's fstat, so a file swapped in between cannot change
  * what is served. Returns null for "not found" in every refused case, so a
- * symlink pointing outside looks exactly like a missing file.
+ * symlink pointing outside looks exactly like a missing file. Errors other
+ * than ENOENT/ENOTDIR/ENAMETOOLONG throw FileAccessError.
  */
 export async function openInside(
   root: string,
@@ -59,8 +87,8 @@ export async function openInside(
   let real: string;
   try {
     real = await realpath(candidate);
-  } catch {
-    return null;
+  } catch (error) {
+    return missingOrThrow(candidate, error);
   }
   if (real !== root) {
     const prefix = root.endsWith(sep) ? root : root + sep;
@@ -71,14 +99,14 @@ export async function openInside(
   let fh: FileHandle;
   try {
     fh = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch {
-    return null;
+  } catch (error) {
+    return missingOrThrow(real, error);
   }
   try {
     return { fh, stat: await fh.stat() };
-  } catch {
+  } catch (error) {
     await fh.close().catch(() => undefined);
-    return null;
+    throw new FileAccessError(real, error as NodeJS.ErrnoException);
   }
 }
 

@@ -3,6 +3,7 @@ import { createServer as createTcpServer, type Server, type Socket } from 'node:
 import { TLSSocket } from 'node:tls';
 import { performServerHandshake, type ServerHttp2Session, type ServerHttp2Stream, type IncomingHttpHeaders, type Settings } from 'node:http2';
 import type { ProxyError } from '../errors.js';
+import { markServerHandshakeDone } from './node-internals.js';
 import { readProxyHeader } from './proxy-protocol-reader.js';
 import type { ProxiedAddress } from './proxy-protocol.js';
 import type { TlsContexts } from './tls-contexts.js';
@@ -56,6 +57,8 @@ export interface EdgeListenerOptions {
   events?: EdgeListenerEvents;
   /** New connections are refused while this says so (drain). */
   accepting?: () => boolean;
+  /** Counts an accepted connection, or closes it and says false (the worker's connection cap). */
+  admit?: (socket: Socket) => boolean;
 }
 
 /**
@@ -106,6 +109,7 @@ export class EdgeListener {
       socket.destroy();
       return;
     }
+    if (this.options.admit !== undefined && !this.options.admit(socket)) return;
     if (!this.options.proxyProtocol) {
       this.afterProxyHeader(socket, this.baseInfo(socket, null));
       return;
@@ -142,8 +146,7 @@ export class EdgeListener {
     tlsSocket.once('secure', () => {
       secured = true;
       clearTimeout(timer);
-      // What tls.Server does on 'secure'; without it http2 waits for a secureConnect that never comes to server sockets.
-      (tlsSocket as TLSSocket & { secureConnecting: boolean }).secureConnecting = false;
+      markServerHandshakeDone(tlsSocket);
       const full: ClientInfo = {
         ...info,
         tls: true,

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { ProxyError } from '../errors.js';
 import { EdgeListener, type ClientInfo } from './edge-listener.js';
+import { ConnectionCap } from './connection-cap.js';
 import type { EdgeMetrics } from './edge-metrics.js';
 import { dispatchH2Stream } from './h2-dispatch.js';
 import type { H2Tunnel } from './h2-tunnel.js';
@@ -24,6 +25,8 @@ export interface EdgeServe {
   /** Idle time after which an h2 connection without streams is closed (ms). */
   idleTimeout(): number;
   accepting(): boolean;
+  /** Most client connections open at once in this worker, all listeners together (nginx worker_connections). */
+  maxConnections(): number;
 }
 
 /**
@@ -34,6 +37,7 @@ export interface EdgeServe {
  */
 export class EdgeListeners {
   private readonly entries: { config: EdgeListenerConfig; tls: TlsContexts | null; listener: EdgeListener }[] = [];
+  readonly cap: ConnectionCap;
 
   constructor(
     configs: readonly EdgeListenerConfig[],
@@ -41,6 +45,15 @@ export class EdgeListeners {
     private readonly metrics: EdgeMetrics,
     private readonly log: Logger,
   ) {
+    this.cap = new ConnectionCap(
+      () => serve.maxConnections(),
+      ({ open, max, refused }) =>
+        log.warn(
+          { open, maxConnections: max, refused },
+          `${max} limits.maxConnections are not enough: ${open} client connections open in this worker, ${refused} new one(s) closed`,
+        ),
+      () => metrics.connectionsRefused.inc(),
+    );
     for (const config of configs) {
       const tls = config.tls === undefined ? null : new TlsContexts(config.tls);
       const listener = new EdgeListener({
@@ -61,6 +74,7 @@ export class EdgeListeners {
             },
           }),
         accepting: () => serve.accepting(),
+        admit: (socket) => this.cap.admit(socket),
         events: {
           tlsHandshake: (info) => metrics.tlsHandshakes.inc({ protocol: info.tlsProtocol ?? 'unknown', alpn: info.alpn || 'none' }),
           tlsError: (reason) => metrics.tlsErrors.inc({ reason }),

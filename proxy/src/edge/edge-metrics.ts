@@ -15,6 +15,7 @@ export class EdgeMetrics {
   readonly h2Streams: Counter;
   readonly h2Refused: Counter<'code'>;
   readonly proxyProtocolErrors: Counter;
+  readonly connectionsRefused: Counter;
   readonly compressed: Counter<'encoding'>;
   readonly compressionIn: Counter<'encoding'>;
   readonly compressionOut: Counter<'encoding'>;
@@ -31,6 +32,7 @@ export class EdgeMetrics {
     this.h2Streams = new Counter({ name: 'tsgi_proxy_h2_streams_total', help: 'HTTP/2 streams (requests) opened by clients.', registers });
     this.h2Refused = new Counter({ name: 'tsgi_proxy_h2_streams_refused_total', help: 'HTTP/2 streams refused before forwarding, by error code.', labelNames: ['code'], registers });
     this.proxyProtocolErrors = new Counter({ name: 'tsgi_proxy_proxy_protocol_errors_total', help: 'Connections closed for a missing or malformed PROXY protocol header.', registers });
+    this.connectionsRefused = new Counter({ name: 'tsgi_proxy_connections_refused_total', help: 'Client connections closed at accept because the worker had limits.maxConnections open.', registers });
     this.compressed = new Counter({ name: 'tsgi_proxy_compressed_responses_total', help: 'Responses compressed at the edge, by encoding.', labelNames: ['encoding'], registers });
     this.compressionIn = new Counter({ name: 'tsgi_proxy_compression_bytes_in_total', help: 'Upstream body bytes fed to edge compression, by encoding.', labelNames: ['encoding'], registers });
     this.compressionOut = new Counter({ name: 'tsgi_proxy_compression_bytes_out_total', help: 'Compressed body bytes sent to clients, by encoding.', labelNames: ['encoding'], registers });

@@ -1,6 +1,6 @@
 import type { ArbiterLogger, ArbiterOptions } from './arbiter-types.js';
 import { BackOff } from './back-off.js';
-import type { ArbiterHaltError } from './errors.js';
+import type { ArbiterCrashError, ArbiterHaltError } from './errors.js';
 import { WorkerCollector } from './worker-collect.js';
 import type { ExitedWorker, WorkerRecord } from './worker-record.js';
 
@@ -28,6 +28,10 @@ export interface ArbiterState {
   generation: number;
   stopping: 'graceful' | 'fast' | undefined;
   halted: ArbiterHaltError | undefined;
+  /** Set once the loop failed: the workers are being stopped and the master exits MASTER_CRASH. */
+  crashed: ArbiterCrashError | undefined;
+  /** An error thrown by a hook or listener outside the loop's turn (a worker event), for the loop to handle. */
+  failure: unknown;
   readonly records: Map<number, WorkerRecord>;
   /** Exit events not reaped yet. */
   readonly exited: ExitedWorker[];
@@ -36,6 +40,8 @@ export interface ArbiterState {
   readyWaiters: ReadyWaiter[];
   /** Ends the loop's current sleep: something needs handling now. */
   wake(): void;
+  /** A worker exited: queues SIGCHLD for the loop (gunicorn's handle_chld). */
+  childExited(): void;
   /** Emits one of the Arbiter's events (workerReady, workerExit, message). */
   emit(event: string, ...args: unknown[]): void;
 }
@@ -43,6 +49,7 @@ export interface ArbiterState {
 export function createArbiterState(
   options: ArbiterOptions,
   wake: () => void,
+  childExited: () => void,
   emit: (event: string, ...args: unknown[]) => void,
 ): ArbiterState {
   return {
@@ -56,12 +63,15 @@ export function createArbiterState(
     generation: 1,
     stopping: undefined,
     halted: undefined,
+    crashed: undefined,
+    failure: undefined,
     records: new Map(),
     exited: [],
     backOff: new BackOff(100, 10_000),
     collector: new WorkerCollector(),
     readyWaiters: [],
     wake,
+    childExited,
     emit,
   };
 }
@@ -70,4 +80,19 @@ export function createArbiterState(
 export function rejectReadyWaiters(s: ArbiterState, err: Error): void {
   for (const w of s.readyWaiters) w.reject(err);
   s.readyWaiters = [];
+}
+
+/**
+ * Runs a hook or listener from a worker event (outside the loop's turn): a
+ * throw is handed to the loop, which stops the workers and exits
+ * MASTER_CRASH, instead of becoming an uncaught exception that kills the
+ * master and leaves its workers running.
+ */
+export function guarded(s: ArbiterState, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    s.failure ??= err;
+    s.wake();
+  }
 }

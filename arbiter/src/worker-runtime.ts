@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { ArbiterUsageError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { isMasterMessage, type InFlightRequest, type MasterMessage, type WorkerMessage } from './ipc-protocol.js';
 import { LoopWatchdog } from './watchdog.js';
@@ -13,6 +14,8 @@ export interface WorkerHandlers {
   reopenLogs?(): void;
   /** A `custom` message from the master (Arbiter.broadcast). */
   message?(data: unknown): void;
+  /** QUIT (the master's fast stop): a last, short cleanup; the runtime exits after it or after 500 ms. */
+  quit?(): Promise<void>;
   /** Last words before exiting on `abort` (timeout) or a fatal error: flush logs. */
   flush?(): void;
 }
@@ -69,7 +72,7 @@ export class WorkerRuntime<Data = unknown> {
     // reaches the whole process group), HUP/USR2 belong to the master only.
     process.on('SIGTERM', () => void this.startDrain(init.gracefulTimeoutMs, 'stop'));
     process.on('SIGINT', () => this.exitNow(EXIT.OK));
-    process.on('SIGQUIT', () => this.exitNow(EXIT.OK));
+    process.on('SIGQUIT', () => void this.quit());
     process.on('SIGHUP', () => {});
     process.on('SIGUSR2', () => {});
     process.on('SIGUSR1', () => this.handlers?.reopenLogs?.());
@@ -199,6 +202,18 @@ export class WorkerRuntime<Data = unknown> {
     }
   }
 
+  /** The master SIGKILLs 1 s after QUIT: the app's quit handler gets half of that. */
+  private async quit(): Promise<void> {
+    const quit = this.handlers?.quit;
+    if (quit && !this.draining) {
+      this.draining = true;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([quit().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 500)))]);
+      clearTimeout(timer);
+    }
+    this.exitNow(EXIT.OK);
+  }
+
   private exitNow(code: number): never {
     clearInterval(this.heartbeat);
     this.watchdog?.stop();
@@ -218,7 +233,7 @@ export class WorkerRuntime<Data = unknown> {
  */
 export function startWorkerRuntime<Data = unknown>(options: WorkerRuntimeOptions = {}): Promise<WorkerRuntime<Data>> {
   if (!cluster.isWorker || !process.send) {
-    return Promise.reject(new Error('startWorkerRuntime() must run in a worker forked by an Arbiter'));
+    return Promise.reject(new ArbiterUsageError('startWorkerRuntime() must run in a worker forked by an Arbiter'));
   }
   return new Promise((resolve) => {
     const onInit = (msg: unknown): void => {

@@ -1,7 +1,8 @@
 /**
  * Process exit codes, as gunicorn's: a worker that cannot boot exits 3, one
  * that cannot load the app exits 4, and on either the master halts instead of
- * respawning forever. The master itself exits 2 on a usage error.
+ * respawning forever. The master itself exits 2 on a usage error and 5 when
+ * its own loop failed.
  */
 export const EXIT = Object.freeze({
   OK: 0,
@@ -13,4 +14,6 @@ export const EXIT = Object.freeze({
   WORKER_BOOT_ERROR: 3,
   /** A worker could not load the app (the module threw while importing). */
   APP_LOAD_ERROR: 4,
+  /** The master loop failed (a hook threw, a fork failed); its workers were stopped first. */
+  MASTER_CRASH: 5,
 });

@@ -1,27 +1,34 @@
 import cluster from 'node:cluster';
 import type { Readable } from 'node:stream';
-import type { ArbiterState } from './arbiter-state.js';
+import { guarded, type ArbiterState } from './arbiter-state.js';
+import { ArbiterError } from './errors.js';
 import { heartbeatPeriod, isWorkerMessage, REPORT_FD, type WorkerMessage } from './ipc-protocol.js';
 import { readBlockedReports } from './report-pipe.js';
 import { createWorkerRecord, sendToWorker, workerInfo, type WorkerRecord } from './worker-record.js';
 
 /**
  * gunicorn's `spawn_worker`: forks one worker into the current generation and
- * wires its IPC, its report pipe and its exit (queued for the reaper).
+ * wires its IPC, its report pipe and its exit (queued for the reaper). A
+ * failed fork throws: the loop stops the workers and exits MASTER_CRASH.
  */
 export function spawnWorker(s: ArbiterState): void {
   const worker = cluster.fork();
+  if (worker.process.pid === undefined) {
+    // The system refused the process (EAGAIN, EMFILE, ENOMEM): no exit event will ever come for it.
+    worker.process.once('error', (err) => s.log.error({ err }, `fork failed: ${err.message}`));
+    throw new ArbiterError('ARB_ERR_FORK_FAILED', 'could not fork a worker: the system refused a new process');
+  }
   const rec = createWorkerRecord(worker, s.generation, Date.now());
   s.records.set(rec.id, rec);
   worker.on('message', (msg: unknown) => {
-    if (isWorkerMessage(msg)) onWorkerMessage(s, rec, msg);
+    if (isWorkerMessage(msg)) guarded(s, () => onWorkerMessage(s, rec, msg));
   });
   worker.on('error', (err) => s.log.warn({ worker: rec.pid, err }, 'worker IPC error'));
   const reports = worker.process.stdio?.[REPORT_FD] as Readable | null | undefined;
   if (reports) readBlockedReports(reports, (report) => (rec.blocked = { ...report, at: Date.now() }));
   worker.on('exit', (code, signal) => {
     s.exited.push({ rec, code, signal });
-    s.wake();
+    s.childExited();
   });
   s.log.info({ worker: rec.pid, generation: rec.generation }, `Booting worker with pid: ${rec.pid}`);
   s.options.hooks?.workerSpawned?.(workerInfo(rec));
@@ -41,6 +48,10 @@ function onWorkerMessage(s: ArbiterState, rec: WorkerRecord, msg: WorkerMessage)
         reportFd: rec.worker.process.stdio?.[REPORT_FD] ? REPORT_FD : -1,
         data: s.options.workerData?.({ id: rec.id, generation: rec.generation }),
       });
+      // Told to drain before it could hear it (TERM, HUP or TTOU while it was starting): say it again now.
+      if (rec.state === 'draining') {
+        sendToWorker(rec, { tsgi: 'drain', graceMs: Math.max(0, rec.drainDeadline - Date.now() - s.killGraceMs), reason: rec.leaveReason ?? 'stop' });
+      }
       return;
     case 'ready':
       rec.everReady = true;

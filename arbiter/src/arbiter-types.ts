@@ -115,7 +115,8 @@ export interface ArbiterOptions {
 /** How the arbiter ended: `code` is the exit code the master should use. */
 export interface ArbiterExit {
   code: number;
-  reason: 'stopped' | 'halted';
-  /** Set when reason is 'halted'. */
+  /** stopped: TERM/INT/QUIT; halted: workers exited 3/4; crashed: the master loop failed (exit 5). */
+  reason: 'stopped' | 'halted' | 'crashed';
+  /** Set when reason is 'halted' (ArbiterHaltError) or 'crashed' (ArbiterCrashError). */
   error?: Error;
 }

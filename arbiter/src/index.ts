@@ -1,0 +1,18 @@
+export { Arbiter } from './arbiter.js';
+export {
+  ARBITER_SIGNALS,
+  type ArbiterExit,
+  type ArbiterHooks,
+  type ArbiterLogger,
+  type ArbiterOptions,
+  type ArbiterReload,
+  type ArbiterSignal,
+  type ExitReason,
+  type WorkerInfo,
+  type WorkerState,
+} from './arbiter-types.js';
+export { startWorkerRuntime, WorkerRuntime, type WorkerHandlers, type WorkerRuntimeOptions } from './worker-runtime.js';
+export type { InFlightRequest } from './ipc-protocol.js';
+export { EXIT } from './exit-codes.js';
+export { ArbiterError, ArbiterHaltError, ArbiterCrashError, ArbiterUsageError, CommandLineError } from './errors.js';
+export { parseCommandLine, type CliOption, type CliValue, type ParsedCommandLine } from './command-line.js';

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseArgv } from '../src/config.ts';
+import { ConfigError } from '../src/errors.ts';
+import { runCli } from './helpers.ts';
+
+test('every flag keeps its spellings: --config/-c, --workers/-w, =value, --check-config, --help/-h, --version', () => {
+  assert.deepEqual(parseArgv(['-c', 'a.yaml', '-w', '3']), { configPath: 'a.yaml', workers: '3', checkOnly: false, help: false, version: false });
+  assert.deepEqual(parseArgv(['--config=b.yaml', '--workers=2', '--check-config']), {
+    configPath: 'b.yaml',
+    workers: '2',
+    checkOnly: true,
+    help: false,
+    version: false,
+  });
+  assert.equal(parseArgv(['-h']).help, true);
+  assert.equal(parseArgv(['--version']).version, true);
+  assert.deepEqual(parseArgv([], { TSGI_PROXY_CONFIG: 'env.yaml', TSGI_PROXY_WORKERS: '4' }).workers, '4');
+});
+
+for (const [argv, message] of [
+  [['--bogus'], 'config: unknown option "--bogus" (from argv)'],
+  [['-x'], 'config: unknown option "-x" (from argv)'],
+  [['stray.yaml'], 'config: unknown option "stray.yaml" (from argv)'],
+  [['--config'], 'config: --config needs a value'],
+  [['-w', '--check-config'], 'config: -w needs a value'],
+  [['--config='], 'config: --config needs a value'],
+] as const) {
+  test(`bad command line ${JSON.stringify(argv)}: one line naming the flag`, () => {
+    assert.throws(() => parseArgv([...argv]), (err: unknown) => err instanceof ConfigError && err.message === message);
+  });
+}
+
+test('tsgi-proxy with an unknown flag exits 2 with one line on stderr', async () => {
+  const r = await runCli(['--confg', 'proxy.yaml']);
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr, 'config: unknown option "--confg" (from argv)\n');
+});

@@ -1,0 +1,51 @@
+// The Node private field the proxy relies on (src/edge/node-internals.ts), on
+// the Node running this test: CI runs it on Node 22 and 24.
+import assert from 'node:assert/strict';
+import * as http2 from 'node:http2';
+import { test } from 'node:test';
+import { EdgeListener } from '../src/edge/edge-listener.ts';
+import { DEFAULT_CIPHERS, TlsContexts } from '../src/edge/tls-contexts.ts';
+import { makePki } from './edge-certs.ts';
+
+test(`an h2 session starts on the listener's own server-side TLS socket (Node ${process.versions.node})`, async (t) => {
+  const pki = makePki();
+  const cert = pki.issue('site', ['site.test']);
+  const tls = new TlsContexts({ certs: [cert], minVersion: 'TLSv1.2', ciphers: DEFAULT_CIPHERS, http2: true, handshakeTimeout: 2000 });
+  const listener = new EdgeListener({
+    proxyProtocol: false,
+    proxyProtocolTimeout: 1000,
+    tls,
+    onHttp1: (socket) => socket.destroy(),
+    onH2Stream: (stream) => {
+      stream.respond({ ':status': 200, 'content-type': 'text/plain' });
+      stream.end('h2 ok');
+    },
+  });
+  const { port } = await listener.listen('127.0.0.1', 0);
+  t.after(async () => {
+    listener.destroySessions();
+    await listener.close();
+    pki.cleanup();
+  });
+  const session = http2.connect(`https://127.0.0.1:${port}`, { ca: pki.ca, servername: 'site.test' });
+  try {
+    const reply = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no h2 answer in 5 s: the session never started')), 5000);
+      const req = session.request({ ':method': 'GET', ':path': '/', ':authority': 'site.test' });
+      let status = 0;
+      let body = '';
+      req.on('response', (h) => (status = Number(h[':status'])));
+      req.setEncoding('utf8');
+      req.on('data', (d: string) => (body += d));
+      req.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status, body });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.deepEqual(reply, { status: 200, body: 'h2 ok' });
+  } finally {
+    session.close();
+  }
+});
