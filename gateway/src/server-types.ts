@@ -11,6 +11,8 @@ export interface RequestLimits {
   fieldSize: number;
   /** Largest request body in bytes (Infinity: no limit); over it: 413, before the app runs when declared. */
   body: number;
+  /** Whole request head in bytes, request line included (nginx's 4 × 8k, 32768); over it: 431. */
+  headBytes: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<RequestLimits> = Object.freeze({
@@ -18,6 +20,7 @@ export const DEFAULT_LIMITS: Readonly<RequestLimits> = Object.freeze({
   fields: 100,
   fieldSize: 8190,
   body: Number.POSITIVE_INFINITY,
+  headBytes: 32 * 1024,
 });
 
 /** What the server knows about one finished request: the input of access logs and metrics. */

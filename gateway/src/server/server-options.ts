@@ -1,3 +1,4 @@
+import type { HeadLimits } from '@tsgi/http1';
 import { GatewayError } from '../errors.js';
 import { DEFAULT_LIMITS, type RequestLimits, type ServerHooks, type ServerOptions } from '../server-types.js';
 import type { ErrorStream } from '../types.js';
@@ -7,6 +8,8 @@ import { ForwardedTrust } from './forwarded.js';
 /** ServerOptions with every default applied, validated once at construction. */
 export interface ResolvedOptions {
   readonly limits: Readonly<RequestLimits>;
+  /** The same limits in the shape the wire parser takes. */
+  readonly headLimits: HeadLimits;
   readonly keepAliveTimeoutMs: number;
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
@@ -35,6 +38,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   positive(problems, 'limits.fields', limits.fields);
   positive(problems, 'limits.fieldSize', limits.fieldSize);
   positive(problems, 'limits.body', limits.body, true);
+  positive(problems, 'limits.headBytes', limits.headBytes, true);
   const keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? 5000;
   const headersTimeoutMs = options.headersTimeoutMs ?? 10000;
   positive(problems, 'keepAliveTimeoutMs', keepAliveTimeoutMs);
@@ -57,6 +61,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   }
   return Object.freeze({
     limits: Object.freeze(limits),
+    headLimits: Object.freeze({ requestLine: limits.requestLine, fieldLine: limits.fieldSize, fields: limits.fields, headBytes: limits.headBytes }),
     keepAliveTimeoutMs,
     headersTimeoutMs,
     bodyTimeoutMs,
