@@ -29,7 +29,7 @@ export class RequestHeadScanner {
   /** Complete lines checked so far (the request line is the first). */
   private lines = 0;
 
-  constructor(private readonly limits: HeadLimits) {}
+  constructor(readonly limits: HeadLimits) {}
 
   reset(): void {
     this.checked = 0;
