@@ -306,7 +306,7 @@ export class ChunkedDecoder {
       default:
         break;
     }
-    if (this.lineLen > this.limits.fieldLine) throw wireError('H1_ERR_FIELD_TOO_LARGE', 'trailer line');
+    if (this.lineLen + 2 > this.limits.fieldLine) throw wireError('H1_ERR_FIELD_TOO_LARGE', 'trailer line');
     if (++this.trailerBytes > this.limits.headBytes) throw wireError('H1_ERR_HEAD_TOO_LARGE', 'trailer section');
     return false;
   }

@@ -10,7 +10,8 @@ export const HEAD_CTL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
  * token name right before it. Returns the colon's index.
  */
 export function fieldColon(head: string, pos: number, eol: number, maxLine: number): number {
-  if (eol - pos > maxLine) throw wireError('H1_ERR_FIELD_TOO_LARGE', `over ${maxLine} bytes`);
+  // Counted with its CRLF, as gunicorn's limit_request_field_size.
+  if (eol - pos + 2 > maxLine) throw wireError('H1_ERR_FIELD_TOO_LARGE', `over ${maxLine} bytes`);
   const c0 = head.charCodeAt(pos);
   if (c0 === 0x20 || c0 === 0x09) throw wireError('H1_ERR_BAD_FIELD', 'obsolete line folding');
   const colon = head.indexOf(':', pos);

@@ -1,9 +1,10 @@
 import { TCHAR } from './chars.js';
 import { wireError } from './errors.js';
-import { HEAD_CTL, fieldColon, lineEnd } from './field-line.js';
+import { HEAD_CTL, fieldColon, lineEnd, valueEnd, valueStart } from './field-line.js';
+import { parseContentLength } from './framing.js';
 import type { HeadLimits } from './limits.js';
 import { parseRequestLine } from './request-line.js';
-import { splitTarget } from './request-target.js';
+import { isValidHost, splitTarget } from './request-target.js';
 
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 
@@ -28,12 +29,16 @@ export class RequestHeadScanner {
   private checked = 0;
   /** Complete lines checked so far (the request line is the first). */
   private lines = 0;
+  private sawHost = false;
+  private sawLength = false;
 
   constructor(readonly limits: HeadLimits) {}
 
   reset(): void {
     this.checked = 0;
     this.lines = 0;
+    this.sawHost = false;
+    this.sawLength = false;
   }
 
   /**
@@ -71,7 +76,7 @@ export class RequestHeadScanner {
         splitTarget(line.target, line.method);
       } else {
         if (this.lines > limits.fields) throw wireError('H1_ERR_TOO_MANY_FIELDS', `more than ${limits.fields}`);
-        fieldColon(text, p, eol, limits.fieldLine);
+        this.checkField(text, p, fieldColon(text, p, eol, limits.fieldLine), eol);
       }
       this.lines++;
       p = eol + 2;
@@ -80,7 +85,29 @@ export class RequestHeadScanner {
     // The line still arriving, its CR allowed for.
     const partial = text.length - p;
     if (this.lines === 0 && partial > limits.requestLine + 1) throw wireError('H1_ERR_URI_TOO_LONG', `over ${limits.requestLine} bytes`);
-    if (this.lines > 0 && partial > limits.fieldLine + 1) throw wireError('H1_ERR_FIELD_TOO_LARGE', `over ${limits.fieldLine} bytes`);
+    if (this.lines > 0 && partial > 0) {
+      if (partial + 1 > limits.fieldLine) throw wireError('H1_ERR_FIELD_TOO_LARGE', `over ${limits.fieldLine} bytes`);
+      const c = text.charCodeAt(p);
+      if (c === 0x20 || c === 0x09) throw wireError('H1_ERR_BAD_FIELD', 'obsolete line folding');
+    }
+  }
+
+  /** The field rules one line can already break: a bad or second Content-Length, a bad or second Host (parseRequestHead applies the same). */
+  private checkField(text: string, pos: number, colon: number, eol: number): void {
+    const n = colon - pos;
+    if (n !== 4 && n !== 14) return;
+    const name = text.slice(pos, colon).toLowerCase();
+    const vs = valueStart(text, colon, eol);
+    const value = text.slice(vs, valueEnd(text, vs, eol));
+    if (name === 'content-length') {
+      if (this.sawLength) throw wireError('H1_ERR_BAD_CONTENT_LENGTH', 'more than one Content-Length');
+      parseContentLength(value);
+      this.sawLength = true;
+    } else if (name === 'host') {
+      if (this.sawHost) throw wireError('H1_ERR_BAD_HOST', 'more than one Host');
+      if (!isValidHost(value)) throw wireError('H1_ERR_BAD_HOST', 'invalid Host');
+      this.sawHost = true;
+    }
   }
 
   private tooLarge(buf: Buffer, start: number): Error {

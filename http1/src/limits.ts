@@ -2,7 +2,7 @@
 export interface HeadLimits {
   /** Longest request line in bytes without its CRLF (gunicorn's limit_request_line, 4094); over it: 414. */
   readonly requestLine: number;
-  /** Longest field line in bytes without its CRLF (gunicorn's limit_request_field_size, 8190); over it: 431. */
+  /** Longest field line in bytes, its CRLF included (gunicorn's limit_request_field_size, 8190); over it: 431. */
   readonly fieldLine: number;
   /** Most fields in the head, trailers counted with it (gunicorn's limit_request_fields, 100); over it: 431. */
   readonly fields: number;
