@@ -31,6 +31,16 @@ const HOP_BY_HOP = new Set([
   'content-length',
 ]);
 
+/** A response's Content-Length: 1 to 15 digits, else the response cannot be framed. */
+function responseLength(value: string): number {
+  if (value.length === 0 || value.length > 15) throw bad('invalid Content-Length');
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) throw bad('invalid Content-Length');
+  }
+  return Number(value);
+}
+
 function bad(detail: string): Error {
   return wireError('H1_ERR_BAD_RESPONSE', detail);
 }
@@ -66,6 +76,8 @@ export function parseResponseHead(head: string, keepUpgrade: boolean): ResponseH
   let connTokens: string[] | null = null;
   let lines = '';
   let pos = eol + 2;
+  // Forwarded lines are taken as runs of the head, cut only around the hop-by-hop ones.
+  let run = pos;
   const end = head.length - 2;
   while (pos < end) {
     const lf = head.indexOf('\n', pos);
@@ -76,19 +88,21 @@ export function parseResponseHead(head: string, keepUpgrade: boolean): ResponseH
     const colon = head.indexOf(':', pos);
     if (colon < 0 || colon > eol) throw bad('header line without colon');
     if (!isToken(head, pos, colon)) throw bad('invalid header name');
-    const low = head.slice(pos, colon).toLowerCase();
-    if (!HOP_BY_HOP.has(low) || (low === 'upgrade' && keepUpgrade)) {
-      lines += head.slice(pos, lf + 1);
+    // Every hop-by-hop name starts with one of c, k, p, t, u: other lines skip the lower-casing.
+    const c0 = c | 0x20;
+    const low = c0 === 0x63 || c0 === 0x6b || c0 === 0x70 || c0 === 0x74 || c0 === 0x75 ? head.slice(pos, colon).toLowerCase() : '';
+    if (low === '' || !HOP_BY_HOP.has(low) || (low === 'upgrade' && keepUpgrade)) {
       pos = lf + 1;
       continue;
     }
+    if (run < pos) lines += head.slice(run, pos);
+    run = lf + 1;
     let vs = colon + 1;
     while (vs < eol && (head.charCodeAt(vs) === 32 || head.charCodeAt(vs) === 9)) vs++;
     const value = head.slice(vs, eol).trimEnd();
     switch (low) {
       case 'content-length': {
-        if (!/^[0-9]{1,15}$/.test(value)) throw bad('invalid Content-Length');
-        const n = Number(value);
+        const n = responseLength(value);
         // RFC 9112 section 6.3: repeated equal lengths may be taken as one; differing ones are an error.
         if (contentLength !== -1 && contentLength !== n) throw bad('conflicting Content-Length');
         contentLength = n;
@@ -112,6 +126,7 @@ export function parseResponseHead(head: string, keepUpgrade: boolean): ResponseH
     }
     pos = lf + 1;
   }
+  if (run < pos) lines += head.slice(run, pos);
   if (chunked && contentLength !== -1) throw bad('Content-Length with Transfer-Encoding');
   // Rare: the upstream named extra hop-by-hop fields in Connection; drop those lines too.
   if (connTokens !== null) lines = dropNamed(lines, connTokens);

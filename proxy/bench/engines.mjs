@@ -2,7 +2,10 @@
 // Proxy engine benchmark: the same node:http upstream behind each engine,
 // loaded by wrk in interleaved rounds, reported as ratios to nginx.
 //
-//   npm run bench -w @tsgi/proxy -- [--duration 3] [--rounds 2] [--connections 50] [--workers 1] [--only nginx,tsgi,raw,undici,http-proxy-3,http-proxy] [--source 1]
+//   npm run bench -w @tsgi/proxy -- [--duration 3] [--rounds 2] [--connections 50] [--workers 1] [--only nginx,tsgi,raw,undici,http-proxy-3,http-proxy] [--source 1] [--baseline DIR]
+//
+// --baseline DIR adds the tsgi-proxy built in another checkout (DIR/proxy/dist, e.g. `git archive main`
+// unpacked and built) as one more engine, so before and after are measured in the same interleaved run.
 //
 // tsgi-proxy runs from proxy/dist when built (npm run build), else (or with --source) from sources under tsx.
 //
@@ -120,14 +123,14 @@ http {
   return port;
 }
 
-async function startTsgi() {
+async function startTsgi(from = root) {
   const cfg = join(tmp, 'proxy.yaml');
   writeFileSync(
     cfg,
     `listeners: [{ address: "127.0.0.1:0" }]\nadmin: { address: null }\nworkers: ${workers}\naccessLog: false\n` +
       `upstreams: { app: { servers: ["127.0.0.1:${up}"] } }\nroutes: [{ upstream: app }]\n`,
   );
-  const dist = join(root, 'proxy/dist/cli.js');
+  const dist = join(from, 'proxy/dist/cli.js');
   const useDist = !args.source && spawnSync('test', ['-f', dist]).status === 0;
   const argv = useDist ? [dist, '--config', cfg] : ['--conditions=development', '--import', 'tsx', join(root, 'proxy/src/cli.ts'), '--config', cfg];
   const { port } = await start(process.execPath, argv, (out) => {
@@ -142,6 +145,7 @@ if (spawnSync('nginx', ['-v']).error) console.error('bench: nginx not installed;
 else if (wanted('nginx')) engines.push({ name: `nginx proxy_pass keepalive (${workers}w)`, port: await startNginx(), nginx: true });
 if (wanted('tsgi')) {
   engines.push({ name: `tsgi-proxy (${workers}w)`, port: await startTsgi() });
+  if (args.baseline) engines.push({ name: `tsgi-proxy baseline (${workers}w)`, port: await startTsgi(args.baseline) });
 }
 if (wanted('raw')) engines.push({ name: 'raw TCP pipe, not a proxy (1w)', port: (await start(process.execPath, [join(here, 'engines/raw-pipe.mjs'), String(up)], readyLine)).port });
 if (wanted('undici')) engines.push({ name: 'undici Pool.dispatch (1w)', port: (await start(process.execPath, [join(here, 'engines/undici-pool.mjs'), String(up)], readyLine)).port });
