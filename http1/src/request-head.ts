@@ -1,5 +1,5 @@
 import { wireError } from './errors.js';
-import { HEAD_CTL, fieldColon, lineEnd, valueEnd, valueStart } from './field-line.js';
+import { fieldColon, hasControl, lineEnd, valueEnd, valueStart } from './field-line.js';
 import { parseContentLength, requestFraming } from './framing.js';
 import type { HeadLimits } from './limits.js';
 import { parseRequestLine } from './request-line.js';
@@ -51,8 +51,8 @@ export function parseRequestHead(buf: Buffer, start: number, end: number, limits
   const headBytes = end - start;
   if (headBytes > limits.headBytes) throw wireError('H1_ERR_HEAD_TOO_LARGE', `over ${limits.headBytes} bytes`);
   const head = buf.toString('latin1', start, end);
-  // One pass for control bytes; bare CR and LF are caught line by line.
-  if (HEAD_CTL.test(head)) throw wireError('H1_ERR_BAD_LINE_ENDING', 'control byte in the head');
+  // Bare CR and LF are caught line by line (lineEnd); other controls: the request line by its
+  // grammar, names as tokens, values by hasControl.
   const n = head.length;
   let eol = lineEnd(head, 0, n);
   if (eol > limits.requestLine) throw wireError('H1_ERR_URI_TOO_LONG', `over ${limits.requestLine} bytes`);
@@ -81,7 +81,9 @@ export function parseRequestHead(buf: Buffer, start: number, end: number, limits
     const colon = fieldColon(head, pos, eol, limits.fieldLine);
     const name = head.slice(pos, colon);
     const vs = valueStart(head, colon, eol);
-    const value = head.slice(vs, valueEnd(head, vs, eol));
+    const ve = valueEnd(head, vs, eol);
+    if (hasControl(head, vs, ve)) throw wireError('H1_ERR_BAD_LINE_ENDING', 'control byte in a field value');
+    const value = head.slice(vs, ve);
     const low = name.toLowerCase();
     names.push(name);
     lower.push(low);
@@ -101,6 +103,15 @@ export function parseRequestHead(buf: Buffer, start: number, end: number, limits
         te = te === null ? value : `${te},${value}`;
         break;
       case 'connection':
+        // The common values cost no split.
+        if (value.length === 10 && value.toLowerCase() === 'keep-alive') {
+          connKeepAlive = true;
+          break;
+        }
+        if (value.length === 5 && value.toLowerCase() === 'close') {
+          connClose = true;
+          break;
+        }
         for (const raw of value.split(',')) {
           const t = raw.trim().toLowerCase();
           if (t === 'close') connClose = true;

@@ -1,6 +1,6 @@
 import { isToken } from './chars.js';
 import { wireError } from './errors.js';
-import { HEAD_CTL } from './field-line.js';
+import { HEAD_CTL, hasControl } from './field-line.js';
 
 /** What a proxy needs from an upstream response head: status, framing, and the fields to pass on. */
 export interface ResponseHead {
@@ -53,7 +53,6 @@ function bad(detail: string): Error {
  * 101 answer to an upgrade request.
  */
 export function parseResponseHead(head: string, keepUpgrade: boolean): ResponseHead {
-  if (HEAD_CTL.test(head)) throw bad('control byte in head');
   let eol = head.indexOf('\r\n');
   if (head.indexOf('\n') !== eol + 1 || head.indexOf('\r') !== eol) throw bad('bare CR or LF in the status line');
   if (eol < 12 || head.charCodeAt(8) !== 32 || !head.startsWith('HTTP/1.')) throw bad('malformed status line');
@@ -68,6 +67,7 @@ export function parseResponseHead(head: string, keepUpgrade: boolean): ResponseH
   }
   if (status < 100 || status > 599) throw bad('bad status code');
   if (eol > 12 && head.charCodeAt(12) !== 32) throw bad('malformed status line');
+  if (hasControl(head, 0, eol)) throw bad('control byte in the status line');
   const reason = eol > 12 ? head.slice(13, eol) : '';
 
   let contentLength = -1;
@@ -88,6 +88,7 @@ export function parseResponseHead(head: string, keepUpgrade: boolean): ResponseH
     const colon = head.indexOf(':', pos);
     if (colon < 0 || colon > eol) throw bad('header line without colon');
     if (!isToken(head, pos, colon)) throw bad('invalid header name');
+    if (hasControl(head, colon + 1, eol)) throw bad('control byte in a field value');
     // Every hop-by-hop name starts with one of c, k, p, t, u: other lines skip the lower-casing.
     const c0 = c | 0x20;
     const low = c0 === 0x63 || c0 === 0x6b || c0 === 0x70 || c0 === 0x74 || c0 === 0x75 ? head.slice(pos, colon).toLowerCase() : '';
