@@ -16,6 +16,8 @@ export interface RequestLimits {
    * stream large uploads (a `read()` without a size still stops at 100 MiB).
    */
   body: number;
+  /** Whole request head in bytes, request line included (nginx's 4 × 8k, 32768); over it: 431. */
+  headBytes: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<RequestLimits> = Object.freeze({
@@ -23,6 +25,7 @@ export const DEFAULT_LIMITS: Readonly<RequestLimits> = Object.freeze({
   fields: 100,
   fieldSize: 8190,
   body: 100 * 1024 * 1024,
+  headBytes: 32 * 1024,
 });
 
 /** What the server knows about one finished request: the input of access logs and metrics. */

@@ -2,7 +2,10 @@
 // Proxy engine benchmark: the same node:http upstream behind each engine,
 // loaded by wrk in interleaved rounds, reported as ratios to nginx.
 //
-//   npm run bench -w @tsgi/proxy -- [--duration 3] [--rounds 2] [--connections 50] [--workers 1] [--only nginx,tsgi,raw,undici,http-proxy-3,http-proxy] [--source 1]
+//   npm run bench -w @tsgi/proxy -- [--duration 3] [--rounds 2] [--connections 50] [--workers 1] [--only nginx,tsgi,raw,undici,http-proxy-3,http-proxy] [--source 1] [--baseline DIR]
+//
+// --baseline DIR adds the tsgi-proxy built in another checkout (DIR/proxy/dist, e.g. `git archive main`
+// unpacked and built) as one more engine, so before and after are measured in the same interleaved run.
 //
 // tsgi-proxy runs from proxy/dist when built (npm run build), else (or with --source) from sources under tsx.
 //
@@ -10,7 +13,7 @@
 // tsgi-proxy (this package), undici Pool.dispatch forwarding, http-proxy-3,
 // http-proxy. Every engine is its own process; everything is on 127.0.0.1.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,53 +120,68 @@ http {
   const child = spawn('nginx', ['-p', tmp, '-c', join(tmp, 'nginx.conf')], { stdio: 'ignore' });
   children.push(child);
   await waitConnect(port);
-  return port;
+  return { port, pid: child.pid };
 }
 
-async function startTsgi() {
+async function startTsgi(from = root) {
   const cfg = join(tmp, 'proxy.yaml');
   writeFileSync(
     cfg,
     `listeners: [{ address: "127.0.0.1:0" }]\nadmin: { address: null }\nworkers: ${workers}\naccessLog: false\n` +
       `upstreams: { app: { servers: ["127.0.0.1:${up}"] } }\nroutes: [{ upstream: app }]\n`,
   );
-  const dist = join(root, 'proxy/dist/cli.js');
+  const dist = join(from, 'proxy/dist/cli.js');
   const useDist = !args.source && spawnSync('test', ['-f', dist]).status === 0;
   const argv = useDist ? [dist, '--config', cfg] : ['--conditions=development', '--import', 'tsx', join(root, 'proxy/src/cli.ts'), '--config', cfg];
-  const { port } = await start(process.execPath, argv, (out) => {
+  const { port, child } = await start(process.execPath, argv, (out) => {
     const m = /"listeners":\["[^"]*:(\d+)"/.exec(out);
     return m?.[1];
   });
-  return port;
+  return { port, pid: child.pid };
 }
 
 const wanted = (name) => only === null || only.has(name);
 if (spawnSync('nginx', ['-v']).error) console.error('bench: nginx not installed; ratios are to the direct upstream');
-else if (wanted('nginx')) engines.push({ name: `nginx proxy_pass keepalive (${workers}w)`, port: await startNginx(), nginx: true });
+else if (wanted('nginx')) engines.push({ name: `nginx proxy_pass keepalive (${workers}w)`, ...(await startNginx()), nginx: true });
 if (wanted('tsgi')) {
-  engines.push({ name: `tsgi-proxy (${workers}w)`, port: await startTsgi() });
+  engines.push({ name: `tsgi-proxy (${workers}w)`, ...(await startTsgi()) });
+  if (args.baseline) engines.push({ name: `tsgi-proxy baseline (${workers}w)`, ...(await startTsgi(args.baseline)) });
 }
 if (wanted('raw')) engines.push({ name: 'raw TCP pipe, not a proxy (1w)', port: (await start(process.execPath, [join(here, 'engines/raw-pipe.mjs'), String(up)], readyLine)).port });
 if (wanted('undici')) engines.push({ name: 'undici Pool.dispatch (1w)', port: (await start(process.execPath, [join(here, 'engines/undici-pool.mjs'), String(up)], readyLine)).port });
 if (wanted('http-proxy-3')) engines.push({ name: 'http-proxy-3 keep-alive (1w)', port: (await start(process.execPath, [join(here, 'engines/http-proxy-3.mjs'), String(up)], readyLine)).port });
 if (wanted('http-proxy')) engines.push({ name: 'http-proxy keep-alive (1w)', port: (await start(process.execPath, [join(here, 'engines/http-proxy.mjs'), String(up)], readyLine)).port });
 
-function wrk(port, seconds) {
+/** CPU seconds (user + system) a process used so far, from /proc (Linux); NaN elsewhere. */
+function cpuSeconds(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function wrk(port, seconds, pid) {
+  const cpu0 = pid === undefined ? Number.NaN : cpuSeconds(pid);
   const r = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`], { encoding: 'utf8' });
+  const requests = Number(/(\d+) requests in/.exec(r.stdout)?.[1] ?? 0);
+  // CPU per request holds up under contention far better than req/s (single-process engines only).
+  const cpuUs = workers === 1 && requests > 0 ? ((cpuSeconds(pid) - cpu0) / requests) * 1e6 : Number.NaN;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? 0);
   const p99m = /\s99%\s+([\d.]+)(us|ms|s)/.exec(r.stdout);
   const p99 = p99m ? Number(p99m[1]) * { us: 0.001, ms: 1, s: 1000 }[p99m[2]] : NaN;
   const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(r.stdout)?.[0] ?? '';
-  return { rps, p99, errors };
+  return { rps, p99, errors, cpuUs };
 }
 
 const results = new Map(engines.map((e) => [e.name, []]));
 for (const e of engines) wrk(e.port, 1); // warm-up: JIT, pools
 for (let round = 0; round < rounds; round++) {
   for (const e of engines) {
-    const r = wrk(e.port, duration);
+    const r = wrk(e.port, duration, e.pid);
     results.get(e.name).push(r);
-    console.error(`round ${round + 1}: ${e.name.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${r.p99.toFixed(2)} ms ${r.errors}`);
+    console.error(`round ${round + 1}: ${e.name.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${r.p99.toFixed(2)} ms  cpu ${r.cpuUs.toFixed(1)} µs/req ${r.errors}`);
   }
 }
 
@@ -172,12 +190,13 @@ const base = engines.find((e) => e.nginx) ?? engines[0];
 const baseRps = median(results.get(base.name).map((r) => r.rps));
 const baseP99 = median(results.get(base.name).map((r) => r.p99));
 console.log(`\nwrk -t1 -c${connections} -d${duration}s, ${rounds} interleaved rounds (median), node ${process.version}, ratios to ${base.name}\n`);
-console.log('| engine | req/s | p99 ms | req/s ratio | p99 ratio |');
-console.log('|---|---:|---:|---:|---:|');
+console.log('| engine | req/s | p99 ms | req/s ratio | p99 ratio | CPU µs/req |');
+console.log('|---|---:|---:|---:|---:|---:|');
 for (const e of engines) {
   const rps = median(results.get(e.name).map((r) => r.rps));
   const p99 = median(results.get(e.name).map((r) => r.p99));
-  console.log(`| ${e.name} | ${rps.toFixed(0)} | ${p99.toFixed(2)} | ${(rps / baseRps).toFixed(2)} | ${(p99 / baseP99).toFixed(2)} |`);
+  const cpu = median(results.get(e.name).map((r) => r.cpuUs));
+  console.log(`| ${e.name} | ${rps.toFixed(0)} | ${p99.toFixed(2)} | ${(rps / baseRps).toFixed(2)} | ${(p99 / baseP99).toFixed(2)} | ${Number.isNaN(cpu) ? '-' : cpu.toFixed(1)} |`);
 }
 
 for (const c of children) c.kill('SIGKILL');

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { ProxyError } from './errors.js';
 import type { ProxyContext } from './proxy-context.js';
-import type { ResponseHead } from './response-head.js';
+import type { ResponseHead } from '@tsgi/http1';
 import type { UpstreamHandler } from './upstream-connection.js';
 import type { Waiter } from './endpoint-pool.js';
 import type { ClientInfo } from './edge/edge-listener.js';

@@ -139,8 +139,10 @@ const schema = z
     routes: z.array(route).min(1),
     limits: z
       .object({
-        maxRequestLine: size.default(8192),
-        maxHeaderBytes: size.default(16384),
+        // The same defaults as the app tier (gunicorn's 4094 / 8190, nginx's 4 x 8k for the whole head): one verdict for the same bytes.
+        maxRequestLine: size.default(4094),
+        maxFieldBytes: size.default(8190),
+        maxHeaderBytes: size.default(32768),
         maxHeaders: z.number().int().min(1).default(100),
         maxBodyBytes: size.default(100 * 1024 * 1024),
         maxResponseHeaderBytes: size.default(65536),

@@ -1,5 +1,4 @@
-import type { Endpoint } from './endpoint.js';
-import { UpstreamConnection } from './upstream-connection.js';
+import { UpstreamConnection, type ConnectionEndpoint } from './upstream-connection.js';
 
 /** Someone waiting for a connection: told once when it is ready or cannot be had. */
 export interface Waiter {
@@ -15,7 +14,7 @@ export class EndpointPool {
   private readonly waiters: Waiter[] = [];
 
   constructor(
-    private readonly endpoint: Endpoint,
+    private readonly endpoint: ConnectionEndpoint & { readonly removed: boolean },
     public maxConnections: number,
     public maxIdle: number,
     public idleTimeoutMs: number,

@@ -1,10 +1,8 @@
 import type { Socket } from 'node:net';
-import type { ChunkedDecoder } from './chunked-decoder.js';
+import type { ChunkedDecoder, RequestHead, ResponseHead } from '@tsgi/http1';
 import type { Endpoint } from './endpoint.js';
 import { PX_ERRORS, type ProxyErrorCode } from './errors.js';
 import type { ProxyContext } from './proxy-context.js';
-import type { RequestHead } from './request-head.js';
-import type { ResponseHead } from './response-head.js';
 import type { UpstreamConnection } from './upstream-connection.js';
 import type { UpstreamGroup } from './upstream-group.js';
 import type { ClientInfo } from './edge/edge-listener.js';

@@ -1,4 +1,4 @@
-import type { RequestHead } from './request-head.js';
+import type { RequestHead } from '@tsgi/http1';
 import { PX_ERRORS, type ProxyErrorCode } from './errors.js';
 import { STATUS_CODES } from 'node:http';
 

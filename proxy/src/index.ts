@@ -4,8 +4,6 @@ export { ProxyWorker, type BoundListener } from './proxy-worker.js';
 export { runSingleProcess } from './single-process.js';
 export { runMaster } from './master.js';
 export { startAdminServer, type AdminSources } from './admin-server.js';
-export { parseRequestHead, findHeadEnd, type RequestHead, type HeadLimits } from './request-head.js';
-export { ChunkedDecoder } from './chunked-decoder.js';
 export { RoundRobin, LeastConnections, PowerOfTwo, ConsistentHash, createBalancer, hashKey, type Balancer } from './balancer.js';
 export { Endpoint, type EndpointState } from './endpoint.js';
 export { RetryBudget } from './retry-budget.js';

@@ -1,7 +1,7 @@
-import { ChunkedDecoder } from './chunked-decoder.js';
-import { ProxyError, type ProxyErrorCode } from './errors.js';
+import { ChunkedDecoder, leadingEmptyLines, parseRequestHead, RequestHeadScanner, type RequestHead } from '@tsgi/http1';
+import { ProxyError, proxyError, type ProxyErrorCode } from './errors.js';
 import { buildUpstreamHead, errorResponse } from './forward-head.js';
-import { findHeadEnd, leadingEmptyLines, parseRequestHead, type RequestHead } from './request-head.js';
+import { headLimitsOf, toProxyError } from './wire.js';
 import type { UpstreamConnection } from './upstream-connection.js';
 import type { UpstreamGroup } from './upstream-group.js';
 import { admit, edgeRefusal, traceForHead, type EdgeRoute } from './edge/edge-request.js';
@@ -19,6 +19,11 @@ const CRLF = '\r\n';
  * counted, chunked validated and re-framed).
  */
 export abstract class RequestIntake extends ExchangeState {
+  /** Checks each head while it arrives (one per connection), so a broken one is refused in the packet that shows it. */
+  private readonly scanner = new RequestHeadScanner(headLimitsOf(this.ctx.config.limits));
+  private readonly sendChunk = (buf: Buffer, s: number, e: number): void => this.onRequestChunk(buf, s, e);
+  private static readonly ignoreChunk = (): void => {};
+
   protected onData(chunk: Buffer): void {
     switch (this.phase) {
       case Phase.KeepAlive:
@@ -53,13 +58,11 @@ export abstract class RequestIntake extends ExchangeState {
   protected holdPipelined(chunk: Buffer): void {
     this.buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
     this.socket.pause();
-    const limits = this.ctx.config.limits;
-    if (this.buf.length > limits.maxHeaderBytes + limits.maxRequestLine) this.socket.destroy();
+    if (this.buf.length > this.scanner.limits.headBytes) this.socket.destroy();
   }
 
   protected tryHead(): void {
     let buf = this.buf as Buffer;
-    const limits = this.ctx.config.limits;
     if (buf[0] === 13) {
       const skip = leadingEmptyLines(buf);
       if (skip === buf.length) {
@@ -72,15 +75,21 @@ export abstract class RequestIntake extends ExchangeState {
     let req: RequestHead;
     let end: number;
     try {
-      end = findHeadEnd(buf, limits);
+      end = this.scanner.scan(buf, 0);
       if (end < 0) return;
-      req = parseRequestHead(buf.toString('latin1', 0, end), limits);
+      req = parseRequestHead(buf, 0, end, this.scanner.limits);
     } catch (err) {
-      this.refuse(err);
+      this.scanner.reset();
+      this.refuse(toProxyError(err));
       return;
     }
     this.buf = end < buf.length ? buf.subarray(end) : null;
     this.headBytes = end;
+    // An edge proxy does not tunnel CONNECT; the head itself was valid.
+    if (req.method === 'CONNECT') {
+      this.refuse(proxyError('PX_ERR_NOT_IMPLEMENTED', 'CONNECT'));
+      return;
+    }
     // Hold the body until an upstream is connected; bodiless requests keep reading
     // (pipelined bytes are parked by holdPipelined, which pauses then).
     if (req.contentLength > 0 || req.chunked || req.upgrade !== '') this.socket.pause();
@@ -134,8 +143,8 @@ export abstract class RequestIntake extends ExchangeState {
     }
     if (req.chunked) {
       this.reqBodyDone = false;
-      if (this.reqDecoder === null) this.reqDecoder = new ChunkedDecoder((b, s, e) => this.onRequestChunk(b, s, e));
-      this.reqDecoder.reset(ctx.config.limits.maxHeaders - req.names.length);
+      if (this.reqDecoder === null) this.reqDecoder = new ChunkedDecoder(this.scanner.limits, req.names.length);
+      else this.reqDecoder.reset(req.names.length);
     } else if (req.contentLength > 0) {
       this.reqBodyDone = false;
       this.reqRemaining = req.contentLength;
@@ -189,6 +198,8 @@ export abstract class RequestIntake extends ExchangeState {
    */
   protected edgeGate(req: RequestHead, edge: EdgeRoute, now: number): number {
     if (edge.maxHeaderBytes !== undefined && this.headBytes > edge.maxHeaderBytes) {
+      // A head over a limit is refused like a broken one: 431 and the connection closed.
+      this.keepClient = false;
       this.edgeAnswer(431, 'PX_ERR_HEADERS_TOO_LARGE', `request header fields too large for this route (${this.headBytes} > ${edge.maxHeaderBytes} bytes)`, null);
       return -1;
     }
@@ -236,13 +247,12 @@ export abstract class RequestIntake extends ExchangeState {
    * reaches an upstream (later packets are checked as they stream).
    */
   protected prevalidate(rest: Buffer, maxBody: number): boolean {
-    const probe = new ChunkedDecoder(() => {});
-    probe.reset(this.ctx.config.limits.maxHeaders - (this.req as RequestHead).names.length);
+    const probe = new ChunkedDecoder(this.scanner.limits, (this.req as RequestHead).names.length);
     if (maxBody > 0) probe.maxDeclared = maxBody;
     try {
-      probe.push(rest, 0);
+      probe.push(rest, 0, RequestIntake.ignoreChunk);
     } catch (err) {
-      this.refuse(err);
+      this.refuse(toProxyError(err));
       return false;
     }
     if (maxBody > 0 && probe.total > maxBody) {
@@ -261,9 +271,9 @@ export abstract class RequestIntake extends ExchangeState {
       // The route's limit is known only after the edge checks; a chunk announcing more is refused before any of it goes upstream.
       this.reqDecoder.maxDeclared = this.maxBody > 0 ? this.maxBody : Number.POSITIVE_INFINITY;
       try {
-        end = this.reqDecoder.push(chunk, start);
+        end = this.reqDecoder.push(chunk, start, this.sendChunk);
       } catch (err) {
-        this.abortRequestBody(err as ProxyError);
+        this.abortRequestBody(toProxyError(err) as ProxyError);
         return;
       }
       const maxBody = this.maxBody;

@@ -1,6 +1,4 @@
-import { ChunkedDecoder } from './chunked-decoder.js';
-import type { RequestHead } from './request-head.js';
-import type { ResponseHead } from './response-head.js';
+import type { RequestHead, ResponseHead } from '@tsgi/http1';
 import { planCompression } from './edge/compression.js';
 import { ResponseCompressor } from './edge/response-compressor.js';
 import { Phase, RespMode, headerValue } from './exchange-state.js';
@@ -22,10 +20,7 @@ export abstract class ResponseCompression extends ResponseRelay {
       this.zip = new ResponseCompressor(plan.encoding, policy, this.socket, req.minor === 1, this);
       this.respMode = head.contentLength >= 0 ? RespMode.ZLength : head.chunked ? RespMode.ZChunked : RespMode.ZClose;
       this.respRemaining = head.contentLength;
-      if (head.chunked) {
-        if (this.respDecoder === null) this.respDecoder = new ChunkedDecoder((b, s, e) => this.onResponseChunk(b, s, e));
-        else this.respDecoder.reset();
-      }
+      if (head.chunked) this.resetResponseDecoder();
     }
     return plan.lines;
   }

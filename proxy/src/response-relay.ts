@@ -1,12 +1,11 @@
-import { ChunkedDecoder } from './chunked-decoder.js';
+import { ChunkedDecoder, parseResponseHead, partialResponseHeadIsBad, type RequestHead, type ResponseHead } from '@tsgi/http1';
 import type { Endpoint } from './endpoint.js';
-import type { RequestHead } from './request-head.js';
-import { parseResponseHead, partialHeadIsBad, type ResponseHead } from './response-head.js';
 import type { UpstreamConnection } from './upstream-connection.js';
 import type { UpstreamGroup } from './upstream-group.js';
 import type { ResponseCompressor } from './edge/response-compressor.js';
 import { Phase, RespMode, detailOf, uncork } from './exchange-state.js';
 import { UpstreamAttempts } from './upstream-attempts.js';
+import { responseTrailerLimitsOf } from './wire.js';
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 const CRLF = '\r\n';
@@ -23,6 +22,13 @@ const SMALL_BODY = 16384;
 export abstract class ResponseRelay extends UpstreamAttempts {
   /** Decoded data of a Dechunk response's first bytes, held until their framing is known good (see startChunked). */
   private held: Buffer[] | null = null;
+  private readonly responseSink = (buf: Buffer, s: number, e: number): void => this.onResponseChunk(buf, s, e);
+
+  /** A chunked upstream body starts: one decoder per connection, reset for each response. */
+  protected resetResponseDecoder(): void {
+    if (this.respDecoder === null) this.respDecoder = new ChunkedDecoder(responseTrailerLimitsOf(this.ctx.config.limits));
+    else this.respDecoder.reset();
+  }
 
   /** Nothing crossed the tunnel for its idle timeout: close both sides (nginx's proxy_read_timeout on an upgraded connection). */
   protected closeIdleTunnel(): void {
@@ -62,7 +68,7 @@ export abstract class ResponseRelay extends UpstreamAttempts {
       if (end < 0) {
         // Only an incomplete head pays for this check; a bare LF would otherwise wait out the header timeout.
         if (buf.length > this.ctx.config.limits.maxResponseHeaderBytes) this.upstreamFailed('PX_ERR_UPSTREAM_BAD_RESPONSE', 'response head too large', false);
-        else if (partialHeadIsBad(buf)) this.upstreamFailed('PX_ERR_UPSTREAM_BAD_RESPONSE', 'control byte or bare CR/LF in head', false);
+        else if (partialResponseHeadIsBad(buf)) this.upstreamFailed('PX_ERR_UPSTREAM_BAD_RESPONSE', 'control byte or bare CR/LF in head', false);
         return;
       }
       let head: ResponseHead;
@@ -172,7 +178,7 @@ export abstract class ResponseRelay extends UpstreamAttempts {
     this.zipOk = true;
     let end: number;
     try {
-      end = decoder.push(buf, start);
+      end = decoder.push(buf, start, this.responseSink);
     } catch (err) {
       this.held = null;
       if (this.zip !== null) {
@@ -229,8 +235,7 @@ export abstract class ResponseRelay extends UpstreamAttempts {
       return `content-length: ${head.contentLength}\r\n`;
     }
     if (head.chunked) {
-      if (this.respDecoder === null) this.respDecoder = new ChunkedDecoder((b, s, e) => this.onResponseChunk(b, s, e));
-      else this.respDecoder.reset();
+      this.resetResponseDecoder();
       if (req.minor === 1) {
         this.respMode = RespMode.Chunked;
         return 'transfer-encoding: chunked\r\n';
@@ -270,7 +275,7 @@ export abstract class ResponseRelay extends UpstreamAttempts {
       case RespMode.Dechunk: {
         let end: number;
         try {
-          end = (this.respDecoder as ChunkedDecoder).push(chunk, start);
+          end = (this.respDecoder as ChunkedDecoder).push(chunk, start, this.responseSink);
         } catch {
           this.upstreamFailed('PX_ERR_UPSTREAM_BAD_RESPONSE', 'bad chunked framing', false);
           return;
@@ -315,7 +320,7 @@ export abstract class ResponseRelay extends UpstreamAttempts {
         let end: number;
         this.zipOk = true;
         try {
-          end = (this.respDecoder as ChunkedDecoder).push(chunk, start);
+          end = (this.respDecoder as ChunkedDecoder).push(chunk, start, this.responseSink);
         } catch {
           this.upstreamFailed('PX_ERR_UPSTREAM_BAD_RESPONSE', 'bad chunked framing', false);
           return;

@@ -1,8 +1,7 @@
 import type { Endpoint } from './endpoint.js';
 import type { ProxyErrorCode } from './errors.js';
 import { errorResponse } from './forward-head.js';
-import type { RequestHead } from './request-head.js';
-import type { ResponseHead } from './response-head.js';
+import type { RequestHead, ResponseHead } from '@tsgi/http1';
 import type { UpstreamConnection } from './upstream-connection.js';
 import type { UpstreamGroup } from './upstream-group.js';
 import { Phase, uncork } from './exchange-state.js';

@@ -1,5 +1,4 @@
 import { connect, type Socket } from 'node:net';
-import type { Endpoint } from './endpoint.js';
 import { connectOptionsFor } from './edge/unix-address.js';
 
 /** The party currently using a pooled connection. Exactly one at a time. */
@@ -8,6 +7,19 @@ export interface UpstreamHandler {
   onUpstreamEnd(): void;
   onUpstreamClose(error: Error | null): void;
   onUpstreamDrain(): void;
+}
+
+/** The pool a connection goes back to (EndpointPool); an interface, so the pool, its endpoint and this file import in one direction only. */
+export interface ConnectionPool {
+  onClosed(conn: UpstreamConnection): void;
+  release(conn: UpstreamConnection, now: number): void;
+}
+
+/** What a connection needs of its endpoint (Endpoint). */
+export interface ConnectionEndpoint {
+  readonly host: string;
+  readonly port: number;
+  readonly pool: ConnectionPool;
 }
 
 /**
@@ -25,7 +37,7 @@ export class UpstreamConnection {
   closed = false;
   private error: Error | null = null;
 
-  constructor(readonly endpoint: Endpoint) {
+  constructor(readonly endpoint: ConnectionEndpoint) {
     const socket = connect(connectOptionsFor(endpoint.host, endpoint.port));
     // Small request heads must leave at once (Nagle would hold them behind unacked bytes).
     socket.setNoDelay(true);

@@ -7,7 +7,7 @@ import { Exchange, type ExchangeHost, type ResponseSink } from '../server/exchan
 import { BodyInput, type BodyPump } from '../server/input-stream.js';
 import { continueAlreadySent } from './node-internals.js';
 import type { RequestHead } from '../server/request-head.js';
-import { splitTarget } from '../server/request-target.js';
+import { splitTarget, type TargetParts } from '@tsgi/http1';
 import { resolveOptions } from '../server/server-options.js';
 
 /** A `(req, res)` listener for `http.createServer` / `https.createServer`. */
@@ -150,8 +150,12 @@ class RequestPump implements BodyPump {
 
 function headOf(req: IncomingMessage, method: string): RequestHead | null {
   const target = req.url ?? '/';
-  const parts = splitTarget(target, method);
-  if (parts === null) return null;
+  let parts: TargetParts;
+  try {
+    parts = splitTarget(target, method);
+  } catch {
+    return null;
+  }
   const cl = req.headers['content-length'];
   const xfp = req.headers['x-forwarded-proto'];
   const proto = typeof xfp === 'string' ? xfp : '';

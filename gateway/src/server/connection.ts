@@ -66,7 +66,7 @@ export class Connection implements ExchangeHost, ReaderHost, WriterHost {
       localAddress: socket.localAddress ?? '',
       localPort: String(socket.localPort ?? ''),
     };
-    this.reader = new RequestReader(this, socket, engine.opts.limits);
+    this.reader = new RequestReader(this, socket, engine.opts.limits, engine.opts.headLimits);
     this.out = new ResponseWriter(this, socket, engine.opts.keepAliveTimeoutMs);
     socket.on('data', (chunk: Buffer) => this.reader.onData(chunk));
     socket.on('end', () => this.onEnd());

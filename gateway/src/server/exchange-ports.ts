@@ -1,5 +1,6 @@
+import type { InterfaceViolation } from '../errors.js';
 import type { ServerHooks } from '../server-types.js';
-import type { ErrorStream, ResponseHeaders } from '../types.js';
+import type { ErrorStream, ResponseBody, ResponseHeaders } from '../types.js';
 
 /**
  * How an engine puts a response on the wire. The exchange decides what is
@@ -33,4 +34,33 @@ export interface ExchangeHost {
   readonly hooks: ServerHooks;
   /** Called once when the exchange is over (after onRequestEnd). */
   exchangeDone(): void;
+}
+
+/**
+ * The state of one response that the body half (response-body.ts) reads and
+ * drives; Exchange implements it. An interface, so the two files do not
+ * import each other.
+ */
+export interface BodyExchange {
+  code: number;
+  status: string;
+  headers: ResponseHeaders;
+  sent: number;
+  started: boolean;
+  headersSent: boolean;
+  done: boolean;
+  bodyClosed: boolean;
+  declared: number;
+  noBody: boolean;
+  violation: InterfaceViolation | null;
+  overrunLogged: boolean;
+  body: ResponseBody | null;
+  iterator: Iterator<unknown> | AsyncIterator<unknown> | null;
+  iteratorFinished: boolean;
+  readonly sink: ResponseSink;
+  readonly isHead: boolean;
+  record(v: InterfaceViolation): InterfaceViolation;
+  fail(err: unknown): void;
+  finish(): void;
+  log(message: string): void;
 }

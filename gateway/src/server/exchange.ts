@@ -2,7 +2,7 @@ import { GatewayError, InterfaceViolation } from '../errors.js';
 import type { RequestRecord } from '../server-types.js';
 import type { App, Environ, ResponseBody, ResponseHeaders, StartResponse, Write } from '../types.js';
 import { errorText, isThenable } from './app-values.js';
-import type { ExchangeHost, ResponseSink } from './exchange-ports.js';
+import type { BodyExchange, ExchangeHost, ResponseSink } from './exchange-ports.js';
 import { closeBody, emitChunk, pumpBody, returnIterator, sendArray } from './response-body.js';
 import { checkResponseHeaders, describeValue, type HeaderFacts } from './response-headers.js';
 import { statusCode } from './status-line.js';
@@ -17,7 +17,7 @@ const RESOLVED = Promise.resolve();
  * (APP-*, RESP-*, SRV-2/5/8). This file holds the lifecycle (run, startResponse,
  * write, fail, abort, finish); response-body.ts iterates, writes and releases the body.
  */
-export class Exchange {
+export class Exchange implements BodyExchange {
   code = 0;
   status = '';
   headers: ResponseHeaders = EMPTY_HEADERS;

@@ -1,4 +1,6 @@
-/** A request head after parsing and validation, whichever engine parsed it. */
+import type { RequestHead as WireHead } from '@tsgi/http1';
+
+/** A request head as the environ needs it, whichever engine parsed it (ours through @tsgi/http1, or node:http for the adapter). */
 export interface RequestHead {
   method: string;
   /** The request-target as sent (RAW_URI). */
@@ -21,4 +23,30 @@ export interface RequestHead {
   expectContinue: boolean;
   /** X-Forwarded-Proto as sent (lower-cased), '' if none. */
   forwardedProto: string;
+}
+
+/** The environ's view of a head the shared wire parser produced. */
+export function fromWireHead(h: WireHead): RequestHead {
+  const { names, values, lower } = h;
+  const fields = new Array<string>(names.length * 2);
+  let forwardedProto = '';
+  for (let i = 0; i < names.length; i++) {
+    fields[2 * i] = names[i];
+    fields[2 * i + 1] = values[i];
+    if (forwardedProto === '' && lower[i] === 'x-forwarded-proto') forwardedProto = values[i].split(',')[0].trim().toLowerCase();
+  }
+  return {
+    method: h.method,
+    target: h.rawTarget,
+    rawPath: h.rawPath,
+    query: h.query,
+    version: h.minor === 0 ? 'HTTP/1.0' : 'HTTP/1.1',
+    fields,
+    host: h.host,
+    contentLength: h.contentLength,
+    chunked: h.chunked,
+    keepAlive: h.keepAlive,
+    expectContinue: h.expectContinue,
+    forwardedProto,
+  };
 }

@@ -1,11 +1,11 @@
 import type { Socket } from 'node:net';
+import { ChunkedDecoder, RequestHeadScanner, leadingEmptyLines, parseRequestHead, type HeadLimits } from '@tsgi/http1';
 import { ProtocolError } from '../errors.js';
 import type { RequestLimits } from '../server-types.js';
-import { ChunkedDecoder } from './chunked-decoder.js';
 import { CONTINUE_100 } from './error-response.js';
-import { checkPartialHead, parseHead } from './head-parser.js';
 import type { BodyPump } from './input-stream.js';
-import type { RequestHead } from './request-head.js';
+import { fromWireHead, type RequestHead } from './request-head.js';
+import { toProtocolError } from './wire-errors.js';
 
 /** What a request reader asks of its connection. */
 export interface ReaderHost {
@@ -49,11 +49,6 @@ const enum Read {
 const HIGH_WATER = 64 * 1024;
 /** An unread body up to this size is read and discarded to keep the connection; beyond it the connection closes. */
 const DRAIN_MAX = 256 * 1024;
-const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
-
-/** tchar: what the first byte of a request line (a method) must be. */
-const TCHAR = new Uint8Array(256);
-for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
 
 function inputAborted(): ProtocolError {
   return new ProtocolError('GW_ERR_INPUT_ABORTED', 'Bad Request: the request body was cut off', 400);
@@ -75,12 +70,16 @@ export class RequestReader implements BodyPump {
   private parsing = false;
   private pullResolve: ((chunk: Buffer | null) => void) | null = null;
   private pullReject: ((err: unknown) => void) | null = null;
+  private readonly scanner: RequestHeadScanner;
 
   constructor(
     private readonly host: ReaderHost,
     private readonly socket: Socket,
     private readonly limits: Readonly<RequestLimits>,
-  ) {}
+    private readonly headLimits: HeadLimits,
+  ) {
+    this.scanner = new RequestHeadScanner(headLimits);
+  }
 
   /** Bytes are buffered that no request took yet. */
   get buffered(): boolean {
@@ -127,30 +126,26 @@ export class RequestReader implements BodyPump {
     try {
       while (this.state === Read.Head && this.buf !== null && !this.host.closed) {
         const buf = this.buf;
-        let start = 0;
         // RFC 9112 section 2.2: empty lines before a request line are ignored.
-        while (start + 1 < buf.length && buf[start] === 13 && buf[start + 1] === 10) start += 2;
+        const start = leadingEmptyLines(buf);
         if (start >= buf.length) {
           this.buf = null;
           break;
         }
-        const end = buf.indexOf(HEAD_END, start);
+        // Refuses a head that can never complete as soon as its bytes show it (no wait for the timeout).
+        const end = this.scanner.scan(buf, start);
         if (end === -1) {
-          if (TCHAR[buf[start]] !== 1 && !(buf[start] === 13 && start === buf.length - 1)) {
-            throw new ProtocolError('GW_ERR_BAD_REQUEST', 'Bad Request: malformed request line', 400);
-          }
-          checkPartialHead(buf, start, this.limits);
           if (start > 0) this.buf = buf.subarray(start);
           this.host.armHeadTimeout();
           break;
         }
-        const headEnd = end + 4;
-        const text = buf.toString('latin1', start, headEnd);
-        this.buf = headEnd < buf.length ? buf.subarray(headEnd) : null;
-        this.host.startRequest(parseHead(text, this.limits));
+        const head = parseRequestHead(buf, start, end, this.headLimits);
+        this.buf = end < buf.length ? buf.subarray(end) : null;
+        this.host.startRequest(fromWireHead(head));
       }
     } catch (err) {
-      this.host.refuse(err);
+      this.scanner.reset();
+      this.host.refuse(toProtocolError(err));
     } finally {
       this.parsing = false;
     }
@@ -158,7 +153,12 @@ export class RequestReader implements BodyPump {
 
   /** Sets up reading the body of a request whose head was just taken. */
   beginBody(head: RequestHead, hasBody: boolean): void {
-    this.decoder = head.chunked ? new ChunkedDecoder(this.limits, head.fields.length / 2) : null;
+    if (head.chunked) {
+      this.decoder = new ChunkedDecoder(this.headLimits, head.fields.length / 2);
+      this.decoder.maxDeclared = this.limits.body;
+    } else {
+      this.decoder = null;
+    }
     this.remaining = head.chunked ? 0 : Math.max(head.contentLength, 0);
     this.bodyDone = !hasBody;
     this.state = hasBody ? Read.Body : Read.Wait;
@@ -217,7 +217,7 @@ export class RequestReader implements BodyPump {
       chunk = this.takeBody();
     } catch (err) {
       this.bodyFailed();
-      throw err;
+      throw toProtocolError(err);
     }
     if (chunk !== undefined) return chunk;
     if (this.host.closed || this.host.peerEnded) return Promise.reject(inputAborted());
@@ -240,7 +240,7 @@ export class RequestReader implements BodyPump {
       this.pullResolve = this.pullReject = null;
       this.host.clearBodyTimeout();
       this.bodyFailed();
-      reject(err);
+      reject(toProtocolError(err));
       return;
     }
     if (chunk === undefined) {

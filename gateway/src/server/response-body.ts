@@ -1,7 +1,7 @@
 import { InterfaceViolation } from '../errors.js';
 import type { ResponseBody } from '../types.js';
 import { errorText, isThenable } from './app-values.js';
-import type { Exchange } from './exchange.js';
+import type { BodyExchange as Exchange } from './exchange-ports.js';
 import { describeValue } from './response-headers.js';
 
 // The body half of an Exchange: iterating the app's body, writing it within

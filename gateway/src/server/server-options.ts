@@ -1,3 +1,4 @@
+import type { HeadLimits } from '@tsgi/http1';
 import { GatewayError } from '../errors.js';
 import { DEFAULT_LIMITS, type RequestLimits, type ServerHooks, type ServerOptions } from '../server-types.js';
 import type { ErrorStream } from '../types.js';
@@ -10,6 +11,8 @@ export interface ResolvedOptions {
   readonly limits: Readonly<RequestLimits>;
   /** What one tsgi.input read may buffer, from limits.body. */
   readonly input: Readonly<InputBounds>;
+  /** The same limits in the shape the wire parser takes. */
+  readonly headLimits: HeadLimits;
   readonly keepAliveTimeoutMs: number;
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
@@ -38,6 +41,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   positive(problems, 'limits.fields', limits.fields);
   positive(problems, 'limits.fieldSize', limits.fieldSize);
   positive(problems, 'limits.body', limits.body, true);
+  positive(problems, 'limits.headBytes', limits.headBytes, true);
   const keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? 5000;
   const headersTimeoutMs = options.headersTimeoutMs ?? 10000;
   positive(problems, 'keepAliveTimeoutMs', keepAliveTimeoutMs);
@@ -61,6 +65,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   return Object.freeze({
     limits: Object.freeze(limits),
     input: Object.freeze(inputBounds(limits.body)),
+    headLimits: Object.freeze({ requestLine: limits.requestLine, fieldLine: limits.fieldSize, fields: limits.fields, headBytes: limits.headBytes }),
     keepAliveTimeoutMs,
     headersTimeoutMs,
     bodyTimeoutMs,

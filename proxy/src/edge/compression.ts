@@ -1,4 +1,4 @@
-import type { ResponseHead } from '../response-head.js';
+import type { ResponseHead } from '@tsgi/http1';
 
 /** Encodings the edge can produce, in the config's spelling (the Content-Encoding token). */
 export type Encoding = 'br' | 'gzip';

@@ -1,7 +1,6 @@
 import { Duplex } from 'node:stream';
 import { constants, type ServerHttp2Stream, type OutgoingHttpHeaders } from 'node:http2';
-import { ChunkedDecoder } from '../chunked-decoder.js';
-import { parseResponseHead } from '../response-head.js';
+import { ChunkedDecoder, parseResponseHead } from '@tsgi/http1';
 import { H2_FORBIDDEN_RESPONSE, type TranslatedRequest } from './h2-request.js';
 
 const enum Out {
@@ -13,6 +12,8 @@ const enum Out {
 }
 
 const MAX_RESPONSE_HEAD = 65536;
+/** Trailers of a chunked upstream body: within the response head's byte limit, no field count of their own. */
+const TRAILER_LIMITS = Object.freeze({ requestLine: MAX_RESPONSE_HEAD, fieldLine: MAX_RESPONSE_HEAD, fields: Number.POSITIVE_INFINITY, headBytes: MAX_RESPONSE_HEAD });
 /**
  * Request bodies up to this size (declared, or without content-length up to
  * here) are held until the stream ends before the head goes to the core:
@@ -44,6 +45,9 @@ export class H2Tunnel extends Duplex {
   private headBuf: Buffer | null = null;
   private remaining = 0;
   private decoder: ChunkedDecoder | null = null;
+  private readonly writeData = (b: Buffer, s: number, e: number): void => {
+    this.writeOk = this.stream.write(b.subarray(s, e)) && this.writeOk;
+  };
   private responded = false;
   private pendingCb: ((err?: Error | null) => void) | null = null;
   private readonly noBody: boolean;
@@ -218,9 +222,7 @@ export class H2Tunnel extends Duplex {
         this.remaining = head.contentLength;
       } else if (head.chunked) {
         this.out = Out.Chunked;
-        this.decoder = new ChunkedDecoder((b, s, e) => {
-          this.writeOk = this.stream.write(b.subarray(s, e)) && this.writeOk;
-        });
+        this.decoder = new ChunkedDecoder(TRAILER_LIMITS);
       } else {
         this.out = Out.UntilClose;
       }
@@ -238,7 +240,7 @@ export class H2Tunnel extends Duplex {
       }
       case Out.Chunked: {
         this.writeOk = true;
-        const end = (this.decoder as ChunkedDecoder).push(chunk, start);
+        const end = (this.decoder as ChunkedDecoder).push(chunk, start, this.writeData);
         if (end >= 0) this.finishStream();
         return this.writeOk;
       }

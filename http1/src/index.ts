@@ -1,0 +1,13 @@
+/**
+ * @tsgi/http1: the HTTP/1.1 wire, written once for the gateway's server and
+ * the edge proxy, so both tiers give the same verdict on the same bytes.
+ */
+export { WIRE_ERRORS, WireError, wireError, type WireErrorCode, type WireErrorArea } from './errors.js';
+export { DEFAULT_HEAD_LIMITS, type HeadLimits } from './limits.js';
+export { RequestHeadScanner, leadingEmptyLines } from './head-scanner.js';
+export { parseRequestHead, type RequestHead } from './request-head.js';
+export { parseRequestLine, type RequestLine } from './request-line.js';
+export { splitTarget, isValidHost, type TargetParts } from './request-target.js';
+export { requestFraming, parseContentLength, type RequestFraming } from './framing.js';
+export { ChunkedDecoder, type ChunkSink } from './chunked-decoder.js';
+export { parseResponseHead, partialResponseHeadIsBad, type ResponseHead } from './response-head.js';

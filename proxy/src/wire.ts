@@ -1,0 +1,50 @@
+import { WireError, type HeadLimits, type WireErrorArea } from '@tsgi/http1';
+import type { ProxyConfig } from './config.js';
+import { proxyError, type ProxyErrorCode } from './errors.js';
+
+/** The proxy's stable codes for each area of the wire catalogue (status and close come from the catalogue). */
+const PX_CODE: Record<WireErrorArea, ProxyErrorCode> = {
+  request: 'PX_ERR_BAD_REQUEST',
+  path: 'PX_ERR_BAD_REQUEST',
+  host: 'PX_ERR_BAD_REQUEST',
+  framing: 'PX_ERR_SMUGGLING',
+  chunk: 'PX_ERR_BAD_CHUNK',
+  uri: 'PX_ERR_URI_TOO_LONG',
+  headers: 'PX_ERR_HEADERS_TOO_LARGE',
+  body: 'PX_ERR_BODY_TOO_LARGE',
+  expect: 'PX_ERR_EXPECTATION',
+  coding: 'PX_ERR_NOT_IMPLEMENTED',
+  version: 'PX_ERR_VERSION',
+  response: 'PX_ERR_UPSTREAM_BAD_RESPONSE',
+};
+
+/** A WireError from @tsgi/http1 as the proxy's catalogued error (others pass through). */
+export function toProxyError(err: unknown): unknown {
+  if (!(err instanceof WireError)) return err;
+  return proxyError(PX_CODE[err.area], err.detail.slice(err.detail.indexOf(':') + 1).trim() || undefined, err);
+}
+
+const cache = new WeakMap<ProxyConfig['limits'], HeadLimits>();
+
+/** The client-side head limits of a config in the wire parser's shape (one object per config). */
+export function headLimitsOf(limits: ProxyConfig['limits']): HeadLimits {
+  let h = cache.get(limits);
+  if (h === undefined) {
+    h = Object.freeze({ requestLine: limits.maxRequestLine, fieldLine: limits.maxFieldBytes, fields: limits.maxHeaders, headBytes: limits.maxHeaderBytes });
+    cache.set(limits, h);
+  }
+  return h;
+}
+
+const responseCache = new WeakMap<ProxyConfig['limits'], HeadLimits>();
+
+/** Limits for an upstream's chunked trailers: the response head's byte limit, no field count of their own. */
+export function responseTrailerLimitsOf(limits: ProxyConfig['limits']): HeadLimits {
+  let h = responseCache.get(limits);
+  if (h === undefined) {
+    const bytes = limits.maxResponseHeaderBytes;
+    h = Object.freeze({ requestLine: bytes, fieldLine: bytes, fields: Number.POSITIVE_INFINITY, headBytes: bytes });
+    responseCache.set(limits, h);
+  }
+  return h;
+}
