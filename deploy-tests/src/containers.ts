@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as compose from 'docker-compose';
+import type * as Testcontainers from 'testcontainers';
 import type { ContainerRuntimeClient } from 'testcontainers';
 
 // The container tests run through testcontainers (images, containers, networks,
@@ -24,7 +25,7 @@ export function nodeTooOld(): string | null {
 }
 
 /** testcontainers itself, imported only on a Node it runs on (on Node 20 the import throws). */
-export function loadTestcontainers(): Promise<typeof import('testcontainers')> {
+export function loadTestcontainers(): Promise<typeof Testcontainers> {
   const tooOld = nodeTooOld();
   return tooOld === null ? import('testcontainers') : Promise.reject(new Error(tooOld));
 }

@@ -316,7 +316,7 @@ function deepFreeze<T>(value: T): T {
 /** Splits `host:port` / `[v6]:port`; `unix:/path` gives host `unix:/path`, port 0. Returns null when malformed. */
 export function parseAddress(s: string): { host: string; port: number } | null {
   if (s.startsWith('unix:')) return s.length > 5 ? { host: s, port: 0 } : null;
-  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:\s\[\]]+)):(\d{1,5})$/.exec(s);
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(s);
   if (!m) return null;
   const port = Number(m[3]);
   if (port > 65535) return null;

@@ -19,8 +19,8 @@ const HEX = /^[0-9a-f]+$/;
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
 /** Ids from other systems (UUIDs, nginx $request_id, ULIDs) pass; anything that could split a log line does not. */
-const REQUEST_ID = /^[A-Za-z0-9._:+\/=-]{1,128}$/;
-const TRACESTATE_MEMBER = /^(?:[a-z0-9][_0-9a-z\-*\/]{0,255}|[a-z0-9][_0-9a-z\-*\/]{0,240}@[a-z][_0-9a-z\-*\/]{0,13})=[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/;
+const REQUEST_ID = /^[A-Za-z0-9._:+/=-]{1,128}$/;
+const TRACESTATE_MEMBER = /^(?:[a-z0-9][_0-9a-z\-*/]{0,255}|[a-z0-9][_0-9a-z\-*/]{0,240}@[a-z][_0-9a-z\-*/]{0,13})=[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/;
 
 let pool = Buffer.alloc(0);
 let poolAt = 0;
