@@ -145,8 +145,9 @@ export class RawConnection {
       }
     }
     const lines = this.take(end + 4).toString('latin1').slice(0, -4).split('\r\n');
-    const m = /^HTTP\/1\.[01] (\d{3})(?: (.*))?$/.exec(lines[0]);
-    if (!m) throw new Error(`bad status line ${JSON.stringify(lines[0])}`);
+    const statusLine = lines[0] ?? '';
+    const m = /^HTTP\/1\.[01] (\d{3})(?: (.*))?$/.exec(statusLine);
+    if (!m) throw new Error(`bad status line ${JSON.stringify(statusLine)}`);
     const headers: Array<[string, string]> = [];
     for (const line of lines.slice(1)) {
       const colon = line.indexOf(':');
@@ -190,7 +191,7 @@ export class RawConnection {
         for (;;) {
           const line = await this.readLine();
           if (line === null) return { ...res, body: Buffer.concat(parts), complete: false };
-          const size = parseInt(line.split(';', 1)[0], 16);
+          const size = parseInt(line.split(';', 1)[0] ?? '', 16);
           if (Number.isNaN(size)) throw new Error(`bad chunk-size line ${JSON.stringify(line)}`);
           if (size === 0) {
             for (let t = await this.readLine(); t !== null && t !== ''; t = await this.readLine());

@@ -55,7 +55,7 @@ function nthFromRight(trusted: number, value: string | undefined): string | null
   if (trusted === 0 || value === undefined || value === '') return null;
   const values = value.split(',');
   if (values.length < trusted) return null;
-  const v = values[values.length - trusted].trim();
+  const v = values[values.length - trusted]!.trim(); // 1 <= trusted <= values.length
   return v === '' ? null : v;
 }
 
