@@ -119,7 +119,7 @@ describe('Kubernetes manifests (kustomize render)', { skip: 'skip' in renderer ?
   for (const target of TARGETS) {
     describe(target, () => {
       let rendered: KubeObject[] | undefined;
-      const objs = (): KubeObject[] => (rendered ??= render(renderer as { argv: string[] }, join(REPO_ROOT, target)));
+      const objs = (): KubeObject[] => (rendered ??= render(renderer as { argv: [string, ...string[]] }, join(REPO_ROOT, target)));
 
       it('renders and every object matches the Kubernetes schema of its kind', () => {
         const all = objs();

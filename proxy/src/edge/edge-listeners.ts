@@ -93,7 +93,11 @@ export class EdgeListeners {
   /** Binds every listener; `addresses` gives the host/port of each (port 0 resolved by the caller or the OS). */
   async start(addresses: readonly { host: string; port: number }[], exclusive: boolean): Promise<{ host: string; port: number }[]> {
     const bound: { host: string; port: number }[] = [];
-    for (let i = 0; i < this.entries.length; i++) bound.push(await this.entries[i].listener.listen(addresses[i].host, addresses[i].port, exclusive));
+    for (const [i, entry] of this.entries.entries()) {
+      const at = addresses[i];
+      if (at === undefined) throw new RangeError(`edge listeners: no address for listener ${i} of ${this.entries.length}`);
+      bound.push(await entry.listener.listen(at.host, at.port, exclusive));
+    }
     return bound;
   }
 

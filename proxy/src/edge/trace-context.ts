@@ -115,13 +115,14 @@ export function traceHeadersOf(lower: readonly string[], values: readonly string
   let requestId: string | null = null;
   let parents = 0;
   for (let i = 0; i < lower.length; i++) {
-    const n = lower[i];
+    const n = lower[i]!;
     if (n.length < 9) continue;
+    const value = values[i]!; // lower and values are parallel arrays
     if (n === 'traceparent') {
       parents++;
-      traceparent = values[i];
-    } else if (n === 'tracestate') tracestate = tracestate === null ? values[i] : `${tracestate},${values[i]}`;
-    else if (n === 'x-request-id' && requestId === null) requestId = values[i];
+      traceparent = value;
+    } else if (n === 'tracestate') tracestate = tracestate === null ? value : `${tracestate},${value}`;
+    else if (n === 'x-request-id' && requestId === null) requestId = value;
   }
   return { traceparent: parents === 1 ? traceparent : null, tracestate, requestId };
 }
