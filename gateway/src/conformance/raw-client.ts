@@ -86,6 +86,15 @@ export class RawConnection extends ResponseReader {
     });
   }
 
+  /** Stops reading from the socket, as a client that does not keep up (the server meets backpressure). */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
   /** Half-closes: the server sees the end of the request stream. */
   endWrite(): void {
     this.socket.end();
