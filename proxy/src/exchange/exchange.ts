@@ -1,0 +1,510 @@
+import { parseResponseHead, partialResponseHeadIsBad, type RequestHead, type ResponseHead } from '@tsgi/http1';
+import type { ClientFraming, ClientSide, OutgoingHead } from '../client/client-side.js';
+import { ProxyError, type ProxyErrorCode } from '../errors.js';
+import { buildUpstreamHead } from '../forward-head.js';
+import type { ProxyContext } from '../proxy-context.js';
+import type { UpstreamConnection } from '../upstream-connection.js';
+import type { CompressionPolicy } from '../edge/compression.js';
+import { traceForHead } from '../edge/edge-request.js';
+import { headLimitsOf, responseTrailerLimitsOf } from '../wire.js';
+import { edgeAnswer, errorAnswer } from './answers.js';
+import { checkRoute } from './edge-gate.js';
+import { AWAITING_RESPONSE, DONE, FORWARDING_BODY, ROUTING, WAITING_UPSTREAM, type ExchangePhase } from './phase.js';
+import { planResponse } from './response-plan.js';
+import { asProxyError, codeOf, detailOf, errnoOf, errorStatusOf, writeProxyHeader } from './exchange-support.js';
+import { prevalidateChunked, type RequestBody } from './request-body.js';
+import type { RelayHost } from './relays.js';
+import { Tunnel } from './tunnel.js';
+import { UpstreamLeg, type LegEvents } from './upstream-leg.js';
+
+function uncork(sock: UpstreamConnection['socket']): void {
+  sock.uncork();
+}
+
+/**
+ * One request and its response, from a parsed head to the last byte: the
+ * route and its edge checks, the upstream leg (attempts, retries), the
+ * request body moved upstream, the response head and a relay for its body,
+ * or a tunnel after a 101. The client codec feeds it; it answers through
+ * the codec's ClientSide. Failures before any response byte reached the
+ * client are retried or answered 502/504; after that the client is cut.
+ */
+export class Exchange implements LegEvents, RelayHost {
+  phase: ExchangePhase = ROUTING;
+  bytesOut = 0;
+  private due = Infinity;
+  private totalDeadline = Infinity;
+  private readonly startedAt = Date.now();
+  private headSent = false;
+  private bodyDone: boolean;
+  /** Body bytes that arrived before the upstream connection. */
+  private pending: Buffer | null;
+  /** The h2 stream ended before the upstream connection. */
+  private endPending = false;
+  private leg: UpstreamLeg | null = null;
+  private upstreamHead = '';
+  private traceId = '-';
+  private requestId = '-';
+  private releaseSlots: (() => void) | null = null;
+  private compress: CompressionPolicy | null = null;
+  private rbuf: Buffer | null = null;
+  private resp: ResponseHead | null = null;
+  private out: OutgoingHead | null = null;
+  private reusable = true;
+  private endpointId = '-';
+
+  constructor(
+    private readonly ctx: ProxyContext,
+    readonly client: ClientSide,
+    private readonly req: RequestHead,
+    private readonly body: RequestBody | null,
+    rest: Buffer | null,
+    /** The client may keep its connection after this exchange (HTTP/1.1). */
+    public keepAlive: boolean,
+  ) {
+    this.bodyDone = body === null;
+    this.pending = rest;
+  }
+
+  /** When the sweep calls onTimeout. */
+  get deadline(): number {
+    return this.phase.kind === 'tunnel' ? this.phase.tunnel.deadline : this.due;
+  }
+
+  // ---- routing and edge checks ---------------------------------------------
+
+  start(): void {
+    const { ctx, req } = this;
+    const now = this.startedAt;
+    const maxBody = ctx.config.limits.maxBodyBytes;
+    if (maxBody > 0 && req.contentLength > maxBody) return this.refuse(new ProxyError('PX_ERR_BODY_TOO_LARGE', `Content-Length ${req.contentLength} > ${maxBody}`, 413));
+    if (req.chunked && this.pending !== null) {
+      try {
+        prevalidateChunked(this.pending, headLimitsOf(ctx.config.limits), req.names.length, maxBody);
+      } catch (err) {
+        return this.refuse(err);
+      }
+    }
+    const match = ctx.route(req.host, req.target);
+    if (match === null) return this.finishWithError('PX_ERR_NO_ROUTE', `${req.host}${req.target.split('?')[0] ?? ''}`);
+    const group = match.group;
+    this.compress = match.edge.compression;
+    let extra: string | undefined;
+    if (ctx.config.trace.enabled) {
+      const t = traceForHead(req);
+      this.traceId = t.ids.traceId;
+      this.requestId = t.ids.requestId;
+      extra = t.lines;
+    }
+    const leg = new UpstreamLeg(ctx, group, req, this.client.peer, this);
+    this.leg = leg;
+    const gate = checkRoute(ctx, req, match.edge, this.client.peer, maxBody, now);
+    if (gate.kind === 'refuse') {
+      if (gate.close) this.keepAlive = false;
+      return this.answerEdge(gate.status, gate.code, gate.detail, gate.retryAfterS);
+    }
+    if (this.body !== null) this.body.maxBody = gate.maxBody;
+    this.releaseSlots = gate.release;
+    group.budget.onRequest(now);
+    const total = group.config.timeouts.total;
+    if (total > 0) this.totalDeadline = now + total;
+    const info = this.client.info;
+    this.upstreamHead = buildUpstreamHead(req, { peer: this.client.peer, trusted: ctx.isTrusted(this.client.peer), proto: info.tls ? 'https' : 'http', via: ctx.config.forwarded.via, extra });
+    if (gate.delayMs > 0) {
+      // limitReq without nodelay: hold the request until the rate allows it.
+      const timer = setTimeout(() => {
+        if (this.phase.kind === 'delayed') leg.attempt(Date.now());
+      }, gate.delayMs);
+      this.phase = { kind: 'delayed', timer };
+      return;
+    }
+    leg.attempt(now);
+  }
+
+  // ---- the upstream leg's events ---------------------------------------------
+
+  waiting(): void {
+    const leg = this.leg;
+    if (leg === null) return;
+    this.phase = WAITING_UPSTREAM;
+    this.endpointId = leg.endpoint?.id ?? '-';
+    this.due = Math.min(Date.now() + leg.group.config.timeouts.connect, this.totalDeadline);
+  }
+
+  connected(conn: UpstreamConnection): void {
+    const group = this.legGroup();
+    const sock = conn.socket;
+    this.rbuf = null;
+    this.resp = null;
+    // A PROXY header names one client, so such connections carry one exchange and are never pooled.
+    this.reusable = group.config.proxyProtocol === 'off';
+    if (group.config.proxyProtocol !== 'off' && conn.uses === 1) writeProxyHeader(sock, group.config.proxyProtocol, this.client.info);
+    if (this.bodyDone) {
+      sock.write(this.upstreamHead, 'latin1');
+      this.phase = AWAITING_RESPONSE;
+      this.due = Math.min(Date.now() + group.config.timeouts.header, this.totalDeadline);
+      return;
+    }
+    sock.cork();
+    sock.write(this.upstreamHead, 'latin1');
+    this.phase = FORWARDING_BODY;
+    this.due = Math.min(Date.now() + this.ctx.config.timeouts.clientIdle, this.totalDeadline);
+    const rest = this.pending;
+    this.pending = null;
+    if (rest !== null) this.forwardBody(rest, conn);
+    if (this.endPending && this.phase === FORWARDING_BODY) this.finishBody(conn);
+    if (!this.bodyDone && this.phase === FORWARDING_BODY) this.client.resumeReading();
+    process.nextTick(uncork, sock);
+  }
+
+  exhausted(code: ProxyErrorCode, detail: string): void {
+    this.finishWithError(code, detail);
+  }
+
+  connectFailed(detail: string): void {
+    this.upstreamFailed('PX_ERR_UPSTREAM_CONNECT', detail, true);
+  }
+
+  data(chunk: Buffer): void {
+    const phase = this.phase;
+    if (phase.kind === 'tunnel') phase.tunnel.fromUpstream(chunk);
+    else if (phase.kind === 'relaying') {
+      this.due = Math.min(Date.now() + this.legGroup().config.timeouts.idle, this.totalDeadline);
+      phase.relay.data(chunk, 0);
+    } else {
+      this.rbuf = this.rbuf === null ? chunk : Buffer.concat([this.rbuf, chunk]);
+      this.readResponseHead();
+    }
+  }
+
+  end(): void {
+    const phase = this.phase;
+    if (phase.kind === 'tunnel') phase.tunnel.upstreamEnded();
+    else if (phase.kind === 'relaying') phase.relay.upstreamEnded();
+    // Otherwise 'close' follows and reports the truncation.
+  }
+
+  closed(error: Error | null): void {
+    const phase = this.phase;
+    if (phase.kind === 'tunnel') return phase.tunnel.close();
+    if (phase.kind === 'done') return;
+    this.upstreamFailed('PX_ERR_UPSTREAM_RESET', errnoOf(error, 'connection closed'), false);
+  }
+
+  drain(): void {
+    if (this.phase.kind === 'tunnel') this.phase.tunnel.upstreamDrained();
+    else if (!this.bodyDone) this.client.resumeReading();
+  }
+
+  // ---- the client's side -------------------------------------------------------
+
+  /** Bytes from the client after the head: body, tunnel data, or the next pipelined request. */
+  requestData(chunk: Buffer): void {
+    const phase = this.phase;
+    if (phase.kind === 'tunnel') return phase.tunnel.fromClient(chunk);
+    if (this.bodyDone) return this.client.holdPipelined(chunk);
+    const conn = this.leg?.conn ?? null;
+    if (conn === null || phase.kind === 'waiting-upstream' || phase.kind === 'delayed') {
+      this.pending = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
+      this.client.pauseReading();
+      return;
+    }
+    this.due = Date.now() + this.ctx.config.timeouts.clientIdle;
+    this.forwardBody(chunk, conn);
+  }
+
+  /** The client's request stream ended (HTTP/2 END_STREAM). */
+  requestEnd(): void {
+    if (this.bodyDone) return;
+    const conn = this.leg?.conn ?? null;
+    if (conn === null || this.phase.kind !== 'forwarding-body') this.endPending = true;
+    else this.finishBody(conn);
+  }
+
+  private forwardBody(chunk: Buffer, conn: UpstreamConnection): void {
+    const body = this.body;
+    if (body === null) return;
+    let end: number;
+    try {
+      end = body.push(chunk, 0, conn.socket);
+    } catch (err) {
+      return this.abortRequestBody(asProxyError(err));
+    }
+    if (end >= 0) {
+      this.bodyComplete();
+      if (end < chunk.length) this.client.holdPipelined(chunk.subarray(end));
+      else this.client.pauseReading();
+    } else if (conn.socket.writableNeedDrain) {
+      this.client.pauseReading();
+    }
+  }
+
+  private finishBody(conn: UpstreamConnection): void {
+    const body = this.body;
+    if (body === null) return;
+    try {
+      body.finish?.(conn.socket);
+    } catch (err) {
+      return this.abortRequestBody(asProxyError(err));
+    }
+    this.bodyComplete();
+  }
+
+  private bodyComplete(): void {
+    this.bodyDone = true;
+    if (this.phase === FORWARDING_BODY) {
+      this.phase = AWAITING_RESPONSE;
+      this.due = Math.min(Date.now() + this.legGroup().config.timeouts.header, this.totalDeadline);
+    }
+  }
+
+  /** The client's body broke framing or a limit: 4xx if nothing was answered yet, else cut. */
+  private abortRequestBody(err: ProxyError): void {
+    this.leg?.drop();
+    if (this.headSent) {
+      this.phase = DONE;
+      this.client.cut();
+      return;
+    }
+    this.keepAlive = false;
+    const code = codeOf(err);
+    this.finishWithError(code, detailOf(err, code));
+  }
+
+  /** The client sent FIN (HTTP/1.1). */
+  clientEnded(): void {
+    this.keepAlive = false;
+    const phase = this.phase;
+    if (phase.kind === 'tunnel') phase.tunnel.clientEnded();
+    else if (!this.bodyDone && phase.kind !== 'done') {
+      // The client stopped sending mid-body: the request can never complete.
+      this.leg?.drop();
+      this.client.cut();
+    }
+  }
+
+  /** The client connection (or stream) is gone. */
+  clientClosed(): void {
+    const phase = this.phase;
+    this.phase = DONE;
+    this.due = Infinity;
+    if (phase.kind === 'relaying') phase.relay.destroy();
+    if (phase.kind === 'delayed') clearTimeout(phase.timer);
+    if (phase.kind !== 'done' && phase.kind !== 'tunnel') this.record(499, 'PX_ERR_CLIENT_ABORT');
+    this.freeSlots();
+    this.leg?.drop();
+  }
+
+  clientDrained(): void {
+    const phase = this.phase;
+    if (phase.kind === 'relaying') phase.relay.clientDrained();
+    else if (phase.kind === 'tunnel') phase.tunnel.clientDrained();
+  }
+
+  /** Called by the sweep once `deadline` has passed. */
+  onTimeout(now: number): void {
+    const total = now >= this.totalDeadline;
+    switch (this.phase.kind) {
+      case 'waiting-upstream':
+        return this.upstreamFailed(total ? 'PX_ERR_UPSTREAM_TOTAL_TIMEOUT' : 'PX_ERR_UPSTREAM_CONNECT_TIMEOUT', 'no connection in time', true);
+      case 'forwarding-body':
+        this.keepAlive = false;
+        return this.upstreamFailed(total ? 'PX_ERR_UPSTREAM_TOTAL_TIMEOUT' : 'PX_ERR_REQUEST_TIMEOUT', 'client body stalled', false);
+      case 'awaiting-response':
+        return this.upstreamFailed(total ? 'PX_ERR_UPSTREAM_TOTAL_TIMEOUT' : 'PX_ERR_UPSTREAM_HEADER_TIMEOUT', 'no response head in time', false);
+      case 'relaying':
+        return this.upstreamFailed(total ? 'PX_ERR_UPSTREAM_TOTAL_TIMEOUT' : 'PX_ERR_UPSTREAM_IDLE_TIMEOUT', 'upstream stalled', false);
+      case 'tunnel':
+        // Nothing crossed the tunnel for its idle timeout: close both sides.
+        return this.phase.tunnel.close();
+      default:
+        this.due = Infinity;
+    }
+  }
+
+  // ---- the response ---------------------------------------------------------------
+
+  private readResponseHead(): void {
+    const req = this.req;
+    for (let buf = this.rbuf; buf !== null; buf = this.rbuf) {
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) {
+        // Only an incomplete head pays for this check; a bare LF would otherwise wait out the header timeout.
+        if (buf.length > this.ctx.config.limits.maxResponseHeaderBytes) this.upstreamFailed('PX_ERR_UPSTREAM_BAD_RESPONSE', 'response head too large', false);
+        else if (partialResponseHeadIsBad(buf)) this.upstreamFailed('PX_ERR_UPSTREAM_BAD_RESPONSE', 'control byte or bare CR/LF in head', false);
+        return;
+      }
+      let head: ResponseHead;
+      try {
+        head = parseResponseHead(buf.toString('latin1', 0, end + 4), req.upgrade !== '');
+      } catch (err) {
+        return this.upstreamFailed('PX_ERR_UPSTREAM_BAD_RESPONSE', detailOf(err instanceof Error ? err : new Error(String(err)), 'PX_ERR_UPSTREAM_BAD_RESPONSE'), false);
+      }
+      const restStart = end + 4;
+      if (head.status >= 200 || head.status === 101) {
+        this.rbuf = null;
+        return this.startResponse(head, buf, restStart);
+      }
+      // Interim responses: relay 100 Continue to a client that asked for it, drop the rest.
+      if (head.status === 100 && req.expectContinue && !this.headSent) this.client.sendContinue();
+      this.rbuf = restStart >= buf.length ? null : buf.subarray(restStart);
+    }
+  }
+
+  private startResponse(head: ResponseHead, buf: Buffer, start: number): void {
+    const leg = this.leg;
+    if (leg === null) return;
+    if (head.status === 101) {
+      if (this.req.upgrade === '') return this.upstreamFailed('PX_ERR_UPSTREAM_BAD_RESPONSE', '101 without upgrade request', false);
+      return this.startTunnel(head, buf, start, leg);
+    }
+    if (leg.group.config.retries.statuses.includes(head.status) && leg.retryOnStatus(this.body?.streamed ?? false)) return;
+    this.resp = head;
+    if (!this.bodyDone || this.ctx.draining) this.keepAlive = false;
+    const plan = planResponse(this, {
+      req: this.req,
+      head,
+      compress: this.compress,
+      sticky: leg.stickyCookie(),
+      trailerLimits: responseTrailerLimitsOf(this.ctx.config.limits),
+      onCompressed: (encoding, bytesIn, bytesOut) => this.ctx.onCompressed(encoding, bytesIn, bytesOut),
+    });
+    if (!plan.reusable) this.reusable = false;
+    this.out = plan.head;
+    this.phase = { kind: 'relaying', relay: plan.relay };
+    this.due = Math.min(Date.now() + leg.group.config.timeouts.idle, this.totalDeadline);
+    plan.relay.start(buf, start);
+  }
+
+  private startTunnel(head: ResponseHead, buf: Buffer, start: number, leg: UpstreamLeg): void {
+    const conn = leg.upgrade();
+    if (conn === null) return this.upstreamFailed('PX_ERR_UPSTREAM_RESET', 'connection closed', false);
+    this.headSent = true;
+    this.record(101, null);
+    this.phase = { kind: 'tunnel', tunnel: new Tunnel(this.client, conn, leg.group.config.timeouts.tunnelIdle) };
+    this.client.sendUpgrade(head.reason, head.lines, buf, start);
+    const rest = this.pending;
+    this.pending = null;
+    if (rest !== null) conn.socket.write(rest);
+    this.client.resumeReading();
+  }
+
+  // ---- RelayHost ----------------------------------------------------------------------
+
+  sendHead(framing: ClientFraming, first: Buffer | null, start: number, end: number): boolean {
+    // Without framing the body ends with the connection.
+    if (framing === 'close') this.keepAlive = false;
+    this.headSent = true;
+    const out = this.out;
+    if (out === null) return true;
+    return this.client.sendHead(out, framing, this.keepAlive, first, start, end);
+  }
+
+  pauseUpstream(): void {
+    this.leg?.conn?.socket.pause();
+  }
+
+  resumeUpstream(): void {
+    if (this.phase.kind === 'relaying') this.leg?.conn?.socket.resume();
+  }
+
+  upstreamBodyDone(leftover: boolean): void {
+    this.leg?.release(this.resp?.status ?? 0, this.reusable && this.bodyDone && !leftover);
+  }
+
+  responseDone(): void {
+    this.record(this.resp?.status ?? 0, null);
+    this.afterExchange();
+  }
+
+  broken(detail: string): void {
+    this.upstreamFailed('PX_ERR_UPSTREAM_BAD_RESPONSE', detail, false);
+  }
+
+  // ---- endings -------------------------------------------------------------------------
+
+  /**
+   * The current attempt failed. `connectFailure` means nothing reached the
+   * upstream, so even non-idempotent requests may go elsewhere.
+   */
+  private upstreamFailed(code: ProxyErrorCode, detail: string, connectFailure: boolean): void {
+    const phase = this.phase;
+    if (phase.kind === 'done') return;
+    if (this.headSent) {
+      // Bytes already went out: cut the connection so the client sees an incomplete response.
+      this.leg?.drop();
+      if (phase.kind === 'relaying') phase.relay.destroy();
+      this.record(this.resp?.status ?? 502, code);
+      this.phase = DONE;
+      this.client.cut();
+      return;
+    }
+    if (this.leg !== null && this.leg.retry(code, detail, connectFailure, this.body?.streamed ?? false)) return;
+    this.finishWithError(code, detail);
+  }
+
+  private finishWithError(code: ProxyErrorCode, detail: string): void {
+    if (!this.bodyDone) this.keepAlive = false;
+    this.record(0, code);
+    this.headSent = true;
+    this.client.answer(errorAnswer(code, detail, this.req.method === 'HEAD'), !this.keepAlive);
+    this.afterExchange();
+  }
+
+  /** Answers a request the edge refused after parsing (nothing forwarded); keeps the connection when its framing allows. */
+  private answerEdge(status: number, code: ProxyErrorCode, detail: string, retryAfterS: number | null): void {
+    if (!this.bodyDone) this.keepAlive = false;
+    this.record(status, code);
+    this.headSent = true;
+    this.client.answer(edgeAnswer(status, code, detail, retryAfterS, this.req.method === 'HEAD', this.requestId === '-' ? null : this.requestId), !this.keepAlive);
+    this.afterExchange();
+  }
+
+  /** Refuses a request before routing (body limit, bad chunked framing in the first packet) and closes: nothing was forwarded. */
+  private refuse(err: unknown): void {
+    const e = asProxyError(err);
+    const code = codeOf(e);
+    this.phase = DONE;
+    this.ctx.onRecord({ method: '-', target: '-', host: '-', remote: this.client.peer, status: e.status ?? 400, group: '-', endpoint: '-', attempts: 0, durationMs: 0, bytesOut: 0, error: code, traceId: '-', requestId: '-' });
+    this.client.refuse(errorAnswer(code, detailOf(e, code), false));
+    this.client.exchangeDone(false);
+  }
+
+  private afterExchange(): void {
+    this.freeSlots();
+    this.phase = DONE;
+    this.due = Infinity;
+    this.client.exchangeDone(this.keepAlive);
+  }
+
+  private freeSlots(): void {
+    const release = this.releaseSlots;
+    this.releaseSlots = null;
+    if (release !== null) release();
+  }
+
+  private legGroup(): UpstreamLeg['group'] {
+    const leg = this.leg;
+    if (leg === null) throw new Error('exchange has no upstream leg');
+    return leg.group;
+  }
+
+  private record(status: number, error: ProxyErrorCode | null): void {
+    const req = this.req;
+    this.ctx.onRecord({
+      method: req.method,
+      target: req.target,
+      host: req.host,
+      remote: this.client.peer,
+      status: status !== 0 ? status : error !== null ? (errorStatusOf(error) ?? 500) : 500,
+      group: this.leg?.group.name ?? '-',
+      endpoint: this.endpointId,
+      attempts: (this.leg?.attempts ?? 0) + 1,
+      durationMs: Date.now() - this.startedAt,
+      bytesOut: this.bytesOut,
+      error,
+      traceId: this.traceId,
+      requestId: this.requestId,
+    });
+  }
+}
