@@ -2,12 +2,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import * as http2 from 'node:http2';
-import type { Socket } from 'node:net';
 import { spawn, spawnSync } from 'node:child_process';
 import pino from 'pino';
 import { validateConfig } from '../src/config.js';
 import { ProxyWorker } from '../src/proxy-worker.js';
 import { ClientConnection } from '../src/client-connection.js';
+import { H2StreamClient } from '../src/client/h2-client.js';
+import { buildUpstreamHead } from '../src/forward-head.js';
 import { TlsContexts, DEFAULT_CIPHERS } from '../src/edge/tls-contexts.js';
 import { EdgeListener } from '../src/edge/edge-listener.js';
 import { dispatchH2Stream } from '../src/edge/h2-dispatch.js';
@@ -81,7 +82,7 @@ describe('HTTP/2 to clients through the proxy core to an HTTP/1.1 upstream', () 
       onH2Stream: (stream, _h, flags, raw, info) =>
         dispatchH2Stream(stream, flags, raw, info, {
           limits: worker.config.limits,
-          serve: (tunnel) => new ClientConnection(tunnel as unknown as Socket, worker),
+          serve: (stream, request, i) => new H2StreamClient(stream, worker, i, request),
         }),
     });
     port = (await listener.listen('127.0.0.1', 0)).port;
@@ -206,7 +207,7 @@ describe('HTTP/2 to clients through the proxy core to an HTTP/1.1 upstream', () 
 
 describe('HTTP/2 request translation (RFC 9113 8.2-8.3)', async () => {
   const { translateH2Request } = await import('../src/edge/h2-request.js');
-  const limits = { maxHeaders: 100, maxHeaderBytes: 16384 };
+  const limits = { maxHeaders: 100, maxHeaderBytes: 16384, maxRequestLine: 4094, maxFieldBytes: 8190 };
   const base = [':method', 'GET', ':scheme', 'https', ':path', '/p?q=1', ':authority', 'a.test'];
   const codeOf = (raw: string[], endStream = true): string => {
     try {
@@ -217,15 +218,23 @@ describe('HTTP/2 request translation (RFC 9113 8.2-8.3)', async () => {
     }
   };
 
-  test('a request becomes one HTTP/1.1 head with host, joined cookies and framing', () => {
+  test('a request becomes one request head (host, joined cookies, framing) that goes upstream as HTTP/1.1', () => {
+    const info = { peer: '192.0.2.1', trusted: false, proto: 'https' as const, via: 'tsgi-proxy' };
     const t = translateH2Request([...base, 'cookie', 'a=1', 'accept', '*/*', 'cookie', 'b=2'], true, limits);
-    assert.equal(t.head, 'GET /p?q=1 HTTP/1.1\r\nhost: a.test\r\naccept: */*\r\ncookie: a=1; b=2\r\nconnection: close\r\n\r\n');
+    assert.equal(t.head.host, 'a.test');
+    assert.equal(t.endStream, true);
+    assert.equal(
+      buildUpstreamHead(t.head, info),
+      'GET /p?q=1 HTTP/1.1\r\nHost: a.test\r\naccept: */*\r\ncookie: a=1; b=2\r\n' +
+        'X-Forwarded-For: 192.0.2.1\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: a.test\r\nVia: 1.1 tsgi-proxy\r\n\r\n',
+    );
     const post = translateH2Request([':method', 'POST', ':scheme', 'https', ':path', '/u', ':authority', 'a.test'], false, limits);
-    assert.equal(post.chunked, true);
-    assert.match(post.head, /transfer-encoding: chunked\r\n/);
+    assert.equal(post.head.chunked, true);
+    assert.match(buildUpstreamHead(post.head, info), /Transfer-Encoding: chunked\r\n/);
     const sized = translateH2Request([':method', 'POST', ':scheme', 'https', ':path', '/u', ':authority', 'a.test', 'content-length', '5'], false, limits);
-    assert.equal(sized.chunked, false);
-    assert.match(sized.head, /content-length: 5\r\n/);
+    assert.equal(sized.head.chunked, false);
+    assert.equal(sized.head.contentLength, 5);
+    assert.match(buildUpstreamHead(sized.head, info), /content-length: 5\r\n/);
   });
 
   test('malformed requests are refused with the right code', () => {

@@ -6,13 +6,13 @@ import type { ProxyContext } from '../proxy-context.js';
 import type { UpstreamConnection } from '../upstream-connection.js';
 import type { CompressionPolicy } from '../edge/compression.js';
 import { traceForHead } from '../edge/edge-request.js';
-import { headLimitsOf, responseTrailerLimitsOf } from '../wire.js';
+import { responseTrailerLimitsOf } from '../wire.js';
 import { edgeAnswer, errorAnswer } from './answers.js';
 import { checkRoute } from './edge-gate.js';
 import { AWAITING_RESPONSE, DONE, FORWARDING_BODY, ROUTING, WAITING_UPSTREAM, type ExchangePhase } from './phase.js';
 import { planResponse } from './response-plan.js';
 import { asProxyError, codeOf, detailOf, errnoOf, errorStatusOf, writeProxyHeader } from './exchange-support.js';
-import { prevalidateChunked, type RequestBody } from './request-body.js';
+import type { RequestBody } from './request-body.js';
 import type { RelayHost } from './relays.js';
 import { Tunnel } from './tunnel.js';
 import { UpstreamLeg, type LegEvents } from './upstream-leg.js';
@@ -78,9 +78,9 @@ export class Exchange implements LegEvents, RelayHost {
     const now = this.startedAt;
     const maxBody = ctx.config.limits.maxBodyBytes;
     if (maxBody > 0 && req.contentLength > maxBody) return this.refuse(new ProxyError('PX_ERR_BODY_TOO_LARGE', `Content-Length ${req.contentLength} > ${maxBody}`, 413));
-    if (req.chunked && this.pending !== null) {
+    if (this.body !== null && (this.pending !== null || this.endPending)) {
       try {
-        prevalidateChunked(this.pending, headLimitsOf(ctx.config.limits), req.names.length, maxBody);
+        this.body.check(this.pending, maxBody, this.endPending);
       } catch (err) {
         return this.refuse(err);
       }

@@ -52,6 +52,7 @@ export class NoBodyRelay implements BodyRelay {
   start(buf: Buffer, start: number): void {
     this.host.sendHead('none', null, 0, 0);
     // A body on a 204/304 (or any byte after it) would desync the socket.
+    this.host.client.endBody();
     this.host.upstreamBodyDone(this.desync || start < buf.length);
     this.host.responseDone();
   }
@@ -101,6 +102,7 @@ export class LengthRelay implements BodyRelay {
   }
 
   private finish(leftover: boolean): void {
+    this.host.client.endBody();
     this.host.upstreamBodyDone(leftover);
     this.host.responseDone();
   }
@@ -189,7 +191,7 @@ export class ChunkedRelay implements BodyRelay {
 
   private after(end: number, length: number, ok: boolean): void {
     if (end >= 0) {
-      if (!this.raw) this.host.client.endBody();
+      this.host.client.endBody();
       this.host.upstreamBodyDone(end < length);
       this.host.responseDone();
     } else if (!ok) {

@@ -18,6 +18,12 @@ export interface RequestBody {
   readonly streamed: boolean;
   /** The route's body limit, known after the edge checks (0: none). */
   maxBody: number;
+  /**
+   * Checks the body bytes that arrived with the head before anything is
+   * forwarded (`complete`: they are the whole body), so a body that breaks
+   * its framing or the limit there never reaches an upstream. Throws the 4xx.
+   */
+  check(rest: Buffer | null, maxBody: number, complete: boolean): void;
   /** The client's stream ended (HTTP/2 END_STREAM); throws when that leaves the body short. */
   finish?(up: Socket): void;
 }
@@ -38,6 +44,8 @@ export class LengthBody implements RequestBody {
     this.remaining -= take;
     return this.remaining === 0 ? start + take : -1;
   }
+
+  check(): void {}
 }
 
 /** Writes one chunk (size line, data, CRLF) in one corked write. */
@@ -60,8 +68,15 @@ export class ChunkedBody implements RequestBody {
     this.streamed = true;
   };
 
-  constructor(limits: HeadLimits, headFields: number) {
+  constructor(
+    private readonly limits: HeadLimits,
+    private readonly headFields: number,
+  ) {
     this.decoder = new ChunkedDecoder(limits, headFields);
+  }
+
+  check(rest: Buffer | null, maxBody: number): void {
+    if (rest !== null) prevalidateChunked(rest, this.limits, this.headFields, maxBody);
   }
 
   push(buf: Buffer, start: number, up: Socket): number {
@@ -111,6 +126,12 @@ export class DataBody implements RequestBody {
   private received = 0;
 
   constructor(private readonly declared: number) {}
+
+  check(rest: Buffer | null, maxBody: number, complete: boolean): void {
+    const n = rest === null ? 0 : rest.length;
+    if (this.declared >= 0 && (n > this.declared || (complete && n !== this.declared))) throw new ProxyError('PX_ERR_BAD_REQUEST', 'malformed request: DATA does not match content-length', 400);
+    if (maxBody > 0 && n > maxBody) throw new ProxyError('PX_ERR_BODY_TOO_LARGE', `body over ${maxBody}`, 413);
+  }
 
   push(buf: Buffer, start: number, up: Socket): number {
     const n = buf.length - start;
