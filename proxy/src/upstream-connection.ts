@@ -47,11 +47,16 @@ export class UpstreamConnection {
       ...connectOptionsFor(endpoint.host, endpoint.port),
       onread: {
         buffer: READ_BUFFER,
-        callback: (nread: number, buf: Uint8Array): boolean => {
+        callback: (nread: number): boolean => {
           const handler = this.handler;
           // Bytes on an idle socket: the upstream is out of sync.
           if (handler === null) socket.destroy();
-          else handler.onUpstreamData(Buffer.copyBytesFrom(buf, 0, nread));
+          else {
+            // allocUnsafe takes small reads from Node's shared pool; copyBytesFrom would allocate a new ArrayBuffer each.
+            const chunk = Buffer.allocUnsafe(nread);
+            READ_BUFFER.copy(chunk, 0, 0, nread);
+            handler.onUpstreamData(chunk);
+          }
           return true;
         },
       },

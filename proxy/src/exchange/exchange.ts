@@ -1,4 +1,4 @@
-import { parseResponseHead, partialResponseHeadIsBad, type RequestHead, type ResponseHead } from '@tsgi/http1';
+import type { RequestHead, ResponseHead } from '@tsgi/http1';
 import type { ClientFraming, ClientSide, OutgoingHead } from '../client/client-side.js';
 import { ProxyError, type ProxyErrorCode } from '../errors.js';
 import { buildUpstreamHead } from '../forward-head.js';
@@ -13,6 +13,8 @@ import { AWAITING_RESPONSE, DONE, FORWARDING_BODY, ROUTING, WAITING_UPSTREAM, ty
 import { planResponse } from './response-plan.js';
 import { asProxyError, codeOf, detailOf, errnoOf, errorStatusOf, writeProxyHeader } from './exchange-support.js';
 import type { RequestBody } from './request-body.js';
+import { RequestForwarder, type ForwarderEvents } from './request-forwarder.js';
+import { ResponseHeadReader } from './response-reader.js';
 import type { RelayHost } from './relays.js';
 import { Tunnel } from './tunnel.js';
 import { UpstreamLeg, type LegEvents } from './upstream-leg.js';
@@ -29,25 +31,21 @@ function uncork(sock: UpstreamConnection['socket']): void {
  * the codec's ClientSide. Failures before any response byte reached the
  * client are retried or answered 502/504; after that the client is cut.
  */
-export class Exchange implements LegEvents, RelayHost {
+export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
   phase: ExchangePhase = ROUTING;
   bytesOut = 0;
   private due = Infinity;
   private totalDeadline = Infinity;
   private readonly startedAt = Date.now();
   private headSent = false;
-  private bodyDone: boolean;
-  /** Body bytes that arrived before the upstream connection. */
-  private pending: Buffer | null;
-  /** The h2 stream ended before the upstream connection. */
-  private endPending = false;
+  private readonly fwd: RequestForwarder;
+  private readonly reader: ResponseHeadReader;
   private leg: UpstreamLeg | null = null;
   private upstreamHead = '';
   private traceId = '-';
   private requestId = '-';
   private releaseSlots: (() => void) | null = null;
   private compress: CompressionPolicy | null = null;
-  private rbuf: Buffer | null = null;
   private resp: ResponseHead | null = null;
   private out: OutgoingHead | null = null;
   private reusable = true;
@@ -57,13 +55,17 @@ export class Exchange implements LegEvents, RelayHost {
     private readonly ctx: ProxyContext,
     readonly client: ClientSide,
     private readonly req: RequestHead,
-    private readonly body: RequestBody | null,
+    body: RequestBody | null,
     rest: Buffer | null,
     /** The client may keep its connection after this exchange (HTTP/1.1). */
     public keepAlive: boolean,
   ) {
-    this.bodyDone = body === null;
-    this.pending = rest;
+    this.fwd = new RequestForwarder(client, body, rest, this);
+    this.reader = new ResponseHeadReader(ctx.config.limits.maxResponseHeaderBytes, req.upgrade !== '');
+  }
+
+  private get bodyDone(): boolean {
+    return this.fwd.done;
   }
 
   /** When the sweep calls onTimeout. */
@@ -78,9 +80,9 @@ export class Exchange implements LegEvents, RelayHost {
     const now = this.startedAt;
     const maxBody = ctx.config.limits.maxBodyBytes;
     if (maxBody > 0 && req.contentLength > maxBody) return this.refuse(new ProxyError('PX_ERR_BODY_TOO_LARGE', `Content-Length ${req.contentLength} > ${maxBody}`, 413));
-    if (this.body !== null && (this.pending !== null || this.endPending)) {
+    {
       try {
-        this.body.check(this.pending, maxBody, this.endPending);
+        this.fwd.check(maxBody);
       } catch (err) {
         return this.refuse(err);
       }
@@ -103,7 +105,7 @@ export class Exchange implements LegEvents, RelayHost {
       if (gate.close) this.keepAlive = false;
       return this.answerEdge(gate.status, gate.code, gate.detail, gate.retryAfterS);
     }
-    if (this.body !== null) this.body.maxBody = gate.maxBody;
+    this.fwd.limit(gate.maxBody);
     this.releaseSlots = gate.release;
     group.budget.onRequest(now);
     const total = group.config.timeouts.total;
@@ -134,7 +136,7 @@ export class Exchange implements LegEvents, RelayHost {
   connected(conn: UpstreamConnection): void {
     const group = this.legGroup();
     const sock = conn.socket;
-    this.rbuf = null;
+    this.reader.reset();
     this.resp = null;
     // A PROXY header names one client, so such connections carry one exchange and are never pooled.
     this.reusable = group.config.proxyProtocol === 'off';
@@ -149,11 +151,7 @@ export class Exchange implements LegEvents, RelayHost {
     sock.write(this.upstreamHead, 'latin1');
     this.phase = FORWARDING_BODY;
     this.due = Math.min(Date.now() + this.ctx.config.timeouts.clientIdle, this.totalDeadline);
-    const rest = this.pending;
-    this.pending = null;
-    if (rest !== null) this.forwardBody(rest, conn);
-    if (this.endPending && this.phase === FORWARDING_BODY) this.finishBody(conn);
-    if (!this.bodyDone && this.phase === FORWARDING_BODY) this.client.resumeReading();
+    this.fwd.connected(conn);
     process.nextTick(uncork, sock);
   }
 
@@ -172,7 +170,7 @@ export class Exchange implements LegEvents, RelayHost {
       this.due = Math.min(Date.now() + this.legGroup().config.timeouts.idle, this.totalDeadline);
       phase.relay.data(chunk, 0);
     } else {
-      this.rbuf = this.rbuf === null ? chunk : Buffer.concat([this.rbuf, chunk]);
+      this.reader.push(chunk);
       this.readResponseHead();
     }
   }
@@ -202,56 +200,17 @@ export class Exchange implements LegEvents, RelayHost {
   requestData(chunk: Buffer): void {
     const phase = this.phase;
     if (phase.kind === 'tunnel') return phase.tunnel.fromClient(chunk);
-    if (this.bodyDone) return this.client.holdPipelined(chunk);
-    const conn = this.leg?.conn ?? null;
-    if (conn === null || phase.kind === 'waiting-upstream' || phase.kind === 'delayed') {
-      this.pending = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
-      this.client.pauseReading();
-      return;
-    }
-    this.due = Date.now() + this.ctx.config.timeouts.clientIdle;
-    this.forwardBody(chunk, conn);
+    const conn = phase.kind === 'forwarding-body' || phase.kind === 'awaiting-response' || phase.kind === 'relaying' ? (this.leg?.conn ?? null) : null;
+    if (conn !== null && !this.bodyDone) this.due = Date.now() + this.ctx.config.timeouts.clientIdle;
+    this.fwd.data(chunk, conn);
   }
 
   /** The client's request stream ended (HTTP/2 END_STREAM). */
   requestEnd(): void {
-    if (this.bodyDone) return;
-    const conn = this.leg?.conn ?? null;
-    if (conn === null || this.phase.kind !== 'forwarding-body') this.endPending = true;
-    else this.finishBody(conn);
+    this.fwd.end(this.phase.kind === 'forwarding-body' ? (this.leg?.conn ?? null) : null);
   }
 
-  private forwardBody(chunk: Buffer, conn: UpstreamConnection): void {
-    const body = this.body;
-    if (body === null) return;
-    let end: number;
-    try {
-      end = body.push(chunk, 0, conn.socket);
-    } catch (err) {
-      return this.abortRequestBody(asProxyError(err));
-    }
-    if (end >= 0) {
-      this.bodyComplete();
-      if (end < chunk.length) this.client.holdPipelined(chunk.subarray(end));
-      else this.client.pauseReading();
-    } else if (conn.socket.writableNeedDrain) {
-      this.client.pauseReading();
-    }
-  }
-
-  private finishBody(conn: UpstreamConnection): void {
-    const body = this.body;
-    if (body === null) return;
-    try {
-      body.finish?.(conn.socket);
-    } catch (err) {
-      return this.abortRequestBody(asProxyError(err));
-    }
-    this.bodyComplete();
-  }
-
-  private bodyComplete(): void {
-    this.bodyDone = true;
+  bodyComplete(): void {
     if (this.phase === FORWARDING_BODY) {
       this.phase = AWAITING_RESPONSE;
       this.due = Math.min(Date.now() + this.legGroup().config.timeouts.header, this.totalDeadline);
@@ -259,7 +218,7 @@ export class Exchange implements LegEvents, RelayHost {
   }
 
   /** The client's body broke framing or a limit: 4xx if nothing was answered yet, else cut. */
-  private abortRequestBody(err: ProxyError): void {
+  bodyFailed(err: ProxyError): void {
     this.leg?.drop();
     if (this.headSent) {
       this.phase = DONE;
@@ -325,29 +284,19 @@ export class Exchange implements LegEvents, RelayHost {
   // ---- the response ---------------------------------------------------------------
 
   private readResponseHead(): void {
-    const req = this.req;
-    for (let buf = this.rbuf; buf !== null; buf = this.rbuf) {
-      const end = buf.indexOf('\r\n\r\n');
-      if (end < 0) {
-        // Only an incomplete head pays for this check; a bare LF would otherwise wait out the header timeout.
-        if (buf.length > this.ctx.config.limits.maxResponseHeaderBytes) this.upstreamFailed('PX_ERR_UPSTREAM_BAD_RESPONSE', 'response head too large', false);
-        else if (partialResponseHeadIsBad(buf)) this.upstreamFailed('PX_ERR_UPSTREAM_BAD_RESPONSE', 'control byte or bare CR/LF in head', false);
-        return;
+    for (;;) {
+      const r = this.reader.next();
+      switch (r.kind) {
+        case 'partial':
+          return;
+        case 'bad':
+          return this.upstreamFailed('PX_ERR_UPSTREAM_BAD_RESPONSE', r.detail, false);
+        case 'final':
+          return this.startResponse(r.head, r.buf, r.start);
+        default:
+          // Interim responses: relay 100 Continue to a client that asked for it, drop the rest.
+          if (r.head.status === 100 && this.req.expectContinue && !this.headSent) this.client.sendContinue();
       }
-      let head: ResponseHead;
-      try {
-        head = parseResponseHead(buf.toString('latin1', 0, end + 4), req.upgrade !== '');
-      } catch (err) {
-        return this.upstreamFailed('PX_ERR_UPSTREAM_BAD_RESPONSE', detailOf(err instanceof Error ? err : new Error(String(err)), 'PX_ERR_UPSTREAM_BAD_RESPONSE'), false);
-      }
-      const restStart = end + 4;
-      if (head.status >= 200 || head.status === 101) {
-        this.rbuf = null;
-        return this.startResponse(head, buf, restStart);
-      }
-      // Interim responses: relay 100 Continue to a client that asked for it, drop the rest.
-      if (head.status === 100 && req.expectContinue && !this.headSent) this.client.sendContinue();
-      this.rbuf = restStart >= buf.length ? null : buf.subarray(restStart);
     }
   }
 
@@ -358,7 +307,7 @@ export class Exchange implements LegEvents, RelayHost {
       if (this.req.upgrade === '') return this.upstreamFailed('PX_ERR_UPSTREAM_BAD_RESPONSE', '101 without upgrade request', false);
       return this.startTunnel(head, buf, start, leg);
     }
-    if (leg.group.config.retries.statuses.includes(head.status) && leg.retryOnStatus(this.body?.streamed ?? false)) return;
+    if (leg.group.config.retries.statuses.includes(head.status) && leg.retryOnStatus(this.fwd.streamed)) return;
     this.resp = head;
     if (!this.bodyDone || this.ctx.draining) this.keepAlive = false;
     const plan = planResponse(this, {
@@ -383,8 +332,7 @@ export class Exchange implements LegEvents, RelayHost {
     this.record(101, null);
     this.phase = { kind: 'tunnel', tunnel: new Tunnel(this.client, conn, leg.group.config.timeouts.tunnelIdle) };
     this.client.sendUpgrade(head.reason, head.lines, buf, start);
-    const rest = this.pending;
-    this.pending = null;
+    const rest = this.fwd.takePending();
     if (rest !== null) conn.socket.write(rest);
     this.client.resumeReading();
   }
@@ -439,7 +387,7 @@ export class Exchange implements LegEvents, RelayHost {
       this.client.cut();
       return;
     }
-    if (this.leg !== null && this.leg.retry(code, detail, connectFailure, this.body?.streamed ?? false)) return;
+    if (this.leg !== null && this.leg.retry(code, detail, connectFailure, this.fwd.streamed)) return;
     this.finishWithError(code, detail);
   }
 
