@@ -7,7 +7,7 @@ import type { ClientInfo } from './edge/edge-listener.js';
 import type { ClientFraming, ClientSide, LocalAnswer, OutgoingHead } from './client/client-side.js';
 import { errorAnswer, serializeAnswer } from './exchange/answers.js';
 import { Exchange } from './exchange/exchange.js';
-import { asProxyError, codeOf, detailOf, normalizePeer } from './exchange/exchange-support.js';
+import { asProxyError, codeOf, detailOf, normalizePeer, refusalRecord } from './exchange/exchange-support.js';
 import { ChunkedBody, LengthBody, type RequestBody } from './exchange/request-body.js';
 
 export { normalizePeer } from './exchange/exchange-support.js';
@@ -145,7 +145,7 @@ export class ClientConnection implements ClientSide {
     const code = codeOf(err);
     this.state = 'closed';
     this.ownDeadline = Infinity;
-    this.ctx.onRecord({ method: '-', target: '-', host: '-', remote: this.peer, status: err.status ?? 400, group: '-', endpoint: '-', attempts: 0, durationMs: 0, bytesOut: 0, error: code, traceId: '-', requestId: '-' });
+    this.ctx.onRecord(refusalRecord(this.peer, err.status ?? 400, code));
     this.refuse(errorAnswer(code, detailOf(err, code), false));
   }
 

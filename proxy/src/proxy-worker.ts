@@ -2,6 +2,7 @@ import { BlockList } from 'node:net';
 import type { Logger } from 'pino';
 import { ClientConnection } from './client-connection.js';
 import { H2StreamClient } from './client/h2-client.js';
+import { codeOf, refusalRecord } from './exchange/exchange-support.js';
 import { parseAddress, parseCidr, type ProxyConfig } from './config.js';
 import type { ProxyErrorCode } from './errors.js';
 import { ProxyMetrics } from './metrics.js';
@@ -96,7 +97,7 @@ export class ProxyWorker implements ProxyContext {
         http1: (socket, info) => new ClientConnection(socket, this, info),
         h2: (stream, request, info) => new H2StreamClient(stream, this, info, request),
         refused: (err, info) =>
-          this.onRecord({ method: '-', target: '-', host: '-', remote: info.address, status: err.status ?? 400, group: '-', endpoint: '-', attempts: 0, durationMs: 0, bytesOut: 0, error: err.code as ProxyErrorCode, traceId: '-', requestId: '-' }),
+          this.onRecord(refusalRecord(info.address, err.status ?? 400, codeOf(err))),
         limits: () => this.config.limits,
         idleTimeout: () => this.config.timeouts.clientIdle,
         accepting: () => !this.draining,

@@ -7,9 +7,6 @@ import { streamFraming, type BodyRelay, type RelayHost } from './relays.js';
 /** How the upstream frames the body the compressor takes. */
 export type UpstreamFraming = { kind: 'length'; remaining: number } | { kind: 'chunked'; decoder: ChunkedDecoder } | { kind: 'close' };
 
-/** Compression results for metrics. */
-export type OnCompressed = (encoding: Encoding, bytesIn: number, bytesOut: number) => void;
-
 /**
  * A body compressed at the edge: the upstream body (any framing) goes
  * through zlib; the output is framed for the client (chunked, until close
@@ -30,7 +27,6 @@ export class CompressedRelay implements BodyRelay {
     encoding: Encoding,
     policy: CompressionPolicy,
     private readonly framing: UpstreamFraming,
-    private readonly onCompressed: OnCompressed,
   ) {
     this.zip = new ResponseCompressor(encoding, policy, {
       output: (out) => {
@@ -41,7 +37,7 @@ export class CompressedRelay implements BodyRelay {
         if (!this.upstreamDone) this.host.resumeUpstream();
       },
       done: () => {
-        this.onCompressed(this.zip.encoding, this.zip.bytesIn, this.zip.bytesOut);
+        this.host.compressed(this.zip.encoding, this.zip.bytesIn, this.zip.bytesOut);
         this.host.client.endBody();
         this.host.responseDone();
       },

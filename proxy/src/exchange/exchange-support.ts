@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { PX_ERRORS, ProxyError, type ProxyErrorCode } from '../errors.js';
 import type { ClientInfo } from '../edge/edge-listener.js';
+import type { ExchangeRecord } from '../proxy-context.js';
 import { encodeProxyV1, encodeProxyV2, proxiedAddressOf } from '../edge/proxy-protocol.js';
 import { toProxyError } from '../wire.js';
 
@@ -48,4 +49,9 @@ export function messageOf(err: unknown): string {
 export function errnoOf(err: Error | null, fallback: string): string {
   const code: unknown = err !== null && 'code' in err ? err.code : undefined;
   return typeof code === 'string' ? code : fallback;
+}
+
+/** The access-log record of a request refused before routing (nothing about it is trusted enough to log). */
+export function refusalRecord(remote: string, status: number, error: ProxyErrorCode): ExchangeRecord {
+  return { method: '-', target: '-', host: '-', remote, status, group: '-', endpoint: '-', attempts: 0, durationMs: 0, bytesOut: 0, error, traceId: '-', requestId: '-' };
 }

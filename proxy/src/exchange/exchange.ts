@@ -4,14 +4,14 @@ import { ProxyError, type ProxyErrorCode } from '../errors.js';
 import { buildUpstreamHead } from '../forward-head.js';
 import type { ProxyContext } from '../proxy-context.js';
 import type { UpstreamConnection } from '../upstream-connection.js';
-import type { CompressionPolicy } from '../edge/compression.js';
+import type { CompressionPolicy, Encoding } from '../edge/compression.js';
 import { traceForHead } from '../edge/edge-request.js';
 import { responseTrailerLimitsOf } from '../wire.js';
 import { edgeAnswer, errorAnswer } from './answers.js';
 import { checkRoute } from './edge-gate.js';
 import { AWAITING_RESPONSE, DONE, FORWARDING_BODY, ROUTING, WAITING_UPSTREAM, type ExchangePhase } from './phase.js';
 import { planResponse } from './response-plan.js';
-import { asProxyError, codeOf, detailOf, errnoOf, errorStatusOf, writeProxyHeader } from './exchange-support.js';
+import { asProxyError, codeOf, detailOf, errnoOf, errorStatusOf, refusalRecord, writeProxyHeader } from './exchange-support.js';
 import type { RequestBody } from './request-body.js';
 import { RequestForwarder, type ForwarderEvents } from './request-forwarder.js';
 import { ResponseHeadReader } from './response-reader.js';
@@ -310,14 +310,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
     if (leg.group.config.retries.statuses.includes(head.status) && leg.retryOnStatus(this.fwd.streamed)) return;
     this.resp = head;
     if (!this.bodyDone || this.ctx.draining) this.keepAlive = false;
-    const plan = planResponse(this, {
-      req: this.req,
-      head,
-      compress: this.compress,
-      sticky: leg.stickyCookie(),
-      trailerLimits: responseTrailerLimitsOf(this.ctx.config.limits),
-      onCompressed: (encoding, bytesIn, bytesOut) => this.ctx.onCompressed(encoding, bytesIn, bytesOut),
-    });
+    const plan = planResponse(this, this.req, head, this.compress, leg.stickyCookie(), responseTrailerLimitsOf(this.ctx.config.limits));
     if (!plan.reusable) this.reusable = false;
     this.out = plan.head;
     this.phase = { kind: 'relaying', relay: plan.relay };
@@ -363,6 +356,10 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
   responseDone(): void {
     this.record(this.resp?.status ?? 0, null);
     this.afterExchange();
+  }
+
+  compressed(encoding: Encoding, bytesIn: number, bytesOut: number): void {
+    this.ctx.onCompressed(encoding, bytesIn, bytesOut);
   }
 
   broken(detail: string): void {
@@ -413,7 +410,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
     const e = asProxyError(err);
     const code = codeOf(e);
     this.phase = DONE;
-    this.ctx.onRecord({ method: '-', target: '-', host: '-', remote: this.client.peer, status: e.status ?? 400, group: '-', endpoint: '-', attempts: 0, durationMs: 0, bytesOut: 0, error: code, traceId: '-', requestId: '-' });
+    this.ctx.onRecord(refusalRecord(this.client.peer, e.status ?? 400, code));
     this.client.refuse(errorAnswer(code, detailOf(e, code), false));
     this.client.exchangeDone(false);
   }

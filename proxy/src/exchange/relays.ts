@@ -1,5 +1,6 @@
 import type { ChunkedDecoder } from '@tsgi/http1';
 import type { ClientFraming, ClientSide } from '../client/client-side.js';
+import type { Encoding } from '../edge/compression.js';
 import { messageOf } from './exchange-support.js';
 
 /** What a relay needs of its exchange. */
@@ -15,6 +16,8 @@ export interface RelayHost {
   upstreamBodyDone(leftover: boolean): void;
   /** The client has the whole response. */
   responseDone(): void;
+  /** One response compressed at the edge (metrics). */
+  compressed(encoding: Encoding, bytesIn: number, bytesOut: number): void;
   /** The upstream body broke its framing (before the head: a clean 502; after: a cut). */
   broken(detail: string): void;
 }

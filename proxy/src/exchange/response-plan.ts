@@ -2,7 +2,7 @@ import { ChunkedDecoder, type RequestHead, type ResponseHead } from '@tsgi/http1
 import type { OutgoingHead } from '../client/client-side.js';
 import { planCompression, type CompressionPolicy } from '../edge/compression.js';
 import type { HeadLimits } from '@tsgi/http1';
-import { CompressedRelay, type OnCompressed, type UpstreamFraming } from './compressed-relay.js';
+import { CompressedRelay, type UpstreamFraming } from './compressed-relay.js';
 import { ChunkedRelay, LengthRelay, NoBodyRelay, UntilCloseRelay, type BodyRelay, type RelayHost } from './relays.js';
 
 /** The relay for one response and the head the client gets. */
@@ -11,17 +11,6 @@ export interface ResponsePlan {
   head: OutgoingHead;
   /** The upstream socket can carry another request after this body (framing known, no close asked). */
   reusable: boolean;
-}
-
-export interface PlanInputs {
-  req: RequestHead;
-  head: ResponseHead;
-  /** The route's compression (null: off). */
-  compress: CompressionPolicy | null;
-  /** Set-Cookie line of a sticky upstream ('' when none). */
-  sticky: string;
-  trailerLimits: HeadLimits;
-  onCompressed: OnCompressed;
 }
 
 /** The first value of a request field by lower-case name. */
@@ -35,29 +24,37 @@ function fieldOf(req: RequestHead, name: string): string | null {
  * Content-Length, chunked, until close, or compressed at the edge (routes
  * with compression on, eligible responses only).
  */
-export function planResponse(host: RelayHost, p: PlanInputs): ResponsePlan {
-  const { req, head } = p;
+export function planResponse(
+  host: RelayHost,
+  req: RequestHead,
+  head: ResponseHead,
+  /** The route's compression (null: off). */
+  compress: CompressionPolicy | null,
+  /** Set-Cookie line of a sticky upstream ('' when none). */
+  sticky: string,
+  trailerLimits: HeadLimits,
+): ResponsePlan {
   const reusable = !head.close;
-  const out: OutgoingHead = { status: head.status, reason: head.reason, lines: head.lines + p.sticky, contentLength: head.contentLength };
+  const out: OutgoingHead = { status: head.status, reason: head.reason, lines: sticky === '' ? head.lines : head.lines + sticky, contentLength: head.contentLength };
   if (req.method === 'HEAD' || head.status === 204 || head.status === 304) {
     if (head.status === 204) out.contentLength = -1;
     const desync = req.method !== 'HEAD' && (head.contentLength > 0 || head.chunked);
     return { relay: new NoBodyRelay(host, desync), head: out, reusable };
   }
   // Routes without compression pay this one check.
-  if (p.compress !== null) {
-    const plan = planCompression(p.compress, fieldOf(req, 'accept-encoding'), head);
+  if (compress !== null) {
+    const plan = planCompression(compress, fieldOf(req, 'accept-encoding'), head);
     if (plan !== null) {
-      out.lines = plan.lines + p.sticky;
+      out.lines = plan.lines + sticky;
       if (plan.encoding !== null) {
         out.contentLength = -1;
         const framing: UpstreamFraming =
-          head.contentLength >= 0 ? { kind: 'length', remaining: head.contentLength } : head.chunked ? { kind: 'chunked', decoder: new ChunkedDecoder(p.trailerLimits) } : { kind: 'close' };
-        return { relay: new CompressedRelay(host, plan.encoding, p.compress, framing, p.onCompressed), head: out, reusable: reusable && framing.kind !== 'close' };
+          head.contentLength >= 0 ? { kind: 'length', remaining: head.contentLength } : head.chunked ? { kind: 'chunked', decoder: new ChunkedDecoder(trailerLimits) } : { kind: 'close' };
+        return { relay: new CompressedRelay(host, plan.encoding, compress, framing), head: out, reusable: reusable && framing.kind !== 'close' };
       }
     }
   }
   if (head.contentLength >= 0) return { relay: new LengthRelay(host, head.contentLength), head: out, reusable };
-  if (head.chunked) return { relay: new ChunkedRelay(host, new ChunkedDecoder(p.trailerLimits)), head: out, reusable };
+  if (head.chunked) return { relay: new ChunkedRelay(host, new ChunkedDecoder(trailerLimits)), head: out, reusable };
   return { relay: new UntilCloseRelay(host), head: out, reusable: false };
 }
