@@ -52,6 +52,18 @@ describe('HTTP/2 to clients through the proxy core to an HTTP/1.1 upstream', () 
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString();
         upstreamSeen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+        if (req.url === '/cut') {
+          // Announces more than it sends, then dies: the h2 client must see a reset, not a short body that looks whole.
+          res.writeHead(200, { 'content-length': 1000 });
+          res.write('x'.repeat(10));
+          setTimeout(() => req.socket.destroy(), 20);
+          return;
+        }
+        if (req.url === '/none') {
+          res.writeHead(204);
+          res.end();
+          return;
+        }
         if (req.url === '/big') {
           res.writeHead(200, { 'content-type': 'application/octet-stream' });
           // Chunked, 2 MiB: exercises flow control and the chunked decoder.
@@ -120,6 +132,27 @@ describe('HTTP/2 to clients through the proxy core to an HTTP/1.1 upstream', () 
       // Streams run concurrently on one connection.
       const many = await Promise.all(Array.from({ length: 20 }, (_, i) => h2Request(session, { ':method': 'GET', ':path': `/c${i}`, ':authority': 'site.test' })));
       assert.deepEqual(many.map((m) => JSON.parse(m.body).url), Array.from({ length: 20 }, (_, i) => `/c${i}`));
+    } finally {
+      session.close();
+    }
+  });
+
+  test('h2 HEAD and 204 end the stream with the head; an upstream cut mid-body resets the stream', async () => {
+    const session = http2.connect(`https://127.0.0.1:${port}`, { ca: pki.ca, servername: 'site.test' });
+    try {
+      const head = await h2Request(session, { ':method': 'HEAD', ':path': '/hello', ':authority': 'site.test' });
+      assert.equal(head.status, 200);
+      assert.equal(head.body, '');
+      const none = await h2Request(session, { ':method': 'GET', ':path': '/none', ':authority': 'site.test' });
+      assert.equal(none.status, 204);
+      assert.equal(none.headers['content-length'], undefined);
+      const cut = await h2Request(session, { ':method': 'GET', ':path': '/cut', ':authority': 'site.test' }).then(
+        (r) => `completed with ${r.body.length} bytes`,
+        (e: Error) => e.message,
+      );
+      assert.match(cut, /INTERNAL_ERROR|RST_STREAM|closed/i);
+      // The session survives the reset stream.
+      assert.equal((await h2Request(session, { ':method': 'GET', ':path': '/after-cut', ':authority': 'site.test' })).status, 200);
     } finally {
       session.close();
     }

@@ -80,12 +80,10 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
     const now = this.startedAt;
     const maxBody = ctx.config.limits.maxBodyBytes;
     if (maxBody > 0 && req.contentLength > maxBody) return this.refuse(new ProxyError('PX_ERR_BODY_TOO_LARGE', `Content-Length ${req.contentLength} > ${maxBody}`, 413));
-    {
-      try {
-        this.fwd.check(maxBody);
-      } catch (err) {
-        return this.refuse(err);
-      }
+    try {
+      this.fwd.check(maxBody);
+    } catch (err) {
+      return this.refuse(err);
     }
     const match = ctx.route(req.host, req.target);
     if (match === null) return this.finishWithError('PX_ERR_NO_ROUTE', `${req.host}${req.target.split('?')[0] ?? ''}`);
