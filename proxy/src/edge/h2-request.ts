@@ -19,9 +19,23 @@ export interface TranslatedRequest {
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
 const METHOD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// Field values: no NUL, CR, LF (RFC 9113 8.2.1) nor other controls but HTAB, as for HTTP/1.1; no edge whitespace.
-const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
-const BAD_PATH = /[\x00-\x20\x7f-\xff]/;
+/** Field values: no NUL, CR, LF (RFC 9113 8.2.1) nor other controls but HTAB, as for HTTP/1.1. */
+function hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return true;
+  }
+  return false;
+}
+
+/** A path is visible ASCII only: no space, control or byte above 0x7e. */
+function badPathByte(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f) return true;
+  }
+  return false;
+}
 const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::[0-9]{1,5})?$/;
 /** RFC 9113 8.2.2: connection-specific fields make the request malformed. */
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
@@ -82,7 +96,7 @@ export function translateH2Request(raw: readonly string[], endStream: boolean, l
     regularSeen = true;
     if (++count > limits.maxHeaders) throw new ProxyError('PX_ERR_HEADERS_TOO_LARGE', `request header fields too large: more than ${limits.maxHeaders} fields`, 431);
     if (!TOKEN.test(name)) throw bad(`invalid field name ${JSON.stringify(name.slice(0, 40))}`);
-    if (BAD_VALUE.test(value) || value !== value.trim()) throw bad(`invalid value for ${name}`);
+    if (hasControl(value) || value !== value.trim()) throw bad(`invalid value for ${name}`);
     // The HTTP/1.1 field line it becomes, counted with its CRLF as the HTTP/1.1 parser counts it.
     if (name.length + value.length + 4 > limits.maxFieldBytes) throw wire(wireError('H1_ERR_FIELD_TOO_LARGE', `over ${limits.maxFieldBytes} bytes`));
     if (name === 'expect' && value.toLowerCase() !== '100-continue') throw wire(wireError('H1_ERR_EXPECTATION', JSON.stringify(value.slice(0, 40))));
@@ -118,7 +132,7 @@ export function translateH2Request(raw: readonly string[], endStream: boolean, l
   if (method === 'CONNECT') throw new ProxyError('PX_ERR_NOT_IMPLEMENTED', 'CONNECT is not supported over HTTP/2', 501);
   if (scheme === null || path === null) throw bad('missing :scheme or :path');
   if (scheme !== 'https' && scheme !== 'http') throw bad('invalid :scheme');
-  if (path === '' || BAD_PATH.test(path) || (path[0] !== '/' && !(path === '*' && method === 'OPTIONS'))) throw bad('invalid :path');
+  if (path === '' || badPathByte(path) || (path[0] !== '/' && !(path === '*' && method === 'OPTIONS'))) throw bad('invalid :path');
   // The request line it becomes upstream, and the target's shape, as the HTTP/1.1 parser checks them.
   if (method.length + path.length + 10 > limits.maxRequestLine) throw wire(wireError('H1_ERR_URI_TOO_LONG', `over ${limits.maxRequestLine} bytes`));
   try {
