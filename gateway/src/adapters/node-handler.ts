@@ -92,7 +92,7 @@ class RequestPump implements BodyPump {
   private take(chunk: Buffer): Buffer {
     this.received += chunk.length;
     if (this.received > this.limit) {
-      throw new GatewayError('GW_ERR_BODY_TOO_LARGE', `Content Too Large: request body over ${this.limit} bytes`, 413);
+      throw new GatewayError('GW_ERR_BODY_TOO_LARGE', `request body over ${this.limit} bytes`);
     }
     return chunk;
   }
@@ -133,12 +133,12 @@ class RequestPump implements BodyPump {
       };
       const onError = (err: Error): void => {
         cleanup();
-        reject(new GatewayError('GW_ERR_INPUT_ABORTED', 'Bad Request: the request body was cut off', 400, { cause: err }));
+        reject(new GatewayError('GW_ERR_INPUT_ABORTED', 'the request body was cut off', { cause: err }));
       };
       const onClose = (): void => {
         if (req.readableEnded) return;
         cleanup();
-        reject(new GatewayError('GW_ERR_INPUT_ABORTED', 'Bad Request: the request body was cut off', 400));
+        reject(new GatewayError('GW_ERR_INPUT_ABORTED', 'the request body was cut off'));
       };
       req.on('readable', onReadable);
       req.on('end', onEnd);

@@ -87,8 +87,7 @@ export class BodyInput implements InputStream {
         if (total > this.bounds.readAll) {
           throw new ProtocolError(
             'GW_ERR_BODY_TOO_LARGE',
-            `Content Too Large: tsgi.input.read() without a size stops at ${this.bounds.readAll} bytes; read in pieces (read(size), readLine, for await)`,
-            413,
+            `tsgi.input.read() without a size stops at ${this.bounds.readAll} bytes; read in pieces (read(size), readLine, for await)`,
           );
         }
       }

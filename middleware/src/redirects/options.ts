@@ -80,10 +80,7 @@ function compileTarget(from: string, raw: string): { to: string; absolute: boole
   if (url && (url.protocol === 'https:' || url.protocol === 'http:') && /^https?:\/\/[^/\\]/i.test(raw) && !/[\u0000-\u0020]/.test(raw)) {
     return { to: raw, absolute: true };
   }
-  throw new MiddlewareError(
-    'MW_ERR_REDIRECT_TARGET',
-    `${MW}: map[${JSON.stringify(from)}] must be a path starting with a single '/' or an absolute http(s) URL, got ${JSON.stringify(raw)}`,
-  );
+  throw new MiddlewareError('MW_ERR_REDIRECT_TARGET', MW, from, raw);
 }
 
 export function resolveRedirects(options: RedirectsOptions): ResolvedRedirects {

@@ -71,7 +71,7 @@ export function resolveStaticOptions(options: StaticFilesOptions): ResolvedStati
     root = realpathSync(options.root);
     if (!statSync(root).isDirectory()) throw new Error('not a directory');
   } catch (cause) {
-    throw new MiddlewareError('MW_ERR_STATIC_ROOT', `${MW}: root must be an existing directory, got ${JSON.stringify(options.root)}`, 500, { cause });
+    throw new MiddlewareError('MW_ERR_STATIC_ROOT', MW, options.root, { cause });
   }
 
   const rawPrefix = options.prefix ?? '/';
