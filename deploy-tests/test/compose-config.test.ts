@@ -26,6 +26,12 @@ interface ComposeService {
 const compose = parseYaml(read('docker-compose.yml')) as { services: Record<string, ComposeService> };
 const proxyYaml = read('docker/proxy/proxy.yaml');
 const proxy = parseYaml(proxyYaml) as ProxyYaml;
+/** A Compose service by name; the check fails when the file has none. */
+function service(name: string): ComposeService {
+  const found = compose.services[name];
+  assert.ok(found, `docker-compose.yml has a service ${name}`);
+  return found;
+}
 const prometheus = parseYaml(read('deploy/prometheus/prometheus.yml')) as { scrape_configs: { job_name: string; dns_sd_configs?: { names: string[]; port: number }[] }[] };
 
 /** The ENV values of one Dockerfile stage (`FROM ... AS <stage>` up to the next FROM). */
@@ -37,30 +43,30 @@ function stageEnv(stage: string): Record<string, string> {
   const body = rest.slice(0, rest.search(/^FROM /m) >= 0 ? rest.search(/^FROM /m) : undefined);
   const env: Record<string, string> = {};
   for (const line of body.split('\n').filter((l) => l.startsWith('ENV '))) {
-    for (const m of line.slice(4).matchAll(/(\w+)=(\S+)/g)) env[m[1]] = m[2];
+    for (const m of line.slice(4).matchAll(/(\w+)=(\S+)/g)) env[m[1]!] = m[2]!; // both groups take part in every match
   }
   return env;
 }
 
 const executable = await composeExecutable();
 
-const portOf = (address: string): number => Number(/:(\d+)\/?/.exec(address.replace(/^https?:\/\//, ''))?.[1]);
+const portOf = (address: string | undefined): number => Number(/:(\d+)\/?/.exec((address ?? '').replace(/^https?:\/\//, ''))?.[1]);
 
 describe('Compose stack files', () => {
   it('lets `--scale app=N` work with no edit: no container_name or published port on app', () => {
-    const app = compose.services.app;
+    const app = service('app');
     assert.equal(app.container_name, undefined);
     assert.equal(app.ports, undefined);
     assert.equal(app.build?.target, 'app');
-    assert.equal(compose.services.proxy.build?.target, 'proxy');
+    assert.equal(service('proxy').build?.target, 'proxy');
   });
 
   it('starts the proxy only once the app is healthy, and takes BASE_IMAGE as a build arg', () => {
-    assert.equal(compose.services.proxy.depends_on?.app?.condition, 'service_healthy');
+    assert.equal(service('proxy').depends_on?.app?.condition, 'service_healthy');
     for (const name of ['app', 'proxy']) {
-      assert.match(String(compose.services[name].build?.args?.BASE_IMAGE), /^\$\{BASE_IMAGE:-[^}]+\}$/, `${name}: BASE_IMAGE overridable`);
+      assert.match(String(service(name).build?.args?.BASE_IMAGE), /^\$\{BASE_IMAGE:-[^}]+\}$/, `${name}: BASE_IMAGE overridable`);
     }
-    assert.match(String(compose.services.prometheus.image), /^\$\{PROMETHEUS_IMAGE:-[^}]+\}$/);
+    assert.match(String(service('prometheus').image), /^\$\{PROMETHEUS_IMAGE:-[^}]+\}$/);
   });
 
   it("points the proxy at the app service's port, and the images' healthchecks at the right ports", () => {
@@ -70,15 +76,15 @@ describe('Compose stack files', () => {
     assert.ok(servers.length > 0);
     for (const s of servers) {
       const address = typeof s === 'string' ? s : s.address;
-      const [host, port] = address.split(':');
+      const [host = '', port = ''] = address.split(':');
       assert.ok(compose.services[host], `${address}: ${host} is a Compose service (its DNS name)`);
       assert.equal(Number(port), portOf(appEnv.TSGI_BIND), `${address}: the app's TSGI_BIND port`);
-      assert.ok((compose.services[host].expose as string[]).includes(port), `${host} exposes ${port}`);
+      assert.ok((service(host).expose as string[]).includes(port), `${host} exposes ${port}`);
     }
-    assert.equal(portOf(proxy.listeners[0].address), 8080, 'the proxy listens where compose publishes (8080)');
-    assert.ok((compose.services.proxy.ports as string[]).some((p) => p.endsWith(':8080')));
+    assert.equal(portOf(proxy.listeners[0]?.address), 8080, 'the proxy listens where compose publishes (8080)');
+    assert.ok((service('proxy').ports as string[]).some((p) => p.endsWith(':8080')));
     assert.equal(portOf(appEnv.HEALTH_URL), portOf(appEnv.TSGI_METRICS_BIND), 'app HEALTHCHECK hits the metrics port');
-    assert.match(appEnv.HEALTH_URL, /\/readyz$/);
+    assert.match(appEnv.HEALTH_URL ?? '', /\/readyz$/);
     assert.equal(portOf(proxyEnv.HEALTH_URL), portOf(proxy.admin.address), 'proxy HEALTHCHECK hits the admin port');
   });
 
@@ -101,30 +107,32 @@ describe('Compose stack files', () => {
   it('provisions the Grafana dashboard with a datasource it names, every panel with a query', () => {
     const ds = parseYaml(read('deploy/grafana/provisioning/datasources/prometheus.yml')) as { datasources: { uid: string; url: string }[] };
     const dash = JSON.parse(read('deploy/grafana/dashboards/tsgi.json')) as { templating: { list: { current?: { value?: string } }[] }; panels: { type: string; targets?: unknown[] }[] };
-    assert.equal(dash.templating.list[0].current?.value, ds.datasources[0].uid);
-    assert.equal(new URL(ds.datasources[0].url).hostname, 'prometheus');
+    const [datasource] = ds.datasources;
+    assert.ok(datasource, 'one Prometheus datasource is provisioned');
+    assert.equal(dash.templating.list[0]?.current?.value, datasource.uid);
+    assert.equal(new URL(datasource.url).hostname, 'prometheus');
     for (const p of dash.panels.filter((x) => x.type !== 'row')) assert.ok(p.targets?.length, 'every panel queries something');
     const titles = dashboardQueries(join(REPO_ROOT, 'deploy/grafana/dashboards/tsgi.json')).map((q) => q.panel);
     for (const want of ['request rate', 'error rate', 'latency', 'Workers', 'restarts', 'Healthy upstream', 'Ejections']) {
       assert.ok(titles.some((t) => t.toLowerCase().includes(want.toLowerCase())), `a panel on ${want}`);
     }
-    for (const v of compose.services.grafana.volumes as string[]) assert.ok(existsSync(join(REPO_ROOT, v.split(':')[0])), `${v} exists`);
+    for (const v of service('grafana').volumes as string[]) assert.ok(existsSync(join(REPO_ROOT, v.split(':', 1)[0] ?? '')), `${v} exists`);
   });
 
   it('gives the nginx profile every variable nginx/nginx.conf.template uses', () => {
-    const used = new Set([...read('nginx/nginx.conf.template').matchAll(/\$\{(NGINX_[A-Z_]+)\}/g)].map((m) => m[1]));
+    const used = new Set([...read('nginx/nginx.conf.template').matchAll(/\$\{(NGINX_[A-Z_]+)\}/g)].map((m) => m[1]!)); // group 1 takes part in every match
     assert.ok(used.size > 0);
-    const env = compose.services.nginx.environment as Record<string, string>;
+    const env = service('nginx').environment as Record<string, string>;
     for (const name of used) assert.ok(env[name] !== undefined, `${name} is set for the nginx service`);
-    assert.ok((compose.services.nginx.volumes as string[]).some((v) => v.startsWith('./nginx/nginx.conf.template:/etc/nginx/templates/')));
-    assert.match(env.NGINX_UPSTREAM_SERVERS, /server app:8000 resolve/, 'nginx follows the app replicas through DNS');
+    assert.ok((service('nginx').volumes as string[]).some((v) => v.startsWith('./nginx/nginx.conf.template:/etc/nginx/templates/')));
+    assert.match(env.NGINX_UPSTREAM_SERVERS ?? '', /server app:8000 resolve/, 'nginx follows the app replicas through DNS');
   });
 
   it('builds every Node image on Node 24 LTS by default (Dockerfile ARG and the Compose build arg agree)', () => {
     const arg = /^ARG BASE_IMAGE=(\S+)$/m.exec(read('docker/Dockerfile'))?.[1];
     assert.match(arg ?? '', /^node:24-/, `docker/Dockerfile BASE_IMAGE default: ${arg}`);
     for (const name of ['app', 'proxy']) {
-      assert.equal(String(compose.services[name].build?.args?.BASE_IMAGE), `\${BASE_IMAGE:-${arg}}`, `${name} builds on ${arg}`);
+      assert.equal(String(service(name).build?.args?.BASE_IMAGE), `\${BASE_IMAGE:-${arg}}`, `${name} builds on ${arg}`);
     }
   });
 

@@ -80,7 +80,7 @@ describe('images and Compose stack (real Docker engine, testcontainers)', { skip
   });
 
   it('builds both images: non-root, with a HEALTHCHECK and SIGTERM, no dev dependencies', { timeout: 12 * 60_000 }, async (t) => {
-    for (const [target, image] of [['app', APP_IMAGE], ['proxy', PROXY_IMAGE]]) {
+    for (const [target, image] of [['app', APP_IMAGE], ['proxy', PROXY_IMAGE]] as const) {
       await GenericContainer.fromDockerfile(REPO_ROOT, 'docker/Dockerfile')
         .withTarget(target)
         .withBuildArgs({ BASE_IMAGE, NODE_EXTRA_CA_CERTS })
@@ -173,6 +173,7 @@ describe('images and Compose stack (real Docker engine, testcontainers)', { skip
 
   it('stops one app container under a bounded GET load with no failed request', { timeout: 3 * 60_000 }, async (t) => {
     const [victim] = await serviceContainerIds(client, project, 'app');
+    assert.ok(victim, 'compose runs app replicas');
     const load = loadLoop(`${proxyUrl}/`, { concurrency: 4, maxRequests: 20_000, maxMs: 90_000 });
     await waitFor('the load to be running', 30_000, async () => (load.report.ok >= 50 ? true : undefined), 100);
     // SIGTERM, drain within the graceful timeout; SIGKILL only after 25 s.
@@ -204,7 +205,8 @@ describe('images and Compose stack (real Docker engine, testcontainers)', { skip
     for (const metric of ['tsgi_proxy_requests_total', 'tsgi_http_requests_total']) {
       const total = await waitFor(`${metric} in Prometheus`, 60_000, async () => {
         const r = await query(prometheusUrl, `sum(${metric})`);
-        return r.length && Number(r[0].value[1]) > 0 ? Number(r[0].value[1]) : undefined;
+        const value = Number(r[0]?.value[1]);
+        return value > 0 ? value : undefined;
       });
       assert.ok(total > 0);
     }
@@ -214,6 +216,7 @@ describe('images and Compose stack (real Docker engine, testcontainers)', { skip
     // A kill -9 of a replica under load makes the failure-side series exist
     // (upstream failures, ejections, retries), so their panels are checked too.
     const [victim] = await serviceContainerIds(client, project, 'app');
+    assert.ok(victim, 'compose runs app replicas');
     const load = loadLoop(`${proxyUrl}/`, { concurrency: 4, maxRequests: 20_000, maxMs: 60_000 });
     await waitFor('the load to be running', 30_000, async () => (load.report.ok >= 50 ? true : undefined), 100);
     await client.container.getById(victim).kill({ signal: 'SIGKILL' });

@@ -40,7 +40,8 @@ interface Container {
   volumeMounts?: { name: string; mountPath: string }[];
 }
 interface PodSpec {
-  containers: Container[];
+  /** Kubernetes requires at least one. */
+  containers: [Container, ...Container[]];
   securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
   terminationGracePeriodSeconds?: number;
   volumes?: { name: string; configMap?: { name: string } }[];
@@ -131,8 +132,9 @@ describe('Kubernetes manifests (kustomize render)', { skip: 'skip' in renderer ?
         const all = objs();
         const ns = ofKind(all, 'Namespace');
         assert.equal(ns.length, 1);
+        const namespace = ns[0]!.metadata.name; // one: asserted above
         for (const o of all.filter((x) => x.kind !== 'Namespace')) {
-          assert.equal(o.metadata.namespace, ns[0].metadata.name, `${o.kind} ${o.metadata.name} namespace`);
+          assert.equal(o.metadata.namespace, namespace, `${o.kind} ${o.metadata.name} namespace`);
         }
       });
 
@@ -159,8 +161,8 @@ describe('Kubernetes manifests (kustomize render)', { skip: 'skip' in renderer ?
             for (const r of ['cpu', 'memory']) {
               assert.ok(requests[r] && limits[r], `${where}: ${r} request and limit`);
             }
-            assert.ok(cpuMillis(requests.cpu) <= cpuMillis(limits.cpu), `${where}: cpu request <= limit`);
-            assert.ok(memBytes(requests.memory) <= memBytes(limits.memory), `${where}: memory request <= limit`);
+            assert.ok(cpuMillis(requests.cpu ?? '') <= cpuMillis(limits.cpu ?? ''), `${where}: cpu request <= limit`);
+            assert.ok(memBytes(requests.memory ?? '') <= memBytes(limits.memory ?? ''), `${where}: memory request <= limit`);
             const pod = s.template.spec.securityContext ?? {};
             const runAsNonRoot = c.securityContext?.runAsNonRoot ?? pod.runAsNonRoot;
             const uid = c.securityContext?.runAsUser ?? pod.runAsUser;
@@ -210,8 +212,8 @@ describe('Kubernetes manifests (kustomize render)', { skip: 'skip' in renderer ?
         for (const u of upstreams) {
           for (const server of u.servers) {
             const address = typeof server === 'string' ? server : server.address;
-            const [host, port] = address.split(':');
-            const [svcName, ns, svcWord, ...zone] = host.split('.');
+            const [host = '', port] = address.split(':');
+            const [svcName = '', ns, svcWord, ...zone] = host.split('.');
             const svc = byName(all, 'Service', svcName);
             if (ns !== undefined) assert.equal(ns, svc.metadata.namespace, `${address}: namespace part is the Service's namespace`);
             if (svcWord !== undefined) assert.equal([svcWord, ...zone].join('.'), 'svc.cluster.local', `${address}: a cluster DNS name`);
@@ -235,7 +237,7 @@ describe('Kubernetes manifests (kustomize render)', { skip: 'skip' in renderer ?
         assert.equal(bindPort(config.admin?.address), portOf(c, c.readinessProbe?.httpGet?.port), 'admin port is the probed port');
         const svc = ofKind(all, 'Service').find((s) => selects(spec<{ selector?: Record<string, string> }>(s).selector, pod.metadata.labels));
         assert.ok(svc, 'a Service selects the proxy pods');
-        const target = spec<{ ports: { targetPort?: string | number }[] }>(svc).ports[0].targetPort;
+        const target = spec<{ ports: { targetPort?: string | number }[] }>(svc).ports[0]?.targetPort;
         assert.equal(portOf(c, target), portOf(c, 'http'));
       });
 
@@ -249,7 +251,7 @@ describe('Kubernetes manifests (kustomize render)', { skip: 'skip' in renderer ?
             return ref.kind === 'Deployment' && ref.name === d.metadata.name;
           });
           assert.equal(hpas.length, 1, `${d.metadata.name}: exactly one HPA`);
-          const h = spec<{ minReplicas?: number; maxReplicas: number }>(hpas[0]);
+          const h = spec<{ minReplicas?: number; maxReplicas: number }>(hpas[0]!); // one: asserted above
           assert.ok((h.minReplicas ?? 1) >= 1 && (h.minReplicas ?? 1) <= h.maxReplicas, `${d.metadata.name}: 1 <= min <= max`);
           assert.equal((d.spec as { replicas?: number }).replicas, undefined, `${d.metadata.name}: replicas left to the HPA`);
           const labels = spec<DeploymentSpec>(d).template.metadata.labels;

@@ -56,6 +56,14 @@ test('power of two choices never picks the most loaded of two', () => {
   for (let i = 0; i < 50; i++) assert.equal(p2c.pick(eps, null, null, 0), eps[1]);
 });
 
+test('every balancer answers null, not a TypeError, for an empty endpoint list', () => {
+  for (const balancer of [new RoundRobin(), new LeastConnections(), new PowerOfTwo(), new ConsistentHash()]) {
+    balancer.rebuild([]);
+    assert.equal(balancer.pick([], null, 'key', 0), null, balancer.constructor.name);
+    assert.equal(balancer.pick([], [], null, 0), null, balancer.constructor.name);
+  }
+});
+
 test('consistent hashing: same key, same endpoint; adding a 5th endpoint remaps about 1/5 of keys', () => {
   const cfg = settings({ balance: 'hash', hash: { source: 'header', name: 'x-user' } });
   const four = endpoints(4, cfg);

@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { test } from 'node:test';
+import { validateConfig, type UpstreamConfig } from '../src/index.ts';
+import { UpstreamGroup } from '../src/upstream-group.ts';
 import { adminJson, get, startProxy, startUpstream, until } from './helpers.ts';
 
-/** A tiny authoritative DNS server on UDP 127.0.0.1 that the test controls: A records only, TTL 1. */
-async function startDns(records: Map<string, string[]>): Promise<{ port: number; socket: Socket; queries: () => number }> {
+/** A tiny authoritative DNS server on UDP 127.0.0.1 that the test controls: A records only, TTL 1; `slow` names are answered after 600 ms. */
+async function startDns(records: Map<string, string[]>, slow: ReadonlySet<string> = new Set()): Promise<{ port: number; socket: Socket; queries: () => number }> {
   const socket = createSocket('udp4');
   let queries = 0;
+  // Slow answers still pending when the test closes the server are dropped.
+  const delayed = new Set<NodeJS.Timeout>();
+  socket.on('close', () => delayed.forEach(clearTimeout));
   socket.on('message', (msg, rinfo) => {
     queries++;
     let off = 12;
@@ -35,7 +40,9 @@ async function startDns(records: Map<string, string[]>): Promise<{ port: number;
       ip.split('.').forEach((o, i) => (rr[12 + i] = Number(o)));
       return rr;
     });
-    socket.send(Buffer.concat([head, msg.subarray(12, qEnd), ...rrs]), rinfo.port, rinfo.address);
+    const answer = (): void => socket.send(Buffer.concat([head, msg.subarray(12, qEnd), ...rrs]), rinfo.port, rinfo.address);
+    if (slow.has(name)) delayed.add(setTimeout(answer, 600));
+    else answer();
   });
   await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
   return { port: socket.address().port, socket, queries: () => queries };
@@ -87,5 +94,35 @@ routes: [{ upstream: app }]
     dns.socket.close();
     await a.kill();
     await b.kill();
+  }
+});
+
+test('a reload that drops a DNS-named server while the new names resolve slowly: the old re-resolve timer finds no entry and stops, nothing throws', { timeout: 20_000 }, async () => {
+  const records = new Map([['one.internal.test', ['127.0.0.1']], ['two.internal.test', ['127.0.0.2']], ['slow.internal.test', ['127.0.0.3']]]);
+  const dns = await startDns(records, new Set(['slow.internal.test']));
+  const upstream = (servers: string[]): UpstreamConfig => {
+    const resolve = { interval: '100ms', minInterval: '100ms', servers: [`127.0.0.1:${dns.port}`] };
+    return validateConfig({ upstreams: { app: { servers, resolve } }, routes: [{ upstream: 'app' }] }, 'test').upstreams.app!;
+  };
+  const rejections: unknown[] = [];
+  const onRejection = (reason: unknown): void => void rejections.push(reason);
+  process.on('unhandledRejection', onRejection);
+  const group = new UpstreamGroup('app', upstream(['one.internal.test:80', 'two.internal.test:80']), {
+    ejected: () => {},
+    endpointsChanged: () => {},
+    resolveFailed: () => {},
+  });
+  try {
+    await group.start();
+    assert.equal(group.endpoints.length, 2);
+    // One entry now, and its name takes 600 ms: the old 100 ms timer of entry 1 fires meanwhile.
+    await group.reconfigure(upstream(['slow.internal.test:80']));
+    await new Promise((r) => setTimeout(r, 250));
+    assert.deepEqual(group.endpoints.map((e) => e.id), ['127.0.0.3:80']);
+    assert.deepEqual(rejections, []);
+  } finally {
+    group.stop();
+    process.off('unhandledRejection', onRejection);
+    dns.socket.close();
   }
 });
