@@ -1,50 +1,54 @@
+import { defineErrors, errorClass, type CodeOf } from '@tsgi/errors';
+
 /**
  * The appserver's error catalogue. Codes are stable (APP_ERR_<AREA>_<WHAT>)
- * and never renamed; callers branch on `code`, never on message text.
+ * and never renamed; callers branch on `code`, never on message text. None
+ * reaches an HTTP client: they end the process with an exit code.
  */
-export class AppserverError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'AppserverError';
-    this.code = code;
-  }
-}
+export const APPSERVER_ERRORS = defineErrors({
+  /** A setting has a bad value, an unknown flag was given or the config file is unusable. Exit code 2. */
+  APP_ERR_CONFIG_INVALID: { text: '%s' },
+  /** The module of `module:export` does not exist. */
+  APP_ERR_APP_MODULE_NOT_FOUND: { text: '%s' },
+  /** The module has no such export. */
+  APP_ERR_APP_EXPORT_MISSING: { text: '%s' },
+  /** Importing the module threw. */
+  APP_ERR_APP_IMPORT_FAILED: { text: '%s' },
+  /** The export is not an app of the chosen interface (tsgi, node, fetch). */
+  APP_ERR_APP_INTERFACE_UNKNOWN: { text: '%s' },
+  /** A listen failed: address, flag, reason. Exit code 3. */
+  APP_ERR_BIND_FAILED: { text: 'cannot listen on %s (%s): %s' },
+});
+
+export type AppserverErrorCode = CodeOf<typeof APPSERVER_ERRORS>;
+type AppLoadErrorCode = 'APP_ERR_APP_MODULE_NOT_FOUND' | 'APP_ERR_APP_EXPORT_MISSING' | 'APP_ERR_APP_IMPORT_FAILED' | 'APP_ERR_APP_INTERFACE_UNKNOWN';
+
+/** Base of the appserver's errors. */
+export class AppserverError<Code extends AppserverErrorCode = AppserverErrorCode> extends errorClass(APPSERVER_ERRORS)<Code> {}
 
 /** A setting has a bad value, an unknown flag was given or the config file is unusable. Exit code 2. */
-export class ConfigError extends AppserverError {
+export class ConfigError extends AppserverError<'APP_ERR_CONFIG_INVALID'> {
   /** The setting or flag at fault. */
   readonly key: string;
-  constructor(key: string, message: string, options?: { cause?: unknown }) {
+  constructor(key: string, message: string, options?: ErrorOptions) {
     super('APP_ERR_CONFIG_INVALID', message, options);
-    this.name = 'ConfigError';
     this.key = key;
   }
 }
 
 /** The `module:export` app spec cannot be turned into an app. */
-export class AppLoadError extends AppserverError {
-  constructor(
-    code:
-      | 'APP_ERR_APP_MODULE_NOT_FOUND'
-      | 'APP_ERR_APP_EXPORT_MISSING'
-      | 'APP_ERR_APP_IMPORT_FAILED'
-      | 'APP_ERR_APP_INTERFACE_UNKNOWN',
-    message: string,
-    options?: { cause?: unknown },
-  ) {
+export class AppLoadError extends AppserverError<AppLoadErrorCode> {
+  constructor(code: AppLoadErrorCode, message: string, options?: ErrorOptions) {
     super(code, message, options);
-    this.name = 'AppLoadError';
   }
 }
 
 /** A listen failed; names the flag the address came from (`--bind`, `--metrics-bind`). Exit code 3. */
-export class BindError extends AppserverError {
+export class BindError extends AppserverError<'APP_ERR_BIND_FAILED'> {
   readonly flag: string;
   constructor(flag: string, address: string, cause: unknown) {
     const reason = (cause as NodeJS.ErrnoException)?.code === 'EADDRINUSE' ? 'address already in use' : ((cause as Error)?.message ?? String(cause));
-    super('APP_ERR_BIND_FAILED', `cannot listen on ${address} (${flag}): ${reason}`, { cause });
-    this.name = 'BindError';
+    super('APP_ERR_BIND_FAILED', address, flag, reason, { cause });
     this.flag = flag;
   }
 }

@@ -3,6 +3,7 @@
  * app, hosts it on one server per bind (or takes connections the master
  * hands over with --sticky), reports to the master.
  */
+import type { Server as HttpServer } from 'node:http';
 import type { Server } from 'node:net';
 import type { Socket } from 'node:net';
 import { createServer, fromFetch, type App, type TsgiServer } from '@tsgi/gateway';
@@ -122,7 +123,7 @@ function tsgiHost(app: App): Host {
 
 async function nodeHost(app: Extract<LoadedApp, { kind: 'node' }>): Promise<Host> {
   const host = new NodeHost(app, { ...limits, keepAliveTimeoutMs, headersTimeoutMs }, observer, logs.error);
-  const servers: import('node:http').Server[] = [];
+  const servers: HttpServer[] = [];
   for (let i = 0; i < targets.length; i++) servers.push(await host.createServer());
   return {
     servers,

@@ -17,12 +17,15 @@ function raw(url: string, chunks: Array<string | Buffer>, ms = 5000, gapMs = 0):
       clearTimeout(timer);
       resolve(out);
     });
-    sock.on('connect', async () => {
+    const send = async (): Promise<void> => {
       for (const c of chunks) {
         if (sock.destroyed) break;
         sock.write(c);
         if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
       }
+    };
+    sock.on('connect', () => {
+      send().catch((err: unknown) => sock.destroy(err as Error));
     });
   });
 }

@@ -269,7 +269,7 @@ export class Arbiter extends EventEmitter {
       this.abandon(err);
       return;
     }
-    s.crashed = new ArbiterCrashError(`master loop failed: ${message}`, EXIT.MASTER_CRASH, { cause: err });
+    s.crashed = new ArbiterCrashError(message, EXIT.MASTER_CRASH, { cause: err });
     s.log.error({ err }, `master loop failed, stopping the workers: ${message}`);
     if (s.stopping !== 'fast') this.beginStop('graceful');
     rejectReadyWaiters(s, s.crashed);
@@ -279,7 +279,7 @@ export class Arbiter extends EventEmitter {
   private abandon(err: unknown): void {
     if (this.finished) return;
     for (const r of this.s.records.values()) signalWorker(r, 'SIGKILL');
-    this.s.crashed ??= new ArbiterCrashError(`master loop failed: ${String(err)}`, EXIT.MASTER_CRASH, { cause: err });
+    this.s.crashed ??= new ArbiterCrashError(String(err), EXIT.MASTER_CRASH, { cause: err });
     this.finish();
   }
 

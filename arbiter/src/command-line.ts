@@ -57,7 +57,7 @@ export function parseCommandLine(argv: readonly string[], options: readonly CliO
         values.push({ name: negated.name, flag, value: false });
         continue;
       }
-      throw new CommandLineError('ARB_ERR_CLI_UNKNOWN_FLAG', flag, `unknown flag ${flag}`);
+      throw new CommandLineError('ARB_ERR_CLI_UNKNOWN_FLAG', flag);
     }
     if (known.type === 'boolean') {
       values.push({ name: known.name, flag, value: token.value ?? true });
@@ -65,7 +65,7 @@ export function parseCommandLine(argv: readonly string[], options: readonly CliO
     }
     const value = token.value;
     if (value === undefined || value === '' || (!token.inlineValue && looksLikeFlag(value))) {
-      throw new CommandLineError('ARB_ERR_CLI_MISSING_VALUE', flag, `${flag} needs a value`);
+      throw new CommandLineError('ARB_ERR_CLI_MISSING_VALUE', flag);
     }
     values.push({ name: known.name, flag, value });
   }

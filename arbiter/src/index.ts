@@ -14,7 +14,7 @@ export {
 export { startWorkerRuntime, WorkerRuntime, type WorkerHandlers, type WorkerRuntimeOptions } from './worker-runtime.js';
 export type { InFlightRequest } from './ipc-protocol.js';
 export { EXIT } from './exit-codes.js';
-export { ArbiterError, ArbiterHaltError, ArbiterCrashError, ArbiterUsageError, CommandLineError } from './errors.js';
+export { ArbiterError, ArbiterHaltError, ArbiterCrashError, ArbiterUsageError, CommandLineError, ARBITER_ERRORS, type ArbiterErrorCode } from './errors.js';
 export { parseCommandLine, type CliOption, type CliValue, type ParsedCommandLine } from './command-line.js';
 export {
   MetricsLedger,

@@ -16,7 +16,7 @@ export function spawnWorker(s: ArbiterState): void {
   if (worker.process.pid === undefined) {
     // The system refused the process (EAGAIN, EMFILE, ENOMEM): no exit event will ever come for it.
     worker.process.once('error', (err) => s.log.error({ err }, `fork failed: ${err.message}`));
-    throw new ArbiterError('ARB_ERR_FORK_FAILED', 'could not fork a worker: the system refused a new process');
+    throw new ArbiterError('ARB_ERR_FORK_FAILED', 'the system refused a new process');
   }
   const rec = createWorkerRecord(worker, s.generation, Date.now());
   s.records.set(rec.id, rec);

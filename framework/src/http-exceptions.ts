@@ -1,3 +1,4 @@
+import { FrameworkError } from './errors.js';
 import { escapeHtml } from './html.js';
 import { Response, redirect } from './response.js';
 import { statusPhrase } from './status.js';
@@ -149,11 +150,9 @@ const BY_CODE = new Map<number, DescribedException>(
 );
 
 /** Werkzeug's `LookupError` for a status without an exception class: an uncaught error, so a 500. */
-export class NoExceptionForCode extends Error {
-  readonly code = 'FW_ERR_ABORT_CODE';
+export class NoExceptionForCode extends FrameworkError<'FW_ERR_ABORT_CODE'> {
   constructor(status: unknown) {
-    super(`no exception for ${String(status)}`);
-    this.name = 'NoExceptionForCode';
+    super('FW_ERR_ABORT_CODE', String(status));
   }
 }
 

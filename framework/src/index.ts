@@ -16,7 +16,7 @@ export { JsonProvider, json, type JsonOptions } from './json-provider.js';
 export { HeaderList, type HeadersInit } from './headers.js';
 export { serializeCookie, parseCookieHeader, type CookieOptions } from './cookies.js';
 export * from './http-exceptions.js';
-export { FrameworkError, RouteError, BuildError, SetupError, ResponseTypeError, type RouteErrorCode } from './errors.js';
+export { FrameworkError, RouteError, BuildError, SetupError, ResponseTypeError, FRAMEWORK_ERRORS, type FrameworkErrorCode, type RouteErrorCode } from './errors.js';
 export {
   BaseConverter,
   StringConverter,

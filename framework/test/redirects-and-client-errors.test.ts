@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { rawRequest } from './raw-request.js';
-import { ProtocolError, serve, type InputStream } from '@tsgi/gateway';
+import { ProtocolError, serve, type InputStream, type ProtocolErrorCode } from '@tsgi/gateway';
 import { App, Blueprint, abort, type HTTPException } from '@tsgi/framework';
 
 
@@ -107,19 +107,19 @@ test('gateway input errors while reading the body become 400/408/413, not a logg
   app.post('/files', async ({ request }) => `got ${(await request.body()).length}`);
   app.post('/form', async ({ request }) => `fields ${[...(await request.form()).keys()].length}`);
   const c = app.testClient();
-  const cases: Array<[string, number]> = [
+  const cases: Array<[ProtocolErrorCode, number]> = [
     ['GW_ERR_INPUT_ABORTED', 400],
     ['GW_ERR_BODY_TIMEOUT', 408],
     ['GW_ERR_BODY_TOO_LARGE', 413],
   ];
   for (const [code, status] of cases) {
-    const input = failingInput(new ProtocolError(code, 'client trouble', status));
+    const input = failingInput(new ProtocolError(code, 'client trouble'));
     const raw = await c.post('/files', { body: 'x', environ: { 'tsgi.input': input } });
     assert.equal(raw.status, status, code);
     const form = await c.post('/form', {
       body: '--B\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--B--\r\n',
       headers: { 'Content-Type': 'multipart/form-data; boundary=B' },
-      environ: { 'tsgi.input': failingInput(new ProtocolError(code, 'client trouble', status)) },
+      environ: { 'tsgi.input': failingInput(new ProtocolError(code, 'client trouble')) },
     });
     assert.equal(form.status, status, `${code} (multipart)`);
   }

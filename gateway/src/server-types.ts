@@ -1,4 +1,5 @@
 import type { Server } from 'node:net';
+import type { GatewayErrorCode } from './errors.js';
 import type { App, Environ, ErrorStream, ResponseHeaders } from './types.js';
 
 /** Request limits, named and defaulted as gunicorn's (SRV-4). */
@@ -52,7 +53,7 @@ export interface ServerHooks {
   /** The response finished, failed or was aborted; called exactly once per request. */
   onRequestEnd?(record: RequestRecord): void;
   /** A request was refused before any app ran (400/413/414/431/501...). */
-  onProtocolError?(info: { status: number; code: string; remoteAddress: string }): void;
+  onProtocolError?(info: { status: number; code: GatewayErrorCode; remoteAddress: string }): void;
 }
 
 export interface ServerOptions {

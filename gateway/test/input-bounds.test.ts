@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { describe, test } from 'node:test';
 import { DEFAULT_LIMITS, toNodeHandler, type App } from '@tsgi/gateway';
 import { createServer as createNodeServer } from 'node:http';
-import { rawExchange } from './fixtures/raw-client.js';
+import { rawExchange } from '@tsgi/test-support';
 import { withServer } from './fixtures/with-server.js';
 
 const enc = new TextEncoder();

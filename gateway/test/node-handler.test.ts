@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { toNodeHandler, type App, type Environ, type ServerOptions } from '@tsgi/gateway';
-import { rawExchange } from './fixtures/raw-client.js';
+import { rawExchange } from '@tsgi/test-support';
 
 const enc = new TextEncoder();
 
@@ -81,7 +81,8 @@ describe('toNodeHandler', () => {
     };
     await withNodeServer(app, async (port) => {
       const noRead = await rawExchange(port, 'POST /skip HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\n', {
-        oneResponse: true,
+        stopAfter: 1,
+        settleMs: 0,
       });
       assert.equal(noRead.status, 200);
       assert.doesNotMatch(noRead.text, /100 Continue/);

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { test } from 'node:test';
 import { toNodeHandler, type App } from '@tsgi/gateway';
 import { continueAlreadySent } from '../src/adapters/node-internals.ts';
-import { rawExchange } from './fixtures/raw-client.js';
+import { rawExchange } from '@tsgi/test-support';
 
 const enc = new TextEncoder();
 const silent = { write() {}, flush() {} };

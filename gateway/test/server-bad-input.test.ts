@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { serve, type App, type RunningServer } from '@tsgi/gateway';
-import { loadHttpFixtures, rawExchange } from './fixtures/raw-client.js';
+import { rawExchange } from '@tsgi/test-support';
+import { loadHttpFixtures } from './fixtures/http-fixtures.js';
 
 const ok = new TextEncoder().encode('ok');
 const app: App = async (environ, startResponse) => {
@@ -30,7 +31,7 @@ describe('reference server: request corpus (test/fixtures/requests)', () => {
   for (const fx of loadHttpFixtures()) {
     test(`${fx.name} → ${fx.expect}`, async () => {
       const { port } = await serverFor(fx.limitBody);
-      const reply = await rawExchange(port, fx.bytes, { oneResponse: fx.expect < 400 });
+      const reply = await rawExchange(port, fx.bytes, fx.expect < 400 ? { stopAfter: 1, settleMs: 0 } : {});
       assert.equal(reply.status, fx.expect, `reply was ${JSON.stringify(reply.text.slice(0, 200))}`);
       if (fx.expect >= 400) {
         assert.ok(reply.closedByServer, 'the server closes the connection after refusing');
@@ -47,7 +48,7 @@ describe('reference server: slow and idle clients', () => {
   test('a head that never completes gets 408 after headersTimeoutMs; other clients are unaffected', async () => {
     const running = await serve(app, { headersTimeoutMs: 300, errors: { write() {}, flush() {} } });
     try {
-      const slow = rawExchange(running.port, 'GET / HTTP/1.1\r\nHost: a\r\nX-Slow: ', { untilMs: 5000 });
+      const slow = rawExchange(running.port, 'GET / HTTP/1.1\r\nHost: a\r\nX-Slow: ', { timeoutMs: 5000 });
       const fast = await rawExchange(running.port, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
       assert.equal(fast.status, 200);
       const reply = await slow;
@@ -61,7 +62,7 @@ describe('reference server: slow and idle clients', () => {
   test('an idle keep-alive connection is closed after keepAliveTimeoutMs', async () => {
     const running = await serve(app, { keepAliveTimeoutMs: 200 });
     try {
-      const reply = await rawExchange(running.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n', { untilMs: 5000 });
+      const reply = await rawExchange(running.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n', { timeoutMs: 5000 });
       assert.equal(reply.status, 200);
       assert.ok(reply.closedByServer, 'closed by the server, not by our 5 s limit');
     } finally {

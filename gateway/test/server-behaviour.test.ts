@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { describe, test } from 'node:test';
 import { serve, type App, type Environ, type RequestRecord, type ServerOptions } from '@tsgi/gateway';
-import { rawExchange } from './fixtures/raw-client.js';
+import { rawExchange } from '@tsgi/test-support';
 
 const enc = new TextEncoder();
 const text = (s: string): Uint8Array => enc.encode(s);
@@ -406,7 +406,7 @@ describe('reference server: hooks and drain()', () => {
     while (!keptData.includes('finished /first')) await new Promise((r) => setTimeout(r, 10));
     assert.match(keptData, /Keep-Alive: timeout=1\r\n/, 'clients are told the idle timeout');
 
-    const busy = rawExchange(running.port, 'GET /slow HTTP/1.1\r\nHost: a\r\n\r\n', { untilMs: 5000 });
+    const busy = rawExchange(running.port, 'GET /slow HTTP/1.1\r\nHost: a\r\n\r\n', { timeoutMs: 5000 });
     await inApp;
     assert.equal(running.server.inFlight, 1);
     const drained = running.server.drain(5000);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import { createServer, GatewayError, type App, type RunningServer } from '@tsgi/gateway';
-import { rawExchange } from './fixtures/raw-client.js';
+import { rawExchange } from '@tsgi/test-support';
 import { withServer } from './fixtures/with-server.js';
 
 const enc = new TextEncoder();
@@ -54,7 +54,7 @@ function dripClient(port: number, first: string, drip: string, everyMs: number):
 describe('reference server: body timeout (nginx client_body_timeout)', () => {
   test('a body that stalls while the app reads gets 408 and the connection closes; others are served meanwhile', async () => {
     await withServer(echoLength, { bodyTimeoutMs: 300 }, async (running) => {
-      const stalled = rawExchange(running.port, 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nab', { untilMs: 8000 });
+      const stalled = rawExchange(running.port, 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nab', { timeoutMs: 8000 });
       const other = await rawExchange(running.port, 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc');
       assert.equal(other.status, 200);
       const reply = await stalled;
@@ -67,7 +67,7 @@ describe('reference server: body timeout (nginx client_body_timeout)', () => {
 
   test('a stalled chunked body gets 408 too', async () => {
     await withServer(echoLength, { bodyTimeoutMs: 300 }, async (running) => {
-      const reply = await rawExchange(running.port, 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel', { untilMs: 8000 });
+      const reply = await rawExchange(running.port, 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel', { timeoutMs: 8000 });
       assert.equal(reply.status, 408);
       assert.ok(reply.closedByServer);
     });
@@ -91,7 +91,7 @@ describe('reference server: body timeout (nginx client_body_timeout)', () => {
       return Object.assign([enc.encode('never\n')], { close: () => void closes++ });
     };
     await withServer(app, { bodyTimeoutMs: 300 }, async (running) => {
-      const reply = await rawExchange(running.port, 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nab', { untilMs: 8000 });
+      const reply = await rawExchange(running.port, 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nab', { timeoutMs: 8000 });
       assert.equal(reply.status, 200);
       assert.ok(reply.closedByServer, 'closed by the server, not by our 8 s limit');
       assert.ok(!reply.text.includes('never'), 'the response was cut');
@@ -105,7 +105,7 @@ describe('reference server: body timeout (nginx client_body_timeout)', () => {
       return [enc.encode('ignored the body\n')];
     };
     await withServer(app, { bodyTimeoutMs: 200, keepAliveTimeoutMs: 5000 }, async (running) => {
-      const reply = await rawExchange(running.port, 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nab', { oneResponse: true });
+      const reply = await rawExchange(running.port, 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nab', { stopAfter: 1, settleMs: 0 });
       assert.equal(reply.status, 200);
     });
   });

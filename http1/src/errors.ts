@@ -1,3 +1,5 @@
+import { defineErrors, errorClass, type CodeOf } from '@tsgi/errors';
+
 /**
  * The wire error catalogue: every way a message can break HTTP/1.1, with the
  * status a server answers and whether the connection must close after it.
@@ -5,7 +7,7 @@
  * a package can map them onto its own catalogue (GW_ERR_*, PX_ERR_*) without
  * listing every code.
  */
-export const WIRE_ERRORS = {
+export const WIRE_ERRORS = defineErrors({
   /** The first bytes can never start a request line (TLS on a plain port, binary junk). */
   H1_ERR_NOT_HTTP: { status: 400, close: true, area: 'request', text: 'not an HTTP/1.x request' },
   /** Request line not `method SP target SP HTTP/x.y`, method not a token, version missing. */
@@ -44,29 +46,24 @@ export const WIRE_ERRORS = {
   H1_ERR_VERSION: { status: 505, close: true, area: 'version', text: 'HTTP version not supported (HTTP/1.0 and HTTP/1.1 only)' },
   /** An upstream response head or body a proxy could misframe; the client gets 502. */
   H1_ERR_BAD_RESPONSE: { status: 502, close: true, area: 'response', text: 'malformed response' },
-} as const;
+});
 
-export type WireErrorCode = keyof typeof WIRE_ERRORS;
+export type WireErrorCode = CodeOf<typeof WIRE_ERRORS>;
 export type WireErrorArea = (typeof WIRE_ERRORS)[WireErrorCode]['area'];
 
-/** A message broke the wire rules. `status` and `close` come from the catalogue. */
-export class WireError extends Error {
-  readonly code: WireErrorCode;
-  readonly status: number;
+/** A message broke the wire rules. `status` and `close` come from the catalogue; the message is its text plus the detail. */
+export class WireError extends errorClass(WIRE_ERRORS)<WireErrorCode> {
+  declare readonly status: number;
   readonly close: boolean;
   readonly area: WireErrorArea;
   /** The catalogue text plus what exactly was wrong, short and safe to send to a client. */
   readonly detail: string;
   constructor(code: WireErrorCode, detail?: string) {
+    super(code, detail);
     const entry = WIRE_ERRORS[code];
-    const message = detail === undefined ? entry.text : `${entry.text}: ${detail}`;
-    super(message);
-    this.name = 'WireError';
-    this.code = code;
-    this.status = entry.status;
     this.close = entry.close;
     this.area = entry.area;
-    this.detail = message;
+    this.detail = this.message;
   }
 }
 

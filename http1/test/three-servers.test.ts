@@ -7,7 +7,7 @@ import { serve, type RunningServer } from '@tsgi/gateway';
 import { basicConfig, root, spawnReady, startProxy, type Proc, type ProxyProc } from '../../proxy/test/helpers.ts';
 import { bytesOf, loadCases, type SeenRequest, type WireCase } from './case-table.ts';
 import { app } from './fixtures/echo-app.ts';
-import { exchange, incompleteExchange, type Exchange } from './raw-exchange.ts';
+import { header, rawExchange, type RawReply } from '@tsgi/test-support';
 
 /**
  * The same case table over real sockets against the three HTTP/1.1 front
@@ -49,46 +49,47 @@ function decodedPath(raw: string): string {
 }
 
 /** The verdict one tier gave, in a form the three can be compared by. */
-function verdictOf(ex: Exchange, wanted: number): string {
-  const ok = ex.responses.slice(0, wanted).map((r) => (r.status === 200 ? r.body : `status ${r.status}`));
+function verdictOf(ex: RawReply, wanted: number): string {
+  const ok = ex.responses.slice(0, wanted).map((r) => (r.status === 200 ? r.body.toString('utf8') : `status ${r.status}`));
   const rest = ex.responses.slice(wanted).map((r) => `status ${r.status}`);
-  return JSON.stringify({ ok, rest, closed: ex.closed });
+  return JSON.stringify({ ok, rest, closed: ex.closedByServer });
 }
 
-async function run(c: WireCase, tier: Tier, port: number): Promise<{ ex: Exchange; hits: number }> {
+async function run(c: WireCase, tier: Tier, port: number): Promise<{ ex: RawReply; hits: number }> {
   const before = hitCount(tier);
   const want = c.expect.requests?.length ?? 0;
   const bytes = bytesOf(c);
-  let ex: Exchange;
-  if (c.expect.status !== undefined) ex = await exchange(port, bytes, null, REFUSAL_LIMIT_MS);
-  else if (c.expect.incomplete === true) ex = await incompleteExchange(port, bytes, 200, REFUSAL_LIMIT_MS);
-  else ex = await exchange(port, bytes, want, REFUSAL_LIMIT_MS, 60);
+  let ex: RawReply;
+  if (c.expect.status !== undefined) ex = await rawExchange(port, bytes, { timeoutMs: REFUSAL_LIMIT_MS });
+  // Bytes that end mid-message: nothing may come back; after our FIN the server must close without an answer.
+  else if (c.expect.incomplete === true) ex = await rawExchange(port, bytes, { halfClose: 200, timeoutMs: REFUSAL_LIMIT_MS });
+  else ex = await rawExchange(port, bytes, { stopAfter: want, settleMs: 60, timeoutMs: REFUSAL_LIMIT_MS });
   return { ex, hits: hitCount(tier) - before };
 }
 
-function check(c: WireCase, tier: Tier, { ex, hits }: { ex: Exchange; hits: number }): void {
+function check(c: WireCase, tier: Tier, { ex, hits }: { ex: RawReply; hits: number }): void {
   const where = `${tier}: ${c.id}`;
   const wanted: SeenRequest[] = c.expect.requests ?? [];
   assert.equal(hits, wanted.length, `${where}: requests that reached the app`);
   for (let i = 0; i < wanted.length; i++) {
     const r = ex.responses[i];
     assert.ok(r !== undefined && r.status === 200, `${where}: response ${i} ${r === undefined ? 'missing' : r.status}`);
-    const seen = JSON.parse(r.body) as SeenRequest;
+    const seen = JSON.parse(r.body.toString('utf8')) as SeenRequest;
     const w = wanted[i];
     assert.deepEqual(seen, { method: w.method, path: decodedPath(w.path), query: w.query, body: w.body }, `${where}: request ${i}`);
   }
   if (c.expect.status !== undefined) {
     const refusal = ex.responses[wanted.length];
-    assert.ok(refusal !== undefined, `${where}: no refusal came (${ex.closed ? 'closed' : 'still open'} after ${ex.ms} ms)`);
+    assert.ok(refusal !== undefined, `${where}: no refusal came (${ex.closedByServer ? 'closed' : 'still open'} after ${ex.ms} ms)`);
     assert.equal(refusal.status, c.expect.status, `${where}: refusal status`);
-    assert.equal(refusal.headers.connection, 'close', `${where}: the refusal announces the close`);
+    assert.equal(header(refusal, 'connection'), 'close', `${where}: the refusal announces the close`);
     assert.equal(ex.responses.length, wanted.length + 1, `${where}: nothing after the refusal`);
-    assert.ok(ex.closed, `${where}: the connection closes after the refusal`);
+    assert.ok(ex.closedByServer, `${where}: the connection closes after the refusal`);
     if (c.early === true) assert.ok(ex.ms < EARLY_LIMIT_MS, `${where}: answered in ${ex.ms} ms, not at once`);
-    if (tier === 'proxy') assert.ok(refusal.headers['x-proxy-error'] !== undefined, `${where}: refused at the edge, not by the upstream`);
+    if (tier === 'proxy') assert.ok(header(refusal, 'x-proxy-error') !== undefined, `${where}: refused at the edge, not by the upstream`);
   } else {
     assert.equal(ex.responses.length, wanted.length, `${where}: responses`);
-    if (c.expect.incomplete === true) assert.ok(ex.closed, `${where}: closes once the client is gone`);
+    if (c.expect.incomplete === true) assert.ok(ex.closedByServer, `${where}: closes once the client is gone`);
   }
 }
 

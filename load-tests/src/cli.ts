@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run loadtest -- --scenario <name> [options]: starts the topology,
 // runs the bounded interleaved stages, writes results/<scenario>.json + .html.
-import { ConfigError, LoadTestError } from './errors.js';
+import { ConfigError, LoadTestError, type LoadTestErrorCode } from './errors.js';
 import { loadConfig } from './config.js';
 import { writeResults } from './report/write-results.js';
 import { SCENARIO_RUNNERS } from './scenarios/index.js';
@@ -43,7 +43,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    const code = err instanceof LoadTestError ? err.code : 'LT_ERR_UNEXPECTED';
+    const code: LoadTestErrorCode = err instanceof LoadTestError ? err.code : 'LT_ERR_UNEXPECTED';
     console.error(`loadtest: ${code}: ${(err as Error).message}`);
     process.exit(1);
   },

@@ -1,36 +1,39 @@
-/**
- * Base class of every error the load-test runner throws. Callers branch on
- * `code` (stable, `LT_ERR_*`), never on the message.
- */
-export class LoadTestError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'LoadTestError';
-    this.code = code;
-  }
-}
+import { defineErrors, errorClass, type CodeOf } from '@tsgi/errors';
+
+/** The load-test runner's catalogue. Callers branch on `code` (stable, `LT_ERR_*`), never on the message. */
+export const LOAD_TEST_ERRORS = defineErrors({
+  /** A bad flag or value; the CLI prints the one-line message and exits 2. */
+  LT_ERR_CONFIG: { text: '%s' },
+  /** A process of the topology did not become ready (port never accepted, or it exited). */
+  LT_ERR_NOT_READY: { text: '%s' },
+  /** A program a scenario needs is missing on this machine (binary, package or CLI source). */
+  LT_ERR_MISSING_PROGRAM: { text: '%s' },
+  /** Reported by the CLI for an error that is none of the above. */
+  LT_ERR_UNEXPECTED: { text: '%s' },
+});
+
+export type LoadTestErrorCode = CodeOf<typeof LOAD_TEST_ERRORS>;
+
+/** Base class of every error the load-test runner throws. */
+export class LoadTestError<Code extends LoadTestErrorCode = LoadTestErrorCode> extends errorClass(LOAD_TEST_ERRORS)<Code> {}
 
 /** A bad flag or value; the CLI prints the one-line message and exits 2. */
-export class ConfigError extends LoadTestError {
+export class ConfigError extends LoadTestError<'LT_ERR_CONFIG'> {
   constructor(message: string) {
     super('LT_ERR_CONFIG', message);
-    this.name = 'ConfigError';
   }
 }
 
 /** A process of the topology did not become ready (port never accepted, or it exited). */
-export class NotReadyError extends LoadTestError {
-  constructor(message: string, options?: { cause?: unknown }) {
+export class NotReadyError extends LoadTestError<'LT_ERR_NOT_READY'> {
+  constructor(message: string, options?: ErrorOptions) {
     super('LT_ERR_NOT_READY', message, options);
-    this.name = 'NotReadyError';
   }
 }
 
 /** A program a scenario needs is missing on this machine (binary, package or CLI source). */
-export class MissingProgramError extends LoadTestError {
+export class MissingProgramError extends LoadTestError<'LT_ERR_MISSING_PROGRAM'> {
   constructor(message: string) {
     super('LT_ERR_MISSING_PROGRAM', message);
-    this.name = 'MissingProgramError';
   }
 }

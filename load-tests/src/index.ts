@@ -1,5 +1,5 @@
 export { loadConfig, SCENARIOS, type RunnerConfig, type ScenarioName } from './config.js';
-export { LoadTestError, ConfigError, NotReadyError, MissingProgramError } from './errors.js';
+export { LoadTestError, ConfigError, NotReadyError, MissingProgramError, LOAD_TEST_ERRORS, type LoadTestErrorCode } from './errors.js';
 export { LatencyHistogram, type LatencySummary } from './histogram.js';
 export { runStage, type StageSpec, type StageResult } from './load-stage.js';
 export { ManagedProcess, canConnect, type ProcessSpec } from './managed-process.js';

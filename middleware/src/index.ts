@@ -17,4 +17,4 @@ export { requestId, REQUEST_ID_KEY, type RequestIdOptions } from './request-id/i
 export { compression, type CompressionOptions } from './compression/index.js';
 export { cors, type CorsOptions, type CorsOrigin } from './cors/index.js';
 export { dispatcher } from './dispatcher/index.js';
-export { MiddlewareError, InvalidOptionError, UnknownOptionError, MW_ERROR_CODES } from './errors.js';
+export { MiddlewareError, InvalidOptionError, UnknownOptionError, MW_ERROR_CODES, MIDDLEWARE_ERRORS, type MiddlewareErrorCode } from './errors.js';

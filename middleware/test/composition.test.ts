@@ -6,7 +6,7 @@ import {
   compression, cors, dispatcher, proxyFix, redirects, requestId, REQUEST_ID_KEY, securityHeaders, staticFiles,
 } from '@tsgi/middleware';
 import { makeSite, type SiteFixture } from './helpers/fixtures.ts';
-import { bytes, checked, deferred, request, start, StreamingClient } from './helpers/raw-http.ts';
+import { bytes, checked, deferred, request, start, RawConnection } from './helpers/raw-http.ts';
 
 let site: SiteFixture;
 before(() => {
@@ -77,9 +77,9 @@ describe('composition', () => {
     const s = await start(t, stack(app, violations));
     for (const ae of ['gzip', 'identity']) await request(s.port, '/done', { headers: { 'Accept-Encoding': ae } });
     assert.equal(closes, 2);
-    const c = new StreamingClient(s.port);
-    c.socket.write('GET /stall HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n');
-    await c.until((b) => b.includes('\r\n\r\n'));
+    const c = await RawConnection.open(s.port);
+    c.write('GET /stall HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n');
+    await c.waitFor((b) => b.includes('\r\n\r\n'));
     c.destroy();
     for (let i = 0; i < 300 && closes < 3; i++) await new Promise((r) => setTimeout(r, 10));
     gate.resolve();

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { brotliDecompressSync, constants, gunzipSync } from 'node:zlib';
 import type { App, ResponseHeaders } from '@tsgi/gateway';
 import { compression, type CompressionOptions } from '@tsgi/middleware';
-import { bytes, deferred, request, start, StreamingClient } from './helpers/raw-http.ts';
+import { bytes, deferred, request, start, RawConnection } from './helpers/raw-http.ts';
 
 const TEXT = JSON.stringify({ items: Array.from({ length: 200 }, (_, i) => ({ id: i, name: `item ${i}` })) });
 
@@ -146,15 +146,15 @@ describe('compression', () => {
       })();
     };
     const s = await start(t, gz(app));
-    const c = new StreamingClient(s.port);
+    const c = await RawConnection.open(s.port);
     t.after(() => c.destroy());
-    c.socket.write('GET / HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n');
+    c.write('GET / HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n');
     const decoded = (b: Buffer) => gunzipSync(partialBody(b), { finishFlush: constants.Z_SYNC_FLUSH }).toString();
-    await c.until((b) => b.includes('\r\n\r\n') && partialBody(b).length > 10 && decoded(b).length >= 2200);
-    assert.equal(decoded(c.received), 'first part '.repeat(200));
+    await c.waitFor((b) => b.includes('\r\n\r\n') && partialBody(b).length > 10 && decoded(b).length >= 2200);
+    assert.equal(decoded(c.unread), 'first part '.repeat(200));
     release.resolve();
-    await c.until(() => c.ended);
-    assert.equal(decoded(c.received), 'first part '.repeat(200) + 'second part');
+    await c.waitFor(() => c.serverEnded);
+    assert.equal(decoded(c.unread), 'first part '.repeat(200) + 'second part');
   });
 
   test('startResponse called lazily and write() both go through the compressor in order', async (t) => {
@@ -212,9 +212,9 @@ describe('compression', () => {
     const s = await start(t, gz(app));
     await request(s.port, '/', { headers: { 'Accept-Encoding': 'gzip' } });
     assert.equal(closes, 1);
-    const c = new StreamingClient(s.port);
-    c.socket.write('GET /stall HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n');
-    await c.until((b) => b.includes('\r\n\r\n') && partialBody(b).length > 0);
+    const c = await RawConnection.open(s.port);
+    c.write('GET /stall HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n');
+    await c.waitFor((b) => b.includes('\r\n\r\n') && partialBody(b).length > 0);
     c.destroy();
     for (let i = 0; i < 300 && closes < 2; i++) await new Promise((r) => setTimeout(r, 10));
     gate.resolve();

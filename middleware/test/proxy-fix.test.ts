@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import type { App } from '@tsgi/gateway';
 import { proxyFix, PROXY_FIX_ORIG_KEY, type ProxyFixOptions } from '@tsgi/middleware';
-import { bytes, checked, request, start } from './helpers/raw-http.ts';
+import { bytes, checked, rawExchange, request, start } from './helpers/raw-http.ts';
 
 const report: App = (e, sr) => {
   sr('200 OK', [['Content-Type', 'application/json']]);
@@ -19,7 +19,7 @@ const report: App = (e, sr) => {
   }))];
 };
 
-async function seen(t: import('node:test').TestContext, options: ProxyFixOptions, headers: Record<string, string>) {
+async function seen(t: TestContext, options: ProxyFixOptions, headers: Record<string, string>) {
   const violations: string[] = [];
   const s = await start(t, proxyFix(checked(report, violations), options));
   const r = await request(s.port, '/p', { headers });
@@ -52,9 +52,8 @@ describe('proxyFix', () => {
   test('repeated X-Forwarded-For fields count as one list', async (t) => {
     const violations: string[] = [];
     const s = await start(t, proxyFix(checked(report, violations)));
-    const raw = await import('./helpers/raw-http.ts');
-    const out = await raw.rawExchange(s.port, 'GET / HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 6.6.6.6\r\nX-Forwarded-For: 192.0.2.1\r\nConnection: close\r\n\r\n');
-    assert.equal(JSON.parse(raw.parseResponse(out).body.toString()).addr, '192.0.2.1');
+    const out = await rawExchange(s.port, 'GET / HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 6.6.6.6\r\nX-Forwarded-For: 192.0.2.1\r\nConnection: close\r\n\r\n');
+    assert.equal(JSON.parse(out.responses[0]!.body.toString()).addr, '192.0.2.1');
   });
 
   test('garbage values are ignored (not an IP, unknown scheme, bad host, bad port)', async (t) => {

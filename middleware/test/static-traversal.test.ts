@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { App } from '@tsgi/gateway';
 import { staticFiles } from '@tsgi/middleware';
 import { makeSite, SECRET, type SiteFixture } from './helpers/fixtures.ts';
-import { bytes, parseResponse, rawExchange, start } from './helpers/raw-http.ts';
+import { bytes, rawExchange, start } from './helpers/raw-http.ts';
 
 /**
  * Path traversal, sent as raw request targets over TCP (no client-side URL
@@ -62,15 +62,15 @@ describe('staticFiles: traversal over raw TCP', () => {
     test(`every traversal shape is refused (fallthrough: ${fallthrough})`, async (t) => {
       const s = await start(t, staticFiles(app, { root: site.root, prefix: '/static', fallthrough }));
       for (const [target, expected] of CASES) {
-        const raw = await rawExchange(s.port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
-        assert.ok(!raw.includes(SECRET), `${target} leaked the secret`);
-        const r = parseResponse(raw);
+        const reply = await rawExchange(s.port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+        assert.ok(!reply.raw.includes(SECRET), `${target} leaked the secret`);
+        const r = reply.responses[0]!;
         // With fallthrough the "looks missing" cases go to the app (418 here); malformed ones never do.
         const want = fallthrough && expected === 404 ? 418 : expected;
         assert.equal(r.status, want, `${target}: got ${r.status} ${r.body.toString()}`);
       }
       // The server is still fine afterwards.
-      const ok = parseResponse(await rawExchange(s.port, 'GET /static/hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+      const ok = (await rawExchange(s.port, 'GET /static/hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).responses[0]!;
       assert.equal(ok.body.toString(), 'hello world\n');
     });
   }
@@ -78,8 +78,8 @@ describe('staticFiles: traversal over raw TCP', () => {
   test('refusals are the same for HEAD', async (t) => {
     const s = await start(t, staticFiles(app, { root: site.root, prefix: '/static', fallthrough: false }));
     for (const [target, expected] of CASES) {
-      const raw = await rawExchange(s.port, `HEAD ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
-      assert.equal(parseResponse(raw, true).status, expected, target);
+      const reply = await rawExchange(s.port, `HEAD ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`, { head: true });
+      assert.equal(reply.responses[0]?.status, expected, target);
     }
   });
 });

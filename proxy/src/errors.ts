@@ -1,20 +1,18 @@
+import { CataloguedError, defineErrors, formatEntry, type CodeOf } from '@tsgi/errors';
+
 /**
  * The proxy's error catalogue. Callers branch on `code`, never on the message;
  * codes are never renamed. `status` is set where the error reaches a client.
  */
-export class ProxyError extends Error {
-  readonly code: string;
-  readonly status: number | undefined;
-  constructor(code: string, message: string, status?: number, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ProxyError';
-    this.code = code;
-    this.status = status;
+export class ProxyError extends CataloguedError<ProxyErrorCode> {
+  /** `status` defaults to the catalogue's for `code`. */
+  constructor(code: ProxyErrorCode, message: string, status: number | undefined = PX_ERRORS[code].status, options?: ErrorOptions) {
+    super(code, message, status, options);
   }
 }
 
 /** Client-facing codes with their status and a short reason used in response bodies. */
-export const PX_ERRORS = {
+export const PX_ERRORS = defineErrors({
   PX_ERR_CONFIG: { status: undefined, text: 'invalid configuration' },
   PX_ERR_BAD_REQUEST: { status: 400, text: 'malformed request' },
   PX_ERR_SMUGGLING: { status: 400, text: 'ambiguous request framing' },
@@ -47,21 +45,21 @@ export const PX_ERRORS = {
   PX_ERR_TLS_CERT: { status: undefined, text: 'TLS certificate error' },
   /** Logged only: the client went away before the response completed (nginx's 499). */
   PX_ERR_CLIENT_ABORT: { status: 499, text: 'client closed the connection' },
-} as const;
+  /** A worker could not listen on its address (reported by the worker before it exits with a boot error). */
+  PX_ERR_BIND: { status: undefined, text: 'cannot listen' },
+});
 
-export type ProxyErrorCode = keyof typeof PX_ERRORS;
+export type ProxyErrorCode = CodeOf<typeof PX_ERRORS>;
 
 /** Builds the catalogued error for `code`, with an optional detail appended to its text. */
 export function proxyError(code: ProxyErrorCode, detail?: string, cause?: unknown): ProxyError {
-  const entry = PX_ERRORS[code];
-  const message = detail ? `${entry.text}: ${detail}` : entry.text;
-  return new ProxyError(code, message, entry.status, cause === undefined ? undefined : { cause });
+  const { message } = formatEntry(PX_ERRORS[code], [detail]);
+  return new ProxyError(code, message, PX_ERRORS[code].status, cause === undefined ? undefined : { cause });
 }
 
 /** Thrown by config.ts; the message is the one line printed before exit code 2. */
 export class ConfigError extends ProxyError {
   constructor(message: string) {
     super('PX_ERR_CONFIG', message);
-    this.name = 'ConfigError';
   }
 }

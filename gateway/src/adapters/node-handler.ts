@@ -15,7 +15,7 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 function flatHeaders(headers: ResponseHeaders, addLength: number): string[] {
   const flat: string[] = [];
-  for (let i = 0; i < headers.length; i++) flat.push(headers[i][0], headers[i][1]);
+  for (const h of headers) flat.push(h[0], h[1]);
   if (addLength >= 0) flat.push('Content-Length', String(addLength));
   return flat;
 }
@@ -92,7 +92,7 @@ class RequestPump implements BodyPump {
   private take(chunk: Buffer): Buffer {
     this.received += chunk.length;
     if (this.received > this.limit) {
-      throw new GatewayError('GW_ERR_BODY_TOO_LARGE', `Content Too Large: request body over ${this.limit} bytes`, 413);
+      throw new GatewayError('GW_ERR_BODY_TOO_LARGE', `request body over ${this.limit} bytes`);
     }
     return chunk;
   }
@@ -133,12 +133,12 @@ class RequestPump implements BodyPump {
       };
       const onError = (err: Error): void => {
         cleanup();
-        reject(new GatewayError('GW_ERR_INPUT_ABORTED', 'Bad Request: the request body was cut off', 400, { cause: err }));
+        reject(new GatewayError('GW_ERR_INPUT_ABORTED', 'the request body was cut off', { cause: err }));
       };
       const onClose = (): void => {
         if (req.readableEnded) return;
         cleanup();
-        reject(new GatewayError('GW_ERR_INPUT_ABORTED', 'Bad Request: the request body was cut off', 400));
+        reject(new GatewayError('GW_ERR_INPUT_ABORTED', 'the request body was cut off'));
       };
       req.on('readable', onReadable);
       req.on('end', onEnd);
@@ -171,7 +171,7 @@ function headOf(req: IncomingMessage, method: string): RequestHead | null {
     chunked: req.headers['transfer-encoding'] !== undefined,
     keepAlive: true,
     expectContinue: (req.headers.expect ?? '').toLowerCase() === '100-continue',
-    forwardedProto: proto.split(',')[0].trim().toLowerCase(),
+    forwardedProto: (proto.split(',', 1)[0] ?? '').trim().toLowerCase(),
   };
 }
 

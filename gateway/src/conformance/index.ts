@@ -9,3 +9,4 @@ export {
 export { app as conformanceApp } from './app.js';
 export { CONFORMANCE_DIR_ENV } from './side-channel.js';
 export type { Check } from './context.js';
+export { RawConnection, exchange, header, headerValues, parseResponses, type RawResponse, type ReadResponseOptions } from './raw-client.js';

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { GatewayError, ProtocolError } from '../errors.js';
+import { GATEWAY_ERRORS, GatewayError, ProtocolError, type GatewayErrorCode } from '../errors.js';
 import type { ServerHooks } from '../server-types.js';
 import type { App, ErrorStream } from '../types.js';
 import { buildEnviron, type PeerInfo } from './environ.js';
@@ -100,11 +100,11 @@ export class Connection implements ExchangeHost, ReaderHost, WriterHost {
   startRequest(head: RequestHead): void {
     const opts = this.engine.opts;
     if (head.contentLength > opts.limits.body) {
-      throw new ProtocolError('GW_ERR_BODY_TOO_LARGE', `Content Too Large: body of ${head.contentLength} bytes over the limit of ${opts.limits.body}`, 413);
+      throw new ProtocolError('GW_ERR_BODY_TOO_LARGE', `body of ${head.contentLength} bytes over the limit of ${opts.limits.body}`);
     }
     const hasBody = head.chunked || head.contentLength > 0;
     const environ = buildEnviron(head, this.peer, opts, new BodyInput(hasBody ? this.reader : EMPTY_PUMP, opts.input));
-    if (environ === null) throw new ProtocolError('GW_ERR_BAD_PATH', 'Bad Request: path is not valid percent-encoded UTF-8', 400);
+    if (environ === null) throw new ProtocolError('GW_ERR_BAD_PATH', 'path is not valid percent-encoded UTF-8');
     this.setDeadline(Deadline.None, 0);
     this.out.begin(head.version === 'HTTP/1.0', head.keepAlive && !this.engine.draining);
     this.reader.beginBody(head, hasBody);
@@ -116,9 +116,9 @@ export class Connection implements ExchangeHost, ReaderHost, WriterHost {
 
   /** Refuses a request before any app ran (SRV-4, SRV-6): status, short text, Connection: close. */
   refuse(err: unknown): void {
-    let status = 500;
-    let code = 'GW_ERR_INTERNAL';
-    let message = 'Internal Server Error';
+    let status: number = GATEWAY_ERRORS.GW_ERR_INTERNAL.status;
+    let code: GatewayErrorCode = 'GW_ERR_INTERNAL';
+    let message: string = GATEWAY_ERRORS.GW_ERR_INTERNAL.text;
     if (err instanceof GatewayError) {
       status = err.status;
       code = err.code;
@@ -207,7 +207,7 @@ export class Connection implements ExchangeHost, ReaderHost, WriterHost {
     switch (kind) {
       case Deadline.Head:
         if (this.reader.buffered && this.exchange === null) {
-          this.refuse(new ProtocolError('GW_ERR_HEADERS_TIMEOUT', `Request Timeout: head not complete within ${this.engine.opts.headersTimeoutMs} ms`, 408));
+          this.refuse(new ProtocolError('GW_ERR_HEADERS_TIMEOUT', `head not complete within ${this.engine.opts.headersTimeoutMs} ms`));
         } else {
           this.socket.destroy();
         }
@@ -251,7 +251,7 @@ export class Connection implements ExchangeHost, ReaderHost, WriterHost {
    */
   private onBodyTimeout(): void {
     const exchange = this.exchange;
-    const err = new ProtocolError('GW_ERR_BODY_TIMEOUT', `Request Timeout: no request body bytes for ${this.engine.opts.bodyTimeoutMs} ms`, 408);
+    const err = new ProtocolError('GW_ERR_BODY_TIMEOUT', `no request body bytes for ${this.engine.opts.bodyTimeoutMs} ms`);
     if (exchange !== null && !exchange.responseStarted && this.reader.failPull(err)) return;
     this.socket.destroy();
   }

@@ -17,7 +17,7 @@ const EMPTY = new Uint8Array(0);
 export const EMPTY_PUMP: BodyPump = Object.freeze({ pull: () => null });
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
+  if (parts.length === 1) return parts[0]!;
   const out = new Uint8Array(total);
   let at = 0;
   for (const p of parts) {
@@ -87,8 +87,7 @@ export class BodyInput implements InputStream {
         if (total > this.bounds.readAll) {
           throw new ProtocolError(
             'GW_ERR_BODY_TOO_LARGE',
-            `Content Too Large: tsgi.input.read() without a size stops at ${this.bounds.readAll} bytes; read in pieces (read(size), readLine, for await)`,
-            413,
+            `tsgi.input.read() without a size stops at ${this.bounds.readAll} bytes; read in pieces (read(size), readLine, for await)`,
           );
         }
       }

@@ -51,7 +51,7 @@ const HIGH_WATER = 64 * 1024;
 const DRAIN_MAX = 256 * 1024;
 
 function inputAborted(): ProtocolError {
-  return new ProtocolError('GW_ERR_INPUT_ABORTED', 'Bad Request: the request body was cut off', 400);
+  return new ProtocolError('GW_ERR_INPUT_ABORTED', 'the request body was cut off');
 }
 
 /**

@@ -60,7 +60,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     problems.push((err as Error).message);
   }
   if (problems.length > 0 || trust === undefined) {
-    throw new GatewayError('GW_ERR_OPTIONS_INVALID', `server options: ${problems.join('; ')}`);
+    throw new GatewayError('GW_ERR_OPTIONS_INVALID', problems.join('; '));
   }
   return Object.freeze({
     limits: Object.freeze(limits),

@@ -1,8 +1,12 @@
 import { WireError, type WireErrorArea } from '@tsgi/http1';
-import { ProtocolError } from '../errors.js';
+import { ProtocolError, type ProtocolErrorCode } from '../errors.js';
 
-/** The gateway's stable codes for each area of the wire catalogue (status and close come from the catalogue). */
-const GW_CODE: Record<WireErrorArea, string> = {
+/**
+ * The gateway's stable codes for each area of the wire catalogue; each status
+ * in the gateway's catalogue equals the wire's for that area (a test checks
+ * it, error-catalogues.test.ts). `response` never comes up here (the gateway parses no responses).
+ */
+const GW_CODE: Record<WireErrorArea, ProtocolErrorCode> = {
   request: 'GW_ERR_BAD_REQUEST',
   path: 'GW_ERR_BAD_PATH',
   host: 'GW_ERR_BAD_HOST',
@@ -17,20 +21,8 @@ const GW_CODE: Record<WireErrorArea, string> = {
   response: 'GW_ERR_BAD_REQUEST',
 };
 
-const REASON: Record<number, string> = {
-  400: 'Bad Request',
-  413: 'Content Too Large',
-  414: 'URI Too Long',
-  417: 'Expectation Failed',
-  431: 'Request Header Fields Too Large',
-  501: 'Not Implemented',
-  505: 'HTTP Version Not Supported',
-};
-
 /** A WireError from @tsgi/http1 as the gateway's ProtocolError (other errors pass through). */
 export function toProtocolError(err: unknown): unknown {
   if (!(err instanceof WireError)) return err;
-  const e = new ProtocolError(GW_CODE[err.area], `${REASON[err.status] ?? 'Bad Request'}: ${err.detail}`, err.status);
-  (e as { cause?: unknown }).cause = err;
-  return e;
+  return new ProtocolError(GW_CODE[err.area], err.detail, { cause: err });
 }

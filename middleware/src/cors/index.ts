@@ -42,7 +42,7 @@ export function cors(app: App, options: CorsOptions = {}): App {
   const origin = options.origin ?? '*';
   const credentials = readBoolean(MW, 'credentials', options.credentials, false);
   if (origin === '*' && credentials) {
-    throw new MiddlewareError('MW_ERR_CORS_WILDCARD_CREDENTIALS', `${MW}: origin '*' cannot be combined with credentials: true (browsers reject it); list the origins or use origin: true`);
+    throw new MiddlewareError('MW_ERR_CORS_WILDCARD_CREDENTIALS', MW);
   }
   const methods = readStringList(MW, 'methods', options.methods, ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE']);
   const tokens = (name: string, list: string[]) => {

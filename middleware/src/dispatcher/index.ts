@@ -3,6 +3,7 @@ import { InvalidOptionError, MiddlewareError } from '../errors.js';
 import { respondText } from '../shared/respond.js';
 
 const MW = 'dispatcher';
+// eslint-disable-next-line no-control-regex -- a mount prefix may not hold controls
 const PREFIX = /^(?:\/[^/\\\u0000-\u001f?#]+)+$/;
 
 /** The fallback when no mount matches and none was given: a plain 404. */
@@ -25,7 +26,7 @@ export function dispatcher(mounts: Record<string, App>, fallback: App = notFound
   const table = new Map<string, App>();
   for (const [prefix, app] of Object.entries(mounts)) {
     if (!PREFIX.test(prefix)) {
-      throw new MiddlewareError('MW_ERR_DISPATCH_PREFIX', `${MW}: mount prefix must look like "/a" or "/a/b" (no trailing slash), got ${JSON.stringify(prefix)}`);
+      throw new MiddlewareError('MW_ERR_DISPATCH_PREFIX', MW, prefix);
     }
     if (typeof app !== 'function') throw new InvalidOptionError(MW, `mounts[${JSON.stringify(prefix)}]`, 'must be an app (a function)', app);
     table.set(prefix, app);

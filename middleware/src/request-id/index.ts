@@ -52,7 +52,7 @@ export function requestId(app: App, options: RequestIdOptions = {}): App {
     else {
       id = generate === randomUUID ? randomUUID() : (generate as (e: Environ) => string)(environ);
       if (typeof id !== 'string' || !safe.test(id)) {
-        throw new MiddlewareError('MW_ERR_REQUEST_ID_GENERATOR', `${MW}: generator returned an invalid id ${JSON.stringify(id)}`);
+        throw new MiddlewareError('MW_ERR_REQUEST_ID_GENERATOR', MW, id);
       }
     }
     environ[REQUEST_ID_KEY] = id;

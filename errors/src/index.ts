@@ -1,0 +1,13 @@
+export {
+  defineErrors,
+  formatEntry,
+  arityOf,
+  isValidStatus,
+  CODE_PATTERN,
+  type ErrorEntry,
+  type ErrorCatalogue,
+  type CodeOf,
+  type TextArgs,
+  type ErrorArgs,
+} from './catalogue.js';
+export { CataloguedError, errorClass, type CataloguedErrorClass } from './catalogued-error.js';
