@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { SetupError } from './errors.js';
 import type { JsonOptions, JsonProvider } from './json-provider.js';
 import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from './session.js';
+import { TOKEN_RE } from '@tsgi/http1';
 
 /** Options of `new App()`; validated once, every problem reported together. */
 export interface AppOptions {
@@ -76,7 +77,7 @@ export function resolveConfig(options: AppOptions): AppConfig {
   else problems.push(`templatesFolder must be a path or file URL, got ${JSON.stringify(templatesFolder)}`);
   const sessionOptions: SessionOptions = { ...DEFAULT_SESSION_OPTIONS, ...session, cookie: { ...DEFAULT_SESSION_OPTIONS.cookie, ...session.cookie } };
   if (!isCount(sessionOptions.lifetimeSeconds)) problems.push(`session.lifetimeSeconds must be a positive integer, got ${JSON.stringify(sessionOptions.lifetimeSeconds)}`);
-  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(sessionOptions.cookieName)) problems.push(`session.cookieName must be a cookie token, got ${JSON.stringify(sessionOptions.cookieName)}`);
+  if (!TOKEN_RE.test(sessionOptions.cookieName)) problems.push(`session.cookieName must be a cookie token, got ${JSON.stringify(sessionOptions.cookieName)}`);
   const { staticFolder = null, staticUrlPath, sendFileMaxAge = null } = options;
   let statics: string | undefined;
   if (staticFolder instanceof URL) statics = fileURLToPath(staticFolder);

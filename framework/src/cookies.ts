@@ -1,3 +1,5 @@
+import { TOKEN_RE as TOKEN } from '@tsgi/http1';
+
 /** Attributes of a Set-Cookie header (RFC 6265bis), as Werkzeug's `set_cookie` takes them. */
 export interface CookieOptions {
   /** Seconds until expiry; 0 deletes the cookie. */
@@ -13,7 +15,6 @@ export interface CookieOptions {
   priority?: 'Low' | 'Medium' | 'High';
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Werkzeug's dump_cookie: values made only of these are sent bare; others are quoted with
 // backslash-octal escapes (`"a\073b"`), and read back the same way by parseCookieHeader.
 const NO_QUOTE = /^[\w!#$%&'()*+\-./:<=>?@[\]^`{|}~]*$/;

@@ -5,6 +5,7 @@ import type { Environ } from '@tsgi/gateway';
 import mime from 'mime-types';
 import { NotFound, PreconditionFailed, RequestedRangeNotSatisfiable } from './http-exceptions.js';
 import { Response } from './response.js';
+import { TOKEN_RE } from '@tsgi/http1';
 
 /** Options of {@link sendFile} (Flask's `send_file` keywords). */
 export interface SendFileOptions {
@@ -162,10 +163,10 @@ function isModified(environ: Environ, etag: string | undefined, mtime: number): 
 }
 
 function dispositionName(name: string): string {
-  if (/^[\x20-\x7e]*$/.test(name)) return /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/.test(name) ? `filename=${name}` : `filename="${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  if (/^[\x20-\x7e]*$/.test(name)) return TOKEN_RE.test(name) ? `filename=${name}` : `filename="${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
   const simple = name.normalize('NFKD').replace(/[^\x20-\x7e]/g, '');
   const quoted = encodeURIComponent(name).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `filename=${/^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/.test(simple) ? simple : `"${simple}"`}; filename*=UTF-8''${quoted}`;
+  return `filename=${TOKEN_RE.test(simple) ? simple : `"${simple}"`}; filename*=UTF-8''${quoted}`;
 }
 
 /**

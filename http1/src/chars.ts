@@ -7,7 +7,11 @@ function table(chars: string): Uint8Array {
 }
 
 /** tchar (RFC 9110 section 5.6.2): what tokens (methods, field names, codings) are made of. */
-export const TCHAR = table("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+const TCHARS = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+export const TCHAR = table(TCHARS);
+
+/** A whole string that is one token (`1*tchar`), for checks on strings rather than on wire bytes. */
+export const TOKEN_RE = new RegExp(`^[${TCHARS.replace(/[\\\]^-]/g, '\\$&')}]+$`);
 
 /** qdtext (RFC 9110 section 5.6.4): HTAB, SP, VCHAR except DQUOTE and backslash, obs-text. */
 export const QDTEXT = new Uint8Array(256);

@@ -11,3 +11,5 @@ export { splitTarget, isValidHost, type TargetParts } from './request-target.js'
 export { requestFraming, parseContentLength, type RequestFraming } from './framing.js';
 export { ChunkedDecoder, type ChunkSink } from './chunked-decoder.js';
 export { parseResponseHead, partialResponseHeadIsBad, type ResponseHead } from './response-head.js';
+export { HOP_BY_HOP_FIELDS, PROXY_HOP_BY_HOP_FIELDS } from './hop-by-hop.js';
+export { TOKEN_RE } from './chars.js';

@@ -1,6 +1,7 @@
 import { isToken } from './chars.js';
 import { wireError } from './errors.js';
 import { HEAD_CTL, hasControl } from './field-line.js';
+import { PROXY_HOP_BY_HOP_FIELDS } from './hop-by-hop.js';
 
 /** What a proxy needs from an upstream response head: status, framing, and the fields to pass on. */
 export interface ResponseHead {
@@ -17,19 +18,11 @@ export interface ResponseHead {
   lines: string;
 }
 
-/** Fields that describe one hop and never pass a proxy (RFC 9110 section 7.6.1), plus Content-Length, which the proxy re-frames. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'content-length',
-]);
+/** Fields the proxy drops from a response: the hop-by-hop ones, and Content-Length, which it re-frames. */
+const DROPPED = new Set([...PROXY_HOP_BY_HOP_FIELDS, 'content-length']);
+/** First bytes (lower-cased) of the dropped names: other lines skip the lower-casing. */
+const DROPPED_FIRST = new Uint8Array(128);
+for (const name of DROPPED) DROPPED_FIRST[name.charCodeAt(0)] = 1;
 
 /** A response's Content-Length: 1 to 15 digits, else the response cannot be framed. */
 function responseLength(value: string): number {
@@ -89,10 +82,8 @@ export function parseResponseHead(head: string, keepUpgrade: boolean): ResponseH
     if (colon < 0 || colon > eol) throw bad('header line without colon');
     if (!isToken(head, pos, colon)) throw bad('invalid header name');
     if (hasControl(head, colon + 1, eol)) throw bad('control byte in a field value');
-    // Every hop-by-hop name starts with one of c, k, p, t, u: other lines skip the lower-casing.
-    const c0 = c | 0x20;
-    const low = c0 === 0x63 || c0 === 0x6b || c0 === 0x70 || c0 === 0x74 || c0 === 0x75 ? head.slice(pos, colon).toLowerCase() : '';
-    if (low === '' || !HOP_BY_HOP.has(low) || (low === 'upgrade' && keepUpgrade)) {
+    const low = DROPPED_FIRST[c | 0x20] === 1 ? head.slice(pos, colon).toLowerCase() : '';
+    if (low === '' || !DROPPED.has(low) || (low === 'upgrade' && keepUpgrade)) {
       pos = lf + 1;
       continue;
     }
@@ -119,7 +110,7 @@ export function parseResponseHead(head: string, keepUpgrade: boolean): ResponseH
           if (t === 'close') close = true;
           else if (t === 'keep-alive') {
             if (minor === 0) close = false;
-          } else if (t !== '' && t !== 'upgrade' && !HOP_BY_HOP.has(t)) (connTokens ??= []).push(t);
+          } else if (t !== '' && t !== 'upgrade' && !DROPPED.has(t)) (connTokens ??= []).push(t);
         }
         break;
       default:

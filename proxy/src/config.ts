@@ -4,6 +4,7 @@ import { resolve as resolvePath } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { CommandLineError, parseCommandLine, type CliOption } from '@tsgi/arbiter';
+import { TOKEN_RE } from '@tsgi/http1';
 import { ConfigError } from './errors.js';
 import { duration, size } from './config-units.js';
 import { checkEdgeReferences, edgeSchemas, unixServerAddress } from './edge/edge-config.js';
@@ -32,7 +33,7 @@ const server = z
  */
 const stickySchema = z
   .object({
-    cookie: z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a cookie name (an RFC 9110 token)').default('TSGI_SRV'),
+    cookie: z.string().regex(TOKEN_RE, 'must be a cookie name (an RFC 9110 token)').default('TSGI_SRV'),
     path: z.string().startsWith('/').regex(/^[^;\s]*$/, 'must not contain ; or spaces').default('/'),
     /** Max-Age; unset: a session cookie. */
     maxAge: duration.optional(),
@@ -164,7 +165,7 @@ const schema = z
       .object({
         /** Peers allowed to set X-Forwarded-*; their values are kept and the peer appended. */
         trust: z.array(cidr).default([]),
-        via: z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/).default('tsgi-proxy'),
+        via: z.string().regex(TOKEN_RE).default('tsgi-proxy'),
       })
       .strict()
       .default({}),

@@ -1,4 +1,4 @@
-import type { RequestHead } from '@tsgi/http1';
+import { PROXY_HOP_BY_HOP_FIELDS, type RequestHead } from '@tsgi/http1';
 import { PX_ERRORS, type ProxyErrorCode } from './errors.js';
 import { STATUS_CODES } from 'node:http';
 
@@ -31,18 +31,9 @@ export function buildUpstreamHead(req: RequestHead, info: ForwardInfo): string {
     // names, lower and values are parallel arrays.
     const low = lower[i]!;
     const value = values[i]!;
+    // Host is written first from the parsed head; hop-by-hop fields never pass (framing and Upgrade are set below).
+    if (low === 'host' || PROXY_HOP_BY_HOP_FIELDS.has(low)) continue;
     switch (low) {
-      case 'host':
-      case 'connection':
-      case 'keep-alive':
-      case 'proxy-connection':
-      case 'proxy-authorization':
-      case 'proxy-authenticate':
-      case 'te':
-      case 'trailer':
-      case 'transfer-encoding':
-      case 'upgrade':
-        continue;
       case 'x-forwarded-for':
         if (info.trusted) xff = xff === null ? value : `${xff}, ${value}`;
         continue;

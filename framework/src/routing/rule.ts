@@ -2,6 +2,7 @@ import { RouteError } from '../errors.js';
 import { BaseConverter, escapeRegex, type ConverterClass } from './converters.js';
 import { DomainPattern } from './domain.js';
 import { parseRule, type Piece, type VariablePiece } from './rule-parser.js';
+import { TOKEN_RE as METHOD } from '@tsgi/http1';
 
 /** A rule part that matches one path part exactly. */
 export interface StaticPart {
@@ -49,7 +50,6 @@ export interface RuleOptions {
 
 type BuildPiece = string | { name: string; converter: BaseConverter };
 
-const METHOD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 function countGroups(source: string): number {
   return new RegExp(`${source}|`).exec('')!.length - 1;

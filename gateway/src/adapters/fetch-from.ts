@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { App, Environ, ResponseBody, ResponseHeaders } from '../types.js';
-import { HOP_BY_HOP } from '../validator/check-response.js';
+import { PROXY_HOP_BY_HOP_FIELDS as HOP_BY_HOP } from '@tsgi/http1';
 import { streamFromInput } from './fetch-body.js';
 
 /** A fetch-style handler: what Hono, itty-router, Remix and Deno/Bun apps export. */

@@ -1,7 +1,7 @@
 import type { App, Environ, ResponseBody, ResponseHeaders, StartResponse, Write } from '../types.js';
 import { InterfaceViolation } from '../errors.js';
 import { describeViolation } from '../rules.js';
-import { HOP_BY_HOP } from '../validator/check-response.js';
+import { PROXY_HOP_BY_HOP_FIELDS as HOP_BY_HOP } from '@tsgi/http1';
 import { environFromRequest, type ToFetchOptions } from './fetch-environ.js';
 
 export type { ToFetchOptions } from './fetch-environ.js';

@@ -1,23 +1,12 @@
+import { HOP_BY_HOP_FIELDS, TOKEN_RE } from '@tsgi/http1';
 import { InterfaceViolation } from '../errors.js';
 
-/** RFC 9110 token: what a header name may be (RESP-3). */
-const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Anything outside HTAB / SP / VCHAR / obs-text, notably CR, LF and NUL (RESP-3). */
 const BAD_VALUE_RE = /[^\t\x20-\x7e\x80-\xff]/;
 const DIGITS_RE = /^[0-9]{1,15}$/;
 
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
 /** Lengths of the names that need a lower-cased look (hop-by-hop, Content-Length), to skip toLowerCase for the rest. */
-const SPECIAL_LENGTHS = new Set([2, 7, 10, 14, 17, 18, 19]);
+const SPECIAL_LENGTHS = new Set([...HOP_BY_HOP_FIELDS, 'content-length'].map((name) => name.length));
 
 /** What the server needs from an app's headers once they passed the checks. */
 export interface HeaderFacts {
@@ -54,7 +43,7 @@ export function checkResponseHeaders(headers: unknown, facts: HeaderFacts): void
     }
     if (SPECIAL_LENGTHS.has(name.length)) {
       const lower = name.toLowerCase();
-      if (HOP_BY_HOP.has(lower)) throw new InterfaceViolation('RESP-4', `hop-by-hop header ${name}`);
+      if (HOP_BY_HOP_FIELDS.has(lower)) throw new InterfaceViolation('RESP-4', `hop-by-hop header ${name}`);
       if (lower === 'content-length') {
         if (!DIGITS_RE.test(value)) throw new InterfaceViolation('RESP-8', `Content-Length ${JSON.stringify(value)} is not a decimal number`);
         if (facts.contentLength !== -1) throw new InterfaceViolation('RESP-8', 'Content-Length set twice');

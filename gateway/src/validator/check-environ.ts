@@ -1,3 +1,4 @@
+import { TOKEN_RE as TOKEN } from '@tsgi/http1';
 import type { RuleId } from '../rules.js';
 
 /** A broken rule and what was seen, before it is formatted into a log line. */
@@ -6,7 +7,6 @@ export interface Finding {
   seen: string;
 }
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const CGI_KEY = /^[A-Z][A-Z0-9_]*$/;
 const HTTP_KEY = /^HTTP_[!#$%&'*+.^_`|~0-9A-Z]+$/;
 const REQUIRED_STRINGS = [

@@ -1,23 +1,10 @@
+import { PROXY_HOP_BY_HOP_FIELDS, TOKEN_RE as TOKEN } from '@tsgi/http1';
 import { show, type Finding } from './check-environ.js';
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** What Node's http module (and RFC 9110 field-value) accepts: HTAB, SP..~, obs-text. */
 const BAD_VALUE_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
 // eslint-disable-next-line no-control-regex -- a reason phrase may not hold controls (RFC 9112 section 4)
 const STATUS = /^([2-5]\d\d) ([^\x00-\x08\x0a-\x1f\x7f]*)$/;
-
-/** Connection-scoped headers the server owns (RFC 9110 7.6.1); apps must not send them (RESP-4). */
-export const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
 
 /** What the validator needs to know about a response once its status and headers passed. */
 export interface ResponseHead {
@@ -47,7 +34,8 @@ export function checkHeaders(headers: unknown, code: number): Finding | { conten
     if (!TOKEN.test(name)) return { rule: 'RESP-3', seen: `header name ${show(name)}` };
     if (BAD_VALUE_CHAR.test(value)) return { rule: 'RESP-3', seen: `header ${name} value ${show(value)} has a control or non-latin1 character` };
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower)) return { rule: 'RESP-4', seen: `header ${name}: ${show(value)}` };
+    // Connection-scoped headers the server owns, Proxy-Connection too: apps must not send them (RESP-4).
+    if (PROXY_HOP_BY_HOP_FIELDS.has(lower)) return { rule: 'RESP-4', seen: `header ${name}: ${show(value)}` };
     if (lower === 'content-length') {
       const trimmed = value.trim();
       if (!/^\d{1,15}$/.test(trimmed)) return { rule: 'RESP-8', seen: `Content-Length ${show(value)} is not a decimal length` };

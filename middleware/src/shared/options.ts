@@ -68,8 +68,8 @@ export function readStringList(mw: string, name: string, value: unknown, fallbac
   return [...(value as string[])];
 }
 
-/** An RFC 9110 token (header names, methods, codings). */
-export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** An RFC 9110 token (header names, methods, codings): @tsgi/http1's one definition. */
+export { TOKEN_RE as TOKEN } from '@tsgi/http1';
 
 /** A header value we will emit: visible ASCII, spaces and tabs only (no CR, LF or NUL: RESP-3). */
 export const SAFE_HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
