@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import { createServer, GatewayError, type App, type RunningServer } from '@tsgi/gateway';
-import { rawExchange } from '@tsgi/test-support';
+import { RawConnection, rawExchange } from '@tsgi/test-support';
 import { withServer } from './fixtures/with-server.js';
 
 const enc = new TextEncoder();
@@ -28,27 +28,21 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs: number,
   }
 }
 
-/** Opens a connection, writes `first`, then `drip` one byte every `everyMs` (until the socket closes). */
-function dripClient(port: number, first: string, drip: string, everyMs: number): Promise<{ text: string; closedByServer: boolean }> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let text = '';
-    let closedByServer = false;
-    let pos = 0;
-    const timer = setInterval(() => {
-      if (pos < drip.length && !socket.destroyed) socket.write(drip[pos++]!);
-    }, everyMs);
-    const giveUp = setTimeout(() => socket.destroy(), 10_000);
-    socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
-    socket.on('end', () => (closedByServer = true));
-    socket.on('error', () => {});
-    socket.on('close', () => {
-      clearInterval(timer);
-      clearTimeout(giveUp);
-      resolve({ text, closedByServer });
-    });
-    socket.write(first);
-  });
+/** Opens a connection, writes `first`, then `drip` one byte every `everyMs` (until the server closes, or 10 s). */
+async function dripClient(port: number, first: string, drip: string, everyMs: number): Promise<{ text: string; closedByServer: boolean }> {
+  const conn = await RawConnection.open(port, '127.0.0.1', 10_000);
+  let pos = 0;
+  const timer = setInterval(() => {
+    if (pos < drip.length && !conn.serverEnded) conn.write(drip[pos++]!);
+  }, everyMs);
+  try {
+    conn.write(first);
+    const { bytes, closed } = await conn.readUntilClosed();
+    return { text: bytes.toString('latin1'), closedByServer: closed };
+  } finally {
+    clearInterval(timer);
+    conn.destroy();
+  }
 }
 
 describe('reference server: body timeout (nginx client_body_timeout)', () => {
