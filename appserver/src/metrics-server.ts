@@ -1,10 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { Arbiter, ExitReason, WorkerInfo } from '@tsgi/arbiter';
-import { registerDefaultMetrics } from './default-metrics.js';
-import { isWorkerMetricsReport, MetricsLedger } from './metrics-ledger.js';
-
-type MetricJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+import { MetricsLedger, registerDefaultMetrics, type Arbiter, type ExitReason, type MetricJson, type WorkerInfo } from '@tsgi/arbiter';
+import { SUMMED_GAUGES } from './worker-metrics.js';
 
 /**
  * The master's metrics: its own (worker counts, restarts by reason, its
@@ -15,7 +12,7 @@ type MetricJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 export class MasterMetrics {
   readonly registry = new Registry();
   private readonly restarts: Counter<'reason'>;
-  private readonly ledger = new MetricsLedger();
+  private readonly ledger = new MetricsLedger({ summedGauge: (name) => SUMMED_GAUGES.has(name) });
 
   constructor(arbiter: () => Arbiter | undefined) {
     this.restarts = new Counter({
@@ -58,14 +55,12 @@ export class MasterMetrics {
 
   /** A worker's `custom` message: its final metrics report, sent right before it exits. */
   workerMessage(data: unknown): void {
-    const report = (data as { tsgiMetrics?: unknown } | null)?.tsgiMetrics;
-    if (isWorkerMetricsReport(report)) this.ledger.record(report);
+    this.ledger.recordMessage(data);
   }
 
   async render(arbiter: Arbiter | undefined): Promise<{ body: string; contentType: string }> {
-    const reports = await (arbiter?.collect('metrics', 1000) ?? Promise.resolve([]));
     // A worker that misses the collect keeps its previous report: its counters must not drop out of the sum.
-    for (const r of reports) if (isWorkerMetricsReport(r)) this.ledger.record(r);
+    await this.ledger.collect(arbiter, 1000);
     const own = (await this.registry.getMetricsAsJSON()) as MetricJson;
     const merged = this.ledger.render(own);
     return { body: await merged.metrics(), contentType: merged.contentType };

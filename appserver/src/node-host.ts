@@ -21,7 +21,7 @@ export interface NodeHostLimits {
 export interface NodeApp {
   listener: RequestListener;
   /** A framework's own server whose `upgrade` listeners take our upgrades (Fastify's, for @fastify/websocket). */
-  upgradeServer?: import('node:http').Server;
+  upgradeServer?: HttpServer;
   hooks: AppHooks;
 }
 

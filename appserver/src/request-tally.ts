@@ -53,8 +53,9 @@ export class RequestTally {
     cell.sum += seconds;
     const bounds = this.histogram.buckets;
     let i = 0;
-    while (i < bounds.length && seconds > bounds[i]) i++;
-    cell.buckets[i] += 1;
+    while (i < bounds.length && seconds > bounds[i]!) i++;
+    // buckets has bounds.length + 1 cells (the last is +Inf), so i is in range.
+    cell.buckets[i]! += 1;
   }
 
   /** The counter and the histogram as prom-client metric JSON. */
@@ -67,8 +68,8 @@ export class RequestTally {
         counts.push({ value: cell.count, labels: { ...cell.labels } });
         let cumulative = 0;
         for (let i = 0; i <= bounds.length; i++) {
-          cumulative += cell.buckets[i];
-          const le = i < bounds.length ? bounds[i] : '+Inf';
+          cumulative += cell.buckets[i]!; // bounds.length + 1 cells
+          const le = bounds[i] ?? '+Inf';
           histogram.push({ value: cumulative, metricName: `${name}_bucket`, labels: { le, ...cell.labels } });
         }
         histogram.push({ value: cell.sum, metricName: `${name}_sum`, labels: { ...cell.labels } });

@@ -1,8 +1,6 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import { registerDefaultMetrics } from './default-metrics.js';
+import { registerDefaultMetrics, type MetricJson } from '@tsgi/arbiter';
 import { RequestTally } from './request-tally.js';
-
-type MetricJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE']);
 
@@ -12,7 +10,7 @@ export const SUMMED_GAUGES: ReadonlySet<string> = new Set(['tsgi_http_requests_i
 /**
  * One worker's metrics in its own registry (never prom-client's global one, so
  * an app's own metrics are not mixed in). The master merges them
- * (metrics-ledger.ts): counters and histograms sum, also over exited workers.
+ * (@tsgi/arbiter's MetricsLedger): counters and histograms sum, also over exited workers.
  */
 export class WorkerMetrics {
   readonly registry = new Registry();

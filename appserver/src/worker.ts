@@ -3,6 +3,7 @@
  * app, hosts it on one server per bind (or takes connections the master
  * hands over with --sticky), reports to the master.
  */
+import type { Server as HttpServer } from 'node:http';
 import type { Server } from 'node:net';
 import type { Socket } from 'node:net';
 import { createServer, fromFetch, type App, type TsgiServer } from '@tsgi/gateway';
@@ -16,13 +17,11 @@ import { ShutdownHooks } from './shutdown-hooks.js';
 import { isStickyHandover } from './sticky-listener.js';
 import type { WorkerData } from './worker-data.js';
 import { WorkerMetrics } from './worker-metrics.js';
-import { EXIT, startWorkerRuntime } from '@tsgi/arbiter';
+import { EXIT, MetricsReporter, startWorkerRuntime } from '@tsgi/arbiter';
 
 const UNLIMITED = 1 << 20;
 /** Drain budget when the worker got SIGTERM itself (fast stop): leaves the hooks ~0.5 s before the master's SIGKILL. */
 const FAST_STOP_DRAIN_MS = 300;
-/** How often a worker whose counts changed reports them to the master (--metrics-bind only). */
-const METRICS_REPORT_MS = 1000;
 
 const runtime = await startWorkerRuntime<WorkerData>({ watchdogFd: -1 });
 const { config, targets } = runtime.data;
@@ -124,7 +123,7 @@ function tsgiHost(app: App): Host {
 
 async function nodeHost(app: Extract<LoadedApp, { kind: 'node' }>): Promise<Host> {
   const host = new NodeHost(app, { ...limits, keepAliveTimeoutMs, headersTimeoutMs }, observer, logs.error);
-  const servers: import('node:http').Server[] = [];
+  const servers: HttpServer[] = [];
   for (let i = 0; i < targets.length; i++) servers.push(await host.createServer());
   return {
     servers,
@@ -168,25 +167,10 @@ if (config.sticky) {
   }
 }
 
-/** Sends this worker's counts to the master's ledger (metrics-ledger.ts); resolves once the message is out. */
-async function reportMetrics(): Promise<void> {
-  const data = { tsgiMetrics: { pid: process.pid, metrics: await metrics.snapshot() } };
-  await new Promise<void>((resolve) => {
-    if (!process.connected || !process.send) return resolve();
-    process.send({ tsgi: 'custom', data }, undefined, {}, () => resolve());
-  });
-}
-
-// Besides every scrape and the final report before exiting: a report each second while counts change, so a
-// worker killed with -9 loses at most its last second of counts, not everything since the last scrape.
-if (config.metricsBind) {
-  let reported = metrics.changes;
-  setInterval(() => {
-    if (metrics.changes === reported) return;
-    reported = metrics.changes;
-    void reportMetrics();
-  }, METRICS_REPORT_MS).unref();
-}
+// Answers every scrape, pushes a report each second while counts change (so a worker killed with -9 loses at most
+// its last second of counts) and sends a final one before exiting: @tsgi/arbiter's MetricsLedger in the master.
+const reporter = new MetricsReporter(() => metrics.snapshot(), () => metrics.changes);
+if (config.metricsBind) reporter.start();
 
 runtime.ready({
   drain: async (graceMs, reason) => {
@@ -196,17 +180,17 @@ runtime.ready({
     const deadline = Date.now() + drainMs;
     logs.error.info({ reason }, 'worker draining');
     await host.drain(drainMs);
-    await reportMetrics();
+    await reporter.report();
     await shutdownHooks.run(loaded, reason, deadline - Date.now(), logs.error);
     logs.flush();
   },
   // QUIT: no drain, only the app's hooks (the master's fast stop kills 1 s later).
   quit: async () => {
-    await reportMetrics();
+    await reporter.report();
     await shutdownHooks.run(loaded, 'quit', 400, logs.error);
     logs.flush();
   },
-  collect: async (kind) => (kind === 'metrics' ? { pid: process.pid, metrics: await metrics.snapshot() } : null),
+  collect: (kind) => (kind === 'metrics' ? reporter.collect() : null),
   reopenLogs: () => logs.reopen(),
   flush: () => logs.flush(),
 });

@@ -16,3 +16,13 @@ export type { InFlightRequest } from './ipc-protocol.js';
 export { EXIT } from './exit-codes.js';
 export { ArbiterError, ArbiterHaltError, ArbiterCrashError, ArbiterUsageError, CommandLineError, ARBITER_ERRORS, type ArbiterErrorCode } from './errors.js';
 export { parseCommandLine, type CliOption, type CliValue, type ParsedCommandLine } from './command-line.js';
+export {
+  MetricsLedger,
+  isWorkerMetricsReport,
+  type MetricJson,
+  type MetricsLedgerOptions,
+  type MetricsReportMessage,
+  type WorkerMetricsReport,
+} from './metrics-ledger.js';
+export { MetricsReporter, METRICS_REPORT_MS } from './metrics-reporter.js';
+export { registerDefaultMetrics } from './default-metrics.js';

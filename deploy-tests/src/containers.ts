@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as compose from 'docker-compose';
+import type * as Testcontainers from 'testcontainers';
 import type { ContainerRuntimeClient } from 'testcontainers';
 
 // The container tests run through testcontainers (images, containers, networks,
@@ -17,14 +18,14 @@ if (process.env.DOCKER_HOST === undefined) process.env.TESTCONTAINERS_HOST_OVERR
 /** testcontainers 12 needs a newer Node than the rest (deploy-tests/package.json engines): why not, or null. */
 export function nodeTooOld(): string | null {
   const { engines } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { engines: { node: string } };
-  const [needMajor, needMinor] = (/(\d+)\.(\d+)/.exec(engines.node) ?? ['', '0', '0']).slice(1).map(Number);
-  const [major, minor] = process.versions.node.split('.').map(Number);
+  const [needMajor = 0, needMinor = 0] = (/(\d+)\.(\d+)/.exec(engines.node) ?? ['', '0', '0']).slice(1).map(Number);
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
   const ok = major > needMajor || (major === needMajor && minor >= needMinor);
   return ok ? null : `testcontainers 12 needs Node ${engines.node}, this is ${process.version}`;
 }
 
 /** testcontainers itself, imported only on a Node it runs on (on Node 20 the import throws). */
-export function loadTestcontainers(): Promise<typeof import('testcontainers')> {
+export function loadTestcontainers(): Promise<typeof Testcontainers> {
   const tooOld = nodeTooOld();
   return tooOld === null ? import('testcontainers') : Promise.reject(new Error(tooOld));
 }

@@ -10,7 +10,7 @@ export interface KubeObject {
 }
 
 /** How to render a kustomization here, or why it can't be. */
-export type Renderer = { argv: string[]; name: string } | { skip: string };
+export type Renderer = { argv: [string, ...string[]]; name: string } | { skip: string };
 
 /**
  * Finds `kubectl kustomize` with an embedded kustomize >= v4 (kubectl >= 1.21;
@@ -31,13 +31,14 @@ export function findRenderer(env: NodeJS.ProcessEnv = process.env): Renderer {
 }
 
 /** Renders a kustomization folder into its objects; throws with kustomize's stderr on failure. */
-export function render(renderer: { argv: string[] }, dir: string): KubeObject[] {
+export function render(renderer: { argv: [string, ...string[]] }, dir: string): KubeObject[] {
   const [cmd, ...args] = renderer.argv;
   const r = spawnSync(cmd, [...args, dir], { encoding: 'utf8', timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`${renderer.argv.join(' ')} ${dir} failed (${r.status}): ${r.stderr}`);
   return parseAllDocuments(r.stdout)
     .map((doc) => {
-      if (doc.errors.length) throw new Error(`rendered YAML of ${dir} does not parse: ${doc.errors[0].message}`);
+      const [error] = doc.errors;
+      if (error) throw new Error(`rendered YAML of ${dir} does not parse: ${error.message}`);
       return doc.toJS() as KubeObject | null;
     })
     .filter((o): o is KubeObject => o !== null);

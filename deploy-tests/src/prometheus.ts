@@ -19,7 +19,10 @@ export async function targetsUp(base: string): Promise<Map<string, number>> {
   const res = await fetch(`${base}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(10_000) });
   const body = (await res.json()) as { data: { activeTargets: { labels: Record<string, string>; health: string }[] } };
   const up = new Map<string, number>();
-  for (const t of body.data.activeTargets) if (t.health === 'up') up.set(t.labels.job, (up.get(t.labels.job) ?? 0) + 1);
+  for (const t of body.data.activeTargets) {
+    const job = t.labels.job;
+    if (t.health === 'up' && job !== undefined) up.set(job, (up.get(job) ?? 0) + 1);
+  }
   return up;
 }
 

@@ -6,6 +6,14 @@ import { join, resolve } from 'node:path';
 /** The repository root (scripts/test.mjs sets TSGI_REPO_ROOT; else two folders up from here). */
 export const REPO_ROOT = process.env.TSGI_REPO_ROOT ?? resolve(import.meta.dirname, '..', '..');
 
+/** The parts of a shipped tsgi-proxy YAML config the deploy checks read (as written, before validation). */
+export interface ProxyYaml {
+  listeners: { address: string }[];
+  admin: { address: string };
+  upstreams: Record<string, { servers: (string | { address: string })[] }>;
+  timeouts?: { drain?: string | number };
+}
+
 /**
  * Runs `tsgi-proxy --check-config` from the sources on a config text, the way
  * a user would before deploying it. Returns the exit code and output.

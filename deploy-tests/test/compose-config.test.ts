@@ -6,15 +6,26 @@ import { parse as parseYaml } from 'yaml';
 import * as composeCli from 'docker-compose';
 import { composeExecutable } from '../src/containers.js';
 import { dashboardQueries } from '../src/prometheus.js';
-import { checkProxyConfig, REPO_ROOT } from '../src/repo.js';
+import { checkProxyConfig, REPO_ROOT, type ProxyYaml } from '../src/repo.js';
 
 // The Compose stack's files agree with each other and with the images, without
 // an engine: these are the mistakes that otherwise show up only as a dead stack.
 
 const read = (rel: string): string => readFileSync(join(REPO_ROOT, rel), 'utf8');
-const compose = parseYaml(read('docker-compose.yml')) as { services: Record<string, Record<string, any>> };
+/** The parts of a Compose service these checks read. */
+interface ComposeService {
+  container_name?: string;
+  image?: string;
+  build?: { target?: string; args?: Record<string, string> };
+  depends_on?: Record<string, { condition?: string }>;
+  environment?: Record<string, string>;
+  expose?: string[];
+  ports?: string[];
+  volumes?: string[];
+}
+const compose = parseYaml(read('docker-compose.yml')) as { services: Record<string, ComposeService> };
 const proxyYaml = read('docker/proxy/proxy.yaml');
-const proxy = parseYaml(proxyYaml) as Record<string, any>;
+const proxy = parseYaml(proxyYaml) as ProxyYaml;
 const prometheus = parseYaml(read('deploy/prometheus/prometheus.yml')) as { scrape_configs: { job_name: string; dns_sd_configs?: { names: string[]; port: number }[] }[] };
 
 /** The ENV values of one Dockerfile stage (`FROM ... AS <stage>` up to the next FROM). */
@@ -55,7 +66,7 @@ describe('Compose stack files', () => {
   it("points the proxy at the app service's port, and the images' healthchecks at the right ports", () => {
     const appEnv = stageEnv('app');
     const proxyEnv = stageEnv('proxy');
-    const servers = Object.values(proxy.upstreams as Record<string, { servers: (string | { address: string })[] }>).flatMap((u) => u.servers);
+    const servers = Object.values(proxy.upstreams).flatMap((u) => u.servers);
     assert.ok(servers.length > 0);
     for (const s of servers) {
       const address = typeof s === 'string' ? s : s.address;

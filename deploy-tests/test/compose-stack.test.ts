@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
+import type * as Testcontainers from 'testcontainers';
 import type { ContainerRuntimeClient, StartedDockerComposeEnvironment, StartedNetwork, StartedTestContainer } from 'testcontainers';
 import { composeContainerName, composeExecutable, containerSkipReason, loadTestcontainers, runtimeClient, serviceContainerIds } from '../src/containers.js';
 import { get, loadLoop, servedHost, waitFor } from '../src/load.js';
@@ -27,7 +28,7 @@ const NODE_EXTRA_CA_CERTS = process.env.NODE_EXTRA_CA_CERTS ?? (BASE_IMAGE === '
 
 const skip = await containerSkipReason(BASE_IMAGE, process.env.BASE_IMAGE !== undefined);
 // Imported only where it runs (testcontainers 12 throws on import below Node 22.22; the suite then skips and says why).
-const { DockerComposeEnvironment, GenericContainer, ImageName, Network, Wait } = skip ? ({} as typeof import('testcontainers')) : await loadTestcontainers();
+const { DockerComposeEnvironment, GenericContainer, ImageName, Network, Wait } = skip ? ({} as typeof Testcontainers) : await loadTestcontainers();
 
 describe('images and Compose stack (real Docker engine, testcontainers)', { skip, timeout: 20 * 60_000 }, () => {
   const project = `tsgi-deploy-test-${process.pid}`;

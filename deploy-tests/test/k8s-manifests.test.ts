@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { findRenderer, render, selects, type KubeObject } from '../src/kube.js';
 import { schemaProblems } from '../src/k8s-schema.js';
-import { checkProxyConfig, REPO_ROOT } from '../src/repo.js';
+import { checkProxyConfig, REPO_ROOT, type ProxyYaml } from '../src/repo.js';
 
 // The kustomizations a user applies; each must render, match the schemas and
 // keep the promises checked below.
@@ -105,21 +105,21 @@ function tier(objs: KubeObject[], container: string): KubeObject {
 }
 
 /** The proxy config mounted into the proxy pods, parsed. */
-function proxyConfig(objs: KubeObject[]): { text: string; config: Record<string, any> } {
+function proxyConfig(objs: KubeObject[]): { text: string; config: ProxyYaml } {
   const pod = spec<DeploymentSpec>(tier(objs, 'proxy')).template.spec;
   const volume = pod.volumes?.find((v) => v.configMap);
   assert.ok(volume?.configMap, 'the proxy mounts its config from a ConfigMap');
   const cm = byName(objs, 'ConfigMap', volume.configMap.name);
   const text = (cm.data as Record<string, string> | undefined)?.['proxy.yaml'];
   assert.ok(text, `ConfigMap ${cm.metadata.name} holds proxy.yaml`);
-  return { text, config: parseYaml(text) as Record<string, any> };
+  return { text, config: parseYaml(text) as ProxyYaml };
 }
 
 describe('Kubernetes manifests (kustomize render)', { skip: 'skip' in renderer ? renderer.skip : false }, () => {
   for (const target of TARGETS) {
     describe(target, () => {
       let rendered: KubeObject[] | undefined;
-      const objs = (): KubeObject[] => (rendered ??= render(renderer as { argv: string[] }, join(REPO_ROOT, target)));
+      const objs = (): KubeObject[] => (rendered ??= render(renderer as { argv: [string, ...string[]] }, join(REPO_ROOT, target)));
 
       it('renders and every object matches the Kubernetes schema of its kind', () => {
         const all = objs();
@@ -205,7 +205,7 @@ describe('Kubernetes manifests (kustomize render)', { skip: 'skip' in renderer ?
         const { config } = proxyConfig(all);
         const app = tier(all, 'app');
         const appPod = spec<DeploymentSpec>(app).template;
-        const upstreams = Object.values(config.upstreams ?? {}) as { servers: (string | { address: string })[] }[];
+        const upstreams = Object.values(config.upstreams ?? {});
         assert.ok(upstreams.length > 0, 'the proxy has upstreams');
         for (const u of upstreams) {
           for (const server of u.servers) {

@@ -16,7 +16,8 @@ import { TemplateEngine, keywordArgs } from './templates.js';
 import { TestClient } from './testing/test-client.js';
 import type { Handler } from './types.js';
 
-// Merged into the class: an App instance is itself a TSGI app.
+// Merged into the class: an App instance is itself a TSGI app (the constructor returns a callable).
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging -- the merge is the point: it adds TsgiCall's call signature to the class
 export interface App extends TsgiCall {}
 
 type TemplateAddition = { kind: 'filter' | 'global' | 'test'; name: string; value: unknown };
@@ -54,6 +55,7 @@ function isDirectory(path: string): boolean {
  * app.get('/post/<int:post_id>', ({ params }) => `Post ${params.post_id}`);
  * ```
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface App above
 export class App extends Scaffold implements ContextHost {
   readonly config: AppConfig;
   readonly urlMap = new UrlMap();

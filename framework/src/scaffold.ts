@@ -73,6 +73,7 @@ export abstract class Scaffold extends Callable {
     }
     const options = handlerOrOptions ?? {};
     // The initializer's own `this` is the class or instance, so keep the scaffold here.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the initializer below needs both `this`es
     const scaffold = this;
     return (value, context) => {
       if (context.private || typeof context.name !== 'string') {

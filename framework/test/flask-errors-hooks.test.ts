@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { App, Blueprint, HTTPException, InternalServerError, NotFound, Response, abort, type HandlerResult } from '@tsgi/framework';
+import { App, Blueprint, type HTTPException, InternalServerError, NotFound, Response, abort, type HandlerResult } from '@tsgi/framework';
 
 /**
  * Behaviours of Flask's tests/test_user_error_handler.py, the error and hook

@@ -127,7 +127,7 @@ export class ChunkedDecoder {
   private run(buf: Buffer, i: number): number {
     const n = buf.length;
     while (i < n) {
-      const c = buf[i];
+      const c = buf[i]!; // i < n
       switch (this.state) {
         case S.Data: {
           const take = Math.min(this.size, n - i);

@@ -47,11 +47,11 @@ export function requestFraming(contentLength: number, te: string | null, minor: 
   const last = codings.length - 1;
   if (last < 0) throw wireError('H1_ERR_AMBIGUOUS_FRAMING', 'empty Transfer-Encoding');
   let unknown = '';
-  for (let i = 0; i <= last; i++) {
-    if (codings[i] === 'chunked') {
+  for (const [i, coding] of codings.entries()) {
+    if (coding === 'chunked') {
       if (i !== last) throw wireError('H1_ERR_AMBIGUOUS_FRAMING', 'chunked is not the final coding, or applied twice');
     } else if (unknown === '') {
-      unknown = codings[i];
+      unknown = coding;
     }
   }
   // RFC 9112 section 6.1: a coding the server does not understand is 501 (SPEC.md SRV-4), whether or not chunked ends the list.

@@ -61,7 +61,7 @@ export class RequestHeadScanner {
 
   private checkPartial(buf: Buffer, start: number): void {
     const limits = this.limits;
-    const c0 = buf[start];
+    const c0 = buf[start] ?? -1; // -1: no byte yet, never a tchar
     if (TCHAR[c0] !== 1 && !(c0 === 13 && start === buf.length - 1)) throw wireError('H1_ERR_NOT_HTTP');
     if (buf.length - start > limits.headBytes) throw this.tooLarge(buf, start);
     const text = buf.toString('latin1', start + this.checked);

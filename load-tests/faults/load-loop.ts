@@ -99,5 +99,5 @@ export function startLoop(opts: LoopOptions): LoadLoop {
 export function median(xs: number[]): number {
   if (xs.length === 0) return 0;
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  return s[Math.floor(s.length / 2)]!; // not empty: checked above
 }

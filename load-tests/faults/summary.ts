@@ -30,8 +30,9 @@ export function formatTable(rows: FaultRow[]): string {
     ['pass', (r) => (r.pass ? 'yes' : 'NO')],
   ];
   const cells = rows.map((r) => cols.map(([, f]) => f(r).replace(/\s+/g, ' ').slice(0, 70)));
-  const widths = cols.map(([h], i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (vals: string[]): string => vals.map((v, i) => v.padEnd(widths[i])).join(' | ');
+  // Every row has one cell per column, so i indexes cells' rows and widths alike.
+  const widths = cols.map(([h], i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (vals: string[]): string => vals.map((v, i) => v.padEnd(widths[i]!)).join(' | ');
   return [line(cols.map(([h]) => h)), widths.map((w) => '-'.repeat(w)).join('-+-'), ...cells.map(line)].join('\n');
 }
 

@@ -11,8 +11,9 @@ import { ExternalProcess, Topology } from './topology/topology.js';
 const run = promisify(execFile);
 const COMPOSE_FILE = repoPath('docker-compose.yml');
 
-async function composeCommand(): Promise<string[]> {
-  for (const cmd of [['docker-compose'], ['docker', 'compose']]) {
+async function composeCommand(): Promise<[string, ...string[]]> {
+  const spellings: [string, ...string[]][] = [['docker-compose'], ['docker', 'compose']];
+  for (const cmd of spellings) {
     try {
       await run(cmd[0], [...cmd.slice(1), 'version'], { timeout: 10_000 });
       return cmd;

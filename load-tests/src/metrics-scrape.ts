@@ -13,10 +13,11 @@ export function parsePrometheus(text: string): PromSample[] {
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
     if (!m) continue;
     const labels: Record<string, string> = {};
+    // Groups 1 and 2 of the label pattern, and 1 and 3 of the line's, take part in every match.
     if (m[2]) {
-      for (const lm of m[2].matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[lm[1]] = lm[2];
+      for (const lm of m[2].matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[lm[1]!] = lm[2]!;
     }
-    out.push({ name: m[1], labels, value: Number(m[3]) });
+    out.push({ name: m[1]!, labels, value: Number(m[3]) });
   }
   return out;
 }

@@ -132,7 +132,8 @@ export async function runInterleaved(
   for (let r = 0; r < settings.rounds; r++) {
     for (let k = 0; k < variants.length; k++) {
       const i = (k + r) % variants.length;
-      const { def, topology } = variants[i];
+      // i < variants.length, and acc has one accumulator per variant.
+      const { def, topology } = variants[i]!;
       const base = {
         connections: shape.connections,
         pipelining: shape.pipelining,
@@ -143,11 +144,11 @@ export async function runInterleaved(
         await runStage({ ...base, url, durationS: settings.warmupS });
       }
       const { stage, cpu, machineBusyMs } = await measuredStage(topology, { ...base, url, durationS: settings.durationS });
-      acc[i].add(stage, cpu, machineBusyMs);
+      acc[i]!.add(stage, cpu, machineBusyMs);
       progress(progressLine(r + 1, settings.rounds, def.name, stage, cpu, machineBusyMs));
     }
   }
-  return variants.map(({ def }, i) => acc[i].result(def));
+  return variants.map(({ def }, i) => acc[i]!.result(def));
 }
 
 /** Throughput and p99 of each variant relative to the first one. */

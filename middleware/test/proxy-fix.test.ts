@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import type { App } from '@tsgi/gateway';
 import { proxyFix, PROXY_FIX_ORIG_KEY, type ProxyFixOptions } from '@tsgi/middleware';
 import { bytes, checked, rawExchange, request, start } from './helpers/raw-http.ts';
@@ -19,7 +19,7 @@ const report: App = (e, sr) => {
   }))];
 };
 
-async function seen(t: import('node:test').TestContext, options: ProxyFixOptions, headers: Record<string, string>) {
+async function seen(t: TestContext, options: ProxyFixOptions, headers: Record<string, string>) {
   const violations: string[] = [];
   const s = await start(t, proxyFix(checked(report, violations), options));
   const r = await request(s.port, '/p', { headers });

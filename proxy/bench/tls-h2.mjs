@@ -2,7 +2,10 @@
 // HTTPS and HTTP/2 through tsgi-proxy vs nginx with the same certificate and
 // the same node:http upstream, interleaved rounds, reported as ratios to nginx.
 //
-//   node proxy/bench/tls-h2.mjs [--duration 3] [--rounds 2] [--connections 50] [--streams 10]
+//   node proxy/bench/tls-h2.mjs [--duration 3] [--rounds 2] [--connections 50] [--streams 10] [--baseline DIR]
+//
+// --baseline DIR adds the tsgi-proxy built in another checkout (DIR/proxy/dist) as a third engine,
+// so before and after are measured in the same interleaved run.
 //
 // HTTPS/1.1 is loaded by wrk; HTTP/2 by bench/h2-load.mjs (node's http2 client,
 // `connections` sessions × `streams` concurrent streams), the same client for both.
@@ -106,15 +109,18 @@ writeFileSync(
   `listeners: [{ address: "127.0.0.1:0", tls: { certs: [{ cert: ${tmp}/cert.pem, key: ${tmp}/key.pem }] } }]\nadmin: { address: null }\naccessLog: false\n` +
     `upstreams: { app: { servers: ["127.0.0.1:${up}"] } }\nroutes: [{ upstream: app }]\n`,
 );
-const dist = join(root, 'proxy/dist/cli.js');
-const useDist = !args.source && spawnSync('test', ['-f', dist]).status === 0;
-const argv = useDist ? [dist, '--config', cfg] : ['--conditions=development', '--import', 'tsx', join(root, 'proxy/src/cli.ts'), '--config', cfg];
-const tsgiPort = (await start(process.execPath, argv, (o) => /"listeners":\["[^"]*:(\d+)"/.exec(o)?.[1])).port;
+async function startTsgi(from) {
+  const dist = join(from, 'proxy/dist/cli.js');
+  const useDist = !args.source && spawnSync('test', ['-f', dist]).status === 0;
+  const argv = useDist ? [dist, '--config', cfg] : ['--conditions=development', '--import', 'tsx', join(from, 'proxy/src/cli.ts'), '--config', cfg];
+  return (await start(process.execPath, argv, (o) => /"listeners":\["[^"]*:(\d+)"/.exec(o)?.[1])).port;
+}
 
 const engines = [
   { name: 'nginx 1w', port: nginxPort },
-  { name: 'tsgi-proxy 1w', port: tsgiPort },
+  { name: 'tsgi-proxy 1w', port: await startTsgi(root) },
 ];
+if (args.baseline) engines.push({ name: 'tsgi baseline', port: await startTsgi(args.baseline) });
 
 function https(port, seconds) {
   const r = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', `https://localhost:${port}/`], { encoding: 'utf8' });

@@ -57,7 +57,7 @@ export class LeastConnections implements Balancer {
       let best: Endpoint | null = null;
       let bestScore = Infinity;
       for (let i = 0; i < n; i++) {
-        const ep = endpoints[(i + this.offset) % n];
+        const ep = endpoints[(i + this.offset) % n]!; // i < n, so n > 0
         if (!usable(ep, exclude, now, panic)) continue;
         const score = (ep.active + 1) / ep.effectiveWeight(now);
         if (score < bestScore) {
@@ -81,7 +81,7 @@ export class PowerOfTwo implements Balancer {
       // A few random probes find usable ones cheaply; a scan covers the sparse case.
       for (let t = 0; t < 4 && b === null; t++) {
         const ep = endpoints[(Math.random() * n) | 0];
-        if (!usable(ep, exclude, now, panic)) continue;
+        if (ep === undefined || !usable(ep, exclude, now, panic)) continue; // undefined: no endpoints at all
         if (a === null) a = ep;
         else if (ep !== a) b = ep;
       }
@@ -92,7 +92,7 @@ export class PowerOfTwo implements Balancer {
       if (b === null) {
         const from = (Math.random() * n) | 0;
         for (let i = 0; i < n && b === null; i++) {
-          const ep = endpoints[(from + i) % n];
+          const ep = endpoints[(from + i) % n]!; // i < n, so n > 0
           if (ep !== a && usable(ep, exclude, now, panic)) b = ep;
         }
         if (b === null) return a;
@@ -138,12 +138,12 @@ export class ConsistentHash implements Balancer {
     let hi = this.ring.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.ring[mid] < h) lo = mid + 1;
+      if (this.ring[mid]! < h) lo = mid + 1; // lo <= mid < hi <= ring.length
       else hi = mid;
     }
     return withPanic(endpoints, exclude, now, (panic) => {
       for (let i = 0; i < this.ring.length; i++) {
-        const ep = this.owners[(lo + i) % this.ring.length];
+        const ep = this.owners[(lo + i) % this.ring.length]!; // owners[k] owns ring[k]: same length
         if (usable(ep, exclude, now, panic)) return ep;
       }
       return null;

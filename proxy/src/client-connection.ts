@@ -1,139 +1,304 @@
 import type { Socket } from 'node:net';
-import { ProxyError } from './errors.js';
+import { leadingEmptyLines, parseRequestHead, RequestHeadScanner, type RequestHead } from '@tsgi/http1';
+import { proxyError, ProxyError } from './errors.js';
 import type { ProxyContext } from './proxy-context.js';
-import type { ResponseHead } from '@tsgi/http1';
-import type { UpstreamHandler } from './upstream-connection.js';
-import type { Waiter } from './endpoint-pool.js';
+import { headLimitsOf } from './wire.js';
 import type { ClientInfo } from './edge/edge-listener.js';
-import type { CompressorEvents } from './edge/response-compressor.js';
-import { Phase } from './exchange-state.js';
-import { ResponseCompression } from './response-compression.js';
+import type { ClientFraming, ClientSide, LocalAnswer, OutgoingHead } from './client/client-side.js';
+import { errorAnswer, serializeAnswer } from './exchange/answers.js';
+import { Exchange } from './exchange/exchange.js';
+import { asProxyError, codeOf, detailOf, normalizePeer, refusalRecord } from './exchange/exchange-support.js';
+import { ChunkedBody, LengthBody, type RequestBody } from './exchange/request-body.js';
 
-export { normalizePeer } from './exchange-state.js';
+export { normalizePeer } from './exchange/exchange-support.js';
+
+const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
+const LAST_CHUNK = '0\r\n\r\n';
+const CRLF = '\r\n';
+/** Response heads with at most this much body go out as one buffer in one write. */
+const ONE_WRITE = 16384;
+
+/** Where the connection stands between exchanges. */
+type ConnectionState = 'idle' | 'reading-head' | 'exchange' | 'closed';
+
+function uncork(sock: Socket): void {
+  sock.uncork();
+}
+
+/** Who is on a plain TCP connection without PROXY protocol or TLS. */
+function plainInfo(socket: Socket): ClientInfo {
+  const address = normalizePeer(socket.remoteAddress ?? '');
+  const localAddress = normalizePeer(socket.localAddress ?? '');
+  return { address, port: socket.remotePort ?? 0, peerAddress: address, proxied: null, tls: false, alpn: '', servername: '', tlsProtocol: null, localAddress, localPort: socket.localPort ?? 0 };
+}
 
 /**
- * One client connection and the request currently on it. The head is parsed
- * strictly once from the socket's bytes; the upstream head is re-serialised;
- * bodies move as bytes (chunked request bodies re-framed after validation).
- * Failures before any response byte reached the client are retried within
- * the group's budget or answered 502/504; after that the client connection
- * is cut, so a truncated response never looks complete.
- *
- * Built as one object in layers, one responsibility per file:
- * exchange-state.ts (the state) → request-intake.ts (parse, edge checks,
- * request body) → upstream-attempts.ts (endpoint, pool, retries) →
- * response-relay.ts (response head and body) → response-compression.ts →
- * this file (socket events, keep-alive, timeouts, drain).
+ * The HTTP/1.1 client codec: one client connection. Heads are checked while
+ * they arrive and parsed strictly once with @tsgi/http1 (malformed → 4xx and
+ * close, nothing forwarded); each request becomes an Exchange, which answers
+ * through this object's ClientSide methods (framing, keep-alive, one write
+ * for a small response). Between exchanges: keep-alive, pipelined bytes
+ * held, timeouts, drain.
  */
-export class ClientConnection extends ResponseCompression implements UpstreamHandler, Waiter, CompressorEvents {
-  constructor(socket: Socket, ctx: ProxyContext, info: ClientInfo | null = null) {
-    super(socket, ctx, info);
+export class ClientConnection implements ClientSide {
+  readonly peer: string;
+  readonly info: ClientInfo;
+  version: 'h1.0' | 'h1.1' = 'h1.1';
+  takesRawChunked = true;
+  private state: ConnectionState = 'idle';
+  private ownDeadline: number;
+  private buf: Buffer | null = null;
+  private exchange: Exchange | null = null;
+  private clientEnded = false;
+  private framing: ClientFraming = 'none';
+  private tunnel = false;
+  /** Checks each head while it arrives (one per connection), so a broken one is refused in the packet that shows it. */
+  private readonly scanner: RequestHeadScanner;
+  private viaFor = '';
+  private viaLine = '';
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly ctx: ProxyContext,
+    info: ClientInfo | null = null,
+  ) {
+    this.info = info ?? plainInfo(socket);
+    this.peer = this.info.address;
+    this.scanner = new RequestHeadScanner(headLimitsOf(ctx.config.limits));
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onClientEnd());
-    socket.on('drain', () => {
-      if (this.zip !== null) this.zip.resume();
-      else if (this.upstream !== null && (this.phase === Phase.Stream || this.phase === Phase.Tunnel)) this.upstream.socket.resume();
-    });
+    socket.on('drain', () => this.exchange?.clientDrained());
     socket.on('error', () => {});
     socket.on('close', () => this.onClientClose());
-    this.deadline = Date.now() + ctx.config.timeouts.keepAlive;
+    this.ownDeadline = Date.now() + ctx.config.timeouts.keepAlive;
     ctx.connections.add(this);
   }
 
-  protected onClientEnd(): void {
-    this.clientEnded = true;
-    this.keepClient = false;
-    if (this.phase === Phase.KeepAlive || this.phase === Phase.Head) {
-      this.phase = Phase.Closed;
-      this.socket.end();
-    } else if (this.phase === Phase.Tunnel) {
-      this.upstream?.socket.end();
-    } else if (!this.reqBodyDone) {
-      // The client stopped sending mid-body: the request can never complete.
-      this.dropUpstream();
-      this.socket.destroy();
+  /** When the worker's sweep calls onTimeout. */
+  get deadline(): number {
+    return this.exchange !== null ? this.exchange.deadline : this.ownDeadline;
+  }
+
+  private onData(chunk: Buffer): void {
+    switch (this.state) {
+      case 'idle':
+        this.state = 'reading-head';
+        this.ownDeadline = Date.now() + this.ctx.config.timeouts.clientHeader;
+        this.buf = chunk;
+        this.tryHead(chunk);
+        return;
+      case 'reading-head':
+        this.buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
+        this.tryHead(this.buf);
+        return;
+      case 'exchange':
+        if (this.exchange !== null) this.exchange.requestData(chunk);
+        else this.holdPipelined(chunk);
+        return;
+      default:
+        this.holdPipelined(chunk);
     }
   }
 
-  protected onClientClose(): void {
-    const wasActive = this.phase !== Phase.KeepAlive && this.phase !== Phase.Head && this.phase !== Phase.Closed;
-    const phase = this.phase;
-    this.phase = Phase.Closed;
-    this.deadline = Infinity;
-    this.ctx.connections.delete(this);
-    if (wasActive && phase !== Phase.Tunnel) this.record(499, 'PX_ERR_CLIENT_ABORT', true);
-    if (this.zip !== null) {
-      // Frees zlib's native memory now, not at GC.
-      this.zip.destroy();
-      this.zip = null;
+  private tryHead(input: Buffer): void {
+    let buf = input;
+    if (buf[0] === 13) {
+      const skip = leadingEmptyLines(buf);
+      if (skip === buf.length) {
+        this.buf = null;
+        return;
+      }
+      buf = buf.subarray(skip);
+      this.buf = buf;
     }
-    this.freeSlots();
-    this.dropUpstream();
-  }
-
-  protected finishResponse(): void {
-    this.releaseUpstream();
-    this.record((this.resp as ResponseHead).status, null, false);
-    this.afterExchange();
-  }
-
-  protected afterExchange(): void {
-    this.freeSlots();
-    this.req = null;
-    this.resp = null;
-    this.group = null;
-    this.tried = null;
-    if (this.phase === Phase.Closed) return;
-    if (!this.keepClient) {
-      this.phase = Phase.Closed;
-      this.deadline = Infinity;
-      this.socket.end();
+    let req: RequestHead;
+    let end: number;
+    try {
+      end = this.scanner.scan(buf, 0);
+      if (end < 0) return;
+      req = parseRequestHead(buf, 0, end, this.scanner.limits);
+    } catch (err) {
+      this.scanner.reset();
+      this.refuseHead(asProxyError(err));
       return;
     }
-    this.phase = Phase.KeepAlive;
-    this.deadline = Date.now() + this.ctx.config.timeouts.keepAlive;
-    if (this.buf !== null) {
-      const pipelined = this.buf;
+    const rest = end < buf.length ? buf.subarray(end) : null;
+    // An edge proxy does not tunnel CONNECT; the head itself was valid.
+    if (req.method === 'CONNECT') return this.refuseHead(proxyError('PX_ERR_NOT_IMPLEMENTED', 'CONNECT'));
+    const body: RequestBody | null = req.chunked ? new ChunkedBody(this.scanner.limits, req.names.length) : req.contentLength > 0 ? new LengthBody(req.contentLength) : null;
+    // The body (or tunnel bytes) wait in the exchange until an upstream is connected; bodiless requests keep reading
+    // (pipelined bytes are parked by holdPipelined, which pauses then).
+    const takesRest = body !== null || req.upgrade !== '';
+    if (takesRest) this.socket.pause();
+    this.buf = takesRest ? null : rest;
+    this.version = req.minor === 0 ? 'h1.0' : 'h1.1';
+    this.takesRawChunked = req.minor === 1;
+    this.state = 'exchange';
+    const exchange = new Exchange(this.ctx, this, req, body, takesRest ? rest : null, req.keepAlive && !this.ctx.draining && !this.clientEnded);
+    this.exchange = exchange;
+    exchange.start();
+  }
+
+  /** Answers a malformed request with its status and closes: nothing was forwarded. */
+  private refuseHead(err: ProxyError): void {
+    const code = codeOf(err);
+    this.state = 'closed';
+    this.ownDeadline = Infinity;
+    this.ctx.onRecord(refusalRecord(this.peer, err.status ?? 400, code));
+    this.refuse(errorAnswer(code, detailOf(err, code), false));
+  }
+
+  // ---- ClientSide ------------------------------------------------------------
+
+  sendHead(head: OutgoingHead, framing: ClientFraming, keepAlive: boolean, first: Buffer | null, start: number, end: number): boolean {
+    this.framing = framing;
+    const via = this.ctx.config.forwarded.via;
+    if (via !== this.viaFor) {
+      this.viaFor = via;
+      this.viaLine = `via: 1.1 ${via}\r\n`;
+    }
+    let framingLine = '';
+    if (framing === 'length' || (framing === 'none' && head.contentLength >= 0)) framingLine = `content-length: ${head.contentLength}\r\n`;
+    else if (framing === 'chunked' || framing === 'raw-chunked') framingLine = 'transfer-encoding: chunked\r\n';
+    const conn = keepAlive ? (this.version === 'h1.0' ? 'connection: keep-alive\r\n' : '') : 'connection: close\r\n';
+    const out = `HTTP/1.1 ${head.status} ${head.reason}\r\n${head.lines}${framingLine}${this.viaLine}${conn}\r\n`;
+    const sock = this.socket;
+    if (first === null || end <= start) return sock.write(out, 'latin1');
+    const n = end - start;
+    if (n <= ONE_WRITE) {
+      // The common small response: head and body in one buffer, one write syscall.
+      const headLen = out.length;
+      const one = Buffer.allocUnsafe(headLen + n);
+      one.write(out, 0, headLen, 'latin1');
+      first.copy(one, headLen, start, end);
+      return sock.write(one);
+    }
+    sock.cork();
+    sock.write(out, 'latin1');
+    const ok = sock.write(first.subarray(start, end));
+    process.nextTick(uncork, sock);
+    return ok;
+  }
+
+  sendBody(buf: Buffer, start: number, end: number): boolean {
+    const sock = this.socket;
+    const part = start === 0 && end === buf.length ? buf : buf.subarray(start, end);
+    if (this.framing !== 'chunked') return sock.write(part);
+    sock.cork();
+    sock.write(`${(end - start).toString(16)}\r\n`, 'latin1');
+    sock.write(part);
+    const ok = sock.write(CRLF, 'latin1');
+    sock.uncork();
+    return ok;
+  }
+
+  sendRaw(buf: Buffer, start: number, end: number): boolean {
+    return this.socket.write(start === 0 && end === buf.length ? buf : buf.subarray(start, end));
+  }
+
+  endBody(): void {
+    if (this.tunnel) this.socket.end();
+    else if (this.framing === 'chunked') this.socket.write(LAST_CHUNK, 'latin1');
+  }
+
+  sendUpgrade(reason: string, lines: string, first: Buffer, start: number): void {
+    this.tunnel = true;
+    this.socket.write(`HTTP/1.1 101 ${reason}\r\n${lines}connection: upgrade\r\n\r\n`, 'latin1');
+    if (start < first.length) this.socket.write(first.subarray(start));
+    // Client bytes parked while the upgrade was pending belong to the tunnel now.
+    const held = this.buf;
+    this.buf = null;
+    if (held !== null) this.exchange?.requestData(held);
+  }
+
+  sendContinue(): void {
+    this.socket.write(CONTINUE, 'latin1');
+  }
+
+  answer(a: LocalAnswer, close: boolean): void {
+    this.socket.write(serializeAnswer(a, close), 'latin1');
+  }
+
+  refuse(a: LocalAnswer): void {
+    if (this.socket.writable) this.socket.end(serializeAnswer(a, true), 'latin1');
+    this.socket.destroySoon();
+  }
+
+  cut(): void {
+    this.socket.destroy();
+  }
+
+  pauseReading(): void {
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    this.socket.resume();
+  }
+
+  holdPipelined(chunk: Buffer): void {
+    this.buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
+    this.socket.pause();
+    if (this.buf.length > this.scanner.limits.headBytes) this.socket.destroy();
+  }
+
+  exchangeDone(keepAlive: boolean): void {
+    this.exchange = null;
+    this.framing = 'none';
+    if (this.state === 'closed') return;
+    if (!keepAlive) {
+      this.state = 'closed';
+      this.ownDeadline = Infinity;
+      if (!this.socket.writableEnded) this.socket.end();
+      return;
+    }
+    this.state = 'idle';
+    this.ownDeadline = Date.now() + this.ctx.config.timeouts.keepAlive;
+    const pipelined = this.buf;
+    if (pipelined !== null) {
       this.buf = null;
       this.onData(pipelined);
-      if (this.phase === Phase.KeepAlive || this.phase === Phase.Head) this.socket.resume();
+      if (this.state === 'idle' || this.state === 'reading-head') this.socket.resume();
     } else if (this.socket.isPaused()) {
       this.socket.resume();
     }
   }
 
-  // ---- timeouts and drain --------------------------------------------------
+  // ---- socket lifecycle, timeouts and drain -------------------------------------
+
+  private onClientEnd(): void {
+    this.clientEnded = true;
+    if (this.exchange !== null) {
+      this.exchange.clientEnded();
+    } else if (this.state === 'idle' || this.state === 'reading-head') {
+      this.state = 'closed';
+      this.socket.end();
+    }
+  }
+
+  private onClientClose(): void {
+    this.state = 'closed';
+    this.ownDeadline = Infinity;
+    this.ctx.connections.delete(this);
+    const exchange = this.exchange;
+    this.exchange = null;
+    if (exchange !== null) exchange.clientClosed();
+  }
 
   /** Called by the worker's periodic sweep once `deadline` has passed. */
   onTimeout(now: number): void {
-    switch (this.phase) {
-      case Phase.KeepAlive:
-        this.phase = Phase.Closed;
-        this.deadline = Infinity;
+    if (this.exchange !== null) return this.exchange.onTimeout(now);
+    switch (this.state) {
+      case 'idle':
+        this.state = 'closed';
+        this.ownDeadline = Infinity;
         this.socket.destroy();
         return;
-      case Phase.Head:
-        this.refuse(new ProxyError('PX_ERR_REQUEST_TIMEOUT', 'request head not received in time', 408));
-        return;
-      case Phase.Connecting:
-        this.upstreamFailed(now >= this.totalDeadline ? 'PX_ERR_UPSTREAM_TOTAL_TIMEOUT' : 'PX_ERR_UPSTREAM_CONNECT_TIMEOUT', 'no connection in time', true);
-        return;
-      case Phase.Body:
-        this.keepClient = false;
-        this.upstreamFailed(now >= this.totalDeadline ? 'PX_ERR_UPSTREAM_TOTAL_TIMEOUT' : 'PX_ERR_REQUEST_TIMEOUT', 'client body stalled', false);
-        return;
-      case Phase.AwaitHead:
-        this.upstreamFailed(now >= this.totalDeadline ? 'PX_ERR_UPSTREAM_TOTAL_TIMEOUT' : 'PX_ERR_UPSTREAM_HEADER_TIMEOUT', 'no response head in time', false);
-        return;
-      case Phase.Stream:
-        this.upstreamFailed(now >= this.totalDeadline ? 'PX_ERR_UPSTREAM_TOTAL_TIMEOUT' : 'PX_ERR_UPSTREAM_IDLE_TIMEOUT', 'upstream stalled', false);
-        return;
-      case Phase.Tunnel:
-        this.closeIdleTunnel();
-        return;
+      case 'reading-head':
+        return this.refuseHead(new ProxyError('PX_ERR_REQUEST_TIMEOUT', 'request head not received in time', 408));
       default:
-        this.deadline = Infinity;
+        this.ownDeadline = Infinity;
     }
   }
 
@@ -144,9 +309,12 @@ export class ClientConnection extends ResponseCompression implements UpstreamHan
 
   /** Drain: close now if no request is in progress; otherwise the response ends with Connection: close. */
   closeIfIdle(): boolean {
-    this.keepClient = false;
-    if (this.phase === Phase.KeepAlive || this.phase === Phase.Closed) {
-      this.phase = Phase.Closed;
+    if (this.exchange !== null) {
+      this.exchange.keepAlive = false;
+      return false;
+    }
+    if (this.state === 'idle' || this.state === 'closed') {
+      this.state = 'closed';
       this.socket.destroy();
       return true;
     }

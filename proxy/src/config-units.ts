@@ -21,7 +21,7 @@ export const size = z.union([
     .regex(/^\d+\s*[kmg]?i?b?$/i, 'must be a size such as 16k, 10m or 1g')
     .transform((s) => {
       const m = /^(\d+)\s*([kmg]?)/i.exec(s) as RegExpExecArray;
-      const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
+      const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g']; // ([kmg]?) always takes part
       return Number(m[1]) * mult;
     }),
 ]);

@@ -286,7 +286,7 @@ export function readConfigFile(path: string): Record<string, unknown> {
 export function validateConfig(raw: unknown, source: string, workersFrom = source): ProxyConfig {
   const result = schema.safeParse(raw);
   if (!result.success) {
-    const issue = result.error.issues[0];
+    const issue = result.error.issues[0]!; // a failed parse has at least one issue
     const key = issue.path.length ? issue.path.join('.') : '(top level)';
     const bad = valueAt(raw, issue.path);
     const from = key === 'workers' ? workersFrom : source;
@@ -316,16 +316,16 @@ function deepFreeze<T>(value: T): T {
 /** Splits `host:port` / `[v6]:port`; `unix:/path` gives host `unix:/path`, port 0. Returns null when malformed. */
 export function parseAddress(s: string): { host: string; port: number } | null {
   if (s.startsWith('unix:')) return s.length > 5 ? { host: s, port: 0 } : null;
-  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:\s\[\]]+)):(\d{1,5})$/.exec(s);
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(s);
   if (!m) return null;
   const port = Number(m[3]);
   if (port > 65535) return null;
-  return { host: m[1] ?? m[2], port };
+  return { host: (m[1] ?? m[2])!, port }; // one of the two host alternatives matched
 }
 
 /** Parses `ip` or `ip/prefix`; null when malformed. */
 export function parseCidr(s: string): { ip: string; prefix: number; family: 4 | 6 } | null {
-  const [ip, prefixText] = s.split('/');
+  const [ip = '', prefixText] = s.split('/');
   const family = isIP(ip);
   if (family === 0) return null;
   const max = family === 4 ? 32 : 128;

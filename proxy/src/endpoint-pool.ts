@@ -77,7 +77,7 @@ export class EndpointPool {
   /** Closes idle sockets older than the idle timeout (called from the periodic tick). */
   sweep(now: number): void {
     for (let i = this.idle.length - 1; i >= 0; i--) {
-      const conn = this.idle[i];
+      const conn = this.idle[i]!; // 0 <= i < idle.length
       if (now - conn.idleSince >= this.idleTimeoutMs) conn.socket.destroy();
     }
   }

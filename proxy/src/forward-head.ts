@@ -28,7 +28,9 @@ export function buildUpstreamHead(req: RequestHead, info: ForwardInfo): string {
   let xfh: string | null = null;
   const { names, lower, values, connectionTokens } = req;
   for (let i = 0; i < names.length; i++) {
-    const low = lower[i];
+    // names, lower and values are parallel arrays.
+    const low = lower[i]!;
+    const value = values[i]!;
     switch (low) {
       case 'host':
       case 'connection':
@@ -42,13 +44,13 @@ export function buildUpstreamHead(req: RequestHead, info: ForwardInfo): string {
       case 'upgrade':
         continue;
       case 'x-forwarded-for':
-        if (info.trusted) xff = xff === null ? values[i] : `${xff}, ${values[i]}`;
+        if (info.trusted) xff = xff === null ? value : `${xff}, ${value}`;
         continue;
       case 'x-forwarded-proto':
-        if (info.trusted && xfp === null) xfp = values[i];
+        if (info.trusted && xfp === null) xfp = value;
         continue;
       case 'x-forwarded-host':
-        if (info.trusted && xfh === null) xfh = values[i];
+        if (info.trusted && xfh === null) xfh = value;
         continue;
       case 'forwarded':
         if (!info.trusted) continue;
@@ -61,7 +63,7 @@ export function buildUpstreamHead(req: RequestHead, info: ForwardInfo): string {
       default:
         if (connectionTokens !== null && connectionTokens.includes(low)) continue;
     }
-    s += `${names[i]}: ${values[i]}\r\n`;
+    s += `${names[i]}: ${value}\r\n`;
   }
   s += `X-Forwarded-For: ${xff === null ? info.peer : `${xff}, ${info.peer}`}\r\nX-Forwarded-Proto: ${xfp ?? info.proto}\r\nX-Forwarded-Host: ${xfh ?? req.host}\r\nVia: ${req.minor === 1 ? '1.1' : '1.0'} ${info.via}\r\n`;
   if (info.extra !== undefined) s += info.extra;

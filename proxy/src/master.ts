@@ -1,17 +1,19 @@
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { AggregatorRegistry } from 'prom-client';
-import { Arbiter } from '@tsgi/arbiter';
+import { Registry } from 'prom-client';
+import { Arbiter, MetricsLedger, registerDefaultMetrics } from '@tsgi/arbiter';
 import { startAdminServer } from './admin-server.js';
 import { parseAddress, type ProxyConfig } from './config.js';
 import type { ConfigReader } from './single-process.js';
 import { TlsContexts } from './edge/tls-contexts.js';
+import { isSummedGauge } from './metrics.js';
 
 /**
  * Runs `workers` proxy workers under @tsgi/arbiter's Arbiter (the same
  * pre-fork master as tsgi-appserver). The master owns the admin port and
- * merges every worker's metrics and upstream views. HUP re-reads the config
+ * merges every worker's metrics (in a MetricsLedger, so counters never go
+ * back when a worker dies or a reload replaces it) and upstream views. HUP re-reads the config
  * and the arbiter replaces the workers generation by generation, so no
  * connection is dropped. Resolves with the exit code.
  */
@@ -20,6 +22,10 @@ export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, l
   const ports = new Map<string, string>();
   for (const l of config.listeners) ports.set(l.address, await concrete(l.address));
   let current = pinPorts(config, ports);
+  const ledger = new MetricsLedger({ summedGauge: isSummedGauge });
+  // The master's own process metrics: process_start_time_seconds without `pid` is the master's start.
+  const own = new Registry();
+  registerDefaultMetrics(own);
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   const arbiter = new Arbiter({
     workerModule: fileURLToPath(new URL(`./worker-main${ext}`, import.meta.url)),
@@ -29,6 +35,9 @@ export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, l
     logger: log,
     workerData: () => ({ config: current }),
     hooks: {
+      workerSpawned: (w) => ledger.spawned(w.pid),
+      workerExited: (w) => ledger.retire(w.pid),
+      message: (_w, data) => void ledger.recordMessage(data),
       reload: () => {
         const next = pinPorts(readConfig(), ports);
         // Workers of the new generation read the certificates at boot: refuse the reload here if any pair is bad, so the running ones stay.
@@ -43,8 +52,8 @@ export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, l
   if (current.admin.address !== null) {
     admin = await startAdminServer(current.admin.address, {
       metrics: async () => {
-        const all = (await arbiter.collect('metrics')).filter((m) => Array.isArray(m));
-        const merged = AggregatorRegistry.aggregate(all as never);
+        await ledger.collect(arbiter);
+        const merged = ledger.render(await own.getMetricsAsJSON());
         return { contentType: merged.contentType, body: await merged.metrics() };
       },
       upstreams: async () => ({ workers: await arbiter.collect('upstreams') }),

@@ -1,12 +1,16 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { registerDefaultMetrics, type MetricJson } from '@tsgi/arbiter';
 import { RequestStats } from './request-stats.js';
 import type { UpstreamGroup } from './upstream-group.js';
 
+/** The proxy's own gauges add up over workers (`endpoint_healthy` reads as "workers that consider it healthy"). */
+export const isSummedGauge = (name: string): boolean => name.startsWith('tsgi_proxy_');
+
 /**
  * One proxy worker's metrics in its own registry. With several workers the
- * master merges every worker's JSON with AggregatorRegistry.aggregate
- * (counters and histograms sum; the per-endpoint gauges sum too, so
- * `endpoint_healthy` reads as "workers that consider it healthy").
+ * master's MetricsLedger (@tsgi/arbiter) merges every worker's reports:
+ * counters and histograms sum, also over exited workers; the per-endpoint
+ * gauges sum (isSummedGauge); process and Node gauges carry `pid`.
  */
 export class ProxyMetrics {
   readonly registry = new Registry();
@@ -14,6 +18,8 @@ export class ProxyMetrics {
   private readonly retries: Counter<'upstream' | 'reason'>;
   private readonly ejections: Counter<'upstream' | 'endpoint'>;
   private readonly failures: Counter<'upstream' | 'endpoint' | 'reason'>;
+  /** Bumped on every request, retry, failure and ejection: the periodic report to the master is skipped while nothing changed. */
+  changes = 0;
 
   constructor(groups: () => Iterable<UpstreamGroup>, activeConnections: () => number) {
     const registers = [this.registry];
@@ -50,44 +56,31 @@ export class ProxyMetrics {
         this.set(activeConnections());
       },
     });
-    collectDefaultMetrics({ register: this.registry });
-    // prom-client names three gauges `*_total` (nodejs_active_handles_total, ...); Prometheus keeps that suffix for
-    // counters and `promtool check metrics` rejects them. The same numbers remain in nodejs_active_handles{type} etc.
-    for (const metric of this.registry.getMetricsAsArray()) {
-      const m = metric as unknown as { name: string; type?: string };
-      if (m.name.endsWith('_total') && m.type !== 'counter') this.registry.removeSingleMetric(m.name);
-    }
+    registerDefaultMetrics(this.registry);
   }
 
   request(group: string, status: number, durationMs: number): void {
+    this.changes++;
     this.stats.record(group, status, durationMs);
   }
 
   retry(group: string, reason: string): void {
+    this.changes++;
     this.retries.inc({ upstream: group, reason });
   }
 
   ejection(group: string, endpoint: string): void {
+    this.changes++;
     this.ejections.inc({ upstream: group, endpoint });
   }
 
   failure(group: string, endpoint: string, reason: string): void {
+    this.changes++;
     this.failures.inc({ upstream: group, endpoint, reason });
   }
 
-  /**
-   * This worker's metrics for the master's merge (--workers > 1). Process and
-   * Node gauges (process_max_fds, process_start_time_seconds, event loop lag,
-   * ...) describe one process: they get a `pid` label so the merge keeps one
-   * sample per worker instead of a sum (or, for process_start_time_seconds,
-   * prom-client's default of dropping it).
-   */
-  async snapshot(): Promise<unknown[]> {
-    const pid = String(process.pid);
-    const metrics = await this.registry.getMetricsAsJSON();
-    return metrics.map((m) => {
-      if (String(m.type) !== 'gauge' || m.name.startsWith('tsgi_')) return m;
-      return { ...m, aggregator: 'sum', values: m.values.map((v) => ({ ...v, labels: { ...v.labels, pid } })) };
-    });
+  /** This worker's metrics for the master's MetricsLedger (--workers > 1), which labels per-process gauges with `pid`. */
+  snapshot(): Promise<MetricJson> {
+    return this.registry.getMetricsAsJSON();
   }
 }

@@ -47,5 +47,14 @@ export interface ProxyContext {
   onCompressed(encoding: Encoding, bytesIn: number, bytesOut: number): void;
   onUpstreamFailure(ep: Endpoint, code: ProxyErrorCode | 'status'): void;
   /** Connection bookkeeping for timeouts and drain. */
-  connections: Set<{ deadline: number; onTimeout(now: number): void; closeIfIdle(): boolean }>;
+  connections: Set<LiveConnection>;
+}
+
+/** A client connection (HTTP/1.1) or stream (HTTP/2) the worker sweeps for timeouts and drains. */
+export interface LiveConnection {
+  readonly deadline: number;
+  onTimeout(now: number): void;
+  /** Closes it now when nothing is in flight (true), else makes the response in flight its last. */
+  closeIfIdle(): boolean;
+  destroy(): void;
 }

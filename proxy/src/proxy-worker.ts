@@ -1,10 +1,12 @@
-import { BlockList, type Socket } from 'node:net';
+import { BlockList } from 'node:net';
 import type { Logger } from 'pino';
 import { ClientConnection } from './client-connection.js';
+import { H2StreamClient } from './client/h2-client.js';
+import { codeOf, refusalRecord } from './exchange/exchange-support.js';
 import { parseAddress, parseCidr, type ProxyConfig } from './config.js';
 import type { ProxyErrorCode } from './errors.js';
 import { ProxyMetrics } from './metrics.js';
-import type { ExchangeRecord, ProxyContext } from './proxy-context.js';
+import type { ExchangeRecord, LiveConnection, ProxyContext } from './proxy-context.js';
 import { Router } from './router.js';
 import { UpstreamGroup } from './upstream-group.js';
 import type { Endpoint } from './endpoint.js';
@@ -30,7 +32,7 @@ export interface BoundListener {
 export class ProxyWorker implements ProxyContext {
   config: ProxyConfig;
   draining = false;
-  readonly connections = new Set<ClientConnection>();
+  readonly connections = new Set<LiveConnection>();
   readonly groups = new Map<string, UpstreamGroup>();
   readonly metrics: ProxyMetrics;
   private router: Router<RouteMatch>;
@@ -93,9 +95,9 @@ export class ProxyWorker implements ProxyContext {
       this.config.listeners,
       {
         http1: (socket, info) => new ClientConnection(socket, this, info),
-        tunnel: (tunnel, info) => new ClientConnection(tunnel as unknown as Socket, this, info),
+        h2: (stream, request, info) => new H2StreamClient(stream, this, info, request),
         refused: (err, info) =>
-          this.onRecord({ method: '-', target: '-', host: '-', remote: info.address, status: err.status ?? 400, group: '-', endpoint: '-', attempts: 0, durationMs: 0, bytesOut: 0, error: err.code as ProxyErrorCode, traceId: '-', requestId: '-' }),
+          this.onRecord(refusalRecord(info.address, err.status ?? 400, codeOf(err))),
         limits: () => this.config.limits,
         idleTimeout: () => this.config.timeouts.clientIdle,
         accepting: () => !this.draining,

@@ -74,9 +74,10 @@ export class RequestStats {
     const v = durationMs / 1000;
     s.sum += v;
     s.count++;
+    // buckets has one cell per bound.
     for (let i = 0; i < BUCKETS.length; i++) {
-      if (v <= BUCKETS[i]) {
-        s.buckets[i]++;
+      if (v <= BUCKETS[i]!) {
+        s.buckets[i]!++;
         break;
       }
     }
@@ -87,8 +88,8 @@ function histogramValues(s: Series): MetricValue[] {
   const out: MetricValue[] = [];
   let cumulative = 0;
   for (let i = 0; i < BUCKETS.length; i++) {
-    cumulative += s.buckets[i];
-    out.push({ metricName: 'tsgi_proxy_request_duration_seconds_bucket', labels: { le: BUCKETS[i], upstream: s.group }, value: cumulative });
+    cumulative += s.buckets[i]!; // one cell per bound
+    out.push({ metricName: 'tsgi_proxy_request_duration_seconds_bucket', labels: { le: BUCKETS[i]!, upstream: s.group }, value: cumulative });
   }
   out.push({ metricName: 'tsgi_proxy_request_duration_seconds_bucket', labels: { le: '+Inf', upstream: s.group }, value: s.count });
   out.push({ metricName: 'tsgi_proxy_request_duration_seconds_sum', labels: { upstream: s.group }, value: s.sum });

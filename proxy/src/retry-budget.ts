@@ -32,7 +32,7 @@ export class RetryBudget {
   /** Counts one original (non-retry) request. */
   onRequest(now: number): void {
     this.advance(now);
-    this.requests[this.bucket]++;
+    this.requests[this.bucket]!++; // bucket < BUCKETS, the arrays' length
   }
 
   /** Takes one retry from the budget; false when it is spent. */
@@ -41,11 +41,11 @@ export class RetryBudget {
     let req = 0;
     let ret = 0;
     for (let i = 0; i < BUCKETS; i++) {
-      req += this.requests[i];
-      ret += this.retries[i];
+      req += this.requests[i]!;
+      ret += this.retries[i]!;
     }
     if (ret + 1 > req * this.ratio + this.minPerSecond * BUCKETS) return false;
-    this.retries[this.bucket]++;
+    this.retries[this.bucket]!++;
     return true;
   }
 }

@@ -1,6 +1,9 @@
 import { connect, type Socket } from 'node:net';
 import { connectOptionsFor } from './edge/unix-address.js';
 
+/** Where every upstream read lands before it is copied out (JS is single-threaded: one read at a time). */
+const READ_BUFFER = Buffer.allocUnsafe(65536);
+
 /** The party currently using a pooled connection. Exactly one at a time. */
 export interface UpstreamHandler {
   onUpstreamData(chunk: Buffer): void;
@@ -38,14 +41,29 @@ export class UpstreamConnection {
   private error: Error | null = null;
 
   constructor(readonly endpoint: ConnectionEndpoint) {
-    const socket = connect(connectOptionsFor(endpoint.host, endpoint.port));
+    // Reads land in one buffer shared by every upstream socket (net's `onread`), skipping the Readable
+    // machinery; each read is copied out at its own size, so what a handler keeps is its own.
+    const socket = connect({
+      ...connectOptionsFor(endpoint.host, endpoint.port),
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (nread: number): boolean => {
+          const handler = this.handler;
+          // Bytes on an idle socket: the upstream is out of sync.
+          if (handler === null) socket.destroy();
+          else {
+            // allocUnsafe takes small reads from Node's shared pool; copyBytesFrom would allocate a new ArrayBuffer each.
+            const chunk = Buffer.allocUnsafe(nread);
+            READ_BUFFER.copy(chunk, 0, 0, nread);
+            handler.onUpstreamData(chunk);
+          }
+          return true;
+        },
+      },
+    });
     // Small request heads must leave at once (Nagle would hold them behind unacked bytes).
     socket.setNoDelay(true);
     this.socket = socket;
-    socket.on('data', (chunk: Buffer) => {
-      if (this.handler !== null) this.handler.onUpstreamData(chunk);
-      else socket.destroy(); // bytes on an idle socket: the upstream is out of sync
-    });
     socket.on('end', () => {
       if (this.handler !== null) this.handler.onUpstreamEnd();
     });

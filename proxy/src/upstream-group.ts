@@ -91,6 +91,8 @@ export class UpstreamGroup {
 
   private async resolveEntry(index: number, initial: boolean): Promise<void> {
     const entry = this.config.servers[index];
+    // An old timer's re-resolve can fire between a reload that dropped this entry and its reschedule.
+    if (entry === undefined) return;
     const { host, port } = parseAddress(entry.address) as { host: string; port: number };
     let addresses: string[];
     if (isUnixAddress(host)) {

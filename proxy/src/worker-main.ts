@@ -1,4 +1,4 @@
-import { EXIT, startWorkerRuntime } from '@tsgi/arbiter';
+import { EXIT, MetricsReporter, startWorkerRuntime } from '@tsgi/arbiter';
 import type { ProxyConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { ProxyWorker } from './proxy-worker.js';
@@ -13,8 +13,16 @@ try {
 } catch (err) {
   runtime.fail(EXIT.WORKER_BOOT_ERROR, 'PX_ERR_BIND', (err as Error).message);
 }
+// The master's MetricsLedger keeps counters from going back: a report each second while counts change and a final
+// one before exiting, so a worker killed with -9 loses at most its last second of counts.
+const reporter = new MetricsReporter(() => worker.metrics.snapshot(), () => worker.metrics.changes);
+if (config.admin.address !== null) reporter.start();
 runtime.ready({
-  drain: (graceMs) => worker.drain(graceMs),
-  collect: (kind) => (kind === 'metrics' ? worker.metrics.snapshot() : kind === 'upstreams' ? worker.snapshot() : null),
+  drain: async (graceMs) => {
+    await worker.drain(graceMs);
+    await reporter.report();
+  },
+  quit: () => reporter.report(),
+  collect: (kind) => (kind === 'metrics' ? reporter.collect() : kind === 'upstreams' ? worker.snapshot() : null),
   flush: () => log.flush(),
 });

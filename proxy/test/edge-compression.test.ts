@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import * as http2 from 'node:http2';
 import { brotliDecompressSync, createBrotliDecompress, createGunzip, gunzipSync } from 'node:zlib';
 import type { Transform } from 'node:stream';
@@ -253,7 +253,7 @@ routes:
 
   test('a streaming upstream streams: compressed bytes arrive before the upstream has finished (HTTP/1.1)', { timeout: 20_000 }, async () => {
     const gate = nextStream();
-    const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port: plain, path: '/stream?h1', headers: { 'accept-encoding': 'br' }, agent: false }, resolve);
       req.on('error', reject);
       req.end();
@@ -305,7 +305,7 @@ routes:
     const gate = nextStream();
     const req = request({ host: '127.0.0.1', port: plain, path: '/stream?abort', headers: { 'accept-encoding': 'gzip' }, agent: false });
     req.on('error', () => {});
-    const res = await new Promise<import('node:http').IncomingMessage>((resolve) => {
+    const res = await new Promise<IncomingMessage>((resolve) => {
       req.on('response', resolve);
       req.end();
     });

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import * as http2 from 'node:http2';
 import { tmpdir } from 'node:os';
+import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
@@ -216,7 +217,7 @@ describe('edge end to end: TLS + h2 client → tsgi-proxy → appserver on a uni
   test('a certificate swapped on disk is served after SIGHUP while an old connection keeps working', async () => {
     const old = http2.connect(`https://127.0.0.1:${tlsPort}`, { ca: pki.ca, servername: 'site.test' });
     assert.equal((await h2Get(old, '/before')).status, 200);
-    const oldSerial = (old.socket as import('node:tls').TLSSocket).getPeerCertificate().serialNumber;
+    const oldSerial = (old.socket as TLSSocket).getPeerCertificate().serialNumber;
     // A bad pair first: kept, with a log line saying why.
     writeFileSync(certPath, 'garbage');
     proxy!.proc.kill('SIGHUP');
@@ -233,7 +234,7 @@ describe('edge end to end: TLS + h2 client → tsgi-proxy → appserver on a uni
     const fresh = http2.connect(`https://127.0.0.1:${tlsPort}`, { ca: pki.ca, servername: 'site.test' });
     try {
       assert.equal((await h2Get(fresh, '/after')).status, 200);
-      assert.notEqual((fresh.socket as import('node:tls').TLSSocket).getPeerCertificate().serialNumber, oldSerial);
+      assert.notEqual((fresh.socket as TLSSocket).getPeerCertificate().serialNumber, oldSerial);
       assert.equal((await h2Get(old, '/old-still-works')).status, 200);
     } finally {
       fresh.close();

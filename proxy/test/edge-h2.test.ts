@@ -2,12 +2,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import * as http2 from 'node:http2';
-import type { Socket } from 'node:net';
 import { spawn, spawnSync } from 'node:child_process';
 import pino from 'pino';
 import { validateConfig } from '../src/config.js';
 import { ProxyWorker } from '../src/proxy-worker.js';
 import { ClientConnection } from '../src/client-connection.js';
+import { H2StreamClient } from '../src/client/h2-client.js';
+import { buildUpstreamHead } from '../src/forward-head.js';
 import { TlsContexts, DEFAULT_CIPHERS } from '../src/edge/tls-contexts.js';
 import { EdgeListener } from '../src/edge/edge-listener.js';
 import { dispatchH2Stream } from '../src/edge/h2-dispatch.js';
@@ -51,6 +52,18 @@ describe('HTTP/2 to clients through the proxy core to an HTTP/1.1 upstream', () 
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString();
         upstreamSeen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+        if (req.url === '/cut') {
+          // Announces more than it sends, then dies: the h2 client must see a reset, not a short body that looks whole.
+          res.writeHead(200, { 'content-length': 1000 });
+          res.write('x'.repeat(10));
+          setTimeout(() => req.socket.destroy(), 20);
+          return;
+        }
+        if (req.url === '/none') {
+          res.writeHead(204);
+          res.end();
+          return;
+        }
         if (req.url === '/big') {
           res.writeHead(200, { 'content-type': 'application/octet-stream' });
           // Chunked, 2 MiB: exercises flow control and the chunked decoder.
@@ -81,7 +94,7 @@ describe('HTTP/2 to clients through the proxy core to an HTTP/1.1 upstream', () 
       onH2Stream: (stream, _h, flags, raw, info) =>
         dispatchH2Stream(stream, flags, raw, info, {
           limits: worker.config.limits,
-          serve: (tunnel) => new ClientConnection(tunnel as unknown as Socket, worker),
+          serve: (stream, request, i) => new H2StreamClient(stream, worker, i, request),
         }),
     });
     port = (await listener.listen('127.0.0.1', 0)).port;
@@ -119,6 +132,27 @@ describe('HTTP/2 to clients through the proxy core to an HTTP/1.1 upstream', () 
       // Streams run concurrently on one connection.
       const many = await Promise.all(Array.from({ length: 20 }, (_, i) => h2Request(session, { ':method': 'GET', ':path': `/c${i}`, ':authority': 'site.test' })));
       assert.deepEqual(many.map((m) => JSON.parse(m.body).url), Array.from({ length: 20 }, (_, i) => `/c${i}`));
+    } finally {
+      session.close();
+    }
+  });
+
+  test('h2 HEAD and 204 end the stream with the head; an upstream cut mid-body resets the stream', async () => {
+    const session = http2.connect(`https://127.0.0.1:${port}`, { ca: pki.ca, servername: 'site.test' });
+    try {
+      const head = await h2Request(session, { ':method': 'HEAD', ':path': '/hello', ':authority': 'site.test' });
+      assert.equal(head.status, 200);
+      assert.equal(head.body, '');
+      const none = await h2Request(session, { ':method': 'GET', ':path': '/none', ':authority': 'site.test' });
+      assert.equal(none.status, 204);
+      assert.equal(none.headers['content-length'], undefined);
+      const cut = await h2Request(session, { ':method': 'GET', ':path': '/cut', ':authority': 'site.test' }).then(
+        (r) => `completed with ${r.body.length} bytes`,
+        (e: Error) => e.message,
+      );
+      assert.match(cut, /INTERNAL_ERROR|RST_STREAM|closed/i);
+      // The session survives the reset stream.
+      assert.equal((await h2Request(session, { ':method': 'GET', ':path': '/after-cut', ':authority': 'site.test' })).status, 200);
     } finally {
       session.close();
     }
@@ -206,7 +240,7 @@ describe('HTTP/2 to clients through the proxy core to an HTTP/1.1 upstream', () 
 
 describe('HTTP/2 request translation (RFC 9113 8.2-8.3)', async () => {
   const { translateH2Request } = await import('../src/edge/h2-request.js');
-  const limits = { maxHeaders: 100, maxHeaderBytes: 16384 };
+  const limits = { maxHeaders: 100, maxHeaderBytes: 16384, maxRequestLine: 4094, maxFieldBytes: 8190 };
   const base = [':method', 'GET', ':scheme', 'https', ':path', '/p?q=1', ':authority', 'a.test'];
   const codeOf = (raw: string[], endStream = true): string => {
     try {
@@ -217,15 +251,23 @@ describe('HTTP/2 request translation (RFC 9113 8.2-8.3)', async () => {
     }
   };
 
-  test('a request becomes one HTTP/1.1 head with host, joined cookies and framing', () => {
+  test('a request becomes one request head (host, joined cookies, framing) that goes upstream as HTTP/1.1', () => {
+    const info = { peer: '192.0.2.1', trusted: false, proto: 'https' as const, via: 'tsgi-proxy' };
     const t = translateH2Request([...base, 'cookie', 'a=1', 'accept', '*/*', 'cookie', 'b=2'], true, limits);
-    assert.equal(t.head, 'GET /p?q=1 HTTP/1.1\r\nhost: a.test\r\naccept: */*\r\ncookie: a=1; b=2\r\nconnection: close\r\n\r\n');
+    assert.equal(t.head.host, 'a.test');
+    assert.equal(t.endStream, true);
+    assert.equal(
+      buildUpstreamHead(t.head, info),
+      'GET /p?q=1 HTTP/1.1\r\nHost: a.test\r\naccept: */*\r\ncookie: a=1; b=2\r\n' +
+        'X-Forwarded-For: 192.0.2.1\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: a.test\r\nVia: 1.1 tsgi-proxy\r\n\r\n',
+    );
     const post = translateH2Request([':method', 'POST', ':scheme', 'https', ':path', '/u', ':authority', 'a.test'], false, limits);
-    assert.equal(post.chunked, true);
-    assert.match(post.head, /transfer-encoding: chunked\r\n/);
+    assert.equal(post.head.chunked, true);
+    assert.match(buildUpstreamHead(post.head, info), /Transfer-Encoding: chunked\r\n/);
     const sized = translateH2Request([':method', 'POST', ':scheme', 'https', ':path', '/u', ':authority', 'a.test', 'content-length', '5'], false, limits);
-    assert.equal(sized.chunked, false);
-    assert.match(sized.head, /content-length: 5\r\n/);
+    assert.equal(sized.head.chunked, false);
+    assert.equal(sized.head.contentLength, 5);
+    assert.match(buildUpstreamHead(sized.head, info), /content-length: 5\r\n/);
   });
 
   test('malformed requests are refused with the right code', () => {

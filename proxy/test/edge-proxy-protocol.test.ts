@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { connect, createServer } from 'node:net';
 import { parseProxyHeader, encodeProxyV1, encodeProxyV2, proxiedAddressOf } from '../src/edge/proxy-protocol.js';
 import { EdgeListener, type ClientInfo } from '../src/edge/edge-listener.js';
-import { ProxyError } from '../src/errors.js';
+import type { ProxyError } from '../src/errors.js';
 
 const V2_SIG = Buffer.from('0d0a0d0a000d0a515549540a', 'hex');
 
@@ -127,11 +127,14 @@ describe('PROXY protocol on a plaintext listener', () => {
     const { port } = await listener.listen('127.0.0.1', 0);
     const exchange = (bytes: Buffer[]): Promise<string> =>
       new Promise((resolve) => {
-        const s = connect({ host: '127.0.0.1', port }, async () => {
+        const send = async (): Promise<void> => {
           for (const b of bytes) {
             s.write(b);
             await new Promise((r) => setImmediate(r));
           }
+        };
+        const s = connect({ host: '127.0.0.1', port }, () => {
+          send().catch((err: unknown) => s.destroy(err as Error));
         });
         let out = '';
         s.on('data', (d: Buffer) => (out += d.toString()));

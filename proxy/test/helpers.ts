@@ -156,7 +156,13 @@ export async function upstreamStats(port: number): Promise<{ requests: number; l
   return JSON.parse(r.body);
 }
 
-export async function adminJson(port: number, path = '/upstreams'): Promise<any> {
+/** The parts of the admin port's `/upstreams` view the tests read. */
+export interface AdminView {
+  upstreams: Record<string, { endpoints: { address: string; state: string; requests: number; failures: number; ejections: number }[] }>;
+  workers: { pid: number }[];
+}
+
+export async function adminJson(port: number, path = '/upstreams'): Promise<AdminView> {
   return JSON.parse((await get(port, path)).body);
 }
 

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const START = join(root, 'scripts', 'start.mjs');
+// eslint-disable-next-line no-control-regex -- matches ANSI colour codes, which start with ESC
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 function freePort() {
@@ -221,6 +222,7 @@ describe('npm start (scripts/start.mjs)', { timeout: 240_000 }, () => {
       const exit = await Promise.race([run.exited, new Promise((r) => setTimeout(() => r(null), 40_000))]);
       assert.deepEqual(exit, { code: 0, signal: null }, 'script(1) passes on the start script\'s exit code');
       await assertNothingLeft(marker, 5_000);
+      // eslint-disable-next-line no-control-regex -- matches ANSI colour codes, which start with ESC
       assert.match(run.stdout, /\x1b\[\d+m/, 'coloured');
       // (On an end-of-life Node, scripts/require-node.mjs says so in one line before anything starts.)
       const lines = run.stdout.replace(ANSI, '').split(/\r?\n/).filter((l) => l.trim() !== '' && !l.startsWith('tsgi: warning: Node'));

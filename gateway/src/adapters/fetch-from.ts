@@ -18,7 +18,7 @@ function requestUrl(environ: Environ): string {
   const full = environ.SCRIPT_NAME + environ.PATH_INFO;
   const raw = typeof environ.RAW_URI === 'string' ? environ.RAW_URI : '';
   let path: string;
-  const rawPath = raw.startsWith('/') ? raw.split('?', 1)[0] : '';
+  const rawPath = raw.startsWith('/') ? (raw.split('?', 1)[0] ?? '') : '';
   if (rawPath !== '' && safeDecode(rawPath) === full) path = rawPath;
   else path = encodeURI(full).replace(/[?#]/g, (c) => (c === '?' ? '%3F' : '%23'));
   const query = environ.QUERY_STRING;

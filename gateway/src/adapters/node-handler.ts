@@ -15,7 +15,7 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 function flatHeaders(headers: ResponseHeaders, addLength: number): string[] {
   const flat: string[] = [];
-  for (let i = 0; i < headers.length; i++) flat.push(headers[i][0], headers[i][1]);
+  for (const h of headers) flat.push(h[0], h[1]);
   if (addLength >= 0) flat.push('Content-Length', String(addLength));
   return flat;
 }
@@ -171,7 +171,7 @@ function headOf(req: IncomingMessage, method: string): RequestHead | null {
     chunked: req.headers['transfer-encoding'] !== undefined,
     keepAlive: true,
     expectContinue: (req.headers.expect ?? '').toLowerCase() === '100-continue',
-    forwardedProto: proto.split(',')[0].trim().toLowerCase(),
+    forwardedProto: (proto.split(',', 1)[0] ?? '').trim().toLowerCase(),
   };
 }
 

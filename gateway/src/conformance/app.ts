@@ -44,7 +44,7 @@ function describe(environ: Environ): Record<string, unknown> {
 
 type Handler = (environ: Environ, start: StartResponse, id: string) => ResponseBody | Promise<ResponseBody>;
 
-const handlers: Record<string, Handler> = {
+const handlers: Record<string, Handler> & { echo: Handler } = {
   async echo(environ, start) {
     const input = environ['tsgi.input'];
     const parts: Uint8Array[] = [];

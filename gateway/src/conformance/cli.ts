@@ -44,7 +44,7 @@ for (let i = 0; i < flags.length; i++) {
 if (command.length === 0) fail('no start command after --');
 
 try {
-  const report = await runConformance({ command: command.length === 1 ? command[0] : command, only, timeoutMs, startTimeoutMs });
+  const report = await runConformance({ command: command.length === 1 ? command[0]! : command, only, timeoutMs, startTimeoutMs });
   process.exit(report.failed === 0 && report.passed > 0 ? 0 : 1);
 } catch (error) {
   process.stderr.write(`tsgi-conformance: ${(error as Error).message}\n`);

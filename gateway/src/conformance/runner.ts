@@ -66,8 +66,18 @@ function shellQuote(s: string): string {
   return /^[A-Za-z0-9_./:@=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-function substitute(text: string, values: Record<string, string>, quote: boolean): string {
-  return text.replace(/\{(app|port|host)\}/g, (_, key: string) => (quote ? shellQuote(values[key]) : values[key]));
+type Placeholders = Record<'app' | 'port' | 'host', string>;
+
+function substitute(text: string, values: Placeholders, quote: boolean): string {
+  return text.replace(/\{(app|port|host)\}/g, (_, key: keyof Placeholders) => (quote ? shellQuote(values[key]) : values[key]));
+}
+
+/** What to spawn: a string command runs through /bin/sh (placeholders shell-quoted), an array as program and arguments. */
+function commandLine(command: string | readonly string[], values: Placeholders): [string, string[]] {
+  if (typeof command === 'string') return ['/bin/sh', ['-c', substitute(command, values, true)]];
+  const [program, ...args] = command;
+  if (program === undefined) throw new TypeError('runConformance: the start command is empty');
+  return [program, args.map((a) => substitute(a, values, false))];
 }
 
 function canConnect(port: number): Promise<boolean> {
@@ -123,19 +133,11 @@ async function stop(child: ChildProcess): Promise<void> {
  */
 export async function runConformance(options: ConformanceOptions): Promise<ConformanceReport> {
   const print = options.print ?? ((line: string) => void process.stdout.write(`${line}\n`));
-  const dir = mkdtempSync(join(tmpdir(), 'tsgi-conformance-'));
   const port = await freePort();
-  const values = { app: CONFORMANCE_APP_PATH, port: String(port), host: '127.0.0.1' };
+  const [program, args] = commandLine(options.command, { app: CONFORMANCE_APP_PATH, port: String(port), host: '127.0.0.1' });
+  const dir = mkdtempSync(join(tmpdir(), 'tsgi-conformance-'));
   const env = { ...process.env, ...options.env, [CONFORMANCE_DIR_ENV]: dir };
-  const child =
-    typeof options.command === 'string'
-      ? spawn('/bin/sh', ['-c', substitute(options.command, values, true)], { cwd: options.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn(options.command[0], options.command.slice(1).map((a) => substitute(a, values, false)), {
-          cwd: options.cwd,
-          env,
-          detached: true,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
+  const child = spawn(program, args, { cwd: options.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (data: Buffer) => {
     output = (output + data.toString()).slice(-4000);

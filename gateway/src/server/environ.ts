@@ -82,7 +82,7 @@ export function buildEnviron(head: RequestHead, peer: PeerInfo, opts: ResolvedOp
   };
   const fields = head.fields;
   for (let i = 0; i < fields.length; i += 2) {
-    const name = fields[i];
+    const name = fields[i]!; // fields holds name, value pairs
     const key = environKey(name);
     if (key === null) {
       const lower = name.toLowerCase();

@@ -17,7 +17,7 @@ const EMPTY = new Uint8Array(0);
 export const EMPTY_PUMP: BodyPump = Object.freeze({ pull: () => null });
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
+  if (parts.length === 1) return parts[0]!;
   const out = new Uint8Array(total);
   let at = 0;
   for (const p of parts) {

@@ -31,9 +31,11 @@ export function fromWireHead(h: WireHead): RequestHead {
   const fields = new Array<string>(names.length * 2);
   let forwardedProto = '';
   for (let i = 0; i < names.length; i++) {
-    fields[2 * i] = names[i];
-    fields[2 * i + 1] = values[i];
-    if (forwardedProto === '' && lower[i] === 'x-forwarded-proto') forwardedProto = values[i].split(',')[0].trim().toLowerCase();
+    // names, values and lower are parallel arrays of one length.
+    const value = values[i]!;
+    fields[2 * i] = names[i]!;
+    fields[2 * i + 1] = value;
+    if (forwardedProto === '' && lower[i] === 'x-forwarded-proto') forwardedProto = (value.split(',', 1)[0] ?? '').trim().toLowerCase();
   }
   return {
     method: h.method,

@@ -73,7 +73,7 @@ export class ResponseWriter implements ResponseSink {
 
   private headText(status: string, headers: ResponseHeaders): string {
     let head = `HTTP/1.1 ${status}\r\n`;
-    for (let i = 0; i < headers.length; i++) head += `${headers[i][0]}: ${headers[i][1]}\r\n`;
+    for (const h of headers) head += `${h[0]}: ${h[1]}\r\n`;
     return head + dateHeaderLine();
   }
 
@@ -92,8 +92,8 @@ export class ResponseWriter implements ResponseSink {
     const socket = this.socket;
     if (chunks === null) {
       socket.write(head, 'latin1');
-    } else if (chunks.length === 1 && chunks[0].length <= COALESCE_MAX) {
-      const body = chunks[0];
+    } else if (chunks.length === 1 && chunks[0]!.length <= COALESCE_MAX) {
+      const body = chunks[0]!;
       const out = Buffer.allocUnsafe(head.length + body.length);
       out.write(head, 0, 'latin1');
       out.set(body, head.length);
@@ -101,7 +101,7 @@ export class ResponseWriter implements ResponseSink {
     } else {
       socket.cork();
       socket.write(head, 'latin1');
-      for (let i = 0; i < chunks.length; i++) socket.write(chunks[i]);
+      for (const chunk of chunks) socket.write(chunk);
       socket.uncork();
     }
   }

@@ -3,6 +3,7 @@
  * (RESP-1): apps use a handful of distinct statuses, so the regex runs once
  * per distinct string instead of once per request.
  */
+// eslint-disable-next-line no-control-regex -- a reason phrase may not hold controls (RFC 9112 section 4)
 const STATUS_RE = /^([2-5][0-9][0-9]) [^\x00-\x08\x0a-\x1f\x7f\u0100-\uffff]*$/;
 const cache = new Map<string, number>();
 const CACHE_MAX = 512;

@@ -3,6 +3,7 @@ import { show, type Finding } from './check-environ.js';
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** What Node's http module (and RFC 9110 field-value) accepts: HTAB, SP..~, obs-text. */
 const BAD_VALUE_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
+// eslint-disable-next-line no-control-regex -- a reason phrase may not hold controls (RFC 9112 section 4)
 const STATUS = /^([2-5]\d\d) ([^\x00-\x08\x0a-\x1f\x7f]*)$/;
 
 /** Connection-scoped headers the server owns (RFC 9110 7.6.1); apps must not send them (RESP-4). */

@@ -1,5 +1,5 @@
 import type { InputStream } from '../types.js';
-import { InterfaceViolation } from '../errors.js';
+import type { InterfaceViolation } from '../errors.js';
 import { show, type Finding } from './check-environ.js';
 
 /** Records a finding (one log line, response marked failed) and returns the error to throw. */

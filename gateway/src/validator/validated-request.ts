@@ -114,12 +114,13 @@ export class ValidatedRequest {
     if (chunk.length === 0) return Promise.resolve();
     this.account(chunk);
     if (!this.sent) this.forwardStart();
-    const pending = this.realWrite!(chunk);
-    if (!pending || typeof (pending as Promise<void>).then !== 'function') {
+    // Typed as a promise, but a server breaking the interface may return anything: inspect it as unknown.
+    const pending: unknown = this.realWrite!(chunk);
+    if (typeof (pending as Partial<PromiseLike<void>> | null | undefined)?.then !== 'function') {
       this.report({ rule: 'RESP-9', seen: `server's write() returned ${show(pending)}, not a promise` });
       return Promise.resolve();
     }
-    return pending;
+    return pending as Promise<void>;
   };
 
   /** Counts a non-empty chunk against RESP-4/RESP-8/RESP-10; throws the violation. */

@@ -2,14 +2,19 @@
 // tests: it buffers the whole response before sending and never calls
 // close(), so the kit must report RESP-6 and APP-3 as failed.
 //   node buffering-server.ts <app module path> <port>
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import type { App, Environ, ResponseHeaders } from '@tsgi/gateway';
 
 const [modulePath, port] = process.argv.slice(2);
 const mod = (await import(pathToFileURL(modulePath).href)) as { app: App };
 
-createServer(async (req, res) => {
+createServer((req, res) => {
+  // A request this fixture cannot map (a bad %-escape) drops its connection, not the server.
+  answer(req, res).catch(() => res.destroy());
+}).listen(Number(port), '127.0.0.1');
+
+async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://x');
   const environ: Record<string, unknown> = {
     REQUEST_METHOD: req.method,
@@ -51,4 +56,4 @@ createServer(async (req, res) => {
   }
   res.writeHead(Number(status.slice(0, 3)), headers.flat());
   res.end(Buffer.concat(parts));
-}).listen(Number(port), '127.0.0.1');
+}

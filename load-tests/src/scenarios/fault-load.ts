@@ -22,7 +22,8 @@ interface FaultStage {
 interface StackHandles {
   topology: Topology;
   proxy: Component;
-  apps: Component[];
+  /** app-a and app-b. */
+  apps: [Component, Component];
 }
 
 async function waitForWorkers(c: Component, n: number, timeoutMs = 15_000): Promise<number[]> {

@@ -23,8 +23,9 @@ function describeCpu(v: VariantResult): string {
 function scalingVerdict(results: VariantResult[], tier: string, tierPrefix: string, cores: number): { verdicts: Verdict[]; notes: string[] } {
   const verdicts: Verdict[] = [];
   const notes: string[] = [];
-  const one = results[0];
-  for (const v of results.slice(1)) {
+  const [one, ...larger] = results;
+  if (one === undefined) return { verdicts, notes };
+  for (const v of larger) {
     const ratio = one.rps > 0 ? v.rps / one.rps : 0;
     const n = Number(v.params.workers);
     const n0 = Number(one.params.workers);

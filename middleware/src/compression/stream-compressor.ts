@@ -43,7 +43,7 @@ export class StreamCompressor {
 
   private take(): Uint8Array {
     this.collect();
-    const out = this.out.length === 1 ? this.out[0] : Buffer.concat(this.out, this.outBytes);
+    const out = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out, this.outBytes);
     this.out = [];
     this.outBytes = 0;
     return out;

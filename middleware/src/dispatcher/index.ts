@@ -3,6 +3,7 @@ import { InvalidOptionError, MiddlewareError } from '../errors.js';
 import { respondText } from '../shared/respond.js';
 
 const MW = 'dispatcher';
+// eslint-disable-next-line no-control-regex -- a mount prefix may not hold controls
 const PREFIX = /^(?:\/[^/\\\u0000-\u001f?#]+)+$/;
 
 /** The fallback when no mount matches and none was given: a plain 404. */

@@ -42,6 +42,7 @@ export interface ProxyFixOriginal {
 const MW = 'proxyFix';
 const KNOWN = ['xFor', 'xProto', 'xHost', 'xPort', 'xPrefix', 'x_for', 'x_proto', 'x_host', 'x_port', 'x_prefix'];
 const PORT = /^\d{1,5}$/;
+// eslint-disable-next-line no-control-regex -- a forwarded prefix may not hold controls
 const PREFIX = /^\/[^\\\u0000-\u001f?#]*$/;
 
 /**
@@ -54,7 +55,7 @@ function nthFromRight(trusted: number, value: string | undefined): string | null
   if (trusted === 0 || value === undefined || value === '') return null;
   const values = value.split(',');
   if (values.length < trusted) return null;
-  const v = values[values.length - trusted].trim();
+  const v = values[values.length - trusted]!.trim(); // 1 <= trusted <= values.length
   return v === '' ? null : v;
 }
 

@@ -63,7 +63,9 @@ export interface ResolvedRedirects {
 
 const MW = 'redirects';
 const STATUSES: RedirectStatus[] = [301, 302, 303, 307, 308];
+// eslint-disable-next-line no-control-regex -- a redirect source may not hold controls
 const FROM = /^\/[^\\\u0000-\u001f?#]*$/;
+// eslint-disable-next-line no-control-regex -- a local target may not hold controls or spaces
 const LOCAL_TARGET = /^\/(?![/\\])[^\\\u0000-\u0020]*$/;
 
 function compileTarget(from: string, raw: string): { to: string; absolute: boolean } {
@@ -74,6 +76,7 @@ function compileTarget(from: string, raw: string): { to: string; absolute: boole
   } catch {
     url = undefined;
   }
+  // eslint-disable-next-line no-control-regex -- an absolute target may not hold controls or spaces
   if (url && (url.protocol === 'https:' || url.protocol === 'http:') && /^https?:\/\/[^/\\]/i.test(raw) && !/[\u0000-\u0020]/.test(raw)) {
     return { to: raw, absolute: true };
   }

@@ -93,6 +93,7 @@ function cspString(value: string | CspDirectives): string {
     if (!/^[a-z-]+$/.test(name)) throw new InvalidOptionError(MW, `contentSecurityPolicy.${key}`, 'must be a directive name', key);
     if (v === false) continue;
     const sources = v === true ? [] : typeof v === 'string' ? [v] : v;
+    // eslint-disable-next-line no-control-regex -- a CSP source may not hold controls (they would split the header)
     if (!Array.isArray(sources) || sources.some((s) => typeof s !== 'string' || /[;,\u0000-\u001f]/.test(s))) {
       throw new InvalidOptionError(MW, `contentSecurityPolicy.${key}`, 'must be true or source strings without ";" or ","', v);
     }

@@ -10,7 +10,7 @@ const CACHE_LIMIT = 256;
 export function parseAcceptEncoding(header: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const part of header.split(',')) {
-    const [rawName, ...params] = part.split(';');
+    const [rawName = '', ...params] = part.split(';');
     let name = rawName.trim().toLowerCase();
     if (name === '') continue;
     if (name === 'x-gzip') name = 'gzip';

@@ -25,15 +25,15 @@ export function lowerName(name: string): string {
 export function joinHeaders(a: ResponseHeaders, b: ResponseHeaders): ResponseHeaders {
   const out: ResponseHeaders = new Array(a.length + b.length);
   let i = 0;
-  for (; i < a.length; i++) out[i] = a[i];
-  for (let j = 0; j < b.length; j++) out[i + j] = b[j];
+  for (; i < a.length; i++) out[i] = a[i]!;
+  for (let j = 0; j < b.length; j++) out[i + j] = b[j]!;
   return out;
 }
 
 /** The first value of a header (name given in lower case), or undefined. */
 export function getHeader(headers: ResponseHeaders, lower: string): string | undefined {
   for (let i = 0; i < headers.length; i++) {
-    const h = headers[i];
+    const h = headers[i]!;
     if (h[0].length === lower.length && lowerName(h[0]) === lower) return h[1];
   }
   return undefined;
@@ -47,7 +47,7 @@ export function getHeader(headers: ResponseHeaders, lower: string): string | und
 export function addVary(headers: ResponseHeaders, token: string): ResponseHeaders {
   const lower = token.toLowerCase();
   for (let i = 0; i < headers.length; i++) {
-    const h = headers[i];
+    const h = headers[i]!;
     if (h[0].length !== 4 || lowerName(h[0]) !== 'vary') continue;
     const parts = h[1].split(',').map((p) => p.trim().toLowerCase());
     if (parts.includes('*') || parts.includes(lower)) return headers;

@@ -92,7 +92,8 @@ export function staticFiles(app: App, options: StaticFilesOptions): App {
       if (etag !== undefined) validators.push(['ETag', etag]);
       if (lastModified) validators.push(['Last-Modified', stat.mtime.toUTCString()]);
       if (cacheControl !== undefined) validators.push(['Cache-Control', cacheControl]);
-      if (varyHeader.length) validators.push(varyHeader[0]);
+      const [vary] = varyHeader;
+      if (vary !== undefined) validators.push(vary);
 
       const pre = evaluatePreconditions(
         environ.HTTP_IF_MATCH,
@@ -180,11 +181,13 @@ export function staticFiles(app: App, options: StaticFilesOptions): App {
     if (opened === null) return notFound(environ, startResponse);
 
     if (opened.stat.isFile()) {
-      if (trailingSlash) {
+      // No name: the root itself is a file (it was a directory at startup), so nothing here to serve.
+      const name = segments[segments.length - 1];
+      if (trailingSlash || name === undefined) {
         await opened.fh.close();
         return notFound(environ, startResponse);
       }
-      return serveFile(environ, startResponse, segments.slice(0, -1), segments[segments.length - 1], opened);
+      return serveFile(environ, startResponse, segments.slice(0, -1), name, opened);
     }
     await opened.fh.close();
     if (!opened.stat.isDirectory()) return notFound(environ, startResponse);

@@ -75,6 +75,7 @@ export function resolveStaticOptions(options: StaticFilesOptions): ResolvedStati
   }
 
   const rawPrefix = options.prefix ?? '/';
+  // eslint-disable-next-line no-control-regex -- a URL prefix may not hold controls
   if (typeof rawPrefix !== 'string' || !rawPrefix.startsWith('/') || rawPrefix.includes('//') || /[\\\u0000-\u001f?#]/.test(rawPrefix)) {
     throw new InvalidOptionError(MW, 'prefix', "must be a path starting with '/'", rawPrefix);
   }
@@ -85,6 +86,7 @@ export function resolveStaticOptions(options: StaticFilesOptions): ResolvedStati
   else {
     index = readStringList(MW, 'index', options.index, ['index.html']);
     for (const name of index) {
+      // eslint-disable-next-line no-control-regex -- an index file name may not hold NUL
       if (name === '' || /[/\\\u0000]/.test(name) || name === '.' || name === '..') {
         throw new InvalidOptionError(MW, 'index', 'must hold plain file names', name);
       }

@@ -13,6 +13,7 @@ import { sep } from 'node:path';
 export type Segments = { kind: 'ok'; segments: string[]; trailingSlash: boolean } | { kind: 'bad' } | { kind: 'dotfile' };
 
 // Controls (NUL included) and backslashes are never part of a file we serve.
+// eslint-disable-next-line no-control-regex -- controls are never part of a file we serve
 const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f\\]/;
 // `%2f`, `%5c` or `%00` in the raw path would otherwise turn into separators
 // or NUL after decoding; a legitimate asset URL never carries them.

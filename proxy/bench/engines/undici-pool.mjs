@@ -13,7 +13,7 @@ const server = createServer((req, res) => {
     { method: req.method, path: req.url, headers, body: req.method === 'GET' || req.method === 'HEAD' ? null : req },
     {
       onConnect() {},
-      onError(err) {
+      onError() {
         if (!res.headersSent) res.writeHead(502);
         res.end();
       },

@@ -11,7 +11,7 @@ export function resolveClientAddress(peer: string, xff: readonly string[], isTru
   for (const v of xff) for (const part of v.split(',')) hops.push(part.trim());
   let client = peer;
   for (let i = hops.length - 1; i >= 0; i--) {
-    const hop = stripPort(hops[i]);
+    const hop = stripPort(hops[i]!); // 0 <= i < hops.length
     if (hop === '') break;
     client = hop;
     if (!isTrusted(hop)) break;

@@ -5,7 +5,8 @@ import { EdgeListener, type ClientInfo } from './edge-listener.js';
 import { ConnectionCap } from './connection-cap.js';
 import type { EdgeMetrics } from './edge-metrics.js';
 import { dispatchH2Stream } from './h2-dispatch.js';
-import type { H2Tunnel } from './h2-tunnel.js';
+import type { ServerHttp2Stream } from 'node:http2';
+import type { H2Limits, TranslatedRequest } from './h2-request.js';
 import { TlsContexts, type TlsSettings } from './tls-contexts.js';
 
 /** One listener's config as validated (core keys plus the edge ones). */
@@ -19,9 +20,9 @@ export interface EdgeListenerConfig {
 /** How the worker serves what the listeners accept. */
 export interface EdgeServe {
   http1(socket: Socket, info: ClientInfo): void;
-  tunnel(tunnel: H2Tunnel, info: ClientInfo): void;
+  h2(stream: ServerHttp2Stream, request: TranslatedRequest, info: ClientInfo): void;
   refused(err: ProxyError, info: ClientInfo): void;
-  limits(): { maxHeaders: number; maxHeaderBytes: number; maxRequestLine: number };
+  limits(): H2Limits;
   /** Idle time after which an h2 connection without streams is closed (ms). */
   idleTimeout(): number;
   accepting(): boolean;
@@ -67,7 +68,7 @@ export class EdgeListeners {
         onH2Stream: (stream, _headers, flags, raw, info) =>
           dispatchH2Stream(stream, flags, raw, info, {
             limits: serve.limits(),
-            serve: (tunnel, i) => serve.tunnel(tunnel, i),
+            serve: (stream, request, i) => serve.h2(stream, request, i),
             refused: (err, i) => {
               metrics.h2Refused.inc({ code: err.code });
               serve.refused(err, i);
@@ -93,7 +94,11 @@ export class EdgeListeners {
   /** Binds every listener; `addresses` gives the host/port of each (port 0 resolved by the caller or the OS). */
   async start(addresses: readonly { host: string; port: number }[], exclusive: boolean): Promise<{ host: string; port: number }[]> {
     const bound: { host: string; port: number }[] = [];
-    for (let i = 0; i < this.entries.length; i++) bound.push(await this.entries[i].listener.listen(addresses[i].host, addresses[i].port, exclusive));
+    for (const [i, entry] of this.entries.entries()) {
+      const at = addresses[i];
+      if (at === undefined) throw new RangeError(`edge listeners: no address for listener ${i} of ${this.entries.length}`);
+      bound.push(await entry.listener.listen(at.host, at.port, exclusive));
+    }
     return bound;
   }
 

@@ -25,7 +25,7 @@ export interface HeadView {
 
 /** First value of a header by lower-case name. */
 export function headerOf(head: HeadView, name: string): string | null {
-  for (let i = 0; i < head.lower.length; i++) if (head.lower[i] === name) return head.values[i];
+  for (let i = 0; i < head.lower.length; i++) if (head.lower[i] === name) return head.values[i] ?? null;
   return null;
 }
 

@@ -2,36 +2,35 @@ import { constants, type ServerHttp2Stream } from 'node:http2';
 import { STATUS_CODES } from 'node:http';
 import { ProxyError } from '../errors.js';
 import type { ClientInfo } from './edge-listener.js';
-import { translateH2Request } from './h2-request.js';
-import { H2Tunnel } from './h2-tunnel.js';
+import { translateH2Request, type H2Limits, type TranslatedRequest } from './h2-request.js';
 
 /** What the dispatcher needs from the proxy. */
 export interface H2DispatchTarget {
-  limits: { maxHeaders: number; maxHeaderBytes: number };
-  /** Serve the tunnel exactly like an HTTP/1.1 client connection. */
-  serve(tunnel: H2Tunnel, info: ClientInfo): void;
-  /** A request refused before it reached the core (for the access log and metrics). */
+  limits: H2Limits;
+  /** Serve the validated request on its stream (the worker's H2StreamClient). */
+  serve(stream: ServerHttp2Stream, request: TranslatedRequest, info: ClientInfo): void;
+  /** A request refused before it reached an exchange (for the access log and metrics). */
   refused?(err: ProxyError, info: ClientInfo): void;
 }
 
 /**
- * Validates one HTTP/2 stream and hands it to the core as an H2Tunnel, or
- * answers the error itself (400/431/501 with a plain-text body naming it;
- * the connection and its other streams carry on, as for HTTP/2 stream errors).
+ * Validates one HTTP/2 stream's request and hands it to the proxy, or
+ * answers the error itself (400/414/417/431/501 with a plain-text body
+ * naming it; the connection and its other streams carry on, as for HTTP/2
+ * stream errors).
  */
 export function dispatchH2Stream(stream: ServerHttp2Stream, flags: number, rawHeaders: string[], info: ClientInfo, target: H2DispatchTarget): void {
   const endStream = (flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0;
-  let tunnel: H2Tunnel;
+  let request: TranslatedRequest;
   try {
-    const request = translateH2Request(rawHeaders, endStream, target.limits);
-    tunnel = new H2Tunnel(stream, request, { address: info.address, port: info.port });
+    request = translateH2Request(rawHeaders, endStream, target.limits);
   } catch (err) {
     const e = err instanceof ProxyError ? err : new ProxyError('PX_ERR_BAD_REQUEST', String(err), 400);
     target.refused?.(e, info);
     answer(stream, e);
     return;
   }
-  target.serve(tunnel, info);
+  target.serve(stream, request, info);
 }
 
 function answer(stream: ServerHttp2Stream, err: ProxyError): void {

@@ -1,32 +1,48 @@
+import { splitTarget, wireError, type RequestHead } from '@tsgi/http1';
 import { ProxyError } from '../errors.js';
+import { toProxyError } from '../wire.js';
 
-/** An HTTP/2 request translated to the HTTP/1.1 the proxy core forwards. */
+/** The limits an HTTP/2 request is held to, the HTTP/1.1 ones (config `limits`). */
+export interface H2Limits {
+  maxHeaders: number;
+  maxHeaderBytes: number;
+  maxRequestLine: number;
+  maxFieldBytes: number;
+}
+
+/** An HTTP/2 request as the exchange takes it: the same head shape the HTTP/1.1 parser gives. */
 export interface TranslatedRequest {
-  method: string;
-  path: string;
-  authority: string;
-  /** The HTTP/1.1 head (request line, fields, framing, CRLF CRLF), latin1. */
-  head: string;
-  /** The body is re-framed as chunked (no content-length was given). */
-  chunked: boolean;
-  /** Declared content-length, -1 when none. */
-  contentLength: number;
+  head: RequestHead;
+  /** The HEADERS frame ended the stream: no body. */
+  endStream: boolean;
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
 const METHOD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// Field values: no NUL, CR, LF (RFC 9113 8.2.1) nor other controls but HTAB, as for HTTP/1.1; no edge whitespace.
-const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
-const BAD_PATH = /[\x00-\x20\x7f-\xff]/;
+/** Field values: no NUL, CR, LF (RFC 9113 8.2.1) nor other controls but HTAB, as for HTTP/1.1. */
+function hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return true;
+  }
+  return false;
+}
+
+/** A path is visible ASCII only: no space, control or byte above 0x7e. */
+function badPathByte(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f) return true;
+  }
+  return false;
+}
 const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::[0-9]{1,5})?$/;
 /** RFC 9113 8.2.2: connection-specific fields make the request malformed. */
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
-/** Fields the proxy sets itself on the HTTP/1.1 side. */
-const REPLACED = new Set(['host', 'content-length']);
 
 /**
  * Validates an HTTP/2 request's fields as strictly as the HTTP/1.1 parser
- * does and serialises the HTTP/1.1 head the core forwards. `raw` is node's
+ * does and gives the request head the exchange forwards (as HTTP/1.1). `raw` is node's
  * rawHeaders (name, value, name, value ...), so repeated fields and their
  * order survive. Refused (PX_ERR_BAD_REQUEST, 400): missing or repeated
  * pseudo-headers, unknown pseudo-headers or ones after regular fields,
@@ -35,7 +51,7 @@ const REPLACED = new Set(['host', 'content-length']);
  * absent or non-origin-form :path, a bad or repeated content-length.
  * `endStream` says the HEADERS frame ended the stream (no body).
  */
-export function translateH2Request(raw: readonly string[], endStream: boolean, limits: { maxHeaders: number; maxHeaderBytes: number }): TranslatedRequest {
+export function translateH2Request(raw: readonly string[], endStream: boolean, limits: H2Limits): TranslatedRequest {
   let method: string | null = null;
   let scheme: string | null = null;
   let path: string | null = null;
@@ -43,13 +59,15 @@ export function translateH2Request(raw: readonly string[], endStream: boolean, l
   let host: string | null = null;
   let contentLength = -1;
   let regularSeen = false;
-  let fields = '';
+  const names: string[] = [];
+  const values: string[] = [];
+  let expectContinue = false;
   let cookies: string[] | null = null;
   let count = 0;
   let bytes = 0;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i];
-    const value = raw[i + 1];
+    const name = raw[i] ?? '';
+    const value = raw[i + 1] ?? '';
     bytes += name.length + value.length + 4;
     if (name.charCodeAt(0) === 58 /* : */) {
       if (regularSeen) throw bad(`pseudo-header ${name} after regular fields`);
@@ -78,7 +96,10 @@ export function translateH2Request(raw: readonly string[], endStream: boolean, l
     regularSeen = true;
     if (++count > limits.maxHeaders) throw new ProxyError('PX_ERR_HEADERS_TOO_LARGE', `request header fields too large: more than ${limits.maxHeaders} fields`, 431);
     if (!TOKEN.test(name)) throw bad(`invalid field name ${JSON.stringify(name.slice(0, 40))}`);
-    if (BAD_VALUE.test(value) || value !== value.trim()) throw bad(`invalid value for ${name}`);
+    if (hasControl(value) || value !== value.trim()) throw bad(`invalid value for ${name}`);
+    // The HTTP/1.1 field line it becomes, counted with its CRLF as the HTTP/1.1 parser counts it.
+    if (name.length + value.length + 4 > limits.maxFieldBytes) throw wire(wireError('H1_ERR_FIELD_TOO_LARGE', `over ${limits.maxFieldBytes} bytes`));
+    if (name === 'expect' && value.toLowerCase() !== '100-continue') throw wire(wireError('H1_ERR_EXPECTATION', JSON.stringify(value.slice(0, 40))));
     if (CONNECTION_SPECIFIC.has(name)) throw bad(`connection-specific field ${name}`);
     if (name === 'te') {
       if (value.toLowerCase() !== 'trailers') throw bad('te other than trailers');
@@ -101,8 +122,9 @@ export function translateH2Request(raw: readonly string[], endStream: boolean, l
       (cookies ??= []).push(value);
       continue;
     }
-    if (REPLACED.has(name)) continue;
-    fields += `${name}: ${value}\r\n`;
+    if (name === 'expect' && value.toLowerCase() === '100-continue') expectContinue = true;
+    names.push(name);
+    values.push(value);
   }
   if (bytes > limits.maxHeaderBytes) throw new ProxyError('PX_ERR_HEADERS_TOO_LARGE', 'request header fields too large: header section too large', 431);
   if (method === null) throw bad('missing :method');
@@ -110,20 +132,54 @@ export function translateH2Request(raw: readonly string[], endStream: boolean, l
   if (method === 'CONNECT') throw new ProxyError('PX_ERR_NOT_IMPLEMENTED', 'CONNECT is not supported over HTTP/2', 501);
   if (scheme === null || path === null) throw bad('missing :scheme or :path');
   if (scheme !== 'https' && scheme !== 'http') throw bad('invalid :scheme');
-  if (path === '' || BAD_PATH.test(path) || (path[0] !== '/' && !(path === '*' && method === 'OPTIONS'))) throw bad('invalid :path');
+  if (path === '' || badPathByte(path) || (path[0] !== '/' && !(path === '*' && method === 'OPTIONS'))) throw bad('invalid :path');
+  // The request line it becomes upstream, and the target's shape, as the HTTP/1.1 parser checks them.
+  if (method.length + path.length + 10 > limits.maxRequestLine) throw wire(wireError('H1_ERR_URI_TOO_LONG', `over ${limits.maxRequestLine} bytes`));
+  try {
+    splitTarget(path, method);
+  } catch (err) {
+    throw wire(err);
+  }
   const hostValue = authority ?? host;
   if (hostValue === null || hostValue === '') throw bad('missing :authority and host');
   if (!AUTHORITY.test(hostValue) || hostValue.includes('@')) throw bad('invalid :authority');
   if (authority !== null && host !== null && host.toLowerCase() !== authority.toLowerCase()) throw bad('host differs from :authority');
   if (endStream && contentLength > 0) throw bad('content-length without a body');
-  const chunked = !endStream && contentLength < 0;
-  let head = `${method} ${path} HTTP/1.1\r\nhost: ${hostValue}\r\n${fields}`;
-  if (cookies !== null) head += `cookie: ${cookies.join('; ')}\r\n`;
-  if (contentLength >= 0) head += `content-length: ${contentLength}\r\n`;
-  else if (chunked) head += 'transfer-encoding: chunked\r\n';
-  // One request per tunnel: the core answers it and closes.
-  head += 'connection: close\r\n\r\n';
-  return { method, path, authority: hostValue, head, chunked, contentLength };
+  if (contentLength >= 0) {
+    names.push('content-length');
+    values.push(String(contentLength));
+  }
+  if (cookies !== null) {
+    names.push('cookie');
+    values.push(cookies.join('; '));
+  }
+  const q = path.indexOf('?');
+  const head: RequestHead = {
+    method,
+    rawTarget: path,
+    target: path,
+    rawPath: path === '*' ? '' : q < 0 ? path : path.slice(0, q),
+    query: q < 0 ? '' : path.slice(q + 1),
+    minor: 1,
+    names,
+    lower: names,
+    values,
+    host: hostValue,
+    contentLength,
+    // Without a content-length the body goes upstream re-framed as chunked.
+    chunked: !endStream && contentLength < 0,
+    keepAlive: true,
+    expectContinue,
+    upgrade: '',
+    connectionTokens: null,
+    headBytes: bytes,
+  };
+  return { head, endStream };
+}
+
+function wire(err: unknown): ProxyError {
+  const e = toProxyError(err);
+  return e instanceof ProxyError ? e : bad(String(e));
 }
 
 function bad(detail: string): ProxyError {

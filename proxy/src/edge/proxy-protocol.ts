@@ -62,7 +62,7 @@ function parseV1(buf: Buffer): ProxyHeader | null {
   const length = lf + 1;
   if (parts[1] === 'UNKNOWN') return { version: 1, address: null, length };
   if (parts.length !== 6) throw bad('v1 header needs protocol, two addresses and two ports');
-  const [, proto, src, dst, sport, dport] = parts;
+  const [, proto = '', src = '', dst = '', sport = '', dport = ''] = parts; // all six are there: length checked
   const family = proto === 'TCP4' ? 4 : proto === 'TCP6' ? 6 : 0;
   if (family === 0) throw bad(`v1 protocol must be TCP4, TCP6 or UNKNOWN, got ${JSON.stringify(proto.slice(0, 16))}`);
   if (isIP(src) !== family || isIP(dst) !== family) throw bad(`v1 addresses are not ${proto} addresses`);
@@ -78,11 +78,11 @@ function parseV2(buf: Buffer): ProxyHeader | null {
   const n = Math.min(buf.length, V2_SIG.length);
   if (buf.compare(V2_SIG, 0, n, 0, n) !== 0) throw bad('no PROXY protocol header');
   if (buf.length < 16) return null;
-  const verCmd = buf[12];
+  const verCmd = buf.readUInt8(12);
   if (verCmd >> 4 !== 2) throw bad(`v2 version must be 2, got ${verCmd >> 4}`);
   const cmd = verCmd & 0x0f;
   if (cmd > 1) throw bad(`v2 command must be LOCAL or PROXY, got ${cmd}`);
-  const fam = buf[13];
+  const fam = buf.readUInt8(13);
   const payload = buf.readUInt16BE(14);
   if (payload > V2_MAX_PAYLOAD) throw bad(`v2 header of ${payload} bytes is over ${V2_MAX_PAYLOAD}`);
   const addrFamily = fam >> 4;
@@ -195,14 +195,14 @@ function writeV6(out: Buffer, at: number, ip: string): void {
   let text = ip;
   const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
   if (dotted) {
-    const b = dotted.slice(1).map(Number);
-    text = `${text.slice(0, dotted.index)}${((b[0] << 8) | b[1]).toString(16)}:${((b[2] << 8) | b[3]).toString(16)}`;
+    const b = (k: number): number => Number(dotted[k]);
+    text = `${text.slice(0, dotted.index)}${((b(1) << 8) | b(2)).toString(16)}:${((b(3) << 8) | b(4)).toString(16)}`;
   }
   const halves = text.split('::');
   const head = halves[0] ? halves[0].split(':') : [];
   const tail = halves.length > 1 && halves[1] ? halves[1].split(':') : [];
   const groups = [...head, ...new Array<string>(8 - head.length - tail.length).fill('0'), ...tail];
-  for (let i = 0; i < 8; i++) out.writeUInt16BE(parseInt(groups[i], 16) & 0xffff, at + i * 2);
+  for (let i = 0; i < 8; i++) out.writeUInt16BE(parseInt(groups[i] ?? '0', 16) & 0xffff, at + i * 2);
 }
 
 /**

@@ -1,15 +1,13 @@
-import type { Socket } from 'node:net';
 import { constants, createBrotliCompress, createGzip, type BrotliCompress, type Gzip } from 'node:zlib';
 import type { CompressionPolicy, Encoding } from './compression.js';
 
-const LAST_CHUNK = '0\r\n\r\n';
-const CRLF = '\r\n';
-
-/** What the compressor tells its client connection. */
+/** What the compressor tells the relay that feeds it. */
 export interface CompressorEvents {
+  /** Compressed bytes for the client; false: the client is full (zlib's output pauses until `resume`). */
+  output(out: Buffer): boolean;
   /** zlib can take input again: resume the upstream socket. */
   writable(): void;
-  /** The last compressed byte (and the last chunk) went to the client. */
+  /** The last compressed byte went out. */
   done(): void;
   /** zlib failed: the response can't be completed. */
   failed(): void;
@@ -17,12 +15,11 @@ export interface CompressorEvents {
 
 /**
  * One response body compressed on its way to the client with a node:zlib
- * stream. Output is framed as chunked for HTTP/1.1 clients (close-delimited
- * for HTTP/1.0). Backpressure holds both ways: `write` returns false while
- * zlib's input is full (the caller pauses the upstream until `writable`),
- * and zlib's output is paused while the client socket is full (`resume` on
- * the socket's drain). `flush` after each upstream read makes a streaming
- * response stream (a sync flush per network read, not per byte).
+ * stream. Backpressure holds both ways: `write` returns false while zlib's
+ * input is full (the caller pauses the upstream until `writable`), and
+ * zlib's output is paused while the client is full (`resume` on its
+ * drain). `flush` after each upstream read makes a streaming response
+ * stream (a sync flush per network read, not per byte).
  */
 export class ResponseCompressor {
   bytesIn = 0;
@@ -33,8 +30,6 @@ export class ResponseCompressor {
   constructor(
     readonly encoding: Encoding,
     policy: CompressionPolicy,
-    private readonly socket: Socket,
-    private readonly chunked: boolean,
     private readonly events: CompressorEvents,
   ) {
     this.zip =
@@ -58,8 +53,7 @@ export class ResponseCompressor {
 
   /** Pushes out what zlib holds so far, so a streamed body reaches the client as it arrives. */
   flush(): void {
-    if (this.encoding === 'gzip') (this.zip as Gzip).flush(constants.Z_SYNC_FLUSH);
-    else (this.zip as BrotliCompress).flush(constants.BROTLI_OPERATION_FLUSH);
+    this.zip.flush(this.encoding === 'gzip' ? constants.Z_SYNC_FLUSH : constants.BROTLI_OPERATION_FLUSH);
   }
 
   /** The upstream body is complete: finish the stream; `done` follows once it is all written. */
@@ -67,7 +61,7 @@ export class ResponseCompressor {
     this.zip.end();
   }
 
-  /** The client socket drained. */
+  /** The client drained. */
   resume(): void {
     if (!this.finished) this.zip.resume();
   }
@@ -82,24 +76,12 @@ export class ResponseCompressor {
   private onOutput(out: Buffer): void {
     if (this.finished) return;
     this.bytesOut += out.length;
-    const sock = this.socket;
-    let ok: boolean;
-    if (this.chunked) {
-      sock.cork();
-      sock.write(`${out.length.toString(16)}\r\n`, 'latin1');
-      sock.write(out);
-      ok = sock.write(CRLF, 'latin1');
-      sock.uncork();
-    } else {
-      ok = sock.write(out);
-    }
-    if (!ok) this.zip.pause();
+    if (!this.events.output(out)) this.zip.pause();
   }
 
   private onEnd(): void {
     if (this.finished) return;
     this.finished = true;
-    if (this.chunked) this.socket.write(LAST_CHUNK, 'latin1');
     this.events.done();
   }
 }

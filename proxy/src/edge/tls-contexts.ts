@@ -38,6 +38,8 @@ export const DEFAULT_CIPHERS = [
 ].join(':');
 
 interface Loaded {
+  /** The certificate file it came from. */
+  file: string;
   context: SecureContext;
   /** Exact names (lower case) and `*.suffix` wildcards this pair serves. */
   exact: string[];
@@ -62,7 +64,8 @@ export interface ReloadResult {
  * Connections already open keep the context they handshook with.
  */
 export class TlsContexts {
-  private loaded: Loaded[];
+  /** The first pair answers clients without SNI or with a name no pair serves. */
+  private loaded: [Loaded, ...Loaded[]];
   private exact = new Map<string, SecureContext>();
   private wildcard: [string, SecureContext][] = [];
 
@@ -101,7 +104,7 @@ export class TlsContexts {
 
   /** Re-reads every certificate and key; keeps the running ones if anything is wrong. */
   reload(): ReloadResult {
-    let next: Loaded[];
+    let next: [Loaded, ...Loaded[]];
     try {
       next = loadAll(this.settings);
     } catch (err) {
@@ -113,7 +116,7 @@ export class TlsContexts {
   }
 
   describe(): ReloadResult['certificates'] {
-    return this.loaded.map((l, i) => ({ file: this.settings.certs[i].cert, names: [...l.exact, ...l.wildcard.map((w) => `*${w}`)], notAfter: l.notAfter }));
+    return this.loaded.map((l) => ({ file: l.file, names: [...l.exact, ...l.wildcard.map((w) => `*${w}`)], notAfter: l.notAfter }));
   }
 
   private index(): void {
@@ -127,8 +130,10 @@ export class TlsContexts {
   }
 }
 
-function loadAll(settings: TlsSettings): Loaded[] {
-  return settings.certs.map((spec) => loadPair(spec, settings));
+function loadAll(settings: TlsSettings): [Loaded, ...Loaded[]] {
+  const [first, ...more] = settings.certs;
+  if (first === undefined) throw tlsError('no certificate configured');
+  return [loadPair(first, settings), ...more.map((spec) => loadPair(spec, settings))];
 }
 
 function loadPair(spec: CertSpec, settings: TlsSettings): Loaded {
@@ -166,7 +171,7 @@ function loadPair(spec: CertSpec, settings: TlsSettings): Loaded {
     if (n.startsWith('*.')) wildcard.push(n.slice(1));
     else exact.push(n);
   }
-  return { context, exact, wildcard, notAfter: x509.validTo };
+  return { file: spec.cert, context, exact, wildcard, notAfter: x509.validTo };
 }
 
 /** DNS names from subjectAltName, else the subject CN. */
@@ -181,7 +186,7 @@ function certNames(x509: X509Certificate): string[] {
     if (dns.length > 0) return dns;
   }
   const cn = /(?:^|\n)CN=([^\n]+)/.exec(x509.subject);
-  return cn ? [cn[1]] : [];
+  return cn?.[1] ? [cn[1]] : [];
 }
 
 function tlsError(message: string): ProxyError {

@@ -19,8 +19,8 @@ const HEX = /^[0-9a-f]+$/;
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
 /** Ids from other systems (UUIDs, nginx $request_id, ULIDs) pass; anything that could split a log line does not. */
-const REQUEST_ID = /^[A-Za-z0-9._:+\/=-]{1,128}$/;
-const TRACESTATE_MEMBER = /^(?:[a-z0-9][_0-9a-z\-*\/]{0,255}|[a-z0-9][_0-9a-z\-*\/]{0,240}@[a-z][_0-9a-z\-*\/]{0,13})=[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/;
+const REQUEST_ID = /^[A-Za-z0-9._:+/=-]{1,128}$/;
+const TRACESTATE_MEMBER = /^(?:[a-z0-9][_0-9a-z\-*/]{0,255}|[a-z0-9][_0-9a-z\-*/]{0,240}@[a-z][_0-9a-z\-*/]{0,13})=[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/;
 
 let pool = Buffer.alloc(0);
 let poolAt = 0;
@@ -115,13 +115,14 @@ export function traceHeadersOf(lower: readonly string[], values: readonly string
   let requestId: string | null = null;
   let parents = 0;
   for (let i = 0; i < lower.length; i++) {
-    const n = lower[i];
+    const n = lower[i]!;
     if (n.length < 9) continue;
+    const value = values[i]!; // lower and values are parallel arrays
     if (n === 'traceparent') {
       parents++;
-      traceparent = values[i];
-    } else if (n === 'tracestate') tracestate = tracestate === null ? values[i] : `${tracestate},${values[i]}`;
-    else if (n === 'x-request-id' && requestId === null) requestId = values[i];
+      traceparent = value;
+    } else if (n === 'tracestate') tracestate = tracestate === null ? value : `${tracestate},${value}`;
+    else if (n === 'x-request-id' && requestId === null) requestId = value;
   }
   return { traceparent: parents === 1 ? traceparent : null, tracestate, requestId };
 }

@@ -1,7 +1,8 @@
 import { AggregatorRegistry, type Registry } from 'prom-client';
-import { SUMMED_GAUGES } from './worker-metrics.js';
+import type { Arbiter } from './arbiter.js';
 
-type MetricJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+/** prom-client's JSON form of a registry (what `registry.getMetricsAsJSON()` resolves to). */
+export type MetricJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 type Metric = MetricJson[number];
 
 /** What a worker answers to a metrics collect (and sends once more right before it exits). */
@@ -14,16 +15,26 @@ export function isWorkerMetricsReport(v: unknown): v is WorkerMetricsReport {
   return typeof v === 'object' && v !== null && typeof (v as WorkerMetricsReport).pid === 'number' && Array.isArray((v as WorkerMetricsReport).metrics);
 }
 
+/** The `custom` message a worker pushes its report in (MetricsReporter sends it, MetricsLedger.recordMessage reads it). */
+export interface MetricsReportMessage {
+  tsgiMetrics: WorkerMetricsReport;
+}
+
+export interface MetricsLedgerOptions {
+  /** Worker gauges that add up over workers (in-flight requests, open connections); every other gauge is per process. */
+  summedGauge?: (name: string) => boolean;
+}
+
 /**
  * The master's book of worker metrics, so that what Prometheus scrapes
- * keeps counter semantics across HUP, TTOU, max-requests and crashes (as
- * prometheus_client's multiprocess mode): each worker's latest report is
+ * keeps counter semantics across HUP, scale-down, max-requests and crashes
+ * (as prometheus_client's multiprocess mode): each worker's latest report is
  * kept until it exits, then its counters and histograms are folded into a
  * retired total that every later scrape adds. A gracefully stopping worker
  * reports its final counts just before exiting; one killed with -9 keeps
- * what the last scrape saw, so its sum never goes down. Gauges are per
+ * what it last reported, so the sum never goes down. Gauges are per
  * process: every worker gauge gets a `pid` label and leaves with its worker,
- * except those that add up (SUMMED_GAUGES: in-flight requests, open upgrades).
+ * except those `summedGauge` names.
  */
 export class MetricsLedger {
   /** By worker pid. */
@@ -31,11 +42,30 @@ export class MetricsLedger {
   private retired: MetricJson = [];
   /** Pids already retired: a collect answer that arrives after the exit must not bring one back (counted twice). */
   private readonly gone = new Set<number>();
+  private readonly summedGauge: (name: string) => boolean;
+
+  constructor(options: MetricsLedgerOptions = {}) {
+    this.summedGauge = options.summedGauge ?? (() => false);
+  }
 
   /** A worker's report (from a scrape's collect or its last words). */
   record(report: WorkerMetricsReport): void {
     if (this.gone.has(report.pid)) return;
-    this.live.set(report.pid, labelGauges(report));
+    this.live.set(report.pid, this.labelGauges(report));
+  }
+
+  /** A worker's `custom` message (ArbiterHooks.message): records it if it is a MetricsReporter's report; true if it was. */
+  recordMessage(data: unknown): boolean {
+    const report = (data as Partial<MetricsReportMessage> | null)?.tsgiMetrics;
+    if (!isWorkerMetricsReport(report)) return false;
+    this.record(report);
+    return true;
+  }
+
+  /** Asks every live worker for its report (`Arbiter.collect('metrics')`); a worker that misses it keeps its previous one. */
+  async collect(arbiter: Arbiter | undefined, timeoutMs = 1000): Promise<void> {
+    const reports = await (arbiter?.collect('metrics', timeoutMs) ?? Promise.resolve([]));
+    for (const r of reports) if (isWorkerMetricsReport(r)) this.record(r);
   }
 
   /** The worker exited: its counters and histograms join the retired totals. */
@@ -59,22 +89,22 @@ export class MetricsLedger {
     const ownGauges = own.map((m) => (kind(m) === 'gauge' ? { ...m, aggregator: 'sum' as const } : m));
     return AggregatorRegistry.aggregate([ownGauges, this.retired, ...this.live.values()] as never) as unknown as Registry;
   }
+
+  /** Per-process gauges get `pid`; every gauge is then merged by sum (labels now unique, so nothing is added up twice). */
+  private labelGauges(report: WorkerMetricsReport): MetricJson {
+    const pid = String(report.pid);
+    return report.metrics.map((m) => {
+      if (kind(m) !== 'gauge') return m;
+      if (this.summedGauge(m.name)) return { ...m, aggregator: 'sum' };
+      return { ...m, aggregator: 'sum', values: m.values.map((v) => ({ ...v, labels: { ...v.labels, pid } })) };
+    }) as MetricJson;
+  }
 }
 
 function merge(lists: MetricJson[]): MetricJson {
   const registry = AggregatorRegistry.aggregate(lists as never) as unknown as Registry;
   // Aggregated metrics are plain snapshots: getMetricsAsJSON() only reads them back.
   return (registry.getMetricsAsArray() as unknown as Array<{ get(): Metric }>).map((m) => m.get());
-}
-
-/** Per-process gauges get `pid`; every gauge is then merged by sum (labels now unique, so nothing is added up twice). */
-function labelGauges(report: WorkerMetricsReport): MetricJson {
-  const pid = String(report.pid);
-  return report.metrics.map((m) => {
-    if (kind(m) !== 'gauge') return m;
-    if (SUMMED_GAUGES.has(m.name)) return { ...m, aggregator: 'sum' };
-    return { ...m, aggregator: 'sum', values: m.values.map((v) => ({ ...v, labels: { ...v.labels, pid } })) };
-  }) as MetricJson;
 }
 
 /** prom-client types `type` as an enum whose values are these strings. */

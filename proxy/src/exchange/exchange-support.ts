@@ -1,0 +1,57 @@
+import type { Socket } from 'node:net';
+import { PX_ERRORS, ProxyError, type ProxyErrorCode } from '../errors.js';
+import type { ClientInfo } from '../edge/edge-listener.js';
+import type { ExchangeRecord } from '../proxy-context.js';
+import { encodeProxyV1, encodeProxyV2, proxiedAddressOf } from '../edge/proxy-protocol.js';
+import { toProxyError } from '../wire.js';
+
+export function isProxyErrorCode(code: string): code is ProxyErrorCode {
+  return Object.hasOwn(PX_ERRORS, code);
+}
+
+/** Any thrown value as a catalogued ProxyError (wire errors mapped, anything else a 400). */
+export function asProxyError(err: unknown): ProxyError {
+  const e = toProxyError(err);
+  if (e instanceof ProxyError) return e;
+  return new ProxyError('PX_ERR_BAD_REQUEST', e instanceof Error ? e.message : String(e), 400);
+}
+
+export function codeOf(err: ProxyError): ProxyErrorCode {
+  return isProxyErrorCode(err.code) ? err.code : 'PX_ERR_BAD_REQUEST';
+}
+
+export function errorStatusOf(code: ProxyErrorCode): number | undefined {
+  return PX_ERRORS[code].status;
+}
+
+/** The part of a catalogued error's message after its fixed text. */
+export function detailOf(err: Error, code: ProxyErrorCode): string {
+  const text = PX_ERRORS[code].text;
+  return err.message.startsWith(`${text}: `) ? err.message.slice(text.length + 2) : err.message === text ? '' : err.message;
+}
+
+/** `::ffff:127.0.0.1` → `127.0.0.1`, so logs, XFF and trust checks see one form. */
+export function normalizePeer(addr: string): string {
+  return addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr;
+}
+
+/** The PROXY protocol header naming the client, first on a fresh upstream connection. */
+export function writeProxyHeader(sock: Socket, version: 'v1' | 'v2', info: ClientInfo): void {
+  const addr = proxiedAddressOf(info.address, info.port, info.localAddress, info.localPort);
+  sock.write(version === 'v2' ? encodeProxyV2(addr) : encodeProxyV1(addr));
+}
+
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A socket error's errno code (`ECONNREFUSED`), else `fallback`. */
+export function errnoOf(err: Error | null, fallback: string): string {
+  const code: unknown = err !== null && 'code' in err ? err.code : undefined;
+  return typeof code === 'string' ? code : fallback;
+}
+
+/** The access-log record of a request refused before routing (nothing about it is trusted enough to log). */
+export function refusalRecord(remote: string, status: number, error: ProxyErrorCode): ExchangeRecord {
+  return { method: '-', target: '-', host: '-', remote, status, group: '-', endpoint: '-', attempts: 0, durationMs: 0, bytesOut: 0, error, traceId: '-', requestId: '-' };
+}

@@ -1,0 +1,453 @@
+import type { RequestHead, ResponseHead } from '@tsgi/http1';
+import type { ClientFraming, ClientSide, OutgoingHead } from '../client/client-side.js';
+import { ProxyError, type ProxyErrorCode } from '../errors.js';
+import { buildUpstreamHead } from '../forward-head.js';
+import type { ProxyContext } from '../proxy-context.js';
+import type { UpstreamConnection } from '../upstream-connection.js';
+import type { CompressionPolicy, Encoding } from '../edge/compression.js';
+import { traceForHead } from '../edge/edge-request.js';
+import { responseTrailerLimitsOf } from '../wire.js';
+import { edgeAnswer, errorAnswer } from './answers.js';
+import { checkRoute } from './edge-gate.js';
+import { AWAITING_RESPONSE, DONE, FORWARDING_BODY, ROUTING, WAITING_UPSTREAM, type ExchangePhase } from './phase.js';
+import { planResponse } from './response-plan.js';
+import { asProxyError, codeOf, detailOf, errnoOf, errorStatusOf, refusalRecord, writeProxyHeader } from './exchange-support.js';
+import type { RequestBody } from './request-body.js';
+import { RequestForwarder, type ForwarderEvents } from './request-forwarder.js';
+import { ResponseHeadReader } from './response-reader.js';
+import type { RelayHost } from './relays.js';
+import { Tunnel } from './tunnel.js';
+import { UpstreamLeg, type LegEvents } from './upstream-leg.js';
+
+function uncork(sock: UpstreamConnection['socket']): void {
+  sock.uncork();
+}
+
+/**
+ * One request and its response, from a parsed head to the last byte: the
+ * route and its edge checks, the upstream leg (attempts, retries), the
+ * request body moved upstream, the response head and a relay for its body,
+ * or a tunnel after a 101. The client codec feeds it; it answers through
+ * the codec's ClientSide. Failures before any response byte reached the
+ * client are retried or answered 502/504; after that the client is cut.
+ */
+export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
+  phase: ExchangePhase = ROUTING;
+  bytesOut = 0;
+  private due = Infinity;
+  private totalDeadline = Infinity;
+  private readonly startedAt = Date.now();
+  private headSent = false;
+  private readonly fwd: RequestForwarder;
+  private readonly reader: ResponseHeadReader;
+  private leg: UpstreamLeg | null = null;
+  private upstreamHead = '';
+  private traceId = '-';
+  private requestId = '-';
+  private releaseSlots: (() => void) | null = null;
+  private compress: CompressionPolicy | null = null;
+  private resp: ResponseHead | null = null;
+  private out: OutgoingHead | null = null;
+  private reusable = true;
+  private endpointId = '-';
+
+  constructor(
+    private readonly ctx: ProxyContext,
+    readonly client: ClientSide,
+    private readonly req: RequestHead,
+    body: RequestBody | null,
+    rest: Buffer | null,
+    /** The client may keep its connection after this exchange (HTTP/1.1). */
+    public keepAlive: boolean,
+  ) {
+    this.fwd = new RequestForwarder(client, body, rest, this);
+    this.reader = new ResponseHeadReader(ctx.config.limits.maxResponseHeaderBytes, req.upgrade !== '');
+  }
+
+  private get bodyDone(): boolean {
+    return this.fwd.done;
+  }
+
+  /** When the sweep calls onTimeout. */
+  get deadline(): number {
+    return this.phase.kind === 'tunnel' ? this.phase.tunnel.deadline : this.due;
+  }
+
+  // ---- routing and edge checks ---------------------------------------------
+
+  start(): void {
+    const { ctx, req } = this;
+    const now = this.startedAt;
+    const maxBody = ctx.config.limits.maxBodyBytes;
+    if (maxBody > 0 && req.contentLength > maxBody) return this.refuse(new ProxyError('PX_ERR_BODY_TOO_LARGE', `Content-Length ${req.contentLength} > ${maxBody}`, 413));
+    try {
+      this.fwd.check(maxBody);
+    } catch (err) {
+      return this.refuse(err);
+    }
+    const match = ctx.route(req.host, req.target);
+    if (match === null) return this.finishWithError('PX_ERR_NO_ROUTE', `${req.host}${req.target.split('?')[0] ?? ''}`);
+    const group = match.group;
+    this.compress = match.edge.compression;
+    let extra: string | undefined;
+    if (ctx.config.trace.enabled) {
+      const t = traceForHead(req);
+      this.traceId = t.ids.traceId;
+      this.requestId = t.ids.requestId;
+      extra = t.lines;
+    }
+    const leg = new UpstreamLeg(ctx, group, req, this.client.peer, this);
+    this.leg = leg;
+    const gate = checkRoute(ctx, req, match.edge, this.client.peer, maxBody, now);
+    if (gate.kind === 'refuse') {
+      if (gate.close) this.keepAlive = false;
+      return this.answerEdge(gate.status, gate.code, gate.detail, gate.retryAfterS);
+    }
+    this.fwd.limit(gate.maxBody);
+    this.releaseSlots = gate.release;
+    group.budget.onRequest(now);
+    const total = group.config.timeouts.total;
+    if (total > 0) this.totalDeadline = now + total;
+    const info = this.client.info;
+    this.upstreamHead = buildUpstreamHead(req, { peer: this.client.peer, trusted: ctx.isTrusted(this.client.peer), proto: info.tls ? 'https' : 'http', via: ctx.config.forwarded.via, extra });
+    if (gate.delayMs > 0) {
+      // limitReq without nodelay: hold the request until the rate allows it.
+      const timer = setTimeout(() => {
+        if (this.phase.kind === 'delayed') leg.attempt(Date.now());
+      }, gate.delayMs);
+      this.phase = { kind: 'delayed', timer };
+      return;
+    }
+    leg.attempt(now);
+  }
+
+  // ---- the upstream leg's events ---------------------------------------------
+
+  waiting(): void {
+    const leg = this.leg;
+    if (leg === null) return;
+    this.phase = WAITING_UPSTREAM;
+    this.endpointId = leg.endpoint?.id ?? '-';
+    this.due = Math.min(Date.now() + leg.group.config.timeouts.connect, this.totalDeadline);
+  }
+
+  connected(conn: UpstreamConnection): void {
+    const group = this.legGroup();
+    const sock = conn.socket;
+    this.reader.reset();
+    this.resp = null;
+    // A PROXY header names one client, so such connections carry one exchange and are never pooled.
+    this.reusable = group.config.proxyProtocol === 'off';
+    if (group.config.proxyProtocol !== 'off' && conn.uses === 1) writeProxyHeader(sock, group.config.proxyProtocol, this.client.info);
+    if (this.bodyDone) {
+      sock.write(this.upstreamHead, 'latin1');
+      this.phase = AWAITING_RESPONSE;
+      this.due = Math.min(Date.now() + group.config.timeouts.header, this.totalDeadline);
+      return;
+    }
+    sock.cork();
+    sock.write(this.upstreamHead, 'latin1');
+    this.phase = FORWARDING_BODY;
+    this.due = Math.min(Date.now() + this.ctx.config.timeouts.clientIdle, this.totalDeadline);
+    this.fwd.connected(conn);
+    process.nextTick(uncork, sock);
+  }
+
+  exhausted(code: ProxyErrorCode, detail: string): void {
+    this.finishWithError(code, detail);
+  }
+
+  connectFailed(detail: string): void {
+    this.upstreamFailed('PX_ERR_UPSTREAM_CONNECT', detail, true);
+  }
+
+  data(chunk: Buffer): void {
+    const phase = this.phase;
+    if (phase.kind === 'tunnel') phase.tunnel.fromUpstream(chunk);
+    else if (phase.kind === 'relaying') {
+      this.due = Math.min(Date.now() + this.legGroup().config.timeouts.idle, this.totalDeadline);
+      phase.relay.data(chunk, 0);
+    } else {
+      this.reader.push(chunk);
+      this.readResponseHead();
+    }
+  }
+
+  end(): void {
+    const phase = this.phase;
+    if (phase.kind === 'tunnel') phase.tunnel.upstreamEnded();
+    else if (phase.kind === 'relaying') phase.relay.upstreamEnded();
+    // Otherwise 'close' follows and reports the truncation.
+  }
+
+  closed(error: Error | null): void {
+    const phase = this.phase;
+    if (phase.kind === 'tunnel') return phase.tunnel.close();
+    if (phase.kind === 'done') return;
+    this.upstreamFailed('PX_ERR_UPSTREAM_RESET', errnoOf(error, 'connection closed'), false);
+  }
+
+  drain(): void {
+    if (this.phase.kind === 'tunnel') this.phase.tunnel.upstreamDrained();
+    else if (!this.bodyDone) this.client.resumeReading();
+  }
+
+  // ---- the client's side -------------------------------------------------------
+
+  /** Bytes from the client after the head: body, tunnel data, or the next pipelined request. */
+  requestData(chunk: Buffer): void {
+    const phase = this.phase;
+    if (phase.kind === 'tunnel') return phase.tunnel.fromClient(chunk);
+    const conn = phase.kind === 'forwarding-body' || phase.kind === 'awaiting-response' || phase.kind === 'relaying' ? (this.leg?.conn ?? null) : null;
+    if (conn !== null && !this.bodyDone) this.due = Date.now() + this.ctx.config.timeouts.clientIdle;
+    this.fwd.data(chunk, conn);
+  }
+
+  /** The client's request stream ended (HTTP/2 END_STREAM). */
+  requestEnd(): void {
+    this.fwd.end(this.phase.kind === 'forwarding-body' ? (this.leg?.conn ?? null) : null);
+  }
+
+  bodyComplete(): void {
+    if (this.phase === FORWARDING_BODY) {
+      this.phase = AWAITING_RESPONSE;
+      this.due = Math.min(Date.now() + this.legGroup().config.timeouts.header, this.totalDeadline);
+    }
+  }
+
+  /** The client's body broke framing or a limit: 4xx if nothing was answered yet, else cut. */
+  bodyFailed(err: ProxyError): void {
+    this.leg?.drop();
+    if (this.headSent) {
+      this.phase = DONE;
+      this.client.cut();
+      return;
+    }
+    this.keepAlive = false;
+    const code = codeOf(err);
+    this.finishWithError(code, detailOf(err, code));
+  }
+
+  /** The client sent FIN (HTTP/1.1). */
+  clientEnded(): void {
+    this.keepAlive = false;
+    const phase = this.phase;
+    if (phase.kind === 'tunnel') phase.tunnel.clientEnded();
+    else if (!this.bodyDone && phase.kind !== 'done') {
+      // The client stopped sending mid-body: the request can never complete.
+      this.leg?.drop();
+      this.client.cut();
+    }
+  }
+
+  /** The client connection (or stream) is gone. */
+  clientClosed(): void {
+    const phase = this.phase;
+    this.phase = DONE;
+    this.due = Infinity;
+    if (phase.kind === 'relaying') phase.relay.destroy();
+    if (phase.kind === 'delayed') clearTimeout(phase.timer);
+    if (phase.kind !== 'done' && phase.kind !== 'tunnel') this.record(499, 'PX_ERR_CLIENT_ABORT');
+    this.freeSlots();
+    this.leg?.drop();
+  }
+
+  clientDrained(): void {
+    const phase = this.phase;
+    if (phase.kind === 'relaying') phase.relay.clientDrained();
+    else if (phase.kind === 'tunnel') phase.tunnel.clientDrained();
+  }
+
+  /** Called by the sweep once `deadline` has passed. */
+  onTimeout(now: number): void {
+    const total = now >= this.totalDeadline;
+    switch (this.phase.kind) {
+      case 'waiting-upstream':
+        return this.upstreamFailed(total ? 'PX_ERR_UPSTREAM_TOTAL_TIMEOUT' : 'PX_ERR_UPSTREAM_CONNECT_TIMEOUT', 'no connection in time', true);
+      case 'forwarding-body':
+        this.keepAlive = false;
+        return this.upstreamFailed(total ? 'PX_ERR_UPSTREAM_TOTAL_TIMEOUT' : 'PX_ERR_REQUEST_TIMEOUT', 'client body stalled', false);
+      case 'awaiting-response':
+        return this.upstreamFailed(total ? 'PX_ERR_UPSTREAM_TOTAL_TIMEOUT' : 'PX_ERR_UPSTREAM_HEADER_TIMEOUT', 'no response head in time', false);
+      case 'relaying':
+        return this.upstreamFailed(total ? 'PX_ERR_UPSTREAM_TOTAL_TIMEOUT' : 'PX_ERR_UPSTREAM_IDLE_TIMEOUT', 'upstream stalled', false);
+      case 'tunnel':
+        // Nothing crossed the tunnel for its idle timeout: close both sides.
+        return this.phase.tunnel.close();
+      default:
+        this.due = Infinity;
+    }
+  }
+
+  // ---- the response ---------------------------------------------------------------
+
+  private readResponseHead(): void {
+    for (;;) {
+      const r = this.reader.next();
+      switch (r.kind) {
+        case 'partial':
+          return;
+        case 'bad':
+          return this.upstreamFailed('PX_ERR_UPSTREAM_BAD_RESPONSE', r.detail, false);
+        case 'final':
+          return this.startResponse(r.head, r.buf, r.start);
+        default:
+          // Interim responses: relay 100 Continue to a client that asked for it, drop the rest.
+          if (r.head.status === 100 && this.req.expectContinue && !this.headSent) this.client.sendContinue();
+      }
+    }
+  }
+
+  private startResponse(head: ResponseHead, buf: Buffer, start: number): void {
+    const leg = this.leg;
+    if (leg === null) return;
+    if (head.status === 101) {
+      if (this.req.upgrade === '') return this.upstreamFailed('PX_ERR_UPSTREAM_BAD_RESPONSE', '101 without upgrade request', false);
+      return this.startTunnel(head, buf, start, leg);
+    }
+    if (leg.group.config.retries.statuses.includes(head.status) && leg.retryOnStatus(this.fwd.streamed)) return;
+    this.resp = head;
+    if (!this.bodyDone || this.ctx.draining) this.keepAlive = false;
+    const plan = planResponse(this, this.req, head, this.compress, leg.stickyCookie(), responseTrailerLimitsOf(this.ctx.config.limits));
+    if (!plan.reusable) this.reusable = false;
+    this.out = plan.head;
+    this.phase = { kind: 'relaying', relay: plan.relay };
+    this.due = Math.min(Date.now() + leg.group.config.timeouts.idle, this.totalDeadline);
+    plan.relay.start(buf, start);
+  }
+
+  private startTunnel(head: ResponseHead, buf: Buffer, start: number, leg: UpstreamLeg): void {
+    const conn = leg.upgrade();
+    if (conn === null) return this.upstreamFailed('PX_ERR_UPSTREAM_RESET', 'connection closed', false);
+    this.headSent = true;
+    this.record(101, null);
+    this.phase = { kind: 'tunnel', tunnel: new Tunnel(this.client, conn, leg.group.config.timeouts.tunnelIdle) };
+    this.client.sendUpgrade(head.reason, head.lines, buf, start);
+    const rest = this.fwd.takePending();
+    if (rest !== null) conn.socket.write(rest);
+    this.client.resumeReading();
+  }
+
+  // ---- RelayHost ----------------------------------------------------------------------
+
+  sendHead(framing: ClientFraming, first: Buffer | null, start: number, end: number): boolean {
+    // Without framing the body ends with the connection.
+    if (framing === 'close') this.keepAlive = false;
+    this.headSent = true;
+    const out = this.out;
+    if (out === null) return true;
+    return this.client.sendHead(out, framing, this.keepAlive, first, start, end);
+  }
+
+  pauseUpstream(): void {
+    this.leg?.conn?.socket.pause();
+  }
+
+  resumeUpstream(): void {
+    if (this.phase.kind === 'relaying') this.leg?.conn?.socket.resume();
+  }
+
+  upstreamBodyDone(leftover: boolean): void {
+    this.leg?.release(this.resp?.status ?? 0, this.reusable && this.bodyDone && !leftover);
+  }
+
+  responseDone(): void {
+    this.record(this.resp?.status ?? 0, null);
+    this.afterExchange();
+  }
+
+  compressed(encoding: Encoding, bytesIn: number, bytesOut: number): void {
+    this.ctx.onCompressed(encoding, bytesIn, bytesOut);
+  }
+
+  broken(detail: string): void {
+    this.upstreamFailed('PX_ERR_UPSTREAM_BAD_RESPONSE', detail, false);
+  }
+
+  // ---- endings -------------------------------------------------------------------------
+
+  /**
+   * The current attempt failed. `connectFailure` means nothing reached the
+   * upstream, so even non-idempotent requests may go elsewhere.
+   */
+  private upstreamFailed(code: ProxyErrorCode, detail: string, connectFailure: boolean): void {
+    const phase = this.phase;
+    if (phase.kind === 'done') return;
+    if (this.headSent) {
+      // Bytes already went out: cut the connection so the client sees an incomplete response.
+      this.leg?.drop();
+      if (phase.kind === 'relaying') phase.relay.destroy();
+      this.record(this.resp?.status ?? 502, code);
+      this.phase = DONE;
+      this.client.cut();
+      return;
+    }
+    if (this.leg !== null && this.leg.retry(code, detail, connectFailure, this.fwd.streamed)) return;
+    this.finishWithError(code, detail);
+  }
+
+  private finishWithError(code: ProxyErrorCode, detail: string): void {
+    if (!this.bodyDone) this.keepAlive = false;
+    this.record(0, code);
+    this.headSent = true;
+    this.client.answer(errorAnswer(code, detail, this.req.method === 'HEAD'), !this.keepAlive);
+    this.afterExchange();
+  }
+
+  /** Answers a request the edge refused after parsing (nothing forwarded); keeps the connection when its framing allows. */
+  private answerEdge(status: number, code: ProxyErrorCode, detail: string, retryAfterS: number | null): void {
+    if (!this.bodyDone) this.keepAlive = false;
+    this.record(status, code);
+    this.headSent = true;
+    this.client.answer(edgeAnswer(status, code, detail, retryAfterS, this.req.method === 'HEAD', this.requestId === '-' ? null : this.requestId), !this.keepAlive);
+    this.afterExchange();
+  }
+
+  /** Refuses a request before routing (body limit, bad chunked framing in the first packet) and closes: nothing was forwarded. */
+  private refuse(err: unknown): void {
+    const e = asProxyError(err);
+    const code = codeOf(e);
+    this.phase = DONE;
+    this.ctx.onRecord(refusalRecord(this.client.peer, e.status ?? 400, code));
+    this.client.refuse(errorAnswer(code, detailOf(e, code), false));
+    this.client.exchangeDone(false);
+  }
+
+  private afterExchange(): void {
+    this.freeSlots();
+    this.phase = DONE;
+    this.due = Infinity;
+    this.client.exchangeDone(this.keepAlive);
+  }
+
+  private freeSlots(): void {
+    const release = this.releaseSlots;
+    this.releaseSlots = null;
+    if (release !== null) release();
+  }
+
+  private legGroup(): UpstreamLeg['group'] {
+    const leg = this.leg;
+    if (leg === null) throw new Error('exchange has no upstream leg');
+    return leg.group;
+  }
+
+  private record(status: number, error: ProxyErrorCode | null): void {
+    const req = this.req;
+    this.ctx.onRecord({
+      method: req.method,
+      target: req.target,
+      host: req.host,
+      remote: this.client.peer,
+      status: status !== 0 ? status : error !== null ? (errorStatusOf(error) ?? 500) : 500,
+      group: this.leg?.group.name ?? '-',
+      endpoint: this.endpointId,
+      attempts: (this.leg?.attempts ?? 0) + 1,
+      durationMs: Date.now() - this.startedAt,
+      bytesOut: this.bytesOut,
+      error,
+      traceId: this.traceId,
+      requestId: this.requestId,
+    });
+  }
+}

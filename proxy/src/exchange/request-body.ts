@@ -1,0 +1,153 @@
+import { ChunkedDecoder, type HeadLimits } from '@tsgi/http1';
+import type { Socket } from 'node:net';
+import { ProxyError } from '../errors.js';
+import { toProxyError } from '../wire.js';
+
+const LAST_CHUNK = '0\r\n\r\n';
+const CRLF = '\r\n';
+
+/**
+ * A request body on its way upstream, one class per client framing. `push`
+ * forwards `buf[start..)` and returns where the body ended in `buf` (-1:
+ * more to come); it throws a ProxyError (4xx) when the body breaks its
+ * framing or the body limit, before the offending bytes go upstream.
+ */
+export interface RequestBody {
+  push(buf: Buffer, start: number, up: Socket): number;
+  /** Some body byte went upstream: the request can no longer be retried. */
+  readonly streamed: boolean;
+  /** The route's body limit, known after the edge checks (0: none). */
+  maxBody: number;
+  /**
+   * Checks the body bytes that arrived with the head before anything is
+   * forwarded (`complete`: they are the whole body), so a body that breaks
+   * its framing or the limit there never reaches an upstream. Throws the 4xx.
+   */
+  check(rest: Buffer | null, maxBody: number, complete: boolean): void;
+  /** The client's stream ended (HTTP/2 END_STREAM); throws when that leaves the body short. */
+  finish?(up: Socket): void;
+}
+
+/** Content-Length framed: counted, passed on as is. */
+export class LengthBody implements RequestBody {
+  streamed = false;
+  maxBody = 0;
+  constructor(private remaining: number) {}
+
+  push(buf: Buffer, start: number, up: Socket): number {
+    const avail = buf.length - start;
+    const take = avail < this.remaining ? avail : this.remaining;
+    if (take > 0) {
+      up.write(start === 0 && take === buf.length ? buf : buf.subarray(start, start + take));
+      this.streamed = true;
+    }
+    this.remaining -= take;
+    return this.remaining === 0 ? start + take : -1;
+  }
+
+  check(): void {}
+}
+
+/** Writes one chunk (size line, data, CRLF) in one corked write. */
+function writeChunk(up: Socket, buf: Buffer, s: number, e: number): void {
+  up.cork();
+  up.write(`${(e - s).toString(16)}\r\n`, 'latin1');
+  up.write(buf.subarray(s, e));
+  up.write(CRLF, 'latin1');
+  up.uncork();
+}
+
+/** Chunked from an HTTP/1.1 client: decoded strictly, re-framed upstream (extensions and trailers are not passed on). */
+export class ChunkedBody implements RequestBody {
+  streamed = false;
+  maxBody = 0;
+  private readonly decoder: ChunkedDecoder;
+  private up: Socket | null = null;
+  private readonly sink = (buf: Buffer, s: number, e: number): void => {
+    if (this.up !== null) writeChunk(this.up, buf, s, e);
+    this.streamed = true;
+  };
+
+  constructor(
+    private readonly limits: HeadLimits,
+    private readonly headFields: number,
+  ) {
+    this.decoder = new ChunkedDecoder(limits, headFields);
+  }
+
+  check(rest: Buffer | null, maxBody: number): void {
+    if (rest !== null) prevalidateChunked(rest, this.limits, this.headFields, maxBody);
+  }
+
+  push(buf: Buffer, start: number, up: Socket): number {
+    const maxBody = this.maxBody;
+    // A chunk announcing more than the limit is refused before any of it goes upstream.
+    this.decoder.maxDeclared = maxBody > 0 ? maxBody : Number.POSITIVE_INFINITY;
+    this.up = up;
+    let end: number;
+    try {
+      end = this.decoder.push(buf, start, this.sink);
+    } catch (err) {
+      throw toProxyError(err);
+    }
+    if (maxBody > 0 && this.decoder.total > maxBody) throw new ProxyError('PX_ERR_BODY_TOO_LARGE', `chunked body over ${maxBody}`, 413);
+    if (end >= 0) up.write(LAST_CHUNK, 'latin1');
+    return end;
+  }
+}
+
+/**
+ * Checks the chunked body bytes that came with the head before anything is
+ * forwarded, so a request with bad framing in its first packet never
+ * reaches an upstream (later packets are checked as they stream). Throws
+ * the 4xx ProxyError.
+ */
+export function prevalidateChunked(rest: Buffer, limits: HeadLimits, headFields: number, maxBody: number): void {
+  const probe = new ChunkedDecoder(limits, headFields);
+  if (maxBody > 0) probe.maxDeclared = maxBody;
+  try {
+    probe.push(rest, 0, ignore);
+  } catch (err) {
+    throw toProxyError(err);
+  }
+  if (maxBody > 0 && probe.total > maxBody) throw new ProxyError('PX_ERR_BODY_TOO_LARGE', `chunked body over ${maxBody}`, 413);
+}
+
+function ignore(): void {}
+
+/**
+ * An HTTP/2 request body: DATA frames, already de-framed by nghttp2. With a
+ * declared content-length the bytes are counted (more than declared is a
+ * 400); without one they are re-framed as chunked. `finish` at END_STREAM.
+ */
+export class DataBody implements RequestBody {
+  streamed = false;
+  maxBody = 0;
+  private received = 0;
+
+  constructor(private readonly declared: number) {}
+
+  check(rest: Buffer | null, maxBody: number, complete: boolean): void {
+    const n = rest === null ? 0 : rest.length;
+    if (this.declared >= 0 && (n > this.declared || (complete && n !== this.declared))) throw new ProxyError('PX_ERR_BAD_REQUEST', 'malformed request: DATA does not match content-length', 400);
+    if (maxBody > 0 && n > maxBody) throw new ProxyError('PX_ERR_BODY_TOO_LARGE', `body over ${maxBody}`, 413);
+  }
+
+  push(buf: Buffer, start: number, up: Socket): number {
+    const n = buf.length - start;
+    this.received += n;
+    if (this.declared >= 0 && this.received > this.declared) throw new ProxyError('PX_ERR_BAD_REQUEST', 'malformed request: DATA beyond content-length', 400);
+    if (this.maxBody > 0 && this.received > this.maxBody) throw new ProxyError('PX_ERR_BODY_TOO_LARGE', `body over ${this.maxBody}`, 413);
+    if (n === 0) return -1;
+    if (this.declared >= 0) up.write(start === 0 ? buf : buf.subarray(start));
+    else writeChunk(up, buf, start, buf.length);
+    this.streamed = true;
+    return -1;
+  }
+
+  /** END_STREAM: the body is complete (a short one against its content-length is a 400). */
+  finish(up: Socket): void {
+    if (this.declared >= 0 && this.received !== this.declared) throw new ProxyError('PX_ERR_BAD_REQUEST', 'malformed request: DATA shorter than content-length', 400);
+    if (this.declared < 0) up.write(LAST_CHUNK, 'latin1');
+  }
+}

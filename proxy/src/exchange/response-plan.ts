@@ -1,0 +1,60 @@
+import { ChunkedDecoder, type RequestHead, type ResponseHead } from '@tsgi/http1';
+import type { OutgoingHead } from '../client/client-side.js';
+import { planCompression, type CompressionPolicy } from '../edge/compression.js';
+import type { HeadLimits } from '@tsgi/http1';
+import { CompressedRelay, type UpstreamFraming } from './compressed-relay.js';
+import { ChunkedRelay, LengthRelay, NoBodyRelay, UntilCloseRelay, type BodyRelay, type RelayHost } from './relays.js';
+
+/** The relay for one response and the head the client gets. */
+export interface ResponsePlan {
+  relay: BodyRelay;
+  head: OutgoingHead;
+  /** The upstream socket can carry another request after this body (framing known, no close asked). */
+  reusable: boolean;
+}
+
+/** The first value of a request field by lower-case name. */
+function fieldOf(req: RequestHead, name: string): string | null {
+  for (let i = 0; i < req.lower.length; i++) if (req.lower[i] === name) return req.values[i] ?? null;
+  return null;
+}
+
+/**
+ * Chooses how the upstream body is passed on: no body (HEAD/204/304),
+ * Content-Length, chunked, until close, or compressed at the edge (routes
+ * with compression on, eligible responses only).
+ */
+export function planResponse(
+  host: RelayHost,
+  req: RequestHead,
+  head: ResponseHead,
+  /** The route's compression (null: off). */
+  compress: CompressionPolicy | null,
+  /** Set-Cookie line of a sticky upstream ('' when none). */
+  sticky: string,
+  trailerLimits: HeadLimits,
+): ResponsePlan {
+  const reusable = !head.close;
+  const out: OutgoingHead = { status: head.status, reason: head.reason, lines: sticky === '' ? head.lines : head.lines + sticky, contentLength: head.contentLength };
+  if (req.method === 'HEAD' || head.status === 204 || head.status === 304) {
+    if (head.status === 204) out.contentLength = -1;
+    const desync = req.method !== 'HEAD' && (head.contentLength > 0 || head.chunked);
+    return { relay: new NoBodyRelay(host, desync), head: out, reusable };
+  }
+  // Routes without compression pay this one check.
+  if (compress !== null) {
+    const plan = planCompression(compress, fieldOf(req, 'accept-encoding'), head);
+    if (plan !== null) {
+      out.lines = plan.lines + sticky;
+      if (plan.encoding !== null) {
+        out.contentLength = -1;
+        const framing: UpstreamFraming =
+          head.contentLength >= 0 ? { kind: 'length', remaining: head.contentLength } : head.chunked ? { kind: 'chunked', decoder: new ChunkedDecoder(trailerLimits) } : { kind: 'close' };
+        return { relay: new CompressedRelay(host, plan.encoding, compress, framing), head: out, reusable: reusable && framing.kind !== 'close' };
+      }
+    }
+  }
+  if (head.contentLength >= 0) return { relay: new LengthRelay(host, head.contentLength), head: out, reusable };
+  if (head.chunked) return { relay: new ChunkedRelay(host, new ChunkedDecoder(trailerLimits)), head: out, reusable };
+  return { relay: new UntilCloseRelay(host), head: out, reusable: false };
+}
