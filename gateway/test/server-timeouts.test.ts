@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { describe, test } from 'node:test';
 import { createServer, GatewayError, type App, type RunningServer } from '@tsgi/gateway';
 import { RawConnection, rawExchange } from '@tsgi/test-support';
@@ -126,9 +126,7 @@ describe('reference server: send timeout (nginx send_timeout)', () => {
       return Object.assign(body, { close: () => void closed++ });
     };
     await withServer(app, { sendTimeoutMs: 300 }, async (running) => {
-      const sock: Socket = connect(running.port, '127.0.0.1');
-      sock.on('error', () => {});
-      await new Promise<void>((resolve) => sock.once('connect', () => resolve()));
+      const sock = await RawConnection.open(running.port, '127.0.0.1', 30_000);
       sock.pause();
       sock.write('GET /big HTTP/1.1\r\nHost: a\r\n\r\n');
       try {
@@ -138,11 +136,8 @@ describe('reference server: send timeout (nginx send_timeout)', () => {
         await until(async () => closed === 1 && (await connections(running)) === 0, 8000, 'the stuck connection closed by the server');
         assert.ok(produced < total, 'the app stopped producing: backpressure, then the cut');
         // Reading now, the client gets what was buffered, then the end: far fewer bytes than the body.
-        let received = 0;
-        const ended = new Promise<void>((resolve) => sock.once('close', () => resolve()));
-        sock.on('data', (d: Buffer) => (received += d.length));
         sock.resume();
-        await ended;
+        const received = (await sock.readToEnd()).length;
         assert.ok(received < total, `received ${received} bytes of ${total}`);
       } finally {
         sock.destroy();
