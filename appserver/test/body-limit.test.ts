@@ -1,33 +1,23 @@
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { RawConnection } from '@tsgi/test-support';
 import { FIXTURES, startAppserver, tempDir, writeApp } from './helpers.js';
 
-/** Sends raw bytes and collects the whole answer until the server closes (or `ms`). */
-function raw(url: string, chunks: Array<string | Buffer>, ms = 5000, gapMs = 0): Promise<string> {
+/** Sends raw bytes, `gapMs` apart, and collects the whole answer until the server closes (or `ms`). */
+async function raw(url: string, chunks: Array<string | Buffer>, ms = 5000, gapMs = 0): Promise<string> {
   const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const sock = connect(Number(port), hostname);
-    let out = '';
-    const timer = setTimeout(() => sock.destroy(), ms);
-    sock.on('data', (d) => (out += d.toString('latin1')));
-    sock.on('error', () => {});
-    sock.on('close', () => {
-      clearTimeout(timer);
-      resolve(out);
-    });
-    const send = async (): Promise<void> => {
-      for (const c of chunks) {
-        if (sock.destroyed) break;
-        sock.write(c);
-        if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
-      }
-    };
-    sock.on('connect', () => {
-      send().catch((err: unknown) => sock.destroy(err as Error));
-    });
-  });
+  const conn = await RawConnection.open(Number(port), hostname, ms);
+  try {
+    for (const c of chunks) {
+      if (conn.serverEnded) break;
+      conn.write(c);
+      if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
+    }
+    return (await conn.readUntilClosed()).bytes.toString('latin1');
+  } finally {
+    conn.destroy();
+  }
 }
 
 /** A 512 KiB chunked upload in 64 KiB chunks. */

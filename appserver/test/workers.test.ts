@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { RawConnection } from '@tsgi/test-support';
 import { request } from 'undici';
 import { FIXTURES, get, getFresh, loadLoop, metricValue, startAppserver, until } from './helpers.js';
 
@@ -122,12 +123,9 @@ test('idle keep-alive connections are closed after --keep-alive', async (t) => {
   const s = await startAppserver(['-w', '1', '--keep-alive', '1', APP]);
   t.after(() => s.stop());
   const url = new URL(s.url);
-  const c = connect(Number(url.port), url.hostname);
+  const c = await RawConnection.open(Number(url.port), url.hostname);
   t.after(() => c.destroy());
-  let got = '';
-  c.on('data', (d) => (got += d.toString()));
-  const closed = new Promise<void>((resolve) => c.once('close', () => resolve()));
   c.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-  await closed;
+  const got = (await c.readToEnd()).toString();
   assert.match(got, /^HTTP\/1\.1 200/);
 });

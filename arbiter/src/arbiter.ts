@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import { EventEmitter } from 'node:events';
 import { createArbiterState, rejectReadyWaiters, type ArbiterState } from './arbiter-state.js';
 import { ARBITER_SIGNALS, type ArbiterExit, type ArbiterOptions, type ArbiterSignal, type WorkerInfo } from './arbiter-types.js';
-import { ArbiterCrashError, ArbiterUsageError } from './errors.js';
+import { ArbiterCrashError, ArbiterError, ArbiterUsageError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { heartbeatPeriod } from './ipc-protocol.js';
 import { SignalQueue, type QueuedSignal } from './signal-queue.js';
@@ -253,7 +253,7 @@ export class Arbiter extends EventEmitter {
         killWorker(r, 'SIGQUIT', s.killGraceMs);
       }
     }
-    rejectReadyWaiters(s, new Error('stopped before the workers were ready'));
+    rejectReadyWaiters(s, new ArbiterError('ARB_ERR_STOPPED_BEFORE_READY'));
   }
 
   /**

@@ -14,6 +14,8 @@ export const ARBITER_ERRORS = defineErrors({
   ARB_ERR_FORK_FAILED: { text: 'could not fork a worker' },
   /** Misuse of the API: a second `start()`, an Arbiter outside the primary process. */
   ARB_ERR_USAGE: { text: '%s' },
+  /** `ready()` waited on an arbiter that was stopped first. */
+  ARB_ERR_STOPPED_BEFORE_READY: { text: 'stopped before the workers were ready' },
   /** A flag the program does not know. */
   ARB_ERR_CLI_UNKNOWN_FLAG: { text: 'unknown flag %s' },
   /** A flag given without its value. */

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@tsgi/gateway';
+import { startProcess, type ReadyProcess } from '@tsgi/test-support';
 import { app } from './fixtures/parity/parity-app.js';
 import { CASES, type ParityRequest } from './parity-cases.js';
 
@@ -44,24 +45,9 @@ interface Seen {
   body: string;
 }
 
-function startFlask(): Promise<{ port: number; stop: () => Promise<void> }> {
-  const child = spawn(python, ['parity_app.py'], { cwd: fixtures, stdio: ['ignore', 'pipe', 'pipe'] });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  return new Promise((resolve, reject) => {
-    let log = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      log += chunk.toString();
-      const match = /PORT (\d+)/.exec(log);
-      if (match) resolve({ port: Number(match[1]), stop });
-    });
-    child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`parity_app.py exited with ${code}: ${log}`)));
-  });
+/** The Flask side: parity_app.py prints "PORT <n>" once it listens on a free port. */
+function startFlask(): Promise<ReadyProcess> {
+  return startProcess(python, ['parity_app.py'], { cwd: fixtures, ready: /PORT (\d+)/, timeoutMs: 60_000 });
 }
 
 function send(port: number, step: ParityRequest, cookies: Map<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
-import { rawRequest } from './raw-request.js';
+import { RawConnection, rawExchange } from '@tsgi/test-support';
 import { ProtocolError, serve, type InputStream, type ProtocolErrorCode } from '@tsgi/gateway';
 import { App, Blueprint, abort, type HTTPException } from '@tsgi/framework';
 
@@ -55,10 +54,10 @@ test('over a socket: redirect Location headers carry no raw quote, angle bracket
   app.get('/hello/', () => 'hello');
   const running = await serve(app, { port: 0 });
   t.after(() => running.close());
-  const evil = await rawRequest(running.port, 'GET /x/a%22%3E%3C%20b HTTP/1.1\r\nHost: h.test\r\nConnection: close\r\n\r\n');
+  const evil = (await rawExchange(running.port, 'GET /x/a%22%3E%3C%20b HTTP/1.1\r\nHost: h.test\r\nConnection: close\r\n\r\n')).text;
   assert.match(evil, /^HTTP\/1\.1 308 /);
   assert.equal(header(evil, 'Location'), 'http://h.test/x/a%22%3E%3C%20b/');
-  const merged = await rawRequest(running.port, 'GET /hello//?q=%41 HTTP/1.1\r\nHost: h.test\r\nConnection: close\r\n\r\n');
+  const merged = (await rawExchange(running.port, 'GET /hello//?q=%41 HTTP/1.1\r\nHost: h.test\r\nConnection: close\r\n\r\n')).text;
   assert.match(merged, /^HTTP\/1\.1 308 /);
   assert.equal(header(merged, 'Location'), 'http://h.test/hello/?q=%41');
 });
@@ -146,13 +145,11 @@ test('over a socket: a client hanging up mid-upload is not logged as an app erro
     },
   });
   t.after(() => running.close());
-  const socket = connect(running.port, '127.0.0.1');
-  socket.on('error', () => undefined);
-  await new Promise<void>((resolve) => socket.once('connect', resolve));
-  socket.write(`POST /files HTTP/1.1\r\nHost: x\r\nContent-Length: 900\r\n\r\n${'a'.repeat(300)}`);
-  socket.end();
+  const conn = await RawConnection.open(running.port);
+  conn.write(`POST /files HTTP/1.1\r\nHost: x\r\nContent-Length: 900\r\n\r\n${'a'.repeat(300)}`);
+  conn.endWrite();
   const outcome = await done;
   assert.equal(typeof outcome === 'string' ? outcome : outcome.code, 400);
-  socket.destroy();
+  conn.destroy();
   assert.doesNotMatch(logged.join(''), /error serving/);
 });

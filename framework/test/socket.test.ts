@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rawRequest } from './raw-request.js';
+import { rawExchange } from '@tsgi/test-support';
 import { serve } from '@tsgi/gateway';
 import { App } from '@tsgi/framework';
 
@@ -34,8 +34,8 @@ test('over a real socket: routes, multipart upload, streaming, 413 from a declar
   assert.equal(stream.headers.get('transfer-encoding'), 'chunked');
   assert.equal(await stream.text(), 'chunk 0;chunk 1;chunk 2;');
 
-  const big = await rawRequest(running.port, `POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n`);
-  assert.match(big, /^HTTP\/1\.1 413 /);
+  const big = await rawExchange(running.port, `POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n`);
+  assert.match(big.text, /^HTTP\/1\.1 413 /);
 
   const missing = await fetch(`${base}/nope`);
   assert.equal(missing.status, 404);

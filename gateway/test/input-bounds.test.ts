@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { describe, test } from 'node:test';
 import { DEFAULT_LIMITS, toNodeHandler, type App } from '@tsgi/gateway';
 import { createServer as createNodeServer } from 'node:http';
-import { rawExchange } from '@tsgi/test-support';
+import { RawConnection, rawExchange } from '@tsgi/test-support';
 import { withServer } from './fixtures/with-server.js';
 
 const enc = new TextEncoder();
@@ -44,19 +43,18 @@ describe('tsgi.input: no single read buffers without bound', () => {
 
   test('read() without a size on an unlimited body stops at 100 MiB with 413, and the server stays up', { timeout: 60_000 }, async () => {
     await withServer(readAll, { limits: { body: Number.POSITIVE_INFINITY } }, async (running) => {
-      const socket = connect(running.port, '127.0.0.1');
-      socket.write('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n');
-      const chunk = Buffer.concat([Buffer.from(`${(MiB).toString(16)}\r\n`), Buffer.alloc(MiB, 0x62), Buffer.from('\r\n')]);
-      let reply = '';
-      socket.on('data', (d: Buffer) => (reply += d.toString('latin1')));
-      socket.on('error', () => {});
-      const closed = new Promise((resolve) => socket.once('close', resolve));
-      // Up to 110 MiB, stopping as soon as the server answered: it must never ask for all of it.
-      for (let sent = 0; sent < 110 && reply === '' && !socket.destroyed; sent++) {
-        if (!socket.write(chunk)) await new Promise((resolve) => socket.once('drain', resolve).once('close', resolve));
+      const conn = await RawConnection.open(running.port, '127.0.0.1', 50_000);
+      let reply: string;
+      try {
+        conn.write('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n');
+        const chunk = Buffer.concat([Buffer.from(`${(MiB).toString(16)}\r\n`), Buffer.alloc(MiB, 0x62), Buffer.from('\r\n')]);
+        // Up to 110 MiB, each piece taken by the kernel before the next, stopping as soon as the server answered: it must never ask for all of it.
+        for (let sent = 0; sent < 110 && conn.unread.length === 0 && !conn.serverEnded; sent++) await conn.send(chunk);
+        conn.setDeadline(10_000);
+        reply = (await conn.readUntilClosed()).bytes.toString('latin1');
+      } finally {
+        conn.destroy();
       }
-      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-      socket.destroy();
       assert.match(reply, /^HTTP\/1\.1 413 /);
       const next = await rawExchange(running.port, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
       assert.equal(next.status, 200);

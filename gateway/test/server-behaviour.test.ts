@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { describe, test } from 'node:test';
 import { serve, type App, type Environ, type RequestRecord, type ServerOptions } from '@tsgi/gateway';
-import { rawExchange } from '@tsgi/test-support';
+import { RawConnection, rawExchange } from '@tsgi/test-support';
 
 const enc = new TextEncoder();
 const text = (s: string): Uint8Array => enc.encode(s);
@@ -91,18 +90,12 @@ describe('reference server: responses', () => {
       })();
     };
     await withServer(app, async (port) => {
-      const socket = connect(port, '127.0.0.1');
-      let received = '';
-      const done = new Promise<void>((resolve) => socket.on('close', resolve));
-      socket.on('data', (d: Buffer) => {
-        received += d.toString('latin1');
-        if (received.includes('first;') && !received.includes('second;')) {
-          assert.equal(secondProduced, false, 'first chunk arrived before the second was produced');
-          release();
-        }
-      });
-      socket.write('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
-      await done;
+      const conn = await RawConnection.open(port);
+      conn.write('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+      assert.ok(await conn.waitForText('first;'));
+      assert.equal(secondProduced, false, 'first chunk arrived before the second was produced');
+      release();
+      const received = (await conn.readToEnd()).toString('latin1');
       assert.match(received, /Transfer-Encoding: chunked/);
       assert.match(received, /6\r\nfirst;\r\n7\r\nsecond;\r\n0\r\n\r\n$/);
     });
@@ -185,16 +178,11 @@ describe('reference server: responses', () => {
       return [text('no')];
     };
     await withServer(app, async (port) => {
-      const socket = connect(port, '127.0.0.1');
-      let received = '';
-      const closed = new Promise<void>((resolve) => socket.on('close', resolve));
-      socket.on('data', (d: Buffer) => {
-        const before = received;
-        received += d.toString('latin1');
-        if (!before.includes('100 Continue') && received.includes('HTTP/1.1 100 Continue\r\n\r\n')) socket.write('hello');
-      });
-      socket.write('POST /read HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\n');
-      await closed;
+      const conn = await RawConnection.open(port);
+      conn.write('POST /read HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\n');
+      assert.ok(await conn.waitForText('HTTP/1.1 100 Continue\r\n\r\n'));
+      conn.write('hello');
+      const received = (await conn.readToEnd()).toString('latin1');
       assert.match(received, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nhello$/);
 
       const refused = await rawExchange(port, 'POST /no HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n');
@@ -309,11 +297,10 @@ describe('reference server: close() exactly once (APP-3)', () => {
       async (port) => {
         await rawExchange(port, 'GET /done HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
         await rawExchange(port, 'GET /error HTTP/1.1\r\nHost: a\r\n\r\n');
-        const socket = connect(port, '127.0.0.1');
-        socket.on('error', () => {});
-        socket.write('GET /abort HTTP/1.1\r\nHost: a\r\n\r\n');
+        const conn = await RawConnection.open(port);
+        conn.write('GET /abort HTTP/1.1\r\nHost: a\r\n\r\n');
         await streaming;
-        socket.destroy();
+        conn.destroy();
         for (let i = 0; i < 200 && closes.abort === 0; i++) await new Promise((r) => setImmediate(r));
       },
       { errors: log.errors, hooks: { onRequestEnd: (r) => records.push(r) } },
@@ -398,13 +385,10 @@ describe('reference server: hooks and drain()', () => {
       { keepAliveTimeoutMs: 1000 },
     );
     // A keep-alive connection that served one request and sits idle when the drain starts.
-    const kept = connect(running.port, '127.0.0.1');
-    let keptData = '';
-    kept.setEncoding('latin1').on('data', (d: string) => (keptData += d));
-    const keptClosed = new Promise<void>((r) => kept.once('close', () => r()));
+    const kept = await RawConnection.open(running.port);
     kept.write('GET /first HTTP/1.1\r\nHost: a\r\n\r\n');
-    while (!keptData.includes('finished /first')) await new Promise((r) => setTimeout(r, 10));
-    assert.match(keptData, /Keep-Alive: timeout=1\r\n/, 'clients are told the idle timeout');
+    assert.ok(await kept.waitForText('finished /first'));
+    assert.match(kept.unread.toString('latin1'), /Keep-Alive: timeout=1\r\n/, 'clients are told the idle timeout');
 
     const busy = rawExchange(running.port, 'GET /slow HTTP/1.1\r\nHost: a\r\n\r\n', { timeoutMs: 5000 });
     await inApp;
@@ -413,7 +397,7 @@ describe('reference server: hooks and drain()', () => {
 
     // A request that reaches the idle connection after the drain began is served, not lost, and closes it.
     kept.write('GET /second HTTP/1.1\r\nHost: a\r\n\r\n');
-    await keptClosed;
+    const keptData = (await kept.readToEnd()).toString('latin1');
     assert.match(keptData, /Connection: close\r\n\r\nfinished \/second$/);
 
     release();
@@ -430,14 +414,11 @@ describe('reference server: hooks and drain()', () => {
       sr('200 OK', []);
       return [text('ok')];
     }, { keepAliveTimeoutMs: 300 });
-    const kept = connect(running.port, '127.0.0.1');
-    let data = '';
-    kept.setEncoding('latin1').on('data', (d: string) => (data += d));
-    const closed = new Promise<void>((r) => kept.once('close', () => r()));
+    const kept = await RawConnection.open(running.port);
     kept.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
-    while (!data.endsWith('ok')) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(await kept.waitFor((unread) => unread.toString('latin1').endsWith('ok')));
     await running.server.drain(5000);
-    await closed;
+    await kept.waitForClose();
     assert.equal(running.server.listening, false);
   });
 });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { describe, test } from 'node:test';
 import { createServer, GatewayError, type App, type RunningServer } from '@tsgi/gateway';
-import { rawExchange } from '@tsgi/test-support';
+import { RawConnection, rawExchange } from '@tsgi/test-support';
 import { withServer } from './fixtures/with-server.js';
 
 const enc = new TextEncoder();
@@ -28,27 +28,21 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs: number,
   }
 }
 
-/** Opens a connection, writes `first`, then `drip` one byte every `everyMs` (until the socket closes). */
-function dripClient(port: number, first: string, drip: string, everyMs: number): Promise<{ text: string; closedByServer: boolean }> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let text = '';
-    let closedByServer = false;
-    let pos = 0;
-    const timer = setInterval(() => {
-      if (pos < drip.length && !socket.destroyed) socket.write(drip[pos++]!);
-    }, everyMs);
-    const giveUp = setTimeout(() => socket.destroy(), 10_000);
-    socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
-    socket.on('end', () => (closedByServer = true));
-    socket.on('error', () => {});
-    socket.on('close', () => {
-      clearInterval(timer);
-      clearTimeout(giveUp);
-      resolve({ text, closedByServer });
-    });
-    socket.write(first);
-  });
+/** Opens a connection, writes `first`, then `drip` one byte every `everyMs` (until the server closes, or 10 s). */
+async function dripClient(port: number, first: string, drip: string, everyMs: number): Promise<{ text: string; closedByServer: boolean }> {
+  const conn = await RawConnection.open(port, '127.0.0.1', 10_000);
+  let pos = 0;
+  const timer = setInterval(() => {
+    if (pos < drip.length && !conn.serverEnded) conn.write(drip[pos++]!);
+  }, everyMs);
+  try {
+    conn.write(first);
+    const { bytes, closed } = await conn.readUntilClosed();
+    return { text: bytes.toString('latin1'), closedByServer: closed };
+  } finally {
+    clearInterval(timer);
+    conn.destroy();
+  }
 }
 
 describe('reference server: body timeout (nginx client_body_timeout)', () => {
@@ -132,9 +126,7 @@ describe('reference server: send timeout (nginx send_timeout)', () => {
       return Object.assign(body, { close: () => void closed++ });
     };
     await withServer(app, { sendTimeoutMs: 300 }, async (running) => {
-      const sock: Socket = connect(running.port, '127.0.0.1');
-      sock.on('error', () => {});
-      await new Promise<void>((resolve) => sock.once('connect', () => resolve()));
+      const sock = await RawConnection.open(running.port, '127.0.0.1', 30_000);
       sock.pause();
       sock.write('GET /big HTTP/1.1\r\nHost: a\r\n\r\n');
       try {
@@ -144,11 +136,8 @@ describe('reference server: send timeout (nginx send_timeout)', () => {
         await until(async () => closed === 1 && (await connections(running)) === 0, 8000, 'the stuck connection closed by the server');
         assert.ok(produced < total, 'the app stopped producing: backpressure, then the cut');
         // Reading now, the client gets what was buffered, then the end: far fewer bytes than the body.
-        let received = 0;
-        const ended = new Promise<void>((resolve) => sock.once('close', () => resolve()));
-        sock.on('data', (d: Buffer) => (received += d.length));
         sock.resume();
-        await ended;
+        const received = (await sock.readToEnd()).length;
         assert.ok(received < total, `received ${received} bytes of ${total}`);
       } finally {
         sock.destroy();

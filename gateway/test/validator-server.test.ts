@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { serve, validator, type App, type RunningServer } from '@tsgi/gateway';
+import { rawExchange } from '@tsgi/test-support';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const logged: string[] = [];
@@ -37,15 +37,8 @@ before(async () => {
 after(() => running.close());
 
 /** One raw request; resolves everything the server sent until it closed. */
-function raw(path: string, port = running.port): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let data = '';
-    socket.on('data', (d) => (data += d.toString('latin1')));
-    socket.on('close', () => resolve(data));
-    socket.on('error', reject);
-    socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
-  });
+async function raw(path: string, port = running.port): Promise<string> {
+  return (await rawExchange(port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)).text;
 }
 
 for (const [path, rule] of [

@@ -1,10 +1,9 @@
-import { connect, type Socket } from 'node:net';
+import { RawConnection, parseResponses, type RawResponse as WireResponse } from '@tsgi/test-support';
 
-/** One HTTP/1.x response parsed from raw bytes. */
-export interface RawResponse {
-  status: number;
-  headers: Array<[string, string]>;
-  body: Buffer;
+export { header } from '@tsgi/test-support';
+
+/** One HTTP/1.x response parsed from raw bytes (the shared client's, with the campaign's `truncated`). */
+export interface RawResponse extends WireResponse {
   /** The response ended before its declared length (cut by the peer). */
   truncated: boolean;
 }
@@ -18,73 +17,8 @@ export interface RawExchange {
   timedOut: boolean;
   /** Everything received. */
   raw: Buffer;
+  /** The connect failed (its error code). */
   error?: string;
-}
-
-export function header(r: RawResponse, name: string): string | undefined {
-  const n = name.toLowerCase();
-  return r.headers.find(([k]) => k.toLowerCase() === n)?.[1];
-}
-
-/** Parses as many complete responses as `buf` holds (a trailing partial one is marked truncated if `ended`). */
-export function parseResponses(buf: Buffer, ended: boolean, headRequest = false): RawResponse[] {
-  const out: RawResponse[] = [];
-  let pos = 0;
-  while (pos < buf.length) {
-    const headEnd = buf.indexOf('\r\n\r\n', pos);
-    if (headEnd < 0) break;
-    const lines = buf.subarray(pos, headEnd).toString('latin1').split('\r\n');
-    const m = /^HTTP\/\d\.\d (\d{3})/.exec(lines[0] ?? '');
-    if (!m) break;
-    const status = Number(m[1]);
-    const headers = lines.slice(1).map((l): [string, string] => {
-      const i = l.indexOf(':');
-      return [l.slice(0, i).trim(), l.slice(i + 1).trim()];
-    });
-    let p = headEnd + 4;
-    const find = (n: string): string | undefined => headers.find(([k]) => k.toLowerCase() === n)?.[1];
-    if (status < 200 || status === 204 || status === 304 || headRequest) {
-      out.push({ status, headers, body: Buffer.alloc(0), truncated: false });
-      pos = p;
-      continue;
-    }
-    const cl = find('content-length');
-    const te = find('transfer-encoding');
-    if (te && /chunked/i.test(te)) {
-      const parts: Buffer[] = [];
-      let complete = false;
-      for (;;) {
-        const le = buf.indexOf('\r\n', p);
-        if (le < 0) break;
-        const size = Number.parseInt(buf.subarray(p, le).toString('latin1'), 16);
-        if (!Number.isFinite(size)) break;
-        if (size === 0) {
-          const end = buf.indexOf('\r\n\r\n', le);
-          if (end < 0) break;
-          p = end + 4;
-          complete = true;
-          break;
-        }
-        if (le + 2 + size + 2 > buf.length) break;
-        parts.push(buf.subarray(le + 2, le + 2 + size));
-        p = le + 2 + size + 2;
-      }
-      out.push({ status, headers, body: Buffer.concat(parts), truncated: !complete });
-      if (!complete) return out;
-      pos = p;
-    } else if (cl !== undefined) {
-      const n = Number(cl);
-      const body = buf.subarray(p, Math.min(buf.length, p + n));
-      out.push({ status, headers, body, truncated: body.length < n });
-      if (body.length < n) return out;
-      pos = p + n;
-    } else {
-      // Close-delimited: the rest of the stream is the body.
-      out.push({ status, headers, body: buf.subarray(p), truncated: !ended });
-      return out;
-    }
-  }
-  return out;
 }
 
 export interface RawOptions {
@@ -97,39 +31,39 @@ export interface RawOptions {
   head?: boolean;
 }
 
-/** Sends raw bytes on a fresh connection and collects what comes back. */
-export function rawExchange(port: number, payload: Buffer | string | Array<Buffer | string>, opts: RawOptions = {}): Promise<RawExchange> {
-  return new Promise((resolveExchange) => {
-    const chunks: Buffer[] = [];
-    const sock: Socket = connect({ port, host: opts.host ?? '127.0.0.1' });
-    let done = false;
-    let error: string | undefined;
-    const finish = (closed: boolean, timedOut: boolean): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      sock.destroy();
-      const raw = Buffer.concat(chunks);
-      resolveExchange({ responses: parseResponses(raw, closed, opts.head), closed, timedOut, raw, ...(error ? { error } : {}) });
-    };
-    const timer = setTimeout(() => finish(false, true), opts.timeoutMs ?? 5000);
-    sock.on('connect', () => {
-      for (const part of Array.isArray(payload) ? payload : [payload]) sock.write(part);
-    });
-    sock.on('data', (d) => {
-      chunks.push(d);
-      if (opts.responses !== undefined) {
-        const got = parseResponses(Buffer.concat(chunks), false, opts.head).filter((r) => !r.truncated).length;
-        if (got >= opts.responses) finish(false, false);
-      }
-    });
-    sock.on('end', () => finish(true, false));
-    sock.on('close', () => finish(true, false));
-    sock.on('error', (e) => {
-      error = (e as NodeJS.ErrnoException).code ?? e.message;
-      finish(true, false);
-    });
-  });
+async function responsesIn(raw: Buffer, head: boolean | undefined): Promise<RawResponse[]> {
+  try {
+    return (await parseResponses(raw, { head: head === true })).map((r) => ({ ...r, truncated: !r.complete }));
+  } catch {
+    return []; // not HTTP
+  }
+}
+
+/**
+ * Sends raw bytes (parts written in order) on a fresh connection and collects
+ * what comes back, with @tsgi/test-support's RawConnection; never throws.
+ */
+export async function rawExchange(port: number, payload: Buffer | string | Array<Buffer | string>, opts: RawOptions = {}): Promise<RawExchange> {
+  let conn: RawConnection;
+  try {
+    conn = await RawConnection.open(port, opts.host ?? '127.0.0.1', opts.timeoutMs ?? 5000);
+  } catch (err) {
+    return { responses: [], closed: true, timedOut: false, raw: Buffer.alloc(0), error: (err as NodeJS.ErrnoException).code ?? (err as Error).message };
+  }
+  try {
+    for (const part of Array.isArray(payload) ? payload : [payload]) conn.write(part);
+    const want = opts.responses;
+    if (want !== undefined) {
+      const enough = async (unread: Buffer): Promise<boolean> => (await responsesIn(unread, opts.head)).filter((r) => !r.truncated).length >= want;
+      const reached = await conn.waitFor(enough, `${want} responses`).catch(() => false);
+      // Done on the count, not on a close: as before, such an exchange is neither closed nor timed out.
+      if (reached) return { responses: await responsesIn(conn.unread, opts.head), closed: false, timedOut: false, raw: Buffer.from(conn.unread) };
+    }
+    const { bytes, closed } = await conn.readUntilClosed();
+    return { responses: await responsesIn(bytes, opts.head), closed, timedOut: !closed, raw: bytes };
+  } finally {
+    conn.destroy();
+  }
 }
 
 /** A plain good GET over a fresh connection; resolves the status (0 on failure). */

@@ -4,6 +4,7 @@ import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, 
 import * as http2 from 'node:http2';
 import { brotliDecompressSync, createBrotliDecompress, createGunzip, gunzipSync } from 'node:zlib';
 import type { Transform } from 'node:stream';
+import { rawExchange } from '@tsgi/test-support';
 import { get, runCli, startProxy, until, type ProxyProc } from './helpers.ts';
 import { makePki, type TestPki } from './edge-certs.js';
 import { negotiateEncoding } from '../src/edge/compression.js';
@@ -236,13 +237,7 @@ routes:
   });
 
   test('HTTP/1.0 clients get a close-delimited compressed body', async () => {
-    const { connect } = await import('node:net');
-    const reply = await new Promise<Buffer>((resolve) => {
-      const s = connect(plain, '127.0.0.1', () => s.write('GET /text HTTP/1.0\r\nHost: a\r\nAccept-Encoding: gzip\r\n\r\n'));
-      const parts: Buffer[] = [];
-      s.on('data', (d: Buffer) => parts.push(d));
-      s.on('close', () => resolve(Buffer.concat(parts)));
-    });
+    const reply = (await rawExchange(plain, 'GET /text HTTP/1.0\r\nHost: a\r\nAccept-Encoding: gzip\r\n\r\n')).raw;
     const end = reply.indexOf('\r\n\r\n');
     const head = reply.subarray(0, end + 2).toString('latin1');
     assert.match(head, /\r\ncontent-encoding: gzip\r\n/);

@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { rawExchangeOver, type RawReply } from '@tsgi/test-support';
 import { startProxy, startUpstream, upstreamStats, type Proc, type ProxyProc } from './helpers.ts';
 import { makePki, type TestPki } from './edge-certs.js';
 import { loadCorpus, CORPUS_DIR } from './corpus.js';
@@ -15,38 +16,9 @@ import { rawH2, type H2Outcome } from './raw-h2.js';
 // connection, nothing refused may reach the upstream (it counts requests),
 // and the next good request must be served.
 
-interface Reply {
-  text: string;
-  status: number;
-  closedByServer: boolean;
-}
-
-function exchange(open: () => Socket, bytes: Buffer, oneResponse: boolean, ms = 5000): Promise<Reply> {
-  return new Promise((resolve) => {
-    const s = open();
-    const parts: Buffer[] = [];
-    let closedByServer = false;
-    const timer = setTimeout(() => s.destroy(), ms);
-    s.on('data', (d: Buffer) => {
-      parts.push(d);
-      if (oneResponse && complete(Buffer.concat(parts).toString('latin1'))) s.destroy();
-    });
-    s.on('end', () => (closedByServer = true));
-    s.on('error', () => {});
-    s.on('close', () => {
-      clearTimeout(timer);
-      const text = Buffer.concat(parts).toString('latin1');
-      resolve({ text, status: Number(/^HTTP\/1\.1 (\d{3}) /.exec(text)?.[1] ?? 0), closedByServer });
-    });
-    s.write(bytes);
-  });
-}
-
-function complete(text: string): boolean {
-  const end = text.indexOf('\r\n\r\n');
-  if (end < 0) return false;
-  const m = /\r\ncontent-length: *(\d+)\r\n/i.exec(text.slice(0, end + 2));
-  return text.length - end - 4 >= (m ? Number(m[1]) : 0);
+/** One exchange over `open()`'s socket; with `oneResponse`, done as soon as one whole response arrived. */
+function exchange(open: () => Socket, bytes: Buffer, oneResponse: boolean, ms = 5000): Promise<RawReply> {
+  return rawExchangeOver(open, bytes, oneResponse ? { timeoutMs: ms, stopAfter: 1, settleMs: 0 } : { timeoutMs: ms });
 }
 
 const corpus = loadCorpus();

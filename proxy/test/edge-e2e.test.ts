@@ -2,13 +2,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
-import { connect as netConnect } from 'node:net';
 import * as http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { rawExchange } from '@tsgi/test-support';
 import { encodeProxyV1 } from '../src/edge/proxy-protocol.js';
 import { makePki, type TestPki } from './edge-certs.js';
 
@@ -198,16 +198,12 @@ describe('edge end to end: TLS + h2 client → tsgi-proxy → appserver on a uni
   });
 
   test('a PROXY protocol header sets the client address the app sees in X-Forwarded-For, and unlocks its allow rule', async () => {
-    const ask = (path: string): Promise<string> =>
-      new Promise((resolve, reject) => {
-        const s = netConnect({ host: '127.0.0.1', port: ppPort }, () => {
-          s.write(Buffer.concat([encodeProxyV1({ family: 4, sourceAddress: '10.20.30.40', sourcePort: 5555, destinationAddress: '127.0.0.1', destinationPort: ppPort }), Buffer.from(`GET ${path} HTTP/1.1\r\nhost: site.test\r\nconnection: close\r\n\r\n`)]));
-        });
-        let out = '';
-        s.on('data', (d: Buffer) => (out += d.toString()));
-        s.on('end', () => resolve(out));
-        s.on('error', reject);
-      });
+    const ask = async (path: string): Promise<string> => {
+      const header = encodeProxyV1({ family: 4, sourceAddress: '10.20.30.40', sourcePort: 5555, destinationAddress: '127.0.0.1', destinationPort: ppPort });
+      const reply = await rawExchange(ppPort, Buffer.concat([header, Buffer.from(`GET ${path} HTTP/1.1\r\nhost: site.test\r\nconnection: close\r\n\r\n`)]));
+      assert.ok(reply.closedByServer, `${path}: the proxy closes after connection: close`);
+      return reply.raw.toString();
+    };
     const out = await ask('/who');
     assert.match(out, /^HTTP\/1.1 200/);
     assert.equal(JSON.parse(out.slice(out.indexOf('\r\n\r\n') + 4)).xff, '10.20.30.40');

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer } from 'node:net';
+import { RawConnection } from '@tsgi/test-support';
 import { parseProxyHeader, encodeProxyV1, encodeProxyV2, proxiedAddressOf } from '../src/edge/proxy-protocol.js';
 import { EdgeListener, type ClientInfo } from '../src/edge/edge-listener.js';
 import type { ProxyError } from '../src/errors.js';
@@ -125,22 +126,19 @@ describe('PROXY protocol on a plaintext listener', () => {
       events: { proxyProtocolError: (e) => errors.push(e.message) },
     });
     const { port } = await listener.listen('127.0.0.1', 0);
-    const exchange = (bytes: Buffer[]): Promise<string> =>
-      new Promise((resolve) => {
-        const send = async (): Promise<void> => {
-          for (const b of bytes) {
-            s.write(b);
-            await new Promise((r) => setImmediate(r));
-          }
-        };
-        const s = connect({ host: '127.0.0.1', port }, () => {
-          send().catch((err: unknown) => s.destroy(err as Error));
-        });
-        let out = '';
-        s.on('data', (d: Buffer) => (out += d.toString()));
-        s.on('close', () => resolve(out));
-        s.on('error', () => {});
-      });
+    /** Writes the pieces one event-loop turn apart, then reads until the close. */
+    const exchange = async (bytes: Buffer[]): Promise<string> => {
+      const conn = await RawConnection.open(port);
+      try {
+        for (const b of bytes) {
+          conn.write(b);
+          await new Promise((r) => setImmediate(r));
+        }
+        return (await conn.readUntilClosed()).bytes.toString();
+      } finally {
+        conn.destroy();
+      }
+    };
     try {
       // Header and request split at odd places.
       const hdr = encodeProxyV2({ family: 4, sourceAddress: '203.0.113.50', sourcePort: 999, destinationAddress: '127.0.0.1', destinationPort: port });

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rawExchange } from '@tsgi/test-support';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 const TSX = ['--conditions=development', '--import', 'tsx'];
@@ -142,23 +142,15 @@ export function get(port: number, path: string, headers: Record<string, string> 
   });
 }
 
-/** Sends raw bytes and collects everything until the proxy closes (or `ms` passes). */
-export function raw(port: number, bytes: string | Buffer, ms = 5000): Promise<string> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    let out = '';
-    const timer = setTimeout(() => s.destroy(), ms);
-    s.on('connect', () => s.write(bytes));
-    s.on('data', (d) => (out += d.toString('latin1')));
-    s.on('error', () => {});
-    s.on('close', () => {
-      clearTimeout(timer);
-      resolve(out);
-    });
-  });
+/** Sends raw bytes and collects everything until the proxy closes (or `ms` passes); '' when the connection is refused. */
+export async function raw(port: number, bytes: string | Buffer, ms = 5000): Promise<string> {
+  try {
+    return (await rawExchange(port, bytes, { timeoutMs: ms })).text;
+  } catch {
+    return '';
+  }
 }
 
-/** The fixture upstream's own count of requests it saw. */
 export async function upstreamStats(port: number): Promise<{ requests: number; last: { headers: Record<string, string>; rawHeaders: string[]; url: string } | null }> {
   const r = await get(port, '/__stats');
   return JSON.parse(r.body);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
+import { RawConnection } from '@tsgi/test-support';
 import { validateConfig } from '../src/config.ts';
 import { ConfigError } from '../src/errors.ts';
 import { basicConfig, get, raw, startProxy, startUpstream, until, type Proc, type ProxyProc } from './helpers.ts';
@@ -28,21 +29,15 @@ function idleConnection(port: number): Promise<Socket> {
 }
 
 /** Whether the proxy closes a fresh connection within `ms` without sending a byte. */
-function closedUnanswered(port: number, ms = 3000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    let got = 0;
-    const timer = setTimeout(() => {
-      s.destroy();
-      resolve(false);
-    }, ms);
-    s.on('data', (d: Buffer) => (got += d.length));
-    s.on('error', () => {});
-    s.on('close', () => {
-      clearTimeout(timer);
-      resolve(got === 0);
-    });
-  });
+async function closedUnanswered(port: number, ms = 3000): Promise<boolean> {
+  const conn = await RawConnection.open(port, '127.0.0.1', ms).catch(() => null);
+  if (conn === null) return true; // refused: closed, and nothing was sent
+  try {
+    const { bytes, closed } = await conn.readUntilClosed();
+    return closed && bytes.length === 0;
+  } finally {
+    conn.destroy();
+  }
 }
 
 const capLines = (): string[] => proxy.output().split('\n').filter((l) => l.includes('limits.maxConnections are not enough'));

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@tsgi/gateway';
+import { startProcess, type ReadyProcess } from '@tsgi/test-support';
 import { app } from '../src/app.js';
 
 const gunicorn = spawnSync('gunicorn', ['--version'], { encoding: 'utf8' });
@@ -10,24 +11,10 @@ const skip = gunicorn.error ? 'gunicorn is not installed (Debian: apt-get instal
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
 /** Starts the seed's Flask app under gunicorn on a free port; ready when it logs "Listening at". */
-function startGunicorn(): Promise<{ port: number; stop: () => Promise<void> }> {
-  const child = spawn('gunicorn', ['--bind', '127.0.0.1:0', '--workers', '1', '--chdir', fixtures, 'flask_app:app'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  return new Promise((resolve, reject) => {
-    let log = '';
-    const onData = (chunk: Buffer) => {
-      log += chunk.toString();
-      const match = /Listening at: http:\/\/127\.0\.0\.1:(\d+)/.exec(log);
-      if (match) resolve({ port: Number(match[1]), stop });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`gunicorn exited with ${code}: ${log}`)));
+function startGunicorn(): Promise<ReadyProcess> {
+  return startProcess('gunicorn', ['--bind', '127.0.0.1:0', '--workers', '1', '--chdir', fixtures, 'flask_app:app'], {
+    ready: /Listening at: http:\/\/127\.0\.0\.1:(\d+)/,
+    timeoutMs: 60_000,
   });
 }
 

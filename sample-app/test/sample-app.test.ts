@@ -1,20 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
-import { connect } from 'node:net';
 import { serve } from '@tsgi/gateway';
+import { rawExchange } from '@tsgi/test-support';
 import { app, web, LIMITS } from '../src/app.js';
-
-function raw(port: number, request: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk) => chunks.push(chunk));
-    socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
-    socket.on('error', reject);
-    socket.write(request);
-  });
-}
 
 test('seed routes, XSS escaping and X-Served-By over a real socket', async (t) => {
   const running = await serve(app, { port: 0 });
@@ -57,7 +46,7 @@ test('static files through the middleware, no traversal out of the static folder
   const again = await fetch(`${base}/static/style.css`, { headers: { 'If-None-Match': css.headers.get('etag')! } });
   assert.equal(again.status, 304);
   for (const path of ['/static/../package.json', '/static/%2e%2e/package.json', '/static/..%2fpackage.json']) {
-    const response = await raw(running.port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    const response = (await rawExchange(running.port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)).text;
     assert.doesNotMatch(response, /^HTTP\/1\.1 200/, path);
     assert.doesNotMatch(response, /"name": "@tsgi\/sample-app"/, path);
   }

@@ -1,4 +1,4 @@
 export { RawConnection, exchange, header, headerValues, parseResponses, type RawResponse } from '@tsgi/gateway/conformance';
-export { rawExchange, type RawExchangeOptions, type RawReply } from './raw-exchange.js';
+export { rawExchange, rawExchangeOver, type RawExchangeOptions, type RawReply } from './raw-exchange.js';
 export { httpRequest, type HttpReply, type HttpRequestOptions } from './http-request.js';
 export { startProcess, type ReadyProcess, type StartOptions } from './child-process.js';

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { RawConnection, parseResponses, type RawResponse } from '@tsgi/gateway/conformance';
 
 export interface RawExchangeOptions {
@@ -38,6 +39,15 @@ export interface RawReply {
  */
 export async function rawExchange(port: number, bytes: string | Uint8Array, options: RawExchangeOptions = {}): Promise<RawReply> {
   const conn = await RawConnection.open(port, options.host ?? '127.0.0.1', options.timeoutMs ?? 5000);
+  return exchangeOn(conn, bytes, options);
+}
+
+/** `rawExchange` over a socket `open()` makes (TLS, say); a refused connect reads as a close with nothing received. */
+export function rawExchangeOver(open: () => Socket, bytes: string | Uint8Array, options: RawExchangeOptions = {}): Promise<RawReply> {
+  return exchangeOn(RawConnection.attach(open(), options.timeoutMs ?? 5000), bytes, options);
+}
+
+async function exchangeOn(conn: RawConnection, bytes: string | Uint8Array, options: RawExchangeOptions): Promise<RawReply> {
   let halfCloseTimer: NodeJS.Timeout | undefined;
   try {
     await conn.send(bytes);

@@ -53,6 +53,15 @@ export class RawConnection extends ResponseReader {
     });
   }
 
+  /**
+   * Reads and writes an already opened socket (a TLS one, say): bytes written
+   * before it connects are queued, a failed connect reads as the server closing.
+   */
+  static attach(socket: Socket, timeoutMs = 10_000): RawConnection {
+    socket.setNoDelay(true);
+    return new RawConnection(socket, timeoutMs);
+  }
+
   private notify(): void {
     const w = this.wake;
     this.wake = null;
