@@ -37,16 +37,6 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node } },
   },
   {
-    // Helper p18 is rewriting the proxy's client chain and fixes these findings there:
-    // the CTL patterns of the HTTP/2 request checks, and an unused parameter.
-    files: ['proxy/src/edge/h2-request.ts'],
-    rules: { 'no-control-regex': 'off' },
-  },
-  {
-    files: ['proxy/src/exchange-state.ts'],
-    rules: { '@typescript-eslint/no-unused-vars': 'off' },
-  },
-  {
     // k6 scripts run inside k6, not Node: __ENV/__VU/__ITER are k6's globals.
     files: ['load-tests/k6/**/*.js'],
     languageOptions: { globals: { __ENV: 'readonly', __VU: 'readonly', __ITER: 'readonly' } },

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { loadHttpFixtures, type HttpFixture } from '../../gateway/test/fixtures/raw-client.js';
+import { loadHttpFixtures, type HttpFixture } from '../../gateway/test/fixtures/http-fixtures.js';
 import { root } from './helpers.js';
 
 /**
