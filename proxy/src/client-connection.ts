@@ -166,7 +166,7 @@ export class ClientConnection implements ClientSide {
     const sock = this.socket;
     if (first === null || end <= start) return sock.write(out, 'latin1');
     const n = end - start;
-    if (n <= ONE_WRITE) {
+    if (n <= ONE_WRITE && framing !== 'chunked') {
       // The common small response: head and body in one buffer, one write syscall.
       const headLen = out.length;
       const one = Buffer.allocUnsafe(headLen + n);
@@ -176,7 +176,7 @@ export class ClientConnection implements ClientSide {
     }
     sock.cork();
     sock.write(out, 'latin1');
-    const ok = sock.write(first.subarray(start, end));
+    const ok = framing === 'chunked' ? this.sendBody(first, start, end) : sock.write(first.subarray(start, end));
     process.nextTick(uncork, sock);
     return ok;
   }

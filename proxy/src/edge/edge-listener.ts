@@ -82,8 +82,9 @@ export class EdgeListener {
       this.server.once('error', reject);
       this.server.listen({ host, port, backlog: 2048, exclusive }, () => {
         this.server.off('error', reject);
-        const a = this.server.address() as { address: string; port: number };
-        resolve({ host: a.address, port: a.port });
+        const a = this.server.address();
+        if (a === null || typeof a === 'string') reject(new Error(`listener bound to ${String(a)}, not a TCP address`));
+        else resolve({ host: a.address, port: a.port });
       });
     });
   }
@@ -130,7 +131,7 @@ export class EdgeListener {
     }
     // Bytes read past a PROXY header sit in the JS buffer, which TLS over the raw handle would skip.
     const carrier = socket.readableLength > 0 ? new BufferedSocket(socket) : socket;
-    const tlsSocket = new TLSSocket(carrier as Socket, { ...tls.serverOptions(), isServer: true });
+    const tlsSocket = new TLSSocket(carrier, { ...tls.serverOptions(), isServer: true });
     let secured = false;
     const timer = setTimeout(() => {
       this.options.events?.tlsError?.('timeout');
@@ -152,7 +153,7 @@ export class EdgeListener {
         tls: true,
         alpn: typeof tlsSocket.alpnProtocol === 'string' ? tlsSocket.alpnProtocol : '',
         tlsProtocol: tlsSocket.getProtocol(),
-        servername: typeof (tlsSocket as unknown as { servername?: unknown }).servername === 'string' ? (tlsSocket as unknown as { servername: string }).servername : '',
+        servername: typeof tlsSocket.servername === 'string' ? tlsSocket.servername : '',
       };
       this.options.events?.tlsHandshake?.(full);
       if (full.alpn === 'h2') this.startH2(tlsSocket, full);
@@ -165,15 +166,15 @@ export class EdgeListener {
     const session = performServerHandshake(socket, {
       settings: { maxConcurrentStreams: 128, ...this.options.h2Settings },
       maxHeaderListPairs: this.options.h2MaxHeaderPairs ?? 128,
-    }) as ServerHttp2Session;
+    });
     this.sessions.add(session);
     const idle = this.options.h2IdleTimeout ?? 0;
     // Without this an h2 connection with no streams would stay open forever (the core's deadlines are per request).
     if (idle > 0) session.setTimeout(idle, () => session.close());
     this.options.events?.h2Session?.(info);
-    session.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders: unknown) => {
+    session.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders: string[]) => {
       this.options.events?.h2Stream?.(info);
-      this.options.onH2Stream(stream, headers, flags, rawHeaders as unknown as string[], info);
+      this.options.onH2Stream(stream, headers, flags, rawHeaders, info);
     });
     session.on('error', () => {});
     session.on('close', () => this.sessions.delete(session));

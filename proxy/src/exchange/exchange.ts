@@ -9,7 +9,7 @@ import { traceForHead } from '../edge/edge-request.js';
 import { responseTrailerLimitsOf } from '../wire.js';
 import { edgeAnswer, errorAnswer } from './answers.js';
 import { checkRoute } from './edge-gate.js';
-import { AWAITING_RESPONSE, DONE, FORWARDING_BODY, ROUTING, WAITING_UPSTREAM, type ExchangePhase } from './phase.js';
+import { AWAITING_RESPONSE, DONE, FORWARDING_BODY, ROUTING, WAITING_UPSTREAM, timeoutOf, type ExchangePhase } from './phase.js';
 import { planResponse } from './response-plan.js';
 import { asProxyError, codeOf, detailOf, errnoOf, errorStatusOf, refusalRecord, writeProxyHeader } from './exchange-support.js';
 import type { RequestBody } from './request-body.js';
@@ -260,23 +260,15 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
 
   /** Called by the sweep once `deadline` has passed. */
   onTimeout(now: number): void {
-    const total = now >= this.totalDeadline;
-    switch (this.phase.kind) {
-      case 'waiting-upstream':
-        return this.upstreamFailed(total ? 'PX_ERR_UPSTREAM_TOTAL_TIMEOUT' : 'PX_ERR_UPSTREAM_CONNECT_TIMEOUT', 'no connection in time', true);
-      case 'forwarding-body':
-        this.keepAlive = false;
-        return this.upstreamFailed(total ? 'PX_ERR_UPSTREAM_TOTAL_TIMEOUT' : 'PX_ERR_REQUEST_TIMEOUT', 'client body stalled', false);
-      case 'awaiting-response':
-        return this.upstreamFailed(total ? 'PX_ERR_UPSTREAM_TOTAL_TIMEOUT' : 'PX_ERR_UPSTREAM_HEADER_TIMEOUT', 'no response head in time', false);
-      case 'relaying':
-        return this.upstreamFailed(total ? 'PX_ERR_UPSTREAM_TOTAL_TIMEOUT' : 'PX_ERR_UPSTREAM_IDLE_TIMEOUT', 'upstream stalled', false);
-      case 'tunnel':
-        // Nothing crossed the tunnel for its idle timeout: close both sides.
-        return this.phase.tunnel.close();
-      default:
-        this.due = Infinity;
+    const phase = this.phase;
+    if (phase.kind === 'tunnel') return phase.tunnel.close();
+    const t = timeoutOf(phase, now >= this.totalDeadline);
+    if (t === null) {
+      this.due = Infinity;
+      return;
     }
+    if (t.cutsClient) this.keepAlive = false;
+    this.upstreamFailed(t.code, t.detail, t.connectFailure);
   }
 
   // ---- the response ---------------------------------------------------------------

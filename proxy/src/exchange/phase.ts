@@ -1,3 +1,4 @@
+import type { ProxyErrorCode } from '../errors.js';
 import type { BodyRelay } from './relays.js';
 import type { Tunnel } from './tunnel.js';
 
@@ -29,3 +30,30 @@ export const WAITING_UPSTREAM: ExchangePhase = { kind: 'waiting-upstream' };
 export const FORWARDING_BODY: ExchangePhase = { kind: 'forwarding-body' };
 export const AWAITING_RESPONSE: ExchangePhase = { kind: 'awaiting-response' };
 export const DONE: ExchangePhase = { kind: 'done' };
+
+/** What a passed deadline means in a phase: the failure it is, whether it may go to another endpoint, whether the client connection ends. */
+export interface PhaseTimeout {
+  readonly code: ProxyErrorCode;
+  readonly detail: string;
+  /** Nothing reached the upstream: even a non-idempotent request may be retried. */
+  readonly connectFailure: boolean;
+  /** The client stalled mid-body: its connection cannot carry another request. */
+  readonly cutsClient: boolean;
+}
+
+/** The timeout of each waiting phase (null: the phase has no deadline); `total` says the request's total timeout passed. */
+export function timeoutOf(phase: ExchangePhase, total: boolean): PhaseTimeout | null {
+  const t = (code: ProxyErrorCode, detail: string, connectFailure = false, cutsClient = false): PhaseTimeout => ({ code: total ? 'PX_ERR_UPSTREAM_TOTAL_TIMEOUT' : code, detail, connectFailure, cutsClient });
+  switch (phase.kind) {
+    case 'waiting-upstream':
+      return t('PX_ERR_UPSTREAM_CONNECT_TIMEOUT', 'no connection in time', true);
+    case 'forwarding-body':
+      return t('PX_ERR_REQUEST_TIMEOUT', 'client body stalled', false, true);
+    case 'awaiting-response':
+      return t('PX_ERR_UPSTREAM_HEADER_TIMEOUT', 'no response head in time');
+    case 'relaying':
+      return t('PX_ERR_UPSTREAM_IDLE_TIMEOUT', 'upstream stalled');
+    default:
+      return null;
+  }
+}

@@ -37,9 +37,6 @@ export interface BodyRelay {
   destroy(): void;
 }
 
-/** The common small response: head and body in one buffer, one write syscall. */
-const SMALL_BODY = 16384;
-
 /** A body of unknown length: chunked for HTTP/1.1 and HTTP/2 (DATA), until close for HTTP/1.0. */
 export function streamFraming(client: ClientSide): ClientFraming {
   return client.version === 'h1.0' ? 'close' : 'chunked';
@@ -79,15 +76,10 @@ export class LengthRelay implements BodyRelay {
       this.finish(avail > 0);
       return;
     }
-    if (avail > 0 && avail <= SMALL_BODY) {
-      const take = avail < this.remaining ? avail : this.remaining;
-      const ok = this.host.sendHead('length', buf, start, start + take);
-      this.advance(take, avail > take, ok);
-      return;
-    }
-    const ok = this.host.sendHead('length', null, 0, 0);
-    if (avail > 0) this.data(buf, start);
-    else if (!ok) this.host.pauseUpstream();
+    // The body bytes that came with the head go out with it (one buffer when small, one corked write otherwise).
+    const take = avail < this.remaining ? avail : this.remaining;
+    const ok = this.host.sendHead('length', take > 0 ? buf : null, start, start + take);
+    this.advance(take, avail > take, ok);
   }
 
   data(buf: Buffer, start: number): void {
@@ -216,9 +208,9 @@ export class UntilCloseRelay implements BodyRelay {
   constructor(private readonly host: RelayHost) {}
 
   start(buf: Buffer, start: number): void {
-    const ok = this.host.sendHead(streamFraming(this.host.client), null, 0, 0);
-    if (start < buf.length) this.data(buf, start);
-    else if (!ok) this.host.pauseUpstream();
+    const ok = this.host.sendHead(streamFraming(this.host.client), start < buf.length ? buf : null, start, buf.length);
+    this.host.bytesOut += buf.length - start;
+    if (!ok) this.host.pauseUpstream();
   }
 
   data(buf: Buffer, start: number): void {
