@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@tsgi/gateway';
 import { startProcess, type ReadyProcess } from '@tsgi/test-support';
@@ -50,7 +50,7 @@ function startFlask(): Promise<ReadyProcess> {
   return startProcess(python, ['parity_app.py'], { cwd: fixtures, ready: /PORT (\d+)/, timeoutMs: 60_000 });
 }
 
-function send(port: number, step: ParityRequest, cookies: Map<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function send(port: number, step: ParityRequest, cookies: Map<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
   const headers: Record<string, string | string[]> = { ...step.headers };
   if (cookies.size > 0 && headers['Cookie'] === undefined) headers['Cookie'] = [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   if (step.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(step.body));

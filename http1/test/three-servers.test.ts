@@ -71,11 +71,10 @@ function check(c: WireCase, tier: Tier, { ex, hits }: { ex: RawReply; hits: numb
   const where = `${tier}: ${c.id}`;
   const wanted: SeenRequest[] = c.expect.requests ?? [];
   assert.equal(hits, wanted.length, `${where}: requests that reached the app`);
-  for (let i = 0; i < wanted.length; i++) {
+  for (const [i, w] of wanted.entries()) {
     const r = ex.responses[i];
     assert.ok(r !== undefined && r.status === 200, `${where}: response ${i} ${r === undefined ? 'missing' : r.status}`);
     const seen = JSON.parse(r.body.toString('utf8')) as SeenRequest;
-    const w = wanted[i];
     assert.deepEqual(seen, { method: w.method, path: decodedPath(w.path), query: w.query, body: w.body }, `${where}: request ${i}`);
   }
   if (c.expect.status !== undefined) {
@@ -125,7 +124,11 @@ describe('one verdict everywhere: the case table over sockets against serve(), t
       const results = await Promise.all(TIERS.map((tier) => run(c, tier, ports[tier])));
       const want = c.expect.requests?.length ?? 0;
       const verdicts = results.map((r) => verdictOf(r.ex, want));
-      for (let i = 0; i < TIERS.length; i++) check(c, TIERS[i], results[i]);
+      for (const [i, tier] of TIERS.entries()) {
+        const result = results[i];
+        assert.ok(result, `${tier}: a result`);
+        check(c, tier, result);
+      }
       assert.ok(verdicts.every((v) => v === verdicts[0]), `the tiers disagree: ${TIERS.map((t, i) => `${t} ${verdicts[i]}`).join(' | ')}`);
     });
   }

@@ -5,7 +5,7 @@ import { bytesOf, loadCases, type Expected } from './case-table.ts';
 import { parseConnection } from './parse-connection.ts';
 
 const cases = loadCases();
-const REFUSAL_STATUSES = new Set(Object.values(WIRE_ERRORS).map((e) => e.status));
+const REFUSAL_STATUSES = new Set<number>(Object.values(WIRE_ERRORS).map((e) => e.status));
 
 function normal(e: Expected): Expected {
   const out: Expected = {};

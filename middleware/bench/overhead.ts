@@ -59,8 +59,13 @@ for (let r = 0; r < ROUNDS; r++) {
     (results[name] ??= []).push(await round(app, 200_000, 400));
   }
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const base = median(results.bare);
+function median(xs: readonly number[] | undefined): number {
+  const sorted = [...(xs ?? [])].sort((a, b) => a - b);
+  const middle = sorted[Math.floor(sorted.length / 2)];
+  if (middle === undefined) throw new Error('median of no samples');
+  return middle;
+}
+const base = median(results['bare']);
 console.log(`node ${process.version}, ${ROUNDS} interleaved rounds, median CPU ns/request (environ construction included)`);
 for (const [name, xs] of Object.entries(results)) {
   const m = median(xs);
