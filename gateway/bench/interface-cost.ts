@@ -21,7 +21,8 @@ const seconds = Math.min(10, Number(values.seconds));
 const connections = Number(values.connections);
 const pipelining = Number(values.pipelining);
 const variants = ['node', 'tsgi', 'adapter'] as const;
-const labels: Record<string, string> = {
+type Variant = (typeof variants)[number];
+const labels: Record<Variant, string> = {
   node: 'bare node:http handler',
   tsgi: 'TSGI serve() (reference server)',
   adapter: 'TSGI toNodeHandler on node:http',
@@ -52,8 +53,8 @@ const servers = new Map<string, { child: ChildProcess; port: number }>();
 try {
   for (const v of variants) servers.set(v, await start(v));
   for (const v of variants) await load(servers.get(v)!.port, 1); // warm-up (JIT)
-  const rps: Record<string, number[]> = { node: [], tsgi: [], adapter: [] };
-  const p99: Record<string, number[]> = { node: [], tsgi: [], adapter: [] };
+  const rps: Record<Variant, number[]> = { node: [], tsgi: [], adapter: [] };
+  const p99: Record<Variant, number[]> = { node: [], tsgi: [], adapter: [] };
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? variants : [...variants].reverse();
     for (const v of order) {
@@ -64,7 +65,11 @@ try {
       console.log(`round ${round + 1} ${v.padEnd(8)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${r.p99} ms`);
     }
   }
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const median = (xs: readonly number[]): number => {
+    const middle = [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    if (middle === undefined) throw new Error('median of no samples');
+    return middle;
+  };
   const base = median(rps.node);
   console.log(`\n${connections} connections, pipelining ${pipelining}, ${rounds} rounds x ${seconds} s, Node ${process.version}`);
   console.log('| variant | median req/s | ratio vs bare node:http | median p99 ms |');

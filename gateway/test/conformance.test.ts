@@ -9,9 +9,10 @@ const src = (p: string) => fileURLToPath(new URL(`../src/${p}`, import.meta.url)
 const dist = (p: string) => fileURLToPath(new URL(`../dist/${p}`, import.meta.url));
 const TS = [process.execPath, '--conditions=development', '--import', 'tsx'];
 
-function run(argv: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run([command, ...args]: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  assert.ok(command, 'a command to run');
   return new Promise((resolve) => {
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));

@@ -56,7 +56,7 @@ describe('toNodeHandler', () => {
       { errors: { write: (m) => lines.push(m), flush() {} } },
     );
     assert.equal(lines.length, 1);
-    assert.match(lines[0], /^TSGI RESP-3 violated/);
+    assert.match(lines[0]!, /^TSGI RESP-3 violated/);
   });
 
   test('declared body over limits.body is refused with 413 before the app runs', async () => {

@@ -228,7 +228,7 @@ describe('reference server: responses', () => {
       { errors: log.errors },
     );
     assert.equal(log.lines.length, 1);
-    assert.match(log.lines[0], /SRV-5.*late failure/);
+    assert.match(log.lines[0]!, /SRV-5.*late failure/);
   });
 
   test('an app that throws before sending gets a 500 and one log line', async () => {
@@ -246,7 +246,7 @@ describe('reference server: responses', () => {
       { errors: log.errors },
     );
     assert.equal(log.lines.length, 2);
-    assert.match(log.lines[0], /SRV-5.*kaput/);
+    assert.match(log.lines[0]!, /SRV-5.*kaput/);
   });
 
   test('Content-Length shorter than the body: extra bytes dropped; longer: connection closed (RESP-8)', async () => {
@@ -289,7 +289,7 @@ describe('reference server: close() exactly once (APP-3)', () => {
           await new Promise(() => {});
         }
       })();
-      return Object.assign(body, { close: () => void closes[key]++ });
+      return Object.assign(body, { close: () => void (closes[key] = (closes[key] ?? 0) + 1) });
     };
     const log = capture();
     await withServer(
@@ -343,7 +343,7 @@ describe('reference server: interface violations → 500 + one log line naming t
         { errors: log.errors },
       );
       assert.equal(log.lines.length, 1, log.lines.join('\n'));
-      assert.match(log.lines[0], new RegExp(`^TSGI ${rule} violated`));
+      assert.match(log.lines[0]!, new RegExp(`^TSGI ${rule} violated`));
     });
   }
 });

@@ -7,8 +7,16 @@ const enc = (s: string) => new TextEncoder().encode(s);
 const logged: string[] = [];
 let running: RunningServer;
 
+const ok: App = (_e, s) => (s('200 OK', [['Content-Length', '2']]), [enc('ok')]);
+const shortAfterHeaders: App = (_e, s) => {
+  s('200 OK', [['Content-Length', '10']]);
+  return (async function* () {
+    yield enc('abc');
+  })();
+};
+
 const routes: Record<string, App> = {
-  '/ok': (_e, s) => (s('200 OK', [['Content-Length', '2']]), [enc('ok')]),
+  '/ok': ok,
   '/bad-status': (_e, s) => (s('200', []), []),
   '/injection': (_e, s) => (s('200 OK', [['Location', '/x\r\nSet-Cookie: evil=1']]), []),
   '/string-chunk': async function* (_e: unknown, s: (st: string, h: Array<[string, string]>) => unknown) {
@@ -17,16 +25,11 @@ const routes: Record<string, App> = {
   } as unknown as App,
   '/hop': (_e, s) => (s('200 OK', [['Transfer-Encoding', 'chunked']]), [enc('x')]),
   '/too-long': (_e, s) => (s('200 OK', [['Content-Length', '3']]), [enc('abcdef')]),
-  '/short-after-headers': (_e, s) => {
-    s('200 OK', [['Content-Length', '10']]);
-    return (async function* () {
-      yield enc('abc');
-    })();
-  },
+  '/short-after-headers': shortAfterHeaders,
 };
 
 before(async () => {
-  const dispatch: App = (environ, start) => (routes[environ.PATH_INFO] ?? routes['/ok'])(environ, start);
+  const dispatch: App = (environ, start) => (routes[environ.PATH_INFO] ?? ok)(environ, start);
   running = await serve(validator(dispatch), {
     port: 0,
     host: '127.0.0.1',
@@ -62,7 +65,7 @@ for (const [path, rule] of [
 test('over a socket: a short body after the headers went out is cut, with one RESP-8 line from the validator', async () => {
   // The server logs the error that cut the response too; the validator's own line goes to its injected log.
   const lines: string[] = [];
-  const server = await serve(validator(routes['/short-after-headers'], { log: (l) => lines.push(l) }), {
+  const server = await serve(validator(shortAfterHeaders, { log: (l) => lines.push(l) }), {
     port: 0,
     host: '127.0.0.1',
     errors: { write: () => undefined, flush: () => undefined },

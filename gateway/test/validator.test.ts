@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { validator, RULES, type App, type Environ, type InputStream, type RuleId } from '@tsgi/gateway';
+import { validator, RULES, type App, type Environ, type InputStream, type RuleId, type StartResponse } from '@tsgi/gateway';
 import { drive, enc, makeEnviron, type DriveOptions } from './apps/in-process.ts';
 
 interface Case {
@@ -52,7 +52,7 @@ const cases: Case[] = [
   {
     rule: 'APP-4',
     name: 'a chunk before startResponse',
-    app: async function* (_e, s) {
+    app: async function* (_e: Environ, s: StartResponse) {
       yield enc('early');
       s('200 OK', []);
     } as unknown as App,
@@ -163,7 +163,7 @@ const cases: Case[] = [
   {
     rule: 'RESP-5',
     name: 'a server that does not rethrow excInfo after headers',
-    app: async function* (_e, s) {
+    app: async function* (_e: Environ, s: StartResponse) {
       s('200 OK', []);
       yield enc('part');
       s('500 Internal Server Error', [], new Error('boom'));
@@ -174,7 +174,7 @@ const cases: Case[] = [
   {
     rule: 'RESP-7',
     name: 'a string chunk',
-    app: async function* (_e, s) {
+    app: async function* (_e: Environ, s: StartResponse) {
       s('200 OK', []);
       yield 'text';
     } as unknown as App,
@@ -185,7 +185,7 @@ const cases: Case[] = [
   {
     rule: 'RESP-8',
     name: 'fewer bytes than Content-Length after headers went out',
-    app: async function* (_e, s) {
+    app: async function* (_e: Environ, s: StartResponse) {
       s('200 OK', [['Content-Length', '10']]);
       yield enc('abc');
     } as unknown as App,
@@ -236,7 +236,7 @@ describe('validator: each enforced rule, broken, gives a 500 and one log line na
       const wrapped = validator(c.app ?? ok, { log: (line) => lines.push(line) });
       const seen = await drive(wrapped, environ, c.drive);
       assert.equal(lines.length, 1, `one log line, got ${JSON.stringify(lines)}`);
-      assert.match(lines[0], new RegExp(`^TSGI ${c.rule} violated: `));
+      assert.match(lines[0]!, new RegExp(`^TSGI ${c.rule} violated: `));
       assert.equal(errorsWritten.length, 0, 'the injected logger replaces tsgi.errors');
       const expect = c.expect ?? '500';
       if (expect === '500') {
@@ -271,7 +271,7 @@ describe('validator: a conforming app passes through unchanged', () => {
     const lines: string[] = [];
     const wrapped = validator(app, { log: (l) => lines.push(l) });
     const body = await wrapped(environ, () => async () => undefined);
-    assert.ok(Array.isArray(body));
+    assert.equal(Array.isArray(body), true);
     const seen = await drive(wrapped, makeEnviron().environ);
     assert.equal(seen.status, '200 OK');
     assert.deepEqual(seen.headers.filter(([n]) => n === 'Set-Cookie').length, 2);
@@ -320,6 +320,6 @@ describe('validator: a conforming app passes through unchanged', () => {
     const { environ, errorsWritten } = makeEnviron();
     await drive(validator((_e, s) => (s('200', []), [])), environ);
     assert.equal(errorsWritten.length, 1);
-    assert.match(errorsWritten[0], /^TSGI RESP-1 violated: .*\n$/);
+    assert.match(errorsWritten[0]!, /^TSGI RESP-1 violated: .*\n$/);
   });
 });

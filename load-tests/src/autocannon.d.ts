@@ -19,7 +19,8 @@ declare module 'autocannon' {
 
   interface AutocannonResult {
     requests: { average: number; total: number; sent: number };
-    latency: Record<string, number>;
+    /** Milliseconds; autocannon also reports other percentiles (p0_001 … p99_999). */
+    latency: { average: number; mean: number; stddev: number; min: number; max: number; p50: number; p90: number; p97_5: number; p99: number; p99_9: number };
     throughput: { average: number; total: number };
     errors: number;
     timeouts: number;
@@ -42,6 +43,8 @@ declare module 'autocannon' {
     options: AutocannonOptions,
     cb: (err: Error | null, result: AutocannonResult) => void,
   ): Instance;
+  /** Without a callback the instance is also a promise of the result. */
+  function autocannon(options: AutocannonOptions): Instance & PromiseLike<AutocannonResult>;
 
   export default autocannon;
   export type { AutocannonOptions, AutocannonResult, Instance };

@@ -7,6 +7,10 @@ import { pathToFileURL } from 'node:url';
 import type { App, Environ, ResponseHeaders } from '@tsgi/gateway';
 
 const [modulePath, port] = process.argv.slice(2);
+if (modulePath === undefined || port === undefined) {
+  console.error('usage: buffering-server.ts <app module path> <port>');
+  process.exit(2);
+}
 const mod = (await import(pathToFileURL(modulePath).href)) as { app: App };
 
 createServer((req, res) => {
