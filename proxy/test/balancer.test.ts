@@ -4,7 +4,16 @@ import { ConsistentHash, Endpoint, LeastConnections, PowerOfTwo, RetryBudget, Ro
 
 function settings(extra: Record<string, unknown> = {}): UpstreamConfig {
   const c = validateConfig({ upstreams: { app: { servers: ['127.0.0.1:1'], ...extra } }, routes: [{ upstream: 'app' }] }, 'test');
-  return c.upstreams.app;
+  const app = c.upstreams['app'];
+  assert.ok(app, 'the upstream validates');
+  return app;
+}
+
+/** The `i`th endpoint; fails the test when the list is shorter. */
+function at(eps: readonly Endpoint[], i: number): Endpoint {
+  const ep = eps[i];
+  assert.ok(ep, `endpoint ${i} of ${eps.length}`);
+  return ep;
 }
 
 function endpoints(n: number, cfg = settings(), weights: number[] = []): Endpoint[] {
@@ -16,21 +25,21 @@ test('weighted round robin follows the weights, interleaved (smooth)', () => {
   const rr = new RoundRobin();
   const picks = Array.from({ length: 70 }, () => rr.pick(eps, null, null, 1000) as Endpoint);
   const count = (ep: Endpoint) => picks.filter((p) => p === ep).length;
-  assert.deepEqual([count(eps[0]), count(eps[1]), count(eps[2])], [50, 10, 10]);
+  assert.deepEqual([count(at(eps, 0)), count(at(eps, 1)), count(at(eps, 2))], [50, 10, 10]);
   // Smooth: the heavy endpoint never gets more than 5 in a row.
   let run = 0;
   let maxRun = 0;
-  for (const p of picks) maxRun = Math.max(maxRun, (run = p === eps[0] ? run + 1 : 0));
+  for (const p of picks) maxRun = Math.max(maxRun, (run = p === at(eps, 0) ? run + 1 : 0));
   assert.ok(maxRun <= 5);
 });
 
 test('round robin skips ejected endpoints and excluded (already tried) ones', () => {
   const eps = endpoints(3);
-  eps[1].ejectedUntil = 10_000;
+  at(eps, 1).ejectedUntil = 10_000;
   const rr = new RoundRobin();
   const picks = new Set(Array.from({ length: 10 }, () => rr.pick(eps, null, null, 1000)));
-  assert.deepEqual(picks, new Set([eps[0], eps[2]]));
-  assert.equal(rr.pick(eps, [eps[0]], null, 1000), eps[2]);
+  assert.deepEqual(picks, new Set([at(eps, 0), at(eps, 2)]));
+  assert.equal(rr.pick(eps, [at(eps, 0)], null, 1000), at(eps, 2));
 });
 
 test('with every endpoint ejected, the balancer still answers (panic mode) unless all were tried', () => {
@@ -43,17 +52,17 @@ test('with every endpoint ejected, the balancer still answers (panic mode) unles
 
 test('least connections prefers the least loaded endpoint', () => {
   const eps = endpoints(3);
-  eps[0].active = 5;
-  eps[1].active = 1;
-  eps[2].active = 3;
-  assert.equal(new LeastConnections().pick(eps, null, null, 0), eps[1]);
+  at(eps, 0).active = 5;
+  at(eps, 1).active = 1;
+  at(eps, 2).active = 3;
+  assert.equal(new LeastConnections().pick(eps, null, null, 0), at(eps, 1));
 });
 
 test('power of two choices never picks the most loaded of two', () => {
   const eps = endpoints(2);
-  eps[0].active = 10;
+  at(eps, 0).active = 10;
   const p2c = new PowerOfTwo();
-  for (let i = 0; i < 50; i++) assert.equal(p2c.pick(eps, null, null, 0), eps[1]);
+  for (let i = 0; i < 50; i++) assert.equal(p2c.pick(eps, null, null, 0), at(eps, 1));
 });
 
 test('every balancer answers null, not a TypeError, for an empty endpoint list', () => {
@@ -83,7 +92,7 @@ test('consistent hashing: same key, same endpoint; adding a 5th endpoint remaps 
     if (a !== b) {
       moved++;
       // Keys only ever move to the new endpoint.
-      assert.equal(b, five[4]);
+      assert.equal(b, at(five, 4));
     }
   }
   const fraction = moved / keys.length;
@@ -97,18 +106,18 @@ test('consistent hashing: removing one of 5 endpoints moves only its keys', () =
   const h = new ConsistentHash();
   h.rebuild(five);
   const before = new Map(Array.from({ length: 5000 }, (_, i) => [`10.1.${i >> 8}.${i & 255}`, h.pick(five, null, `10.1.${i >> 8}.${i & 255}`, 0)]));
-  five[2].removed = true;
+  at(five, 2).removed = true;
   const four = five.filter((e) => !e.removed);
   h.rebuild(four);
   for (const [k, was] of before) {
     const now = h.pick(four, null, k, 0);
-    if (was !== five[2]) assert.equal(now, was);
+    if (was !== at(five, 2)) assert.equal(now, was);
   }
 });
 
 test('passive health: failures in the window eject with a back-off that doubles, capped', () => {
   const cfg = settings({ passive: { maxFails: 2, failWindow: 1000, ejectBase: 100, ejectMax: 350 } });
-  const [ep] = endpoints(1, cfg);
+  const ep = at(endpoints(1, cfg), 0);
   ep.recordFailure(0);
   assert.equal(ep.state(1), 'healthy');
   ep.recordFailure(10);
@@ -126,7 +135,7 @@ test('passive health: failures in the window eject with a back-off that doubles,
 
 test('passive health: failures of requests in flight while ejected neither re-eject nor grow the back-off', () => {
   const cfg = settings({ passive: { maxFails: 2, failWindow: 1000, ejectBase: 100, ejectMax: 10_000 } });
-  const [ep] = endpoints(1, cfg);
+  const ep = at(endpoints(1, cfg), 0);
   ep.recordFailure(0);
   ep.recordFailure(1);
   assert.equal(ep.ejectedUntil, 101);
@@ -141,7 +150,7 @@ test('passive health: failures of requests in flight while ejected neither re-ej
 
 test('slow start ramps a re-admitted endpoint from 10% to full weight', () => {
   const cfg = settings({ slowStart: 1000 });
-  const [ep] = endpoints(1, cfg);
+  const ep = at(endpoints(1, cfg), 0);
   ep.admittedAt = 5000;
   assert.equal(ep.effectiveWeight(5000), 0.1);
   assert.equal(ep.effectiveWeight(5500), 0.5);
