@@ -31,15 +31,15 @@ describe('edge config keys', () => {
       'proxy.yaml',
     );
     const l = c.listeners[0];
-    assert.equal(l.tls?.minVersion, 'TLSv1.2');
-    assert.equal(l.tls?.http2, true);
-    assert.equal(l.proxyProtocolTimeout, 5000);
-    assert.equal(c.limitReq.perip.rate, 0.5);
-    assert.equal(c.limitReq.perip.status, 429);
-    assert.equal(c.limitReq.perip.nodelay, false);
-    assert.equal(c.limitConn.conns.key, 'header:x-api-key');
-    assert.equal(c.routes[0].maxBodyBytes, 1024 * 1024);
-    assert.equal(c.upstreams.app.servers[0].address, 'unix:/run/app.sock');
+    assert.equal(l?.tls?.minVersion, 'TLSv1.2');
+    assert.equal(l?.tls?.http2, true);
+    assert.equal(l?.proxyProtocolTimeout, 5000);
+    assert.equal(c.limitReq.perip?.rate, 0.5);
+    assert.equal(c.limitReq.perip?.status, 429);
+    assert.equal(c.limitReq.perip?.nodelay, false);
+    assert.equal(c.limitConn.conns?.key, 'header:x-api-key');
+    assert.equal(c.routes[0]?.maxBodyBytes, 1024 * 1024);
+    assert.equal(c.upstreams.app?.servers[0]?.address, 'unix:/run/app.sock');
     assert.equal(c.trace.enabled, false);
   });
 
