@@ -126,6 +126,13 @@ export async function startFaultStack(opts: FaultStackOptions): Promise<FaultSta
   return { dir, logFile, apps, proxy, seen, seenWith: (f) => seen().filter((l) => l.includes(f)), stop };
 }
 
+/** The stack's `i`th appserver; throws when the stack started fewer. */
+export function appAt(stack: FaultStack, i: number): Component {
+  const app = stack.apps[i];
+  if (app === undefined) throw new Error(`the stack has ${stack.apps.length} appserver(s), not ${i + 1}`);
+  return app;
+}
+
 /** A master's worker pids (see workerChildren). */
 export function workerPids(c: Component): number[] {
   return workerChildren(c.proc.pid);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { hostileCases, type HostileCase } from '../faults/hostile-cases.ts';
 import { goodRequest, rawExchange } from '../faults/raw-client.ts';
-import { APP_LIMITS, PROXY_LIMITS, stackMissing, startFaultStack, type FaultStack } from '../faults/stack.ts';
+import { appAt, APP_LIMITS, PROXY_LIMITS, stackMissing, startFaultStack, type FaultStack } from '../faults/stack.ts';
 import { FaultLog } from '../faults/summary.ts';
 import { proxyMissing } from '../src/topology/stack.ts';
 
@@ -45,7 +45,7 @@ describe('hostile requests', { skip }, () => {
   for (const c of hostileCases(APP_LIMITS)) {
     const narrowed = c.appserverExpect ? { ...c, expect: c.appserverExpect } : c;
     test(`appserver refuses: ${c.name} (${narrowed.expect.join('/')})`, async () => {
-      await check(stack, 'appserver', stack.apps[0].port, narrowed);
+      await check(stack, 'appserver', appAt(stack, 0).port, narrowed);
     });
   }
   for (const c of hostileCases(PROXY_LIMITS)) {

@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { after, afterEach, describe, test } from 'node:test';
 import { startLoop, type LoopCounts } from '../faults/load-loop.ts';
 import { goodRequest, rawExchange } from '../faults/raw-client.ts';
-import { stackMissing, startFaultStack, waitForWorkers, workerPids, type FaultStack } from '../faults/stack.ts';
+import { appAt, stackMissing, startFaultStack, waitForWorkers, workerPids, type FaultStack } from '../faults/stack.ts';
 import { FaultLog } from '../faults/summary.ts';
 import { canConnect, type ManagedProcess } from '../src/managed-process.ts';
 import { scrape, sumMatching } from '../src/metrics-scrape.ts';
@@ -48,14 +48,16 @@ describe('process faults under load', { skip }, () => {
 
   test('SIGKILL of one app worker, load straight to the appserver: replaced; only its in-flight requests may fail', { timeout: 60_000 }, async () => {
     stack = await startFaultStack({ appservers: 1, workers: 2, proxy: false });
-    const app = stack.apps[0];
+    const app = appAt(stack, 0);
     const before = await waitForWorkers(app, 2);
+    const [victim] = before;
+    assert.ok(victim !== undefined, 'the appserver has workers');
     const { counts, what } = await underLoad(app.port, async () => {
-      process.kill(before[0], 'SIGKILL');
-      return `killed worker ${before[0]}`;
+      process.kill(victim, 'SIGKILL');
+      return `killed worker ${victim}`;
     });
     const afterPids = await waitForWorkers(app, 2);
-    const replaced = afterPids.length === 2 && !afterPids.includes(before[0]);
+    const replaced = afterPids.length === 2 && !afterPids.includes(victim);
     // Only requests in flight on the killed worker may fail: at most one per client connection.
     const pass = replaced && counts.failed <= LOAD.concurrency && (await goodRequest(app.port)) === 200;
     log.add({ area: 'faults', case: 'SIGKILL app worker (direct)', expected: `replaced; failed <= ${LOAD.concurrency} (in flight on it)`,
@@ -66,7 +68,7 @@ describe('process faults under load', { skip }, () => {
 
   test('HUP of the appserver under load (direct): zero failed requests, every worker pid new', { timeout: 60_000 }, async () => {
     stack = await startFaultStack({ appservers: 1, workers: 2, proxy: false });
-    const app = stack.apps[0];
+    const app = appAt(stack, 0);
     const before = await waitForWorkers(app, 2);
     const { counts, what } = await underLoad(app.port, async () => {
       app.proc.signal('SIGHUP');
@@ -110,7 +112,8 @@ describe('process faults under load', { skip }, () => {
   };
 
   viaProxy('SIGKILL of one app worker', 'failed 0 (retried on the other endpoint)', async (s) => {
-    const [pid] = await waitForWorkers(s.apps[0], 2);
+    const [pid] = await waitForWorkers(appAt(s, 0), 2);
+    assert.ok(pid !== undefined, 'app-a has workers');
     return underLoad(s.proxy!.port, async () => {
       process.kill(pid, 'SIGKILL');
       return `killed worker ${pid} of app-a`;
@@ -119,8 +122,8 @@ describe('process faults under load', { skip }, () => {
 
   viaProxy('SIGKILL of a whole appserver (master and workers)', 'failed 0; the other appserver serves', async (s) => {
     const r = await underLoad(s.proxy!.port, async () => {
-      s.apps[1].proc.killTree('SIGKILL');
-      return `killed app-b (${s.apps[1].proc.pid}) and its workers`;
+      appAt(s, 1).proc.killTree('SIGKILL');
+      return `killed app-b (${appAt(s, 1).proc.pid}) and its workers`;
     });
     return { ...r, extra: (await goodRequest(s.proxy!.port)) === 200 };
   });
@@ -128,16 +131,17 @@ describe('process faults under load', { skip }, () => {
   // Two faults in a row: the endpoint that lost one worker must stay in rotation
   // (its other worker is healthy), so that when the other appserver dies a healthy endpoint remains.
   viaProxy('SIGKILL of a worker of app-a, then of the whole app-b', 'failed 0: app-a stays in rotation', async (s) => {
-    const [pid] = await waitForWorkers(s.apps[0], 2);
+    const [pid] = await waitForWorkers(appAt(s, 0), 2);
+    assert.ok(pid !== undefined, 'app-a has workers');
     // Many connections, so several requests are in flight on the killed worker (each fails once at the proxy).
     const first = await underLoad(s.proxy!.port, async () => {
       process.kill(pid, 'SIGKILL');
       return `killed worker ${pid} of app-a`;
     }, '/', 32);
-    await waitForWorkers(s.apps[0], 2);
+    await waitForWorkers(appAt(s, 0), 2);
     const second = await underLoad(s.proxy!.port, async () => {
-      s.apps[1].proc.killTree('SIGKILL');
-      return `killed app-b (${s.apps[1].proc.pid})`;
+      appAt(s, 1).proc.killTree('SIGKILL');
+      return `killed app-b (${appAt(s, 1).proc.pid})`;
     });
     const counts: LoopCounts = {
       sent: first.counts.sent + second.counts.sent,
@@ -154,7 +158,7 @@ describe('process faults under load', { skip }, () => {
 
   viaProxy('HUP of an appserver', 'failed 0', async (s) =>
     underLoad(s.proxy!.port, async () => {
-      s.apps[0].proc.signal('SIGHUP');
+      appAt(s, 0).proc.signal('SIGHUP');
       return 'SIGHUP app-a';
     }),
   );

@@ -40,7 +40,7 @@ describe('resource safety', { skip }, () => {
     const samples: number[][] = procs.map(() => []);
     const end = Date.now() + SOAK_MS;
     while (Date.now() < end) {
-      procs.forEach((c, i) => samples[i].push(rssMiB(c)));
+      procs.forEach((c, i) => samples[i]?.push(rssMiB(c)));
       await delay(1000);
     }
     const counts = await Promise.all(loops.map((l) => l.done));
@@ -51,20 +51,20 @@ describe('resource safety', { skip }, () => {
     await delay((KEEPALIVE_S + 1) * 1000);
     let fdsAfter = procs.map(fds);
     const deadline = Date.now() + 10_000;
-    while (fdsAfter.some((n, i) => n > fdsBefore[i] + 10) && Date.now() < deadline) {
+    while (fdsAfter.some((n, i) => n > (fdsBefore[i] ?? 0) + 10) && Date.now() < deadline) {
       await delay(200);
       fdsAfter = procs.map(fds);
     }
     const growth = samples.map(steadyGrowth);
-    const leaks = fdsAfter.map((n, i) => n - fdsBefore[i]);
+    const leaks = fdsAfter.map((n, i) => n - (fdsBefore[i] ?? 0));
     const pass = failed === 0 && growth.every((g) => !g.grew) && leaks.every((d) => d <= 10);
     const desc = procs
-      .map((c, i) => `${c.role} RSS ${growth[i].mid.toFixed(0)}->${growth[i].last.toFixed(0)} MiB fds ${fdsBefore[i]}->${fdsAfter[i]}`)
+      .map((c, i) => `${c.role} RSS ${growth[i]?.mid.toFixed(0)}->${growth[i]?.last.toFixed(0)} MiB fds ${fdsBefore[i]}->${fdsAfter[i]}`)
       .join('; ');
     log.add({ area: 'resources', case: `soak ${SOAK_MS / 1000} s, ${paths.length} routes`, expected: 'failed 0; no steady RSS growth; fds back (+10)',
       seen: desc, pass, sent, failed, retried });
     assert.equal(failed, 0, `failed requests in the soak: ${JSON.stringify(counts.map((c) => c.errors))}`);
-    growth.forEach((g, i) => assert.ok(!g.grew, `${procs[i].role} RSS grew steadily: ${g.mid.toFixed(1)} -> ${g.last.toFixed(1)} MiB`));
-    leaks.forEach((d, i) => assert.ok(d <= 10, `${procs[i].role} fd leak: ${fdsBefore[i]} -> ${fdsAfter[i]}`));
+    growth.forEach((g, i) => assert.ok(!g.grew, `${procs[i]?.role} RSS grew steadily: ${g.mid.toFixed(1)} -> ${g.last.toFixed(1)} MiB`));
+    leaks.forEach((d, i) => assert.ok(d <= 10, `${procs[i]?.role} fd leak: ${fdsBefore[i]} -> ${fdsAfter[i]}`));
   });
 });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { header, rawExchange, type RawExchange } from '../faults/raw-client.ts';
-import { SECURITY_APP, stackMissing, startFaultStack, type FaultStack } from '../faults/stack.ts';
+import { appAt, SECURITY_APP, stackMissing, startFaultStack, type FaultStack } from '../faults/stack.ts';
 import { FaultLog } from '../faults/summary.ts';
 import type { ManagedProcess } from '../src/managed-process.ts';
 import { proxyMissing, sampleAppMissing } from '../src/topology/stack.ts';
@@ -41,7 +41,7 @@ const REDIRECT_PROBES = ['//evil.example/x', '///evil.example/x', '/\\evil.examp
 describe('security', { skip }, () => {
   let stack: FaultStack;
   const targets = (): Array<{ name: string; port: number; skip: string | false }> => [
-    { name: 'appserver', port: stack.apps[0].port, skip: false },
+    { name: 'appserver', port: appAt(stack, 0).port, skip: false },
     { name: 'proxy', port: stack.proxy?.port ?? 0, skip: proxySkip },
   ];
   before(async () => {
@@ -58,7 +58,7 @@ describe('security', { skip }, () => {
       const r = await get(port, '/__faults/inject-header');
       const status = r.responses[0]?.status ?? 0;
       const leaked = /set-cookie:\s*pwned/i.test(r.raw.toString('latin1'));
-      const appLog = (stack.apps[0].proc as ManagedProcess).log;
+      const appLog = (appAt(stack, 0).proc as ManagedProcess).log;
       const ruleLogged = /RESP-3/.test(appLog);
       const pass = status === 500 && !leaked && ruleLogged;
       log.add({ area: `security/${t}`, case: 'app injects CR/LF into a response header', expected: '500, no injected header, RESP-3 in the log',
@@ -73,7 +73,7 @@ describe('security', { skip }, () => {
       const r = await get(port, '/__faults/inject-status');
       const status = r.responses[0]?.status ?? 0;
       const leaked = /set-cookie:\s*pwned/i.test(r.raw.toString('latin1'));
-      const ruleLogged = /RESP-1/.test((stack.apps[0].proc as ManagedProcess).log);
+      const ruleLogged = /RESP-1/.test((appAt(stack, 0).proc as ManagedProcess).log);
       const pass = status === 500 && !leaked && ruleLogged;
       log.add({ area: `security/${t}`, case: 'app injects CR/LF into the status line', expected: '500, nothing injected, RESP-1 in the log',
         seen: `${status}; injected ${leaked}; RESP-1 logged ${ruleLogged}`, pass });

@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { idleKeepAlive, neverReader, readToEnd, slowBody, slowloris, stalledBody, waitAllClosed } from '../faults/clients.ts';
 import { goodRequest } from '../faults/raw-client.ts';
-import { BODY_TIMEOUT_S, HEADER_TIMEOUT_S, KEEPALIVE_S, SEND_TIMEOUT_S, stackMissing, startFaultStack, type FaultStack } from '../faults/stack.ts';
+import { BODY_TIMEOUT_S, HEADER_TIMEOUT_S, KEEPALIVE_S, SEND_TIMEOUT_S, appAt, stackMissing, startFaultStack, type FaultStack } from '../faults/stack.ts';
 import { FaultLog } from '../faults/summary.ts';
 import { fdCount, sampleTree } from '../src/proc-stats.ts';
 import { proxyMissing } from '../src/topology/stack.ts';
@@ -36,7 +36,7 @@ function treeRss(c: Component): number {
 describe('slow and abusive clients', { skip }, () => {
   let stack: FaultStack;
   const targets: Array<{ name: string; comp: () => Component; skip: string | false }> = [
-    { name: 'appserver', comp: () => stack.apps[0], skip: false },
+    { name: 'appserver', comp: () => appAt(stack, 0), skip: false },
     { name: 'proxy', comp: () => stack.proxy as Component, skip: proxySkip },
   ];
   before(async () => {
@@ -104,7 +104,7 @@ describe('slow and abusive clients', { skip }, () => {
 
     test(`${t.name}: a client that never reads a 512 MiB response does not grow memory or block others`, { skip: t.skip, timeout: 60_000 }, async () => {
       const c = t.comp();
-      const app = stack.apps[0];
+      const app = appAt(stack, 0);
       const rssBefore = treeRss(c) + (c === app ? 0 : treeRss(app));
       const marker = `n=${512 * 1024 * 1024}&t=${t.name}`;
       const sock = await neverReader(c.port, `/__faults/bytes?${marker}`);

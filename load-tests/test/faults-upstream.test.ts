@@ -46,7 +46,7 @@ describe('broken upstreams behind the proxy', { skip }, () => {
     const statuses = results.map((r) => r.responses[0]?.status ?? 0);
     const bodies = results.map((r) => r.responses[0]?.body.toString('utf8') ?? '');
     const pass = statuses.every((s) => s === 504) && bodies.every((b) => b.length > 0);
-    log.add({ area: 'upstream', case: 'upstream hangs', expected: `504 after ${HEADER_TIMEOUT_MS} ms with a reason`, seen: `statuses ${statuses.join(',')}; body "${bodies[0].trim().slice(0, 60)}"; upstream got ${bad?.requests}`,
+    log.add({ area: 'upstream', case: 'upstream hangs', expected: `504 after ${HEADER_TIMEOUT_MS} ms with a reason`, seen: `statuses ${statuses.join(',')}; body "${(bodies[0] ?? '').trim().slice(0, 60)}"; upstream got ${bad?.requests}`,
       pass, sent: n, failed: statuses.filter((s) => s !== 504).length, retried: Math.max(0, (bad?.requests ?? 0) - n) });
     assert.deepEqual(statuses, Array(n).fill(504));
     assert.ok(bodies.every((b) => b.length > 0), 'the 504 has a body that says which timeout');

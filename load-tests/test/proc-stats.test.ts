@@ -40,6 +40,6 @@ test('Prometheus text is parsed with labels; sums skip _created samples', () => 
   const text = '# HELP x_total help\n# TYPE x_total counter\nx_total{reason="reset",up="a"} 3\nx_total{reason="5xx"} 2\nx_created 1700000000\ny 1\n';
   const samples = parsePrometheus(text);
   assert.equal(samples.length, 4);
-  assert.deepEqual(samples[0].labels, { reason: 'reset', up: 'a' });
+  assert.deepEqual(samples[0]!.labels, { reason: 'reset', up: 'a' });
   assert.equal(sumMatching(samples, /^x_/), 5);
 });

@@ -1,3 +1,6 @@
+// The page callbacks below run in Chromium, so they see the DOM.
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,7 +23,9 @@ test('HTML report opens from disk in headless Chromium and draws its three chart
   const page = join(dir, 'report.html');
   // A hostile variant name must stay text: the report embeds data, not markup.
   const hostile = structuredClone(result);
-  hostile.variants[0].name = '</script><img src=x onerror=alert(1)>';
+  const first = hostile.variants[0];
+  assert.ok(first, 'the sample result has a variant');
+  first.name = '</script><img src=x onerror=alert(1)>';
   await writeFile(page, renderHtml(hostile));
   // A fresh profile per run (persistent context is how playwright takes --user-data-dir).
   const browser = await chromium.launchPersistentContext(profile, {
@@ -49,6 +54,7 @@ test('HTML report opens from disk in headless Chromium and draws its three chart
     );
     const variants = hostile.variants.length;
     const [throughput, latency, cpu] = charts;
+    assert.ok(throughput && latency && cpu, `three charts: ${JSON.stringify(charts)}`);
     assert.ok(throughput.width > 100 && throughput.height > 100, JSON.stringify(throughput));
     assert.equal(throughput.bars, variants, 'one bar per variant');
     assert.equal(latency.lines, variants, 'one latency line per variant');

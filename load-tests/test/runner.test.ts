@@ -40,7 +40,7 @@ test('bad flags and values: one line naming the key and the source, exit 2', () 
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, r.stderr);
-    assert.match(lines[0], re);
+    assert.match(lines[0]!, re);
   }
 });
 
@@ -73,7 +73,7 @@ test('compare-servers with two variants runs, stops by itself and writes JSON + 
       assert.ok(v.cpu.some((g) => g.group === 'load generator' && g.cpuMs > 0));
     }
     assert.equal(result.ratios.length, 1);
-    assert.equal(result.ratios[0].baseline, 'fastify');
+    assert.equal(result.ratios[0]!.baseline, 'fastify');
     assert.ok(result.machine.cores >= 1 && result.machine.cpuModel.length > 0);
     assert.ok(existsSync(join(out, 'compare-servers.html')));
     assert.match(stdout, /ratio node-http \/ fastify: [\d.]+ x throughput/);
