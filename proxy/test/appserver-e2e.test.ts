@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Agent, type IncomingMessage } from 'node:http';
 import { test } from 'node:test';
-import { adminJson, appserverMissing, basicConfig, get, startAppserver, startProxy, until, getStatus } from './helpers.ts';
+import { endpointView, appserverMissing, basicConfig, get, startAppserver, startProxy, until, getStatus } from './helpers.ts';
 
 const missing = appserverMissing();
 
@@ -27,7 +27,7 @@ test('tsgi-proxy in front of two tsgi-appservers: kill -9 one under a GET loop, 
   const loop = (async () => {
     while (!stop && sent < 50_000 && Date.now() < deadline) await Promise.all([getOnce(), getOnce(), getOnce(), getOnce()]);
   })();
-  const stateOf = async () => (await adminJson(proxy.admin!)).upstreams.app.endpoints.find((e: { address: string }) => e.address === `127.0.0.1:${bPort}`);
+  const stateOf = async () => endpointView(proxy.admin!, 'app', `127.0.0.1:${bPort}`);
   try {
     await until(() => servedBy.size >= 2, 20_000, 'both appservers to serve');
     await b.kill('SIGKILL');

@@ -16,9 +16,10 @@ async function startDns(records: Map<string, string[]>, slow: ReadonlySet<string
     queries++;
     let off = 12;
     const labels: string[] = [];
-    while (msg[off] !== 0) {
-      labels.push(msg.toString('latin1', off + 1, off + 1 + msg[off]));
-      off += msg[off] + 1;
+    for (let len = msg[off]; len !== 0; len = msg[off]) {
+      assert.ok(len !== undefined, 'the query name ends inside the message');
+      labels.push(msg.toString('latin1', off + 1, off + 1 + len));
+      off += len + 1;
     }
     const qEnd = off + 5;
     const qtype = msg.readUInt16BE(off + 1);
@@ -79,7 +80,7 @@ routes: [{ upstream: app }]
     records.set('app.internal.test', ['127.0.0.2']);
     await until(async () => {
       const view = await adminJson(proxy.admin!);
-      return view.upstreams.app.endpoints.length === 1;
+      return view.upstreams.app?.endpoints.length === 1;
     }, 10_000, 'the removed endpoint to leave the group');
     const done = await Promise.all(slow);
     assert.deepEqual(

@@ -145,8 +145,8 @@ describe('PROXY protocol on a plaintext listener', () => {
       const out = await exchange([hdr.subarray(0, 5), Buffer.concat([hdr.subarray(5), Buffer.from('GET /a HTTP/1.1\r\n')]), Buffer.from('host: x\r\n\r\n')]);
       assert.match(out, /^HTTP\/1.1 200 OK/);
       assert.match(out, /GET \/a HTTP\/1.1\r\nhost: x\r\n\r\n$/, 'no byte lost or duplicated after the header');
-      assert.equal(infos[0].address, '203.0.113.50');
-      assert.equal(infos[0].peerAddress, '127.0.0.1');
+      assert.equal(infos[0]?.address, '203.0.113.50');
+      assert.equal(infos[0]?.peerAddress, '127.0.0.1');
       assert.equal(await exchange([Buffer.from('GET / HTTP/1.1\r\nhost: x\r\n\r\n')]), '', 'no header: closed, nothing served');
       assert.equal(await exchange([Buffer.from('PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\r\n')]), '');
       assert.equal(await exchange([]), '', 'silence: closed after the timeout');

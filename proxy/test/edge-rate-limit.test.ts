@@ -32,7 +32,7 @@ describe('limit_req semantics', () => {
       decisions.slice(1, 6).map((d) => (d.action === 'delay' ? d.delayMs : -1)),
       [100, 200, 300, 400, 500],
     );
-    assert.equal(decisions[6].action, 'reject');
+    assert.equal(decisions[6]?.action, 'reject');
   });
 
   test('keys are independent, drain over time and are forgotten when idle', () => {

@@ -165,9 +165,9 @@ describe('edge PROXY protocol in front of TLS', () => {
         s.once('error', j);
       });
       assert.match(await request(s), /^HTTP\/1.1 200/);
-      assert.equal(infos[0].address, '203.0.113.7');
-      assert.equal(infos[0].port, 4242);
-      assert.equal(infos[0].peerAddress, '127.0.0.1');
+      assert.equal(infos[0]?.address, '203.0.113.7');
+      assert.equal(infos[0]?.port, 4242);
+      assert.equal(infos[0]?.peerAddress, '127.0.0.1');
       s.destroy();
     } finally {
       await listener.close();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { request, Agent } from 'node:http';
 import { test } from 'node:test';
-import { adminJson, basicConfig, get, startProxy, startUpstream, until, upstreamStats, getStatus } from './helpers.ts';
+import { endpointView, basicConfig, get, startProxy, startUpstream, until, upstreamStats, getStatus } from './helpers.ts';
 
 test('a hanging upstream gets 504 naming the header timeout', async () => {
   const up = await startUpstream();
@@ -102,7 +102,7 @@ test('kill -9 of one of two upstreams under a GET loop: zero failed GETs, ejecte
     await until(() => sent > 200, 10_000, 'load to start');
     await b.kill('SIGKILL');
     const bId = `127.0.0.1:${bPort}`;
-    const stateOf = async () => (await adminJson(proxy.admin!)).upstreams.app.endpoints.find((e: { address: string }) => e.address === bId);
+    const stateOf = async () => endpointView(proxy.admin!, 'app', bId);
     await until(async () => (await stateOf()).ejections > 0, 10_000, 'the dead endpoint to be ejected');
     const before = sent;
     await until(() => sent > before + 200, 10_000, 'more load while it is down');

@@ -166,6 +166,13 @@ export async function adminJson(port: number, path = '/upstreams'): Promise<Admi
   return JSON.parse((await get(port, path)).body);
 }
 
+/** One endpoint of an upstream as the admin API shows it; throws when the admin view lacks it. */
+export async function endpointView(adminPort: number, upstream: string, address: string): Promise<AdminView['upstreams'][string]['endpoints'][number]> {
+  const ep = (await adminJson(adminPort)).upstreams[upstream]?.endpoints.find((e) => e.address === address);
+  if (ep === undefined) throw new Error(`the admin view has no endpoint ${address} in upstream ${upstream}`);
+  return ep;
+}
+
 /** Polls `check` until it returns true (bounded), for state that changes asynchronously. */
 export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
   const end = Date.now() + timeoutMs;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { test } from 'node:test';
-import { adminJson, basicConfig, get, runCli, startProxy, startUpstream, until, upstreamStats } from './helpers.ts';
+import { endpointView, basicConfig, get, runCli, startProxy, startUpstream, until, upstreamStats } from './helpers.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ test('a bad config exits 2 with one line naming the key, the value and the sourc
     assert.equal(r.code, 2);
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1);
-    assert.match(lines[0], /^config: upstreams\.app\.balance .*got "fastest" \(from .*proxy\.yaml\)$/);
+    assert.match(lines[0]!, /^config: upstreams\.app\.balance .*got "fastest" \(from .*proxy\.yaml\)$/);
     const w = await runCli(['--config', cfg.path.replace('proxy.yaml', 'missing.yaml')]);
     assert.equal(w.code, 2);
     assert.match(w.stderr, /^config: cannot read config file .*missing\.yaml: ENOENT\n$/);
@@ -129,7 +129,7 @@ test('active health checks take a failing endpoint out and bring it back', async
     basicConfig([a.port, b.port], '', 'active: { path: /__health, interval: 100ms, timeout: 500ms, healthyThreshold: 2, unhealthyThreshold: 2 }'),
   );
   const stateOf = async (port: number) =>
-    (await adminJson(proxy.admin!)).upstreams.app.endpoints.find((e: { address: string }) => e.address === `127.0.0.1:${port}`).state;
+    (await endpointView(proxy.admin!, 'app', `127.0.0.1:${port}`)).state;
   try {
     await get(b.port, '/__sethealth?ok=0');
     await until(async () => (await stateOf(b.port)) === 'unhealthy', 10_000, 'b to fail its checks');
