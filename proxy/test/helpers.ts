@@ -89,7 +89,9 @@ export async function startProxy(yaml: string, extraArgs: string[] = []): Promis
       if (!line.includes('tsgi-proxy listening')) continue;
       const rec = JSON.parse(line) as { listeners: string[]; admin: string | null };
       const ports = rec.listeners.map((l) => Number(l.split(':').pop()));
-      return { port: ports[0], ports, admin: rec.admin === null ? null : Number(rec.admin.split(':').pop()) };
+      const [port] = ports;
+      if (port === undefined) throw new Error(`tsgi-proxy reported no listener: ${line}`);
+      return { port, ports, admin: rec.admin === null ? null : Number(rec.admin.split(':').pop()) };
     }
     return undefined;
   });

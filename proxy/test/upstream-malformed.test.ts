@@ -70,7 +70,7 @@ function accessLines(proxy: ProxyProc, target: string): AccessLine[] {
 
 async function accessLine(proxy: ProxyProc, target: string): Promise<AccessLine> {
   await until(() => accessLines(proxy, target).length > 0, 10_000, `the access line for ${target}`);
-  return accessLines(proxy, target)[0];
+  return accessLines(proxy, target)[0]!;
 }
 
 function withAccessLog(yaml: string): string {
@@ -90,7 +90,8 @@ test('bad chunk framing before any response byte reached the client: 502, counte
     const line = await accessLine(proxy, '/bad-chunks');
     assert.equal(line.status, 502);
     assert.equal(line.error, 'PX_ERR_UPSTREAM_BAD_RESPONSE');
-    const ep = (await adminJson(proxy.admin!)).upstreams.app.endpoints[0];
+    const ep = (await adminJson(proxy.admin!)).upstreams['app']?.endpoints[0];
+    assert.ok(ep, 'the admin view lists the endpoint');
     assert.ok(ep.failures >= 1, `endpoint failures: ${ep.failures}`);
     // The proxy still answers on the same listener.
     assert.equal((await get(proxy.port, '/bad-chunks')).status, 502);
@@ -227,7 +228,7 @@ test('a response head with bare LF line endings is refused at once with 502, not
     'HTTP/1.1 200 OK\rContent-Length: 2',
   ];
   // The upstream keeps its socket open, so only the head's own bytes can end the wait.
-  const up = await rawUpstream((sock, n) => sock.write(heads[(n - 1) % heads.length]));
+  const up = await rawUpstream((sock, n) => sock.write(heads[(n - 1) % heads.length] ?? ''));
   const proxy = await startProxy(withAccessLog(basicConfig([up.port], '', 'timeouts: { header: 30s }\nretries: { attempts: 0 }')));
   try {
     const started = Date.now();
