@@ -74,15 +74,17 @@ function huffmanDigits(bytes: Buffer): string {
 }
 
 function statusOf(block: Buffer): number {
+  // Past the end reads as 0, as the bitwise ops would treat undefined.
+  const at = (k: number): number => block[k] ?? 0;
   let i = 0;
-  while ((block[i] & 0xe0) === 0x20) i++;
-  const b = block[i];
+  while ((at(i) & 0xe0) === 0x20) i++;
+  const b = at(i);
   if (b & 0x80) return STATIC_STATUS[b & 0x7f] ?? 0;
   const nameIndex = (b & 0xc0) === 0x40 ? b & 0x3f : b & 0x0f;
   if (STATIC_STATUS[nameIndex] === undefined) return 0;
-  const len = block[i + 1] & 0x7f;
+  const len = at(i + 1) & 0x7f;
   const value = block.subarray(i + 2, i + 2 + len);
-  return Number(block[i + 1] & 0x80 ? huffmanDigits(value) : value.toString('latin1'));
+  return Number(at(i + 1) & 0x80 ? huffmanDigits(value) : value.toString('latin1'));
 }
 
 /** Sends one request on stream 1 (`fields` in order, pseudo-headers included) and an optional body; resolves with the outcome. */
@@ -109,14 +111,14 @@ export function rawH2(port: number, ca: Buffer, fields: readonly (readonly [stri
       while (buf.length >= 9) {
         const len = buf.readUIntBE(0, 3);
         if (buf.length < 9 + len) return;
-        const type = buf[3];
-        const flags = buf[4];
+        const type = buf.readUInt8(3);
+        const flags = buf.readUInt8(4);
         const stream = buf.readUInt32BE(5) & 0x7fffffff;
         let payload = buf.subarray(9, 9 + len);
         buf = buf.subarray(9 + len);
         if (type === 4 && (flags & 1) === 0) socket.write(frame(4, 1, 0, Buffer.alloc(0)));
         else if (type === 1 && stream === 1) {
-          if (flags & 0x8) payload = payload.subarray(1, payload.length - payload[0]);
+          if (flags & 0x8) payload = payload.subarray(1, payload.length - (payload[0] ?? payload.length));
           if (flags & 0x20) payload = payload.subarray(5);
           finish({ kind: 'status', status: statusOf(payload) });
         } else if (type === 3 && stream === 1) finish({ kind: 'reset', code: payload.readUInt32BE(0) });
