@@ -153,7 +153,9 @@ routes:
   - { path: /off, upstream: app, compression: false }
   - { path: /gz, upstream: app, compression: { encodings: [gzip] } }
 `);
-    [plain, tlsPort] = proxy.ports;
+    const [first, second] = proxy.ports;
+    assert.ok(first !== undefined && second !== undefined, `two listeners: ${proxy.ports.join(', ')}`);
+    [plain, tlsPort] = [first, second];
   });
 
   after(async () => {
@@ -195,7 +197,8 @@ routes:
   });
 
   test('a client that accepts no encoding gets the identity body with Vary and the original length and ETag', async () => {
-    for (const headers of [{}, { 'accept-encoding': 'identity' }, { 'accept-encoding': 'gzip;q=0, br;q=0' }]) {
+    const variants: Record<string, string>[] = [{}, { 'accept-encoding': 'identity' }, { 'accept-encoding': 'gzip;q=0, br;q=0' }];
+    for (const headers of variants) {
       const r = await fetch1(plain, '/text', headers);
       assert.equal(r.headers['content-encoding'], undefined);
       assert.equal(r.headers['content-length'], String(Buffer.byteLength(TEXT)));
@@ -233,7 +236,7 @@ routes:
     assert.equal(r.headers['content-encoding'], 'gzip');
     const lines = decode(r).trim().split('\n');
     assert.equal(lines.length, 20);
-    assert.deepEqual(JSON.parse(lines[19]).line, 19);
+    assert.deepEqual(JSON.parse(lines[19]!).line, 19);
   });
 
   test('HTTP/1.0 clients get a close-delimited compressed body', async () => {
