@@ -199,7 +199,8 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
     const phase = this.phase;
     if (phase.kind === 'tunnel') return phase.tunnel.fromClient(chunk);
     const conn = phase.kind === 'forwarding-body' || phase.kind === 'awaiting-response' || phase.kind === 'relaying' ? (this.leg?.conn ?? null) : null;
-    if (conn !== null && !this.bodyDone) this.due = Date.now() + this.ctx.config.timeouts.clientIdle;
+    // A body still arriving keeps the client idle deadline moving, but never past the total timeout.
+    if (conn !== null && !this.bodyDone) this.arm(this.ctx.config.timeouts.clientIdle);
     this.fwd.data(chunk, conn);
   }
 
