@@ -121,3 +121,29 @@ test('kill -9 of one of two upstreams under a GET loop: zero failed GETs, ejecte
     await b.kill();
   }
 });
+
+test('a request body dripped byte by byte cannot outlast the upstream total timeout', async () => {
+  const up = await startUpstream();
+  const proxy = await startProxy(basicConfig([up.port], '', 'timeouts: { total: 800ms }'));
+  const { connect } = await import('node:net');
+  const sock = connect(proxy.port, '127.0.0.1');
+  try {
+    await new Promise<void>((resolve, reject) => sock.once('connect', resolve).once('error', reject));
+    const started = Date.now();
+    sock.write('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n');
+    // One byte every 100 ms: each one is well inside the client idle timeout (60 s), and the
+    // whole body would take 10 s.
+    const drip = setInterval(() => sock.writable && sock.write('a'), 100);
+    let reply = '';
+    sock.on('data', (d: Buffer) => (reply += d.toString('latin1')));
+    await new Promise<void>((resolve) => sock.once('close', () => resolve()).once('error', () => resolve()));
+    clearInterval(drip);
+    const ms = Date.now() - started;
+    assert.ok(ms < 5000, `the proxy held the dripping request for ${ms} ms past its 800 ms total timeout`);
+    if (reply !== '') assert.match(reply, /^HTTP\/1\.1 504 /);
+  } finally {
+    sock.destroy();
+    await proxy.kill();
+    await up.kill();
+  }
+});

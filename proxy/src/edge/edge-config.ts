@@ -1,3 +1,4 @@
+import { TOKEN_RE } from '@tsgi/http1';
 import { z } from 'zod';
 import { duration, size } from '../config-units.js';
 import { parseCidrRule } from './access-control.js';
@@ -5,6 +6,9 @@ import { DEFAULT_COMPRESSIBLE_TYPES } from './compression.js';
 import { parseRate } from './rate-limiter.js';
 import { DEFAULT_CIPHERS } from './tls-contexts.js';
 import { MAX_UNIX_PATH } from './unix-address.js';
+
+/** A limitReq/limitConn key: `ip`, `route` or `header:<token>` (the token class shared with @tsgi/http1). */
+const LIMIT_KEY = new RegExp(`^(?:ip|route|header:${TOKEN_RE.source.slice(1, -1)})$`);
 
 /**
  * The config keys of the edge features, as zod fragments that config.ts
@@ -40,7 +44,7 @@ export function edgeSchemas() {
   const rate = z.union([z.string(), z.number()]).refine((r) => parseRate(r) !== null, 'must be a rate such as 10r/s or 30r/m').transform((r) => parseRate(r) as number);
   const key = z
     .string()
-    .regex(/^(?:ip|route|header:[!#$%&'*+\-.^_`|~0-9A-Za-z]+)$/, 'must be ip, route or header:<name>')
+    .regex(LIMIT_KEY, 'must be ip, route or header:<name>')
     .transform((k) => (k.startsWith('header:') ? `header:${k.slice(7).toLowerCase()}` : k));
   const status = z.number().int().min(400).max(599);
 

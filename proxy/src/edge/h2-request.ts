@@ -1,4 +1,4 @@
-import { splitTarget, wireError, type RequestHead } from '@tsgi/http1';
+import { TOKEN_RE, splitTarget, wireError, type RequestHead } from '@tsgi/http1';
 import { ProxyError } from '../errors.js';
 import { toProxyError } from '../wire.js';
 
@@ -17,8 +17,8 @@ export interface TranslatedRequest {
   endStream: boolean;
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
-const METHOD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** HTTP/2 field names are tokens without upper-case letters (RFC 9113 8.2.1); TOKEN_RE is the shared tchar set. */
+const UPPER = /[A-Z]/;
 /** Field values: no NUL, CR, LF (RFC 9113 8.2.1) nor other controls but HTAB, as for HTTP/1.1. */
 function hasControl(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
@@ -37,8 +37,13 @@ function badPathByte(s: string): boolean {
   return false;
 }
 const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::[0-9]{1,5})?$/;
-/** RFC 9113 8.2.2: connection-specific fields make the request malformed. */
-const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+/**
+ * RFC 9113 8.2.2: connection-specific fields make a message malformed. Not
+ * @tsgi/http1's hop-by-hop sets: those also hold TE (allowed here as
+ * `trailers`, checked below), Trailer and Proxy-Authenticate/-Authorization,
+ * which an HTTP/2 message may carry; a request with them must not be refused.
+ */
+const CONNECTION_SPECIFIC: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
 
 /**
  * Validates an HTTP/2 request's fields as strictly as the HTTP/1.1 parser
@@ -95,7 +100,7 @@ export function translateH2Request(raw: readonly string[], endStream: boolean, l
     }
     regularSeen = true;
     if (++count > limits.maxHeaders) throw new ProxyError('PX_ERR_HEADERS_TOO_LARGE', `request header fields too large: more than ${limits.maxHeaders} fields`, 431);
-    if (!TOKEN.test(name)) throw bad(`invalid field name ${JSON.stringify(name.slice(0, 40))}`);
+    if (!TOKEN_RE.test(name) || UPPER.test(name)) throw bad(`invalid field name ${JSON.stringify(name.slice(0, 40))}`);
     if (hasControl(value) || value !== value.trim()) throw bad(`invalid value for ${name}`);
     // The HTTP/1.1 field line it becomes, counted with its CRLF as the HTTP/1.1 parser counts it.
     if (name.length + value.length + 4 > limits.maxFieldBytes) throw wire(wireError('H1_ERR_FIELD_TOO_LARGE', `over ${limits.maxFieldBytes} bytes`));
@@ -128,7 +133,7 @@ export function translateH2Request(raw: readonly string[], endStream: boolean, l
   }
   if (bytes > limits.maxHeaderBytes) throw new ProxyError('PX_ERR_HEADERS_TOO_LARGE', 'request header fields too large: header section too large', 431);
   if (method === null) throw bad('missing :method');
-  if (!METHOD.test(method)) throw bad('invalid :method');
+  if (!TOKEN_RE.test(method)) throw bad('invalid :method');
   if (method === 'CONNECT') throw new ProxyError('PX_ERR_NOT_IMPLEMENTED', 'CONNECT is not supported over HTTP/2', 501);
   if (scheme === null || path === null) throw bad('missing :scheme or :path');
   if (scheme !== 'https' && scheme !== 'http') throw bad('invalid :scheme');
@@ -187,4 +192,4 @@ function bad(detail: string): ProxyError {
 }
 
 /** Response fields HTTP/2 forbids (RFC 9113 8.2.2); the core already drops most as hop-by-hop. */
-export const H2_FORBIDDEN_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+export const H2_FORBIDDEN_RESPONSE = CONNECTION_SPECIFIC;

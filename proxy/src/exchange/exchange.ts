@@ -1,5 +1,5 @@
 import type { RequestHead, ResponseHead } from '@tsgi/http1';
-import type { ClientFraming, ClientSide, OutgoingHead } from '../client/client-side.js';
+import type { ClientFraming, ClientSide, LocalAnswer, OutgoingHead } from '../client/client-side.js';
 import { ProxyError, type ProxyErrorCode } from '../errors.js';
 import { buildUpstreamHead } from '../forward-head.js';
 import type { ProxyContext } from '../proxy-context.js';
@@ -128,7 +128,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
     if (leg === null) return;
     this.phase = WAITING_UPSTREAM;
     this.endpointId = leg.endpoint?.id ?? '-';
-    this.due = Math.min(Date.now() + leg.group.config.timeouts.connect, this.totalDeadline);
+    this.arm(leg.group.config.timeouts.connect);
   }
 
   connected(conn: UpstreamConnection): void {
@@ -142,13 +142,13 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
     if (this.bodyDone) {
       sock.write(this.upstreamHead, 'latin1');
       this.phase = AWAITING_RESPONSE;
-      this.due = Math.min(Date.now() + group.config.timeouts.header, this.totalDeadline);
+      this.arm(group.config.timeouts.header);
       return;
     }
     sock.cork();
     sock.write(this.upstreamHead, 'latin1');
     this.phase = FORWARDING_BODY;
-    this.due = Math.min(Date.now() + this.ctx.config.timeouts.clientIdle, this.totalDeadline);
+    this.arm(this.ctx.config.timeouts.clientIdle);
     this.fwd.connected(conn);
     process.nextTick(uncork, sock);
   }
@@ -165,7 +165,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
     const phase = this.phase;
     if (phase.kind === 'tunnel') phase.tunnel.fromUpstream(chunk);
     else if (phase.kind === 'relaying') {
-      this.due = Math.min(Date.now() + this.legGroup().config.timeouts.idle, this.totalDeadline);
+      this.arm(this.legGroup().config.timeouts.idle);
       phase.relay.data(chunk, 0);
     } else {
       this.reader.push(chunk);
@@ -199,7 +199,8 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
     const phase = this.phase;
     if (phase.kind === 'tunnel') return phase.tunnel.fromClient(chunk);
     const conn = phase.kind === 'forwarding-body' || phase.kind === 'awaiting-response' || phase.kind === 'relaying' ? (this.leg?.conn ?? null) : null;
-    if (conn !== null && !this.bodyDone) this.due = Date.now() + this.ctx.config.timeouts.clientIdle;
+    // A body still arriving keeps the client idle deadline moving, but never past the total timeout.
+    if (conn !== null && !this.bodyDone) this.arm(this.ctx.config.timeouts.clientIdle);
     this.fwd.data(chunk, conn);
   }
 
@@ -211,7 +212,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
   bodyComplete(): void {
     if (this.phase === FORWARDING_BODY) {
       this.phase = AWAITING_RESPONSE;
-      this.due = Math.min(Date.now() + this.legGroup().config.timeouts.header, this.totalDeadline);
+      this.arm(this.legGroup().config.timeouts.header);
     }
   }
 
@@ -304,7 +305,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
     if (!plan.reusable) this.reusable = false;
     this.out = plan.head;
     this.phase = { kind: 'relaying', relay: plan.relay };
-    this.due = Math.min(Date.now() + leg.group.config.timeouts.idle, this.totalDeadline);
+    this.arm(leg.group.config.timeouts.idle);
     plan.relay.start(buf, start);
   }
 
@@ -378,20 +379,22 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
     this.finishWithError(code, detail);
   }
 
+  /** Answers 502/504 (or the error's catalogued status) in place of a response. */
   private finishWithError(code: ProxyErrorCode, detail: string): void {
-    if (!this.bodyDone) this.keepAlive = false;
-    this.record(0, code);
-    this.headSent = true;
-    this.client.answer(errorAnswer(code, detail, this.req.method === 'HEAD'), !this.keepAlive);
-    this.afterExchange();
+    this.answerLocally(0, code, errorAnswer(code, detail, this.req.method === 'HEAD'));
   }
 
-  /** Answers a request the edge refused after parsing (nothing forwarded); keeps the connection when its framing allows. */
+  /** Answers a request the edge refused after parsing (nothing forwarded). */
   private answerEdge(status: number, code: ProxyErrorCode, detail: string, retryAfterS: number | null): void {
+    this.answerLocally(status, code, edgeAnswer(status, code, detail, retryAfterS, this.req.method === 'HEAD', this.requestId === '-' ? null : this.requestId));
+  }
+
+  /** The proxy's own answer; keeps the client connection when the request body was read to its end. */
+  private answerLocally(status: number, code: ProxyErrorCode, answer: LocalAnswer): void {
     if (!this.bodyDone) this.keepAlive = false;
     this.record(status, code);
     this.headSent = true;
-    this.client.answer(edgeAnswer(status, code, detail, retryAfterS, this.req.method === 'HEAD', this.requestId === '-' ? null : this.requestId), !this.keepAlive);
+    this.client.answer(answer, !this.keepAlive);
     this.afterExchange();
   }
 
@@ -410,6 +413,11 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
     this.phase = DONE;
     this.due = Infinity;
     this.client.exchangeDone(this.keepAlive);
+  }
+
+  /** The current phase's deadline: `timeoutMs` from now, never past the request's total timeout. */
+  private arm(timeoutMs: number): void {
+    this.due = Math.min(Date.now() + timeoutMs, this.totalDeadline);
   }
 
   private freeSlots(): void {
