@@ -1,8 +1,7 @@
 import type { ChunkedDecoder } from '@tsgi/http1';
 import type { CompressionPolicy, Encoding } from '../edge/compression.js';
 import { ResponseCompressor } from '../edge/response-compressor.js';
-import { messageOf } from './exchange-support.js';
-import { streamFraming, type BodyRelay, type RelayHost } from './relays.js';
+import { decodeChunks, streamFraming, type BodyRelay, type RelayHost } from './relays.js';
 
 /** How the upstream frames the body the compressor takes. */
 export type UpstreamFraming = { kind: 'length'; remaining: number } | { kind: 'chunked'; decoder: ChunkedDecoder } | { kind: 'close' };
@@ -49,12 +48,9 @@ export class CompressedRelay implements BodyRelay {
     if (this.framing.kind === 'chunked' && start < buf.length) {
       // Bad framing in the first bytes is still a clean 502: check before the head goes out.
       this.zipOk = true;
-      let end: number;
-      try {
-        end = this.framing.decoder.push(buf, start, this.sink);
-      } catch (err) {
+      const end = decodeChunks(this.framing.decoder, buf, start, this.sink, this.host, true);
+      if (end === null) {
         this.zip.destroy();
-        this.host.broken(messageOf(err));
         return;
       }
       this.host.sendHead(streamFraming(this.host.client), null, 0, 0);
@@ -82,13 +78,8 @@ export class CompressedRelay implements BodyRelay {
     }
     if (f.kind === 'chunked') {
       this.zipOk = true;
-      let end: number;
-      try {
-        end = f.decoder.push(buf, start, this.sink);
-      } catch {
-        this.host.broken('bad chunked framing');
-        return;
-      }
+      const end = decodeChunks(f.decoder, buf, start, this.sink, this.host, false);
+      if (end === null) return;
       this.afterChunks(end, buf.length);
       return;
     }

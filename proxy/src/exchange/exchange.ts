@@ -199,8 +199,9 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
     const phase = this.phase;
     if (phase.kind === 'tunnel') return phase.tunnel.fromClient(chunk);
     const conn = phase.kind === 'forwarding-body' || phase.kind === 'awaiting-response' || phase.kind === 'relaying' ? (this.leg?.conn ?? null) : null;
-    // A body still arriving keeps the client idle deadline moving, but never past the total timeout.
-    if (conn !== null && !this.bodyDone) this.arm(this.ctx.config.timeouts.clientIdle);
+    // Before the response: a body still arriving keeps the client idle deadline moving (never past the total
+    // timeout). Once the response relays, only upstream reads move the deadline (nginx's proxy_read_timeout).
+    if (phase.kind === 'forwarding-body' && conn !== null && !this.bodyDone) this.arm(this.ctx.config.timeouts.clientIdle);
     this.fwd.data(chunk, conn);
   }
 

@@ -22,6 +22,23 @@ export interface RelayHost {
   broken(detail: string): void;
 }
 
+/** What a chunked decoder calls with each decoded span of body bytes. */
+type ChunkSink = (buf: Buffer, start: number, end: number) => void;
+
+/**
+ * Decodes one upstream read; on broken framing tells the host (with the
+ * decoder's reason in the first bytes, before the head went out; a fixed
+ * one later, when it only cuts the response) and returns null.
+ */
+export function decodeChunks(decoder: ChunkedDecoder, buf: Buffer, start: number, sink: ChunkSink, host: RelayHost, firstBytes: boolean): number | null {
+  try {
+    return decoder.push(buf, start, sink);
+  } catch (err) {
+    host.broken(firstBytes ? messageOf(err) : 'bad chunked framing');
+    return null;
+  }
+}
+
 /**
  * One response body on its way to the client, one class per upstream
  * framing. `start` sends the head (with the body bytes that came with it
@@ -141,12 +158,9 @@ export class ChunkedRelay implements BodyRelay {
       return;
     }
     this.held = [];
-    let end: number;
-    try {
-      end = this.decoder.push(buf, start, this.sink);
-    } catch (err) {
+    const end = decodeChunks(this.decoder, buf, start, this.sink, this.host, true);
+    if (end === null) {
       this.held = null;
-      this.host.broken(messageOf(err));
       return;
     }
     const held = this.held;
@@ -168,13 +182,8 @@ export class ChunkedRelay implements BodyRelay {
 
   data(buf: Buffer, start: number): void {
     this.ok = true;
-    let end: number;
-    try {
-      end = this.decoder.push(buf, start, this.sink);
-    } catch {
-      this.host.broken('bad chunked framing');
-      return;
-    }
+    const end = decodeChunks(this.decoder, buf, start, this.sink, this.host, false);
+    if (end === null) return;
     let ok = this.ok;
     if (this.raw) {
       const stop = end < 0 ? buf.length : end;
