@@ -140,6 +140,12 @@ async function startTsgi(from = root) {
   return { port, pid: child.pid };
 }
 
+/** A Node engine from bench/engines/, forwarding to the upstream; its pid lets the table show its CPU per request. */
+async function startNodeEngine(file) {
+  const { child, port } = await start(process.execPath, [join(here, file), String(up)], readyLine);
+  return { port, pid: child.pid };
+}
+
 const wanted = (name) => only === null || only.has(name);
 if (spawnSync('nginx', ['-v']).error) console.error('bench: nginx not installed; ratios are to the direct upstream');
 else if (wanted('nginx')) engines.push({ name: `nginx proxy_pass keepalive (${workers}w)`, ...(await startNginx()), nginx: true });
@@ -147,32 +153,37 @@ if (wanted('tsgi')) {
   engines.push({ name: `tsgi-proxy (${workers}w)`, ...(await startTsgi()) });
   if (args.baseline) engines.push({ name: `tsgi-proxy baseline (${workers}w)`, ...(await startTsgi(args.baseline)) });
 }
-if (wanted('raw')) engines.push({ name: 'raw TCP pipe, not a proxy (1w)', port: (await start(process.execPath, [join(here, 'engines/raw-pipe.mjs'), String(up)], readyLine)).port });
-if (wanted('undici')) engines.push({ name: 'undici Pool.dispatch (1w)', port: (await start(process.execPath, [join(here, 'engines/undici-pool.mjs'), String(up)], readyLine)).port });
-if (wanted('http-proxy-3')) engines.push({ name: 'http-proxy-3 keep-alive (1w)', port: (await start(process.execPath, [join(here, 'engines/http-proxy-3.mjs'), String(up)], readyLine)).port });
-if (wanted('http-proxy')) engines.push({ name: 'http-proxy keep-alive (1w)', port: (await start(process.execPath, [join(here, 'engines/http-proxy.mjs'), String(up)], readyLine)).port });
+if (wanted('raw')) engines.push({ name: 'raw TCP pipe, not a proxy (1w)', ...(await startNodeEngine('engines/raw-pipe.mjs')) });
+if (wanted('undici')) engines.push({ name: 'undici Pool.dispatch (1w)', ...(await startNodeEngine('engines/undici-pool.mjs')) });
+if (wanted('http-proxy-3')) engines.push({ name: 'http-proxy-3 keep-alive (1w)', ...(await startNodeEngine('engines/http-proxy-3.mjs')) });
+if (wanted('http-proxy')) engines.push({ name: 'http-proxy keep-alive (1w)', ...(await startNodeEngine('engines/http-proxy.mjs')) });
 
-/** CPU seconds (user + system) a process used so far, from /proc (Linux); NaN elsewhere. */
+/** CPU seconds a process used so far in user space and in the kernel, from /proc (Linux); NaN elsewhere. */
 function cpuSeconds(pid) {
   try {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
+    return { user: Number(f[11]) / 100, sys: Number(f[12]) / 100 };
   } catch {
-    return Number.NaN;
+    return { user: Number.NaN, sys: Number.NaN };
   }
 }
 
 function wrk(port, seconds, pid) {
-  const cpu0 = pid === undefined ? Number.NaN : cpuSeconds(pid);
+  const cpu0 = pid === undefined ? { user: Number.NaN, sys: Number.NaN } : cpuSeconds(pid);
   const r = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`], { encoding: 'utf8' });
   const requests = Number(/(\d+) requests in/.exec(r.stdout)?.[1] ?? 0);
-  // CPU per request holds up under contention far better than req/s (single-process engines only).
-  const cpuUs = workers === 1 && requests > 0 ? ((cpuSeconds(pid) - cpu0) / requests) * 1e6 : Number.NaN;
+  // CPU per request holds up under contention far better than req/s (single-process engines only). The split
+  // shows where a Node engine differs from nginx: both pay about the same kernel time for the same syscalls.
+  const cpu1 = pid === undefined ? cpu0 : cpuSeconds(pid);
+  const perRequest = (a, b) => (workers === 1 && requests > 0 ? ((b - a) / requests) * 1e6 : Number.NaN);
+  const userUs = perRequest(cpu0.user, cpu1.user);
+  const sysUs = perRequest(cpu0.sys, cpu1.sys);
+  const cpuUs = userUs + sysUs;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? 0);
   const p99m = /\s99%\s+([\d.]+)(us|ms|s)/.exec(r.stdout);
   const p99 = p99m ? Number(p99m[1]) * { us: 0.001, ms: 1, s: 1000 }[p99m[2]] : NaN;
   const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(r.stdout)?.[0] ?? '';
-  return { rps, p99, errors, cpuUs };
+  return { rps, p99, errors, cpuUs, userUs, sysUs };
 }
 
 const results = new Map(engines.map((e) => [e.name, []]));
@@ -181,7 +192,7 @@ for (let round = 0; round < rounds; round++) {
   for (const e of engines) {
     const r = wrk(e.port, duration, e.pid);
     results.get(e.name).push(r);
-    console.error(`round ${round + 1}: ${e.name.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${r.p99.toFixed(2)} ms  cpu ${r.cpuUs.toFixed(1)} µs/req ${r.errors}`);
+    console.error(`round ${round + 1}: ${e.name.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${r.p99.toFixed(2)} ms  cpu ${r.cpuUs.toFixed(1)} µs/req (user ${r.userUs.toFixed(1)}, kernel ${r.sysUs.toFixed(1)}) ${r.errors}`);
   }
 }
 
@@ -190,13 +201,16 @@ const base = engines.find((e) => e.nginx) ?? engines[0];
 const baseRps = median(results.get(base.name).map((r) => r.rps));
 const baseP99 = median(results.get(base.name).map((r) => r.p99));
 console.log(`\nwrk -t1 -c${connections} -d${duration}s, ${rounds} interleaved rounds (median), node ${process.version}, ratios to ${base.name}\n`);
-console.log('| engine | req/s | p99 ms | req/s ratio | p99 ratio | CPU µs/req |');
-console.log('|---|---:|---:|---:|---:|---:|');
+console.log('| engine | req/s | p99 ms | req/s ratio | p99 ratio | CPU µs/req | user µs/req | kernel µs/req |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const e of engines) {
   const rps = median(results.get(e.name).map((r) => r.rps));
   const p99 = median(results.get(e.name).map((r) => r.p99));
   const cpu = median(results.get(e.name).map((r) => r.cpuUs));
-  console.log(`| ${e.name} | ${rps.toFixed(0)} | ${p99.toFixed(2)} | ${(rps / baseRps).toFixed(2)} | ${(p99 / baseP99).toFixed(2)} | ${Number.isNaN(cpu) ? '-' : cpu.toFixed(1)} |`);
+  const user = median(results.get(e.name).map((r) => r.userUs));
+  const sys = median(results.get(e.name).map((r) => r.sysUs));
+  const us = (x) => (Number.isNaN(x) ? '-' : x.toFixed(1));
+  console.log(`| ${e.name} | ${rps.toFixed(0)} | ${p99.toFixed(2)} | ${(rps / baseRps).toFixed(2)} | ${(p99 / baseP99).toFixed(2)} | ${us(cpu)} | ${us(user)} | ${us(sys)} |`);
 }
 
 for (const c of children) c.kill('SIGKILL');
