@@ -122,34 +122,43 @@ test('kill -9 of one of two upstreams under a GET loop: zero failed GETs, ejecte
   }
 });
 
-test('a request body dripped byte by byte cannot outlast the upstream total timeout', async () => {
-  const up = await startUpstream();
-  const proxy = await startProxy(basicConfig([up.port], '', 'timeouts: { total: 800ms }'));
+/**
+ * Sends a POST head with Content-Length 100, then drips its body one byte every 100 ms (each byte well inside
+ * the client idle timeout of 60 s; the whole body would take 10 s) until the proxy closes the connection.
+ */
+async function dripBodyUntilClosed(port: number, path: string): Promise<{ ms: number; reply: string }> {
   const { connect } = await import('node:net');
-  const sock = connect(proxy.port, '127.0.0.1');
+  const sock = connect(port, '127.0.0.1');
   try {
     await new Promise<void>((resolve, reject) => sock.once('connect', resolve).once('error', reject));
     const started = Date.now();
-    sock.write('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n');
-    // One byte every 100 ms: each one is well inside the client idle timeout (60 s), and the
-    // whole body would take 10 s.
+    sock.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n`);
     const drip = setInterval(() => sock.writable && sock.write('a'), 100);
     let reply = '';
     sock.on('data', (d: Buffer) => (reply += d.toString('latin1')));
     await new Promise<void>((resolve) => sock.once('close', () => resolve()).once('error', () => resolve()));
     clearInterval(drip);
-    const ms = Date.now() - started;
+    return { ms: Date.now() - started, reply };
+  } finally {
+    sock.destroy();
+  }
+}
+
+test('a request body dripped byte by byte cannot outlast the upstream total timeout', async () => {
+  const up = await startUpstream();
+  const proxy = await startProxy(basicConfig([up.port], '', 'timeouts: { total: 800ms }'));
+  try {
+    const { ms, reply } = await dripBodyUntilClosed(proxy.port, '/echo');
     assert.ok(ms < 5000, `the proxy held the dripping request for ${ms} ms past its 800 ms total timeout`);
     if (reply !== '') assert.match(reply, /^HTTP\/1\.1 504 /);
   } finally {
-    sock.destroy();
     await proxy.kill();
     await up.kill();
   }
 });
 
 test('once the response relays, a client still sending its body does not keep a stalled upstream alive', async () => {
-  const { connect, createServer } = await import('node:net');
+  const { createServer } = await import('node:net');
   // Answers the head and 5 of 100 body bytes at once, then stalls, never reading the request body.
   const stalled = createServer((s) => {
     s.once('data', () => s.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nfirst'));
@@ -158,23 +167,12 @@ test('once the response relays, a client still sending its body does not keep a 
   await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
   const upPort = (stalled.address() as { port: number }).port;
   const proxy = await startProxy(basicConfig([upPort], '', 'timeouts: { idle: 400ms }'));
-  const sock = connect(proxy.port, '127.0.0.1');
   try {
-    await new Promise<void>((resolve, reject) => sock.once('connect', resolve).once('error', reject));
-    const started = Date.now();
-    sock.write('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n');
-    // One byte every 100 ms: well inside the client idle timeout (60 s); the whole body would take 10 s.
-    const drip = setInterval(() => sock.writable && sock.write('a'), 100);
-    let reply = '';
-    sock.on('data', (d: Buffer) => (reply += d.toString('latin1')));
-    await new Promise<void>((resolve) => sock.once('close', () => resolve()).once('error', () => resolve()));
-    clearInterval(drip);
-    const ms = Date.now() - started;
+    const { ms, reply } = await dripBodyUntilClosed(proxy.port, '/upload');
     assert.match(reply, /^HTTP\/1\.1 200 /);
     assert.ok(reply.endsWith('first'), 'the response is cut after the bytes the upstream sent');
     assert.ok(ms < 4000, `the upstream stalled for ${ms} ms past its 400 ms idle timeout while the client dripped its body`);
   } finally {
-    sock.destroy();
     await proxy.kill();
     await new Promise((resolve) => stalled.close(resolve));
   }
