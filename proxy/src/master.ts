@@ -18,9 +18,10 @@ import { isSummedGauge } from './metrics.js';
  * connection is dropped. Resolves with the exit code.
  */
 export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, log: Logger): Promise<number> {
-  // Workers of every generation must share one port, so port 0 is resolved here once.
+  // Workers of every generation must share one port, so port 0 is resolved here once, per listener: two
+  // listeners both on `host:0` get two ports (keyed by the address alone they shared one, EADDRINUSE).
   const ports = new Map<string, string>();
-  for (const l of config.listeners) ports.set(l.address, await concrete(l.address));
+  for (const [key, l] of listenerKeys(config)) ports.set(key, await concrete(l.address));
   let current = pinPorts(config, ports);
   const ledger = new MetricsLedger({ summedGauge: isSummedGauge });
   // The master's own process metrics: process_start_time_seconds without `pid` is the master's start.
@@ -90,6 +91,18 @@ async function concrete(address: string): Promise<string> {
   return host.includes(':') ? `[${host}]:${p}` : `${host}:${p}`;
 }
 
+type Listener = ProxyConfig['listeners'][number];
+
+/** Each listener keyed by its address and how many listeners before it have the same address (`host:0#1`). */
+function listenerKeys(config: ProxyConfig): [string, Listener][] {
+  const seen = new Map<string, number>();
+  return config.listeners.map((l) => {
+    const n = seen.get(l.address) ?? 0;
+    seen.set(l.address, n + 1);
+    return [`${l.address}#${n}`, l];
+  });
+}
+
 function pinPorts(config: ProxyConfig, ports: Map<string, string>): ProxyConfig {
-  return { ...config, listeners: config.listeners.map((l) => ({ ...l, address: ports.get(l.address) ?? l.address })) };
+  return { ...config, listeners: listenerKeys(config).map(([key, l]) => ({ ...l, address: ports.get(key) ?? l.address })) };
 }
