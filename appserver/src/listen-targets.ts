@@ -1,5 +1,6 @@
-import { existsSync, unlinkSync } from 'node:fs';
+import { lstatSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type ListenOptions, type Server } from 'node:net';
+import { BindError } from './errors.js';
 
 /** A resolved `--bind`: TCP host/port or a unix socket path. */
 export type ListenTarget = { host: string; port: number } | { path: string };
@@ -43,9 +44,20 @@ export async function resolvePorts(targets: ListenTarget[]): Promise<ListenTarge
   return out;
 }
 
-/** Removes a unix socket file left by a dead process (nothing answers on it); refuses to touch a live one. */
-export async function clearStaleUnixSocket(path: string): Promise<void> {
-  if (!existsSync(path)) return;
+/**
+ * Makes a unix socket path bindable as gunicorn does: a socket file left by a
+ * dead process (nothing answers on it) is removed; a live socket or a path
+ * that is not a socket is left alone and refused with a BindError naming `flag`.
+ */
+export async function clearStaleUnixSocket(path: string, flag: string): Promise<void> {
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return; // nothing there: listen creates it (or fails with its own reason)
+  }
+  const address = `unix:${path}`;
+  if (!stat.isSocket()) throw new BindError(flag, address, new Error('the path exists and is not a socket; not removing it'));
   const live = await new Promise<boolean>((resolve) => {
     const c = createConnection({ path });
     c.once('connect', () => {
@@ -54,7 +66,7 @@ export async function clearStaleUnixSocket(path: string): Promise<void> {
     });
     c.once('error', () => resolve(false));
   });
-  if (live) throw new Error(`unix socket ${path} is in use by another process`);
+  if (live) throw new BindError(flag, address, Object.assign(new Error('in use'), { code: 'EADDRINUSE' }));
   unlinkSync(path);
 }
 

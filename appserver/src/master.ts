@@ -69,7 +69,7 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
 
   const logs = createLogs(config, 'master');
   const binds = config.bind.map(parseBind);
-  for (const t of binds) if ('path' in t) await clearStaleUnixSocket(t.path);
+  for (const t of binds) if ('path' in t) await clearStaleUnixSocket(t.path, '--bind');
   const targets: ListenTarget[] = await resolvePorts(binds);
 
   let arbiter: Arbiter | undefined;
@@ -78,6 +78,7 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
   let metricsUrl: string | undefined;
   if (config.metricsBind) {
     const mt = parseBind(config.metricsBind);
+    if ('path' in mt) await clearStaleUnixSocket(mt.path, '--metrics-bind');
     metricsServer = createMetricsServer(metrics, () => arbiter, () => arbiter?.isStopping ?? false);
     const server = metricsServer;
     await new Promise<void>((resolve, reject) => {
