@@ -51,7 +51,9 @@ export class ProxyWorker implements ProxyContext {
       () => this.groups.values(),
       () => this.connections.size,
     );
-    this.edgeMetrics = new EdgeMetrics(this.metrics.registry, () => this.listeners?.h2Sessions ?? 0);
+    this.edgeMetrics = new EdgeMetrics(this.metrics.registry, () => this.listeners?.h2Sessions ?? 0, () => {
+      this.metrics.changes++;
+    });
     this.zones = new EdgeZones(config.limitReq as Record<string, LimitReqZone>, config.limitConn as Record<string, LimitConnZone>);
     this.router = this.buildRouter(config);
     this.trust = buildTrust(config.forwarded.trust);
