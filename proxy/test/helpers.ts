@@ -1,10 +1,11 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { rawExchange } from '@tsgi/test-support';
+import { checkMetrics, rawExchange } from '@tsgi/test-support';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 const TSX = ['--conditions=development', '--import', 'tsx'];
@@ -236,4 +237,17 @@ export function getStatus(port: number, path: string, agent: Agent, onResponse?:
     req.on('error', () => resolve(0));
     req.end();
   });
+}
+
+/** Sum of every sample of metric `name` over its labels in an exposition text. */
+export function sampleTotal(name: string, text: string): number {
+  let n = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))) n += Number(m[1]);
+  return n;
+}
+
+/** Fails unless `promtool check metrics` accepts the text. */
+export function assertPromtool(text: string): void {
+  const r = checkMetrics(text);
+  assert.ok(r.ok, `promtool check metrics: ${r.output}`);
 }

@@ -1,28 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import { adminJson, get, raw, startProxy, startUpstream, until } from './helpers.ts';
+import { hasPromtool } from '@tsgi/test-support';
+import { adminJson, get, raw, startProxy, startUpstream, until, assertPromtool, sampleTotal } from './helpers.ts';
 
-const PROMTOOL = '/usr/bin/promtool';
 /** Longer than two of the workers' 1 s metrics pushes (METRICS_REPORT_MS in @tsgi/arbiter). */
 const PUSHED_MS = 2500;
 
-/** Sum of every sample of counter `name` over its labels. */
-function total(text: string, name: string): number {
-  let n = 0;
-  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))) n += Number(m[1]);
-  return n;
-}
-
-function promtool(text: string): void {
-  const r = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  assert.equal(r.status, 0, `promtool check metrics: ${r.stdout}${r.stderr}`);
-}
-
 test('tsgi-proxy --workers 2: edge counters (rate-limit rejections, PROXY protocol errors) ride the 1 s push, so kill -9 of every worker and a HUP lose none', { timeout: 120_000 }, async (t) => {
-  const hasPromtool = existsSync(PROMTOOL);
+  const promtoolHere = hasPromtool();
   const up = await startUpstream();
   t.after(() => up.kill());
   const proxy = await startProxy(`listeners:
@@ -51,7 +37,7 @@ routes:
   };
   const scrape = async (): Promise<string> => {
     const text = (await get(proxy.admin!, '/metrics')).body;
-    if (hasPromtool) promtool(text);
+    if (promtoolHere) assertPromtool(text);
     return text;
   };
 
@@ -67,8 +53,8 @@ routes:
   await sleep(PUSHED_MS);
   await killEveryWorker('after the edge traffic');
   const afterKill = await scrape();
-  assert.equal(total(afterKill, 'tsgi_proxy_rate_limited_total'), refused, 'rate-limit rejections after kill -9 of both workers');
-  assert.equal(total(afterKill, 'tsgi_proxy_proxy_protocol_errors_total'), ppErrors, 'PROXY protocol errors after kill -9 of both workers');
+  assert.equal(sampleTotal('tsgi_proxy_rate_limited_total', afterKill), refused, 'rate-limit rejections after kill -9 of both workers');
+  assert.equal(sampleTotal('tsgi_proxy_proxy_protocol_errors_total', afterKill), ppErrors, 'PROXY protocol errors after kill -9 of both workers');
 
   // The replacements' own edge counts: pushed, then a HUP drains them (final report) and a kill -9 hits the new generation.
   for (let i = 0; i < ppErrors; i++) await raw(ppPort, 'junk\r\n\r\n');
@@ -82,7 +68,7 @@ routes:
   await sleep(PUSHED_MS);
   await killEveryWorker('after HUP');
   const afterHup = await scrape();
-  assert.equal(total(afterHup, 'tsgi_proxy_rate_limited_total'), refused, 'rate-limit rejections after HUP and kill -9');
-  assert.equal(total(afterHup, 'tsgi_proxy_proxy_protocol_errors_total'), 3 * ppErrors, 'PROXY protocol errors after HUP and kill -9');
-  if (!hasPromtool) t.diagnostic('promtool is not installed (Debian package prometheus): the format check did not run');
+  assert.equal(sampleTotal('tsgi_proxy_rate_limited_total', afterHup), refused, 'rate-limit rejections after HUP and kill -9');
+  assert.equal(sampleTotal('tsgi_proxy_proxy_protocol_errors_total', afterHup), 3 * ppErrors, 'PROXY protocol errors after HUP and kill -9');
+  if (!promtoolHere) t.diagnostic('promtool is not installed (Debian package prometheus): the format check did not run');
 });

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { test } from 'node:test';
-import { adminJson, basicConfig, get, startProxy, startUpstream, until } from './helpers.ts';
+import { hasPromtool } from '@tsgi/test-support';
+import { adminJson, basicConfig, get, startProxy, startUpstream, until, assertPromtool, sampleTotal } from './helpers.ts';
 
-const PROMTOOL = '/usr/bin/promtool';
 
 interface WorkerView {
   pid: number;
@@ -29,20 +27,8 @@ function monotonicSamples(text: string): Map<string, number> {
   return out;
 }
 
-/** Sum of tsgi_proxy_requests_total over every upstream and status. */
-function requestsTotal(text: string): number {
-  let n = 0;
-  for (const m of text.matchAll(/^tsgi_proxy_requests_total\{[^}]*\} (\S+)$/gm)) n += Number(m[1]);
-  return n;
-}
-
-function promtool(text: string): void {
-  const r = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  assert.equal(r.status, 0, `promtool check metrics: ${r.stdout}${r.stderr}`);
-}
-
 test('tsgi-proxy --workers 2: every counter keeps growing across kill -9 of a worker and a HUP; the request total equals the requests sent; promtool accepts every scrape', { timeout: 120_000 }, async (t) => {
-  const hasPromtool = existsSync(PROMTOOL);
+  const promtoolHere = hasPromtool();
   const up = await startUpstream();
   const proxy = await startProxy(basicConfig([up.port]), ['--workers', '2']);
   t.after(async () => {
@@ -60,9 +46,9 @@ test('tsgi-proxy --workers 2: every counter keeps growing across kill -9 of a wo
     let text = '';
     await until(async () => {
       text = (await get(proxy.admin!, '/metrics')).body;
-      return requestsTotal(text) >= sent;
+      return sampleTotal('tsgi_proxy_requests_total', text) >= sent;
     }, 10_000, `${when}: tsgi_proxy_requests_total to reach ${sent}`);
-    assert.equal(requestsTotal(text), sent, `${when}: request total`);
+    assert.equal(sampleTotal('tsgi_proxy_requests_total', text), sent, `${when}: request total`);
     const now = monotonicSamples(text);
     for (const [series, before] of previous) {
       const after = now.get(series);
@@ -70,7 +56,7 @@ test('tsgi-proxy --workers 2: every counter keeps growing across kill -9 of a wo
       assert.ok(after >= before, `${when}: ${series} went back from ${before} to ${after}`);
     }
     previous = now;
-    if (hasPromtool) promtool(text);
+    if (promtoolHere) assertPromtool(text);
     return text;
   };
   const workers = async (): Promise<WorkerView[]> => (await adminJson(proxy.admin!)).workers as WorkerView[];
@@ -110,5 +96,5 @@ test('tsgi-proxy --workers 2: every counter keeps growing across kill -9 of a wo
   await send(20);
   await scrape('after HUP and 20 more');
   assert.equal(sent, 150);
-  if (!hasPromtool) t.diagnostic('promtool is not installed (Debian package prometheus): the format check did not run');
+  if (!promtoolHere) t.diagnostic('promtool is not installed (Debian package prometheus): the format check did not run');
 });

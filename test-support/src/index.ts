@@ -2,3 +2,4 @@ export { RawConnection, exchange, header, headerValues, parseResponses, type Raw
 export { rawExchange, rawExchangeOver, type RawExchangeOptions, type RawReply } from './raw-exchange.js';
 export { httpRequest, type HttpReply, type HttpRequestOptions } from './http-request.js';
 export { startProcess, type ReadyProcess, type StartOptions } from './child-process.js';
+export { PROMTOOL, hasPromtool, checkMetrics } from './promtool.js';
