@@ -1,5 +1,5 @@
 import { lstatSync, unlinkSync } from 'node:fs';
-import { createConnection, createServer, type ListenOptions, type Server } from 'node:net';
+import { createConnection, type ListenOptions } from 'node:net';
 import { BindError } from './errors.js';
 
 /** A resolved `--bind`: TCP host/port or a unix socket path. */
@@ -18,30 +18,6 @@ export function parseBind(bind: string): ListenTarget {
 export function describeTarget(t: ListenTarget): string {
   if ('path' in t) return `unix:${t.path}`;
   return t.host.includes(':') ? `http://[${t.host}]:${t.port}` : `http://${t.host}:${t.port}`;
-}
-
-/**
- * Port 0 is resolved once in the master, so every worker (and every
- * replacement after all workers died) listens on the same port.
- */
-export async function resolvePorts(targets: ListenTarget[]): Promise<ListenTarget[]> {
-  const out: ListenTarget[] = [];
-  for (const t of targets) {
-    if ('path' in t || t.port !== 0) {
-      out.push(t);
-      continue;
-    }
-    const probe: Server = createServer();
-    const port = await new Promise<number>((resolve, reject) => {
-      probe.once('error', reject);
-      probe.listen({ host: t.host, port: 0, exclusive: true }, () => {
-        const addr = probe.address();
-        probe.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-      });
-    });
-    out.push({ host: t.host, port });
-  }
-  return out;
 }
 
 /**

@@ -9,12 +9,12 @@ import {
   clearStaleUnixSocket,
   describeTarget,
   parseBind,
-  resolvePorts,
   reusePortSupported,
   type ListenTarget,
 } from './listen-targets.js';
 import { createLogs } from './logger.js';
 import { createMetricsServer, MasterMetrics } from './metrics-server.js';
+import { PortReservation } from './port-reservation.js';
 import { SETTINGS } from './settings.js';
 import { StickyListener } from './sticky-listener.js';
 import type { WorkerData } from './worker-data.js';
@@ -70,9 +70,16 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
   const logs = createLogs(config, 'master');
   const binds = config.bind.map(parseBind);
   for (const t of binds) if ('path' in t) await clearStaleUnixSocket(t.path, '--bind');
-  const targets: ListenTarget[] = await resolvePorts(binds);
-
   let arbiter: Arbiter | undefined;
+  // Sockets before workers, as gunicorn binds before it forks: a port-0 pick is held from here on.
+  const sticky = config.sticky ? new StickyListener(binds, () => arbiter?.workers ?? [], logs.error) : undefined;
+  let reservation: PortReservation | undefined;
+  if (sticky) await sticky.listen();
+  else reservation = await PortReservation.reserve(binds, config.socketModel === 'reuse-port');
+  const targets: readonly ListenTarget[] = sticky ? sticky.bound : reservation!.targets;
+  // Under node:cluster the master binds for the workers, so they ask for the pick to close first.
+  const clusterBinds = !sticky && config.socketModel !== 'reuse-port';
+
   const metrics = new MasterMetrics(() => arbiter);
   let metricsServer: Server | undefined;
   let metricsUrl: string | undefined;
@@ -97,7 +104,7 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
     gracefulTimeoutMs: Math.round(config.gracefulTimeout * 1000),
     scheduling: config.socketModel === 'round-robin' ? 'round-robin' : 'shared',
     logger: logs.error,
-    workerData: (): WorkerData => ({ config, targets }),
+    workerData: (): WorkerData => ({ config, targets: [...targets], awaitPortRelease: clusterBinds && reservation!.held }),
     hooks: {
       reload: async () => {
         const next = await loadConfig(argv, env, config.cwd);
@@ -108,13 +115,15 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
       reopenLogs: () => logs.reopen(),
       workerSpawned: (info) => metrics.workerSpawned(info),
       workerExited: (info, reason) => metrics.workerExited(info, reason),
-      message: (_info, data) => metrics.workerMessage(data),
+      message: (_info, data) => {
+        if (!reservation?.answer(data, (answer) => arbiter?.broadcast(answer))) metrics.workerMessage(data);
+      },
     },
   });
 
-  const sticky = config.sticky ? new StickyListener(targets, () => arbiter?.workers ?? [], logs.error) : undefined;
   const cleanup = (): void => {
     sticky?.close();
+    void reservation?.release();
     metricsServer?.close();
     if (config.pid) {
       try {
@@ -134,15 +143,9 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
     if (err instanceof ArbiterHaltError) return reportStartupError(err);
     return exit.code;
   }
-  if (sticky) {
-    try {
-      await sticky.listen();
-    } catch (err) {
-      await arbiter.stop(false);
-      cleanup();
-      return reportStartupError(err);
-    }
-  }
+  // reuse-port: every worker is in the SO_REUSEPORT group now; sticky: a worker is there to take connections.
+  await reservation?.release();
+  sticky?.open();
   for (const t of targets) {
     logs.error.info({ bind: describeTarget(t) }, `Listening at: ${describeTarget(t)} (${process.pid})`);
     process.stdout.write(`Listening at: ${describeTarget(t)} (${process.pid})\n`);

@@ -6,6 +6,9 @@ import type { WorkerInfo } from '@tsgi/arbiter';
 import { describeTarget, listenOptions, type ListenTarget } from './listen-targets.js';
 import { BindError } from './errors.js';
 
+/** Connections held while no worker is ready yet (Node's default listen backlog). */
+const MAX_WAITING = 511;
+
 /** The IPC message that comes with a handed-over connection. */
 export interface StickyHandover {
   tsgiSticky: true;
@@ -25,9 +28,16 @@ export function isStickyHandover(msg: unknown): msg is StickyHandover {
  * while the worker set is unchanged; socket.io's polling and upgrade
  * requests therefore meet the same in-memory session. Costs one IPC
  * handle transfer per connection (README, "Sticky workers").
+ *
+ * It listens before any worker is forked, as gunicorn's master binds first:
+ * port 0 is picked and held here, and a connection that arrives while no
+ * worker is ready yet waits (paused) until `open()`.
  */
 export class StickyListener {
   private readonly servers: Server[] = [];
+  /** The binds with port 0 resolved; set by `listen()`. */
+  readonly bound: ListenTarget[] = [];
+  private waiting: { bind: number; socket: Socket }[] | undefined = [];
 
   constructor(
     private readonly targets: readonly ListenTarget[],
@@ -43,14 +53,31 @@ export class StickyListener {
         server.listen(listenOptions(target, false), () => resolve());
       });
       this.servers.push(server);
+      const addr = server.address();
+      this.bound.push('path' in target || typeof addr !== 'object' || addr === null ? target : { host: target.host, port: addr.port });
     }
+  }
+
+  /** The workers are ready: hands over the connections that came before them, and every later one at once. */
+  open(): void {
+    const waiting = this.waiting ?? [];
+    this.waiting = undefined;
+    for (const w of waiting) this.handOver(w.bind, w.socket);
   }
 
   close(): void {
     for (const s of this.servers) s.close();
+    for (const w of this.waiting ?? []) w.socket.destroy();
+    this.waiting = undefined;
   }
 
   private handOver(bind: number, socket: Socket): void {
+    if (this.waiting) {
+      // Bounded like a listen backlog: past it a client is refused rather than held without limit.
+      if (this.waiting.length < MAX_WAITING) this.waiting.push({ bind, socket });
+      else socket.destroy();
+      return;
+    }
     const worker = this.pick(socket.remoteAddress ?? '');
     if (worker === undefined) {
       socket.destroy();

@@ -12,6 +12,7 @@ import { AppLoadError } from './errors.js';
 import { describeTarget, listenOptions } from './listen-targets.js';
 import { createLogs } from './logger.js';
 import { NodeHost } from './node-host.js';
+import { waitForPortRelease } from './port-reservation.js';
 import { RequestObserver } from './request-observer.js';
 import { ShutdownHooks } from './shutdown-hooks.js';
 import { isStickyHandover } from './sticky-listener.js';
@@ -145,6 +146,7 @@ if (config.sticky) {
   });
 } else {
   const reusePort = config.socketModel === 'reuse-port';
+  if (runtime.data.awaitPortRelease) await waitForPortRelease((data) => runtime.sendCustom(data));
   try {
     await Promise.all(
       host.servers.map(
