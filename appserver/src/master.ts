@@ -1,7 +1,7 @@
 import { unlinkSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { Arbiter, ArbiterCrashError, ArbiterHaltError, EXIT } from '@tsgi/arbiter';
+import { Arbiter, ArbiterCrashError, ArbiterHaltError, EXIT, PortReservation } from '@tsgi/arbiter';
 import { checkAppModule, loadApp } from './app-loader.js';
 import { loadConfig, type AppserverConfig, type LoadedConfig } from './config.js';
 import { AppLoadError, BindError, ConfigError } from './errors.js';
@@ -14,7 +14,6 @@ import {
 } from './listen-targets.js';
 import { createLogs } from './logger.js';
 import { createMetricsServer, MasterMetrics } from './metrics-server.js';
-import { PortReservation } from './port-reservation.js';
 import { SETTINGS } from './settings.js';
 import { StickyListener } from './sticky-listener.js';
 import type { WorkerData } from './worker-data.js';
@@ -73,10 +72,14 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
   let arbiter: Arbiter | undefined;
   // Sockets before workers, as gunicorn binds before it forks: a port-0 pick is held from here on.
   const sticky = config.sticky ? new StickyListener(binds, () => arbiter?.workers ?? [], logs.error) : undefined;
-  let reservation: PortReservation | undefined;
-  if (sticky) await sticky.listen();
-  else reservation = await PortReservation.reserve(binds, config.socketModel === 'reuse-port');
-  const targets: readonly ListenTarget[] = sticky ? sticky.bound : reservation!.targets;
+  const reservation = sticky ? undefined : new PortReservation();
+  let targets: readonly ListenTarget[];
+  if (sticky) {
+    await sticky.listen();
+    targets = sticky.bound;
+  } else {
+    targets = await reservePorts(binds, reservation!, config.socketModel === 'reuse-port');
+  }
   // Under node:cluster the master binds for the workers, so they ask for the pick to close first.
   const clusterBinds = !sticky && config.socketModel !== 'reuse-port';
 
@@ -157,6 +160,24 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
   cleanup();
   if (exit.error) return reportStartupError(exit.error);
   return exit.code;
+}
+
+/** `--bind` with port 0 resolved: each pick stays bound in `reservation` (see PortReservation). */
+async function reservePorts(binds: readonly ListenTarget[], reservation: PortReservation, reusePort: boolean): Promise<ListenTarget[]> {
+  const out: ListenTarget[] = [];
+  for (const t of binds) {
+    if ('path' in t || t.port !== 0) {
+      out.push(t);
+      continue;
+    }
+    try {
+      out.push({ host: t.host, port: await reservation.pick(t.host, { reusePort }) });
+    } catch (err) {
+      await reservation.release();
+      throw new BindError('--bind', describeTarget(t), err);
+    }
+  }
+  return out;
 }
 
 function keepFixedSettings(

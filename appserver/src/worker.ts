@@ -12,13 +12,12 @@ import { AppLoadError } from './errors.js';
 import { describeTarget, listenOptions } from './listen-targets.js';
 import { createLogs } from './logger.js';
 import { NodeHost } from './node-host.js';
-import { waitForPortRelease } from './port-reservation.js';
 import { RequestObserver } from './request-observer.js';
 import { ShutdownHooks } from './shutdown-hooks.js';
 import { isStickyHandover } from './sticky-listener.js';
 import type { WorkerData } from './worker-data.js';
 import { WorkerMetrics } from './worker-metrics.js';
-import { EXIT, MetricsReporter, startWorkerRuntime } from '@tsgi/arbiter';
+import { EXIT, MetricsReporter, startWorkerRuntime, waitForPortRelease } from '@tsgi/arbiter';
 
 const UNLIMITED = 1 << 20;
 /** Drain budget when the worker got SIGTERM itself (fast stop): leaves the hooks ~0.5 s before the master's SIGKILL. */

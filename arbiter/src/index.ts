@@ -26,3 +26,4 @@ export {
 } from './metrics-ledger.js';
 export { MetricsReporter, METRICS_REPORT_MS } from './metrics-reporter.js';
 export { registerDefaultMetrics } from './default-metrics.js';
+export { PortReservation, waitForPortRelease } from './port-reservation.js';

@@ -1,8 +1,7 @@
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { Arbiter, MetricsLedger, registerDefaultMetrics } from '@tsgi/arbiter';
+import { Arbiter, MetricsLedger, PortReservation, registerDefaultMetrics } from '@tsgi/arbiter';
 import { startAdminServer } from './admin-server.js';
 import { parseAddress, type ProxyConfig } from './config.js';
 import type { ConfigReader } from './single-process.js';
@@ -20,8 +19,10 @@ import { isSummedGauge } from './metrics.js';
 export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, log: Logger): Promise<number> {
   // Workers of every generation must share one port, so port 0 is resolved here once, per listener: two
   // listeners both on `host:0` get two ports (keyed by the address alone they shared one, EADDRINUSE).
+  // The pick stays bound until the first worker is about to listen (PortReservation), so no neighbour takes it.
+  const reservation = new PortReservation();
   const ports = new Map<string, string>();
-  for (const [key, l] of listenerKeys(config)) ports.set(key, await concrete(l.address));
+  for (const [key, l] of listenerKeys(config)) ports.set(key, await concrete(l.address, reservation));
   let current = pinPorts(config, ports);
   const ledger = new MetricsLedger({ summedGauge: isSummedGauge });
   // The master's own process metrics: process_start_time_seconds without `pid` is the master's start.
@@ -34,11 +35,13 @@ export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, l
     timeoutMs: 30_000,
     gracefulTimeoutMs: current.timeouts.drain,
     logger: log,
-    workerData: () => ({ config: current }),
+    workerData: () => ({ config: current, awaitPortRelease: reservation.held }),
     hooks: {
       workerSpawned: (w) => ledger.spawned(w.pid),
       workerExited: (w) => ledger.retire(w.pid),
-      message: (_w, data) => void ledger.recordMessage(data),
+      message: (_w, data) => {
+        if (!reservation.answer(data, (answer) => arbiter.broadcast(answer))) void ledger.recordMessage(data);
+      },
       reload: () => {
         const next = pinPorts(readConfig(), ports);
         // Workers of the new generation read the certificates at boot: refuse the reload here if any pair is bad, so the running ones stay.
@@ -49,6 +52,7 @@ export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, l
     },
   });
   await arbiter.start();
+  await reservation.release(); // normally done: the first worker asked before it listened
   let admin: Awaited<ReturnType<typeof startAdminServer>> | null = null;
   if (current.admin.address !== null) {
     admin = await startAdminServer(current.admin.address, {
@@ -78,16 +82,10 @@ export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, l
   return exit.code;
 }
 
-async function concrete(address: string): Promise<string> {
+async function concrete(address: string, reservation: PortReservation): Promise<string> {
   const { host, port } = parseAddress(address) as { host: string; port: number };
   if (port !== 0) return address;
-  const probe = createServer();
-  await new Promise<void>((resolve, reject) => {
-    probe.once('error', reject);
-    probe.listen(0, host, () => resolve());
-  });
-  const p = (probe.address() as { port: number }).port;
-  await new Promise((r) => probe.close(r));
+  const p = await reservation.pick(host);
   return host.includes(':') ? `[${host}]:${p}` : `${host}:${p}`;
 }
 

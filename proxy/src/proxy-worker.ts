@@ -88,7 +88,7 @@ export class ProxyWorker implements ProxyContext {
   }
 
   /** Resolves upstreams, starts the sweep and binds every listener. */
-  async start(listenOptions: { exclusive?: boolean } = {}): Promise<BoundListener[]> {
+  async start(listenOptions: { exclusive?: boolean; beforeListen?: () => Promise<void> } = {}): Promise<BoundListener[]> {
     await this.applyGroups(this.config);
     this.router = this.buildRouter(this.config);
     this.tick = setInterval(() => this.sweep(), TICK_MS);
@@ -109,6 +109,7 @@ export class ProxyWorker implements ProxyContext {
       this.log,
     );
     const addresses = this.config.listeners.map((l) => parseAddress(l.address) as { host: string; port: number });
+    await listenOptions.beforeListen?.();
     const bound: BoundListener[] = await this.listeners.start(addresses, listenOptions.exclusive ?? false);
     return bound;
   }

@@ -1,15 +1,16 @@
-import { EXIT, MetricsReporter, startWorkerRuntime } from '@tsgi/arbiter';
+import { EXIT, MetricsReporter, startWorkerRuntime, waitForPortRelease } from '@tsgi/arbiter';
 import type { ProxyConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { ProxyWorker } from './proxy-worker.js';
 
 /** The module each arbiter worker runs: one ProxyWorker fed by the master's workerData. */
-const runtime = await startWorkerRuntime<{ config: ProxyConfig }>({ maxRequests: 0, maxRequestsJitter: 0, watchdogFd: 2 });
+const runtime = await startWorkerRuntime<{ config: ProxyConfig; awaitPortRelease: boolean }>({ maxRequests: 0, maxRequestsJitter: 0, watchdogFd: 2 });
 const config = runtime.data.config;
 const log = createLogger(config, 'worker');
 const worker = new ProxyWorker(config, log);
 try {
-  await worker.start();
+  // The master holds port-0 picks until a worker is about to listen: node:cluster binds in the master.
+  await worker.start({ beforeListen: runtime.data.awaitPortRelease ? () => waitForPortRelease((d) => runtime.sendCustom(d)) : undefined });
 } catch (err) {
   runtime.fail(EXIT.WORKER_BOOT_ERROR, 'PX_ERR_BIND', (err as Error).message);
 }
