@@ -1,6 +1,7 @@
 import { describeConfig, loadConfig } from './config.js';
 import { loadApp } from './app-loader.js';
 import { EXIT } from '@tsgi/arbiter';
+import { checkOutputFiles } from './output-files.js';
 import { reportStartupError, runMaster } from './master.js';
 
 /**
@@ -17,6 +18,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env:
     if (loaded.config.checkConfig) {
       // The same check the master makes before forking: the module imports and has the export.
       await loadApp(loaded.config.app!, loaded.config.cwd, loaded.config.interface);
+      checkOutputFiles(loaded.config, loaded.sources);
       process.stdout.write(`${describeConfig(loaded)}\n`);
       return EXIT.OK;
     }

@@ -13,6 +13,7 @@ import {
   type ListenTarget,
 } from './listen-targets.js';
 import { createLogs } from './logger.js';
+import { checkOutputFiles } from './output-files.js';
 import { createMetricsServer, MasterMetrics } from './metrics-server.js';
 import { SETTINGS } from './settings.js';
 import { StickyListener } from './sticky-listener.js';
@@ -65,6 +66,7 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
   // module, a missing export or an import that throws is one line and exit 2/4 instead of a worker
   // boot loop's log lines. Node cannot fork a loaded app, so workers import it again (README).
   await loadApp(config.app!, config.cwd, config.interface);
+  checkOutputFiles(config, loaded.sources);
 
   const logs = createLogs(config, 'master');
   const binds = config.bind.map(parseBind);
@@ -111,8 +113,11 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
     hooks: {
       reload: async () => {
         const next = await loadConfig(argv, env, config.cwd);
-        config = keepFixedSettings(config, next.config, logs.error);
-        checkAppModule(config.app!, config.cwd);
+        const merged = keepFixedSettings(config, next.config, logs.error);
+        // Checked before it is taken: a cancelled reload must leave later respawns on the old config.
+        checkAppModule(merged.app!, merged.cwd);
+        checkOutputFiles(merged, next.sources);
+        config = merged;
         return { workers: config.workers, timeoutMs: Math.round(config.timeout * 1000), gracefulTimeoutMs: Math.round(config.gracefulTimeout * 1000) };
       },
       reopenLogs: () => logs.reopen(),

@@ -46,3 +46,24 @@ test('a config module that throws is one line naming the file and its error, exi
   assert.equal(lines.length, 1, r.stderr());
   assert.match(lines[0]!, /^config: cannot read .*broken\.config\.mjs: TypeError: no settings today \(from --config\)$/);
 });
+
+test('a HUP cancelled by a bad config leaves respawns on the old one: kill -9 of the worker afterwards is replaced and serves', async (t) => {
+  const dir = tempDir();
+  const config = join(dir, 'tsgi.config.json');
+  writeFileSync(config, JSON.stringify({ app: APP }));
+  const s = await startAppserver(['-c', config]);
+  t.after(() => s.stop());
+  const before = (await get(s.url)).body;
+  // Valid settings, but the app module is gone and the access log cannot be written: both cancel the reload.
+  for (const [i, next] of [{ app: join(dir, 'missing.mjs') + ':app' }, { app: APP, accessLogfile: join(config, 'x.log') }].entries()) {
+    writeFileSync(config, JSON.stringify(next));
+    process.kill(s.pid, 'SIGHUP');
+    await until(() => (s.stderr().match(/reload cancelled/g) ?? []).length > i, 10_000, `reload ${i + 1} to be cancelled`);
+  }
+  process.kill(Number(before), 'SIGKILL');
+  await until(async () => {
+    const r = await get(s.url).catch(() => undefined);
+    return r?.status === 200 && r.body !== before;
+  }, 15_000, 'a replacement worker on the old config');
+  assert.equal(s.proc.exitCode, null, `the master is still running:\n${s.stderr()}`);
+});
