@@ -51,8 +51,15 @@ export function isAllowIpEntry(value: string): boolean {
   const prefix = value.slice(slash + 1);
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
-const seconds = z.number().finite().nonnegative();
-const count = z.number().int().nonnegative();
+/** setTimeout's limit (2^31-1 ms): a longer delay fires after 1 ms, so a huge --graceful-timeout cut drains at once. */
+const MAX_TIMER_SECONDS = 2_147_483;
+const seconds = z.number().finite().nonnegative().max(MAX_TIMER_SECONDS);
+const positiveSeconds = z.number().finite().positive().max(MAX_TIMER_SECONDS);
+/** Above 2^53-1 integers lose precision (and the gateway's limits refuse them, so workers failed to boot). */
+const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const SECONDS = `a number of seconds from 0 to ${MAX_TIMER_SECONDS}`;
+const POSITIVE_SECONDS = `a number of seconds > 0, at most ${MAX_TIMER_SECONDS}`;
+const COUNT = 'an integer from 0 to 2^53-1';
 
 function s(def: Omit<Setting, 'flag' | 'env' | 'reloadable'> & { reloadable?: boolean; flag?: string }): Setting {
   const kebab = def.key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -70,21 +77,21 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   s({ key: 'workers', short: '-w', kind: 'int', default: 1, schema: z.number().int().min(1).max(1024),
     expect: 'an integer from 1 to 1024', description: 'Number of worker processes.' }),
   s({ key: 'timeout', short: '-t', kind: 'number', default: 30, schema: seconds,
-    expect: 'a number of seconds >= 0', description: 'Workers silent (event loop blocked) this long are killed and restarted; 0 disables.' }),
+    expect: SECONDS, description: 'Workers silent (event loop blocked) this long are killed and restarted; 0 disables.' }),
   s({ key: 'gracefulTimeout', kind: 'number', default: 30, schema: seconds,
-    expect: 'a number of seconds >= 0', description: 'Time workers get to finish in-flight requests on TERM, HUP and retirement.' }),
-  s({ key: 'keepAlive', kind: 'number', default: 2, schema: z.number().finite().positive(),
-    expect: 'a number of seconds > 0', description: 'Idle keep-alive connections are closed after this long.' }),
-  s({ key: 'headerTimeout', kind: 'number', default: 10, schema: z.number().finite().positive(),
-    expect: 'a number of seconds > 0', description: 'A request head must arrive within this long (slowloris guard).' }),
-  s({ key: 'bodyTimeout', kind: 'number', default: 60, schema: z.number().finite().positive(),
-    expect: 'a number of seconds > 0', description: 'Longest gap between request body bytes while the app reads them: 408 (or close once the response started), as nginx client_body_timeout.' }),
-  s({ key: 'sendTimeout', kind: 'number', default: 60, schema: z.number().finite().positive(),
-    expect: 'a number of seconds > 0', description: 'A response write waiting this long for a client that does not read closes the connection, as nginx send_timeout.' }),
+    expect: SECONDS, description: 'Time workers get to finish in-flight requests on TERM, HUP and retirement.' }),
+  s({ key: 'keepAlive', kind: 'number', default: 2, schema: positiveSeconds,
+    expect: POSITIVE_SECONDS, description: 'Idle keep-alive connections are closed after this long.' }),
+  s({ key: 'headerTimeout', kind: 'number', default: 10, schema: positiveSeconds,
+    expect: POSITIVE_SECONDS, description: 'A request head must arrive within this long (slowloris guard).' }),
+  s({ key: 'bodyTimeout', kind: 'number', default: 60, schema: positiveSeconds,
+    expect: POSITIVE_SECONDS, description: 'Longest gap between request body bytes while the app reads them: 408 (or close once the response started), as nginx client_body_timeout.' }),
+  s({ key: 'sendTimeout', kind: 'number', default: 60, schema: positiveSeconds,
+    expect: POSITIVE_SECONDS, description: 'A response write waiting this long for a client that does not read closes the connection, as nginx send_timeout.' }),
   s({ key: 'maxRequests', kind: 'int', default: 0, schema: count,
-    expect: 'an integer >= 0', description: 'A worker retires gracefully after this many requests; 0 disables.' }),
+    expect: COUNT, description: 'A worker retires gracefully after this many requests; 0 disables.' }),
   s({ key: 'maxRequestsJitter', kind: 'int', default: 0, schema: count,
-    expect: 'an integer >= 0', description: 'Random 0..N added to --max-requests per worker so they do not retire together.' }),
+    expect: COUNT, description: 'Random 0..N added to --max-requests per worker so they do not retire together.' }),
   s({ key: 'limitRequestLine', kind: 'int', default: 4094, schema: z.number().int().min(0).max(65536),
     expect: 'an integer 0..65536', description: 'Longest request line in bytes (414 above); 0: no limit.' }),
   s({ key: 'limitRequestFields', kind: 'int', default: 100, schema: z.number().int().min(0).max(32768),
@@ -92,7 +99,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   s({ key: 'limitRequestFieldSize', kind: 'int', default: 8190, schema: z.number().int().min(0).max(65536),
     expect: 'an integer 0..65536', description: 'Longest header field in bytes (431 above); 0: no limit.' }),
   s({ key: 'limitRequestBody', kind: 'int', default: 100 * 1024 * 1024, schema: count,
-    expect: 'an integer >= 0', description: 'Largest request body in bytes (413 above), as the gateway and the proxy (100 MiB); 0: no limit.' }),
+    expect: COUNT, description: 'Largest request body in bytes (413 above), as the gateway and the proxy (100 MiB); 0: no limit.' }),
   s({ key: 'preload', kind: 'bool', default: false, schema: z.boolean(),
     expect: 'true or false', description: 'gunicorn compatibility: the master always imports the app once before forking to validate it (see README).', reloadable: false }),
   s({ key: 'interface', kind: 'enum', default: 'auto', schema: z.enum(['auto', 'tsgi', 'fetch', 'node']),

@@ -64,8 +64,16 @@ for (const [argv, env, code, pattern] of [
   [[APP], { TSGI_FORWARDED_ALLOW_IPS: '10.0.0.1,10.0.0.0/33' }, 'APP_ERR_CONFIG_INVALID', /forwarded-allow-ips must be .* got "10\.0\.0\.1,10\.0\.0\.0\/33" \(from TSGI_FORWARDED_ALLOW_IPS\)/],
   [['--forwarded-allow-ips', '::1/129', APP], {}, 'APP_ERR_CONFIG_INVALID', /forwarded-allow-ips must be/],
   [['--forwarded-allow-ips', '300.1.1.1', APP], {}, 'APP_ERR_CONFIG_INVALID', /forwarded-allow-ips must be/],
-  [['--body-timeout', '0', APP], {}, 'APP_ERR_CONFIG_INVALID', /^config: body-timeout must be a number of seconds > 0, got "0" \(from --body-timeout\)$/],
-  [[APP], { TSGI_SEND_TIMEOUT: 'never' }, 'APP_ERR_CONFIG_INVALID', /^config: send-timeout must be a number of seconds > 0, got "never" \(from TSGI_SEND_TIMEOUT\)$/],
+  [['--body-timeout', '0', APP], {}, 'APP_ERR_CONFIG_INVALID', /^config: body-timeout must be a number of seconds > 0, at most 2147483, got "0" \(from --body-timeout\)$/],
+  [[APP], { TSGI_SEND_TIMEOUT: 'never' }, 'APP_ERR_CONFIG_INVALID', /^config: send-timeout must be a number of seconds > 0, at most 2147483, got "never" \(from TSGI_SEND_TIMEOUT\)$/],
+  // Past setTimeout's 2^31-1 ms Node fires after 1 ms: a huge grace period or keep-alive was no time at all.
+  [['--graceful-timeout', '3000000', APP], {}, 'APP_ERR_CONFIG_INVALID', /^config: graceful-timeout must be a number of seconds from 0 to 2147483, got "3000000" \(from --graceful-timeout\)$/],
+  [['--timeout', '99999999999999999999', APP], {}, 'APP_ERR_CONFIG_INVALID', /^config: timeout must be a number of seconds from 0 to 2147483, got "99999999999999999999"/],
+  [[APP], { TSGI_KEEP_ALIVE: '2147484' }, 'APP_ERR_CONFIG_INVALID', /^config: keep-alive must be a number of seconds > 0, at most 2147483, got "2147484" \(from TSGI_KEEP_ALIVE\)$/],
+  [['--header-timeout', '1000000000', APP], {}, 'APP_ERR_CONFIG_INVALID', /header-timeout must be a number of seconds > 0, at most 2147483/],
+  // Past 2^53-1 the gateway refused the limit in every worker: a boot loop instead of exit 2.
+  [['--limit-request-body', '99999999999999999999', APP], {}, 'APP_ERR_CONFIG_INVALID', /^config: limit-request-body must be an integer from 0 to 2\^53-1, got "99999999999999999999" \(from --limit-request-body\)$/],
+  [['--max-requests', '9007199254740993', APP], {}, 'APP_ERR_CONFIG_INVALID', /max-requests must be an integer from 0 to 2\^53-1/],
   [['--bogus', APP], {}, 'APP_ERR_CONFIG_INVALID', /unknown flag --bogus/],
   [[APP], { TSGI_TIMEOUT: '-1' }, 'APP_ERR_CONFIG_INVALID', /timeout must be .* got "-1" \(from TSGI_TIMEOUT\)/],
   [['--bind', 'nope', APP], {}, 'APP_ERR_CONFIG_INVALID', /bind must be host:port/],
@@ -101,7 +109,7 @@ test('CLI: bad value exits 2 with one line', async () => {
   const r = runCli(['--max-requests', 'lots', APP]);
   assert.equal((await r.exited).code, 2);
   assert.equal(r.stderr().trim().split('\n').length, 1);
-  assert.match(r.stderr(), /max-requests must be an integer >= 0, got "lots" \(from --max-requests\)/);
+  assert.match(r.stderr(), /max-requests must be an integer from 0 to 2\^53-1, got "lots" \(from --max-requests\)/);
 });
 
 test('CLI: missing module exits 2 with one line, before forking (also with --check-config)', async () => {
