@@ -18,7 +18,12 @@ const mod = await import(process.argv[1]);
 let data = mod.default ?? { ...mod };
 // A CommonJS build of an ES module (a loader's interop) nests the default export once more.
 if (data !== null && typeof data === 'object' && Object.keys(data).length === 1 && 'default' in data) data = data.default;
-process.stdout.write(JSON.stringify(data === undefined ? null : data));
+// JSON would drop a function silently (the setting fell back to its default) and turn Infinity into null.
+const plain = (key, value) => {
+  if (key !== '' && (typeof value === 'function' || typeof value === 'symbol')) throw new TypeError('setting "' + key + '" is a ' + typeof value + ', not a plain value');
+  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
+};
+process.stdout.write(JSON.stringify(data, plain) ?? 'null');
 `;
 const EVALUATE_TIMEOUT_MS = 10_000;
 

@@ -32,6 +32,23 @@ test('a .js config file (default export) is read', async () => {
   assert.equal(config.accessLogfile, '-');
 });
 
+for (const [source, pattern] of [
+  // A function was dropped by JSON and the setting silently kept its default.
+  ['export default { workers: 2, timeout: () => 5 };', /^config: cannot read .*tsgi\.config\.mjs: TypeError: setting "timeout" is a function, not a plain value \(from --config\)$/],
+  ['export default { gracefulTimeout: Infinity };', /^config: graceful-timeout must be a number of seconds from 0 to 2147483, got "Infinity" \(from tsgi\.config\.mjs\)$/],
+  ['export default function app() {}', /^config: .*tsgi\.config\.mjs must hold an object of settings \(from --config\)$/],
+] as const) {
+  test(`a .js config file with values that are not plain settings is one line naming them: ${source}`, async () => {
+    const file = join(tempDir(), 'tsgi.config.mjs');
+    writeFileSync(file, source);
+    await assert.rejects(loadConfig(['-c', file, APP], {}, '/'), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, pattern);
+      return true;
+    });
+  });
+}
+
 test('--forwarded-allow-ips takes IPv4, IPv6, CIDRs of both and *', async () => {
   const { config } = await loadConfig(['--forwarded-allow-ips', '10.1.2.3, 192.168.0.0/16,::1,fd00::/8', APP], {}, '/');
   assert.deepEqual(config.forwardedAllowIps, ['10.1.2.3', '192.168.0.0/16', '::1', 'fd00::/8']);
