@@ -270,6 +270,21 @@ describe('reference server: responses', () => {
     );
     assert.equal(log.lines.filter((l) => l.includes('RESP-8')).length, 2);
   });
+
+  test('an app that sets Date gets exactly its own Date (a singleton field); without one the server adds one', async () => {
+    const app: App = (env, sr) => {
+      sr('200 OK', env.PATH_INFO.startsWith('/own') ? [['date', 'Tue, 01 Dec 2026 00:00:00 GMT']] : []);
+      return env.PATH_INFO === '/own-streamed' ? (function* () { yield text('x'); })() : [text('x')];
+    };
+    await withServer(app, async (port) => {
+      for (const path of ['/own', '/own-streamed', '/none']) {
+        const reply = await rawExchange(port, `GET ${path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`);
+        const dates = reply.text.split('\r\n\r\n')[0]!.split('\r\n').filter((l) => /^date:/i.test(l));
+        assert.equal(dates.length, 1, `${path}: ${JSON.stringify(reply.text)}`);
+        if (path !== '/none') assert.equal(dates[0], 'date: Tue, 01 Dec 2026 00:00:00 GMT');
+      }
+    });
+  });
 });
 
 describe('reference server: close() exactly once (APP-3)', () => {

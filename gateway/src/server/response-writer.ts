@@ -73,8 +73,13 @@ export class ResponseWriter implements ResponseSink {
 
   private headText(status: string, headers: ResponseHeaders): string {
     let head = `HTTP/1.1 ${status}\r\n`;
-    for (const h of headers) head += `${h[0]}: ${h[1]}\r\n`;
-    return head + dateHeaderLine();
+    let appDate = false;
+    for (const h of headers) {
+      head += `${h[0]}: ${h[1]}\r\n`;
+      // Date is a singleton field (RFC 9110 §6.6.1): the app's own one wins, as in node:http.
+      if (h[0].length === 4 && h[0].toLowerCase() === 'date') appDate = true;
+    }
+    return appDate ? head : head + dateHeaderLine();
   }
 
   /** Decides whether the connection outlives this response (SRV-7) and ends the head. */
