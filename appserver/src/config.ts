@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { CommandLineError, parseCommandLine, type CliOption } from '@tsgi/arbiter';
 import { readConfigFile } from './config-file.js';
 import { ConfigError } from './errors.js';
+import { describeTarget, parseBind } from './listen-targets.js';
 import { DEFAULT_ACCESS_LOG_FORMAT, SETTINGS, type Setting } from './settings.js';
 
 /** The effective, validated, frozen appserver configuration. */
@@ -100,10 +101,30 @@ export async function loadConfig(
   if (config.maxRequestsJitter > 0 && config.maxRequests === 0) {
     throw new ConfigError('maxRequestsJitter', 'config: max-requests-jitter needs --max-requests > 0');
   }
+  checkDistinctAddresses(config, sources);
   if (!config.app) {
     throw new ConfigError('app', 'config: app is required: tsgi-appserver [options] module:export');
   }
   return { config: deepFreeze(config), sources };
+}
+
+/**
+ * The same address twice in --bind, or --metrics-bind on an app address, can
+ * never listen: a usage error here instead of EADDRINUSE from a booting worker
+ * (exit 3 after its log lines). Port 0 is exempt: each one gets its own pick.
+ */
+function checkDistinctAddresses(config: AppserverConfig, sources: ConfigSources): void {
+  const seen = new Set<string>();
+  for (const bind of config.bind) {
+    const target = parseBind(bind);
+    if (!('path' in target) && target.port === 0) continue;
+    const key = describeTarget(target);
+    if (seen.has(key)) throw new ConfigError('bind', `config: bind lists ${key} twice (from ${sources.bind})`);
+    seen.add(key);
+  }
+  if (config.metricsBind !== null && seen.has(describeTarget(parseBind(config.metricsBind)))) {
+    throw new ConfigError('metricsBind', `config: metrics-bind ${config.metricsBind} is also an app address in --bind; it must differ (from ${sources.metricsBind})`);
+  }
 }
 
 function defaults(cwd: string): AppserverConfig {

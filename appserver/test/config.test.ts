@@ -70,6 +70,8 @@ test('--body-timeout and --send-timeout default to 60 s (nginx) and are read fro
 test('repeatable --bind and unix binds', async () => {
   const { config } = await loadConfig(['-b', '127.0.0.1:1', '--bind=unix:/tmp/x.sock', APP], {}, '/');
   assert.deepEqual(config.bind, ['127.0.0.1:1', 'unix:/tmp/x.sock']);
+  const picks = await loadConfig(['-b', '127.0.0.1:0', '-b', '127.0.0.1:0', APP], {}, '/');
+  assert.deepEqual(picks.config.bind, ['127.0.0.1:0', '127.0.0.1:0'], 'port 0 twice: two picks, not a duplicate');
 });
 
 for (const [argv, env, code, pattern] of [
@@ -91,6 +93,11 @@ for (const [argv, env, code, pattern] of [
   // Past 2^53-1 the gateway refused the limit in every worker: a boot loop instead of exit 2.
   [['--limit-request-body', '99999999999999999999', APP], {}, 'APP_ERR_CONFIG_INVALID', /^config: limit-request-body must be an integer from 0 to 2\^53-1, got "99999999999999999999" \(from --limit-request-body\)$/],
   [['--max-requests', '9007199254740993', APP], {}, 'APP_ERR_CONFIG_INVALID', /max-requests must be an integer from 0 to 2\^53-1/],
+  // Could never listen: was EADDRINUSE from a booting worker, exit 3 after several log lines.
+  [['-b', '127.0.0.1:8123', '-b', '127.0.0.1:8124', '--bind', '127.0.0.1:8123', APP], {}, 'APP_ERR_CONFIG_INVALID', /^config: bind lists http:\/\/127\.0\.0\.1:8123 twice \(from --bind\)$/],
+  [[APP], { TSGI_BIND: 'unix:/tmp/a.sock,unix:/tmp/a.sock' }, 'APP_ERR_CONFIG_INVALID', /^config: bind lists unix:\/tmp\/a\.sock twice \(from TSGI_BIND\)$/],
+  [['-b', '8123', '-b', ':8123', APP], {}, 'APP_ERR_CONFIG_INVALID', /^config: bind lists http:\/\/0\.0\.0\.0:8123 twice/],
+  [['-b', '127.0.0.1:8123', APP], { TSGI_METRICS_BIND: '127.0.0.1:8123' }, 'APP_ERR_CONFIG_INVALID', /^config: metrics-bind 127\.0\.0\.1:8123 is also an app address in --bind; it must differ \(from TSGI_METRICS_BIND\)$/],
   [['--bogus', APP], {}, 'APP_ERR_CONFIG_INVALID', /unknown flag --bogus/],
   [[APP], { TSGI_TIMEOUT: '-1' }, 'APP_ERR_CONFIG_INVALID', /timeout must be .* got "-1" \(from TSGI_TIMEOUT\)/],
   [['--bind', 'nope', APP], {}, 'APP_ERR_CONFIG_INVALID', /bind must be host:port/],
