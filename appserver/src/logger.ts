@@ -1,3 +1,5 @@
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { AppserverConfig } from './config.js';
 
@@ -22,19 +24,54 @@ export interface Logs {
   flush(): void;
 }
 
-function destination(target: string, stdFd: number, sync: boolean): Destination {
-  const dest = target === '-' ? stdFd : target;
-  return pino.destination({ dest, sync, mkdir: target !== '-', append: true }) as unknown as Destination;
+/** A log file's stream, or `stdFd` when the target is '-' or (noted in `fallback`) the file cannot be opened now. */
+function destination(target: string, stdFd: number, sync: boolean): { dest: Destination; fallback?: Error } {
+  const open = (dest: string | number): Destination =>
+    pino.destination({ dest, sync, mkdir: typeof dest === 'string', append: true }) as unknown as Destination;
+  if (target === '-') return { dest: open(stdFd) };
+  try {
+    // Checked here too for the async access log, whose open error would come later as an 'error' event.
+    if (!sync) {
+      mkdirSync(dirname(target), { recursive: true });
+      closeSync(openSync(target, 'a'));
+    }
+    return { dest: open(target) };
+  } catch (err) {
+    // The master checked the file before starting (exit 2); it went bad since: a replacement worker logs to its std stream rather than failing to boot.
+    return { dest: open(stdFd), fallback: err as Error };
+  }
+}
+
+/**
+ * Keeps a log's write or reopen failure (a rotated file's directory gone, a
+ * full disk) from becoming an unhandled 'error' event that killed the master
+ * or the worker: `report` says what happened, the old file stays in use.
+ */
+function survive(dest: Destination, report: (err: Error) => void): void {
+  // pino's own listener re-emits the first error once more while this one is already queued: report each error once.
+  let last: Error | undefined;
+  (dest as unknown as NodeJS.EventEmitter).on('error', (err: Error) => {
+    if (err !== last) report(err);
+    last = err;
+  });
 }
 
 export function createLogs(config: Pick<AppserverConfig, 'errorLogfile' | 'accessLogfile' | 'logLevel' | 'logFormat'>, role: string): Logs {
   // The error log is low volume: sync writes so nothing is lost on a crash.
-  const errorDest = destination(config.errorLogfile, 2, true);
+  const errorOut = destination(config.errorLogfile, 2, true);
+  const errorDest = errorOut.dest;
   const error = pino({ level: LEVELS[config.logLevel], base: { pid: process.pid, role } }, errorDest);
+  survive(errorDest, (err) => process.stderr.write(`tsgi-appserver: error log ${config.errorLogfile}: ${err.message}\n`));
+  if (errorOut.fallback) error.error({ err: errorOut.fallback }, `cannot open error log ${config.errorLogfile}, logging to stderr: ${errorOut.fallback.message}`);
   let accessDest: Destination | undefined;
+  let accessFallback = false;
   let access: Logs['access'];
   if (config.accessLogfile) {
-    accessDest = destination(config.accessLogfile, 1, false);
+    const accessOut = destination(config.accessLogfile, 1, false);
+    accessDest = accessOut.dest;
+    accessFallback = accessOut.fallback !== undefined;
+    survive(accessDest, (err) => error.error({ err }, `access log ${config.accessLogfile}: ${err.message}`));
+    if (accessOut.fallback) error.error({ err: accessOut.fallback }, `cannot open access log ${config.accessLogfile}, logging to stdout: ${accessOut.fallback.message}`);
     if (config.logFormat === 'text') {
       const d = accessDest as unknown as { write(s: string): void };
       access = (line) => d.write(`${line}\n`);
@@ -43,13 +80,21 @@ export function createLogs(config: Pick<AppserverConfig, 'errorLogfile' | 'acces
       access = (line) => accessLogger.info(line);
     }
   }
+  const reopen = (dest: Destination, file: string, what: string): void => {
+    try {
+      dest.reopen();
+    } catch (err) {
+      // A sync reopen throws as well as emitting 'error': the previous file stays open and in use.
+      error.error({ err }, `cannot reopen ${what} ${file}, still writing to the previous file: ${(err as Error).message}`);
+    }
+  };
   return {
     error,
     access,
     errorFd: typeof errorDest.fd === 'number' && errorDest.fd > 0 ? errorDest.fd : 2,
     reopen() {
-      if (config.errorLogfile !== '-') errorDest.reopen();
-      if (accessDest && config.accessLogfile !== '-') accessDest.reopen();
+      if (config.errorLogfile !== '-' && !errorOut.fallback) reopen(errorDest, config.errorLogfile, 'error log');
+      if (accessDest && config.accessLogfile !== '-' && !accessFallback) reopen(accessDest, config.accessLogfile!, 'access log');
     },
     flush() {
       try {

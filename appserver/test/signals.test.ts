@@ -162,3 +162,27 @@ test('USR1 reopens the access log file (logrotate style)', async (t) => {
   }, 10_000, 'line in the reopened file');
   assert.match(readFileSync(`${log}.1`, 'utf8'), /^127\.0\.0\.1 - - \[[^\]]+\] "GET \/first HTTP\/1\.1" 200 \d+ "-" "[^"]*"$/m);
 });
+
+test('USR1 when the log directory cannot be reopened (replaced by a file): master and workers keep serving on the old files; a worker booted after it logs to its std streams', async (t) => {
+  const dir = tempDir();
+  const logs = join(dir, 'logs');
+  const { mkdirSync, renameSync } = await import('node:fs');
+  mkdirSync(logs);
+  const s = await startAppserver(['-w', '2', '--access-logfile', join(logs, 'access.log'), '--error-logfile', join(logs, 'error.log'), '--log-format', 'text', APP]);
+  t.after(() => s.stop());
+  const first = (await get(s.url)).body;
+  renameSync(logs, `${logs}.old`);
+  writeFileSync(logs, 'not a directory');
+  process.kill(s.pid, 'SIGUSR1');
+  await until(() => /"role":"master".*cannot reopen error log/.test(readFileSync(join(`${logs}.old`, 'error.log'), 'utf8')), 10_000, "the master's line in the old error log");
+  for (let i = 0; i < 5; i++) assert.equal((await getFresh(s.url)).status, 200, 'still serving after USR1');
+  assert.equal(s.proc.exitCode, null, `the master is alive:\n${s.stderr()}`);
+  await until(() => readFileSync(join(`${logs}.old`, 'access.log'), 'utf8').includes('GET / HTTP/1.1'), 5000, 'access lines still in the old file');
+  process.kill(Number(first), 'SIGKILL');
+  await until(() => /cannot open error log .*logging to stderr/.test(s.stderr()), 15_000, 'the replacement worker booting on stderr');
+  const pids = new Set<string>();
+  await until(async () => {
+    pids.add((await getFresh(s.url)).body);
+    return pids.size === 2 && !pids.has(first);
+  }, 15_000, 'two live workers, one of them the replacement');
+});
