@@ -1,4 +1,4 @@
-import { unlinkSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Arbiter, ArbiterCrashError, ArbiterHaltError, EXIT, PortReservation } from '@tsgi/arbiter';
@@ -13,7 +13,7 @@ import {
   type ListenTarget,
 } from './listen-targets.js';
 import { createLogs } from './logger.js';
-import { checkOutputFiles } from './output-files.js';
+import { checkOutputFiles, removeOwnPidFile } from './output-files.js';
 import { createMetricsServer, MasterMetrics } from './metrics-server.js';
 import { SETTINGS } from './settings.js';
 import { StickyListener } from './sticky-listener.js';
@@ -133,13 +133,7 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
     sticky?.close();
     void reservation?.release();
     metricsServer?.close();
-    if (config.pid) {
-      try {
-        unlinkSync(config.pid);
-      } catch {
-        // Already removed.
-      }
-    }
+    if (config.pid) removeOwnPidFile(config.pid);
   };
 
   try {

@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, mkdirSync, openSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AppserverConfig, ConfigSources } from './config.js';
 import { ConfigError } from './errors.js';
@@ -29,6 +29,8 @@ export function checkOutputFiles(config: Pick<AppserverConfig, OutputKey>, sourc
     attempt('pid', pid, sources, () => {
       const existing = statOrNull(pid);
       if (existing?.isDirectory()) throw Object.assign(new Error(`EISDIR: is a directory: ${pid}`), { code: 'EISDIR' });
+      const owner = existing ? runningOwner(pid) : null;
+      if (owner !== null) throw new Error(`it holds the pid of running process ${owner}; already running?`);
       accessSync(existing ? pid : dirname(pid), constants.W_OK);
       if (!existing && !statSync(dirname(pid)).isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory: ${dirname(pid)}`), { code: 'ENOTDIR' });
     });
@@ -50,5 +52,36 @@ function statOrNull(file: string): ReturnType<typeof statSync> | null {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
+  }
+}
+
+/** The live process (not this one) whose pid the file holds, else null (gunicorn's Pidfile.validate): a stale file is overwritten. */
+function runningOwner(file: string): number | null {
+  const pid = readPid(file);
+  if (pid === null || pid === process.pid) return null;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM' ? pid : null;
+  }
+}
+
+function readPid(file: string): number | null {
+  try {
+    const text = readFileSync(file, 'utf8').trim();
+    return /^\d{1,10}$/.test(text) && Number(text) > 0 ? Number(text) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Removes the pid file on exit only while it still names this process (another master may have taken it over). */
+export function removeOwnPidFile(file: string): void {
+  if (readPid(file) !== process.pid) return;
+  try {
+    unlinkSync(file);
+  } catch {
+    // Already removed.
   }
 }

@@ -43,3 +43,32 @@ test('a writable --access-logfile in a directory that does not exist yet is stil
   assert.equal((await get(s.url)).status, 200);
   await until(() => existsSync(log) && readFileSync(log, 'utf8').includes('"GET / HTTP/1.1" 200'), 5000, 'the access line');
 });
+
+test('--pid naming the file of a running master: the second one exits 2 with one line, the first keeps its pid file', async (t) => {
+  const pidFile = join(tempDir(), 'app.pid');
+  writeFileSync(pidFile, '999999999\n'); // stale: no such process, so it is taken over
+  const first = await startAppserver(['--pid', pidFile, APP]);
+  t.after(() => first.stop());
+  assert.equal(readFileSync(pidFile, 'utf8').trim(), String(first.pid));
+  const second = runCli(['-b', '127.0.0.1:0', '--pid', pidFile, APP]);
+  const outcome = await Promise.race([
+    second.exited.then((e) => e.code),
+    new Promise<string>((resolve) => setTimeout(resolve, 10_000, 'still running after 10 s')),
+  ]);
+  second.proc.kill('SIGKILL');
+  assert.equal(outcome, 2, second.stderr());
+  const lines = second.stderr().split('\n').filter((l) => l.trim() !== '');
+  assert.equal(lines.length, 1, second.stderr());
+  assert.match(lines[0]!, new RegExp(`^config: pid cannot be written: .*app\\.pid: it holds the pid of running process ${first.pid}; already running\\? \\(from --pid\\)$`));
+  assert.equal(readFileSync(pidFile, 'utf8').trim(), String(first.pid), 'the running master still owns its pid file');
+  await first.stop();
+  assert.ok(!existsSync(pidFile), 'removed on exit by its owner');
+});
+
+test('on exit a master leaves a pid file alone once another process wrote its own pid there', async () => {
+  const pidFile = join(tempDir(), 'app.pid');
+  const s = await startAppserver(['--pid', pidFile, APP]);
+  writeFileSync(pidFile, `${process.pid}\n`);
+  await s.stop();
+  assert.equal(readFileSync(pidFile, 'utf8').trim(), String(process.pid));
+});
