@@ -271,6 +271,26 @@ describe('reference server: responses', () => {
     assert.equal(log.lines.filter((l) => l.includes('RESP-8')).length, 2);
   });
 
+  test('a 204 or 304 with body bytes (array or streamed): no body on the wire, the connection stays usable, one RESP-10 line each; HEAD drops its body silently', async () => {
+    const log = capture();
+    const app: App = (env, sr) => {
+      sr(env.PATH_INFO === '/304' ? '304 Not Modified' : env.PATH_INFO === '/head' ? '200 OK' : '204 No Content', []);
+      return env.QUERY_STRING === 'stream' ? (function* () { yield text('abc'); yield text('def'); })() : [text('abc')];
+    };
+    await withServer(
+      app,
+      async (port) => {
+        const requests = ['/204', '/204?stream', '/304', '/304?stream'].map((p) => `GET ${p} HTTP/1.1\r\nHost: a\r\n\r\n`).join('');
+        const reply = await rawExchange(port, `${requests}HEAD /head?stream HTTP/1.1\r\nHost: a\r\n\r\n`, { stopAfter: 5, head: true });
+        assert.deepEqual(reply.responses.map((r) => r.status), [204, 204, 304, 304, 200]);
+        assert.doesNotMatch(reply.text, /abc|def/);
+      },
+      { errors: log.errors },
+    );
+    assert.equal(log.lines.length, 4, log.lines.join('\n'));
+    for (const line of log.lines) assert.match(line, /^TSGI RESP-10 violated: (204|304) response with a 3-byte body; body dropped/);
+  });
+
   test('an app that sets Date gets exactly its own Date (a singleton field); without one the server adds one', async () => {
     const app: App = (env, sr) => {
       sr('200 OK', env.PATH_INFO.startsWith('/own') ? [['date', 'Tue, 01 Dec 2026 00:00:00 GMT']] : []);

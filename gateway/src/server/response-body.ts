@@ -34,6 +34,7 @@ export function sendArray(ex: Exchange, chunks: unknown[]): void {
   }
   ex.headersSent = true;
   const bodyless = ex.code === 204 || ex.code === 304;
+  if (bodyless && total > 0) logBodyOnBodyless(ex, total);
   ex.sent = ex.noBody ? 0 : total;
   ex.sink.sendAll(
     ex.code,
@@ -55,7 +56,10 @@ export function emitChunk(ex: Exchange, chunk: Uint8Array): boolean {
     ex.headersSent = true;
     ex.sink.sendHead(ex.code, ex.status, ex.headers, ex.declared !== -1 || ex.noBody, ex.noBody);
   }
-  if (ex.noBody) return true;
+  if (ex.noBody) {
+    if (!ex.isHead) logBodyOnBodyless(ex, chunk.length);
+    return true;
+  }
   if (ex.declared !== -1) {
     const room = ex.declared - ex.sent;
     if (chunk.length > room) {
@@ -69,6 +73,13 @@ export function emitChunk(ex: Exchange, chunk: Uint8Array): boolean {
   }
   ex.sent += chunk.length;
   return ex.sink.write(chunk);
+}
+
+/** A 204 or 304 with body bytes (RESP-10): they are dropped, as the framing requires, and the app's mistake is logged once. */
+function logBodyOnBodyless(ex: Exchange, bytes: number): void {
+  if (ex.overrunLogged) return;
+  ex.overrunLogged = true;
+  ex.log(new InterfaceViolation('RESP-10', `${ex.code} response with a ${bytes}-byte body; body dropped`).message);
 }
 
 /** Iterates a (sync or async) body, writing each chunk and waiting for drain when the socket is full. */
