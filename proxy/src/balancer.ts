@@ -15,8 +15,10 @@ function usable(ep: Endpoint, exclude: readonly Endpoint[] | null, now: number, 
 
 /**
  * Runs `choose` over the usable endpoints; when none is usable (all ejected or
- * failing checks) falls back to every non-removed one not yet tried, as Envoy's
- * panic mode: serving through a doubtful endpoint beats refusing everyone.
+ * failing checks) falls back to a non-removed one not yet tried, as Envoy's
+ * panic mode, but (with more than one endpoint) at most one request per group per PANIC_TRIAL_MS: enough
+ * to notice an endpoint that is back, while the other requests get a fast 502
+ * (PX_ERR_NO_ENDPOINT) instead of each waiting out the connect timeout.
  */
 function withPanic(
   endpoints: readonly Endpoint[],
@@ -24,7 +26,13 @@ function withPanic(
   now: number,
   choose: (panic: boolean) => Endpoint | null,
 ): Endpoint | null {
-  return choose(false) ?? choose(true);
+  const healthy = choose(false);
+  if (healthy !== null) return healthy;
+  // One endpoint is never held back (as nginx ignores max_fails for a single server): nothing else could answer.
+  if (endpoints.length > 1) for (const ep of endpoints) if (!ep.panicQuiet(now)) return null;
+  const trial = choose(true);
+  trial?.panicPicked(now);
+  return trial;
 }
 
 /** nginx's smooth weighted round robin, with slow-start weights. */

@@ -2,6 +2,14 @@ import { EndpointPool } from './endpoint-pool.js';
 import { endpointId } from './edge/unix-address.js';
 import type { UpstreamConfig } from './config.js';
 
+/**
+ * With every endpoint of a group out (ejected or failing checks), one request per this many ms (counted from when
+ * the last trial was sent and from when it ended) still goes to one of them (panic mode, throttled): it finds out
+ * whether an endpoint is back, and the other requests get a fast 502 instead of each waiting out a connect timeout
+ * against addresses that do not answer.
+ */
+export const PANIC_TRIAL_MS = 1000;
+
 /** How an endpoint looks to the balancer and the admin view. */
 export type EndpointState = 'healthy' | 'ejected' | 'unhealthy' | 'removed';
 
@@ -25,6 +33,10 @@ export class Endpoint {
   ejectedUntil = 0;
   ejections = 0;
   lastEjectionEnd = 0;
+  private ejectedAt = 0;
+  /** When the last panic trial was picked, or ended (a trial that waits out a connect timeout must not be followed at once by the next). */
+  private lastPanicTrial = -Infinity;
+  private panicTrialOpen = false;
   private fails = 0;
   private failWindowStart = 0;
   /** When it (re)joined; slow start ramps its weight from here. */
@@ -83,9 +95,33 @@ export class Endpoint {
     return this.weight * Math.max(0.1, age / ramp);
   }
 
+  /** No panic trial was picked, nor ended, on this endpoint in the last PANIC_TRIAL_MS. */
+  panicQuiet(now: number): boolean {
+    return now - this.lastPanicTrial >= PANIC_TRIAL_MS;
+  }
+
+  panicPicked(now: number): void {
+    this.lastPanicTrial = now;
+    this.panicTrialOpen = true;
+  }
+
+  private panicTrialEnded(now: number): void {
+    if (!this.panicTrialOpen) return;
+    this.panicTrialOpen = false;
+    this.lastPanicTrial = now;
+  }
+
   recordSuccess(now: number): void {
     this.requests++;
+    this.panicTrialEnded(now);
     if (this.fails > 0 && now - this.failWindowStart > this.settings.passive.failWindow) this.fails = 0;
+    if (this.ejectedUntil > now && this.lastPanicTrial >= this.ejectedAt) {
+      // A panic trial answered: the endpoint is back before its ejection ran out (the rest were refused meanwhile).
+      this.ejectedUntil = 0;
+      this.lastEjectionEnd = now;
+      this.admittedAt = now;
+      return;
+    }
     if (this.lastEjectionEnd !== 0 && this.ejectedUntil <= now && this.ejectedUntil !== 0) {
       // First success after an ejection: re-admitted, ramp up again.
       this.ejectedUntil = 0;
@@ -96,6 +132,7 @@ export class Endpoint {
   recordFailure(now: number): void {
     this.requests++;
     this.failures++;
+    this.panicTrialEnded(now);
     const p = this.settings.passive;
     if (p.maxFails === 0) return;
     // Requests that were already in flight when the endpoint was ejected fail too (one per open
@@ -111,6 +148,7 @@ export class Endpoint {
     if (this.lastEjectionEnd !== 0 && now - this.lastEjectionEnd > p.ejectMax) this.ejections = 0;
     const ms = Math.min(p.ejectMax, p.ejectBase * 2 ** this.ejections);
     this.ejections++;
+    this.ejectedAt = now;
     this.ejectedUntil = now + ms;
     this.lastEjectionEnd = this.ejectedUntil;
     this.onEject?.(this, ms);
