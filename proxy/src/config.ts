@@ -258,7 +258,10 @@ export function parseArgv(argv: string[], env: NodeJS.ProcessEnv = {}): CliReque
   for (const { name, value } of parsed.values) {
     if (name === 'config') out.configPath = String(value);
     else if (name === 'workers') out.workers = String(value);
-    else if (value !== false && value !== 'false') {
+    else if (typeof value === 'string' && !/^(true|false)$/.test(value)) {
+      // `--check-config=maybe` is a typo, not a yes: a switch takes true/false or nothing.
+      throw new ConfigError(`config: --${name} takes no value (or true/false), got "${value}" (from argv)`);
+    } else if (value !== false && value !== 'false') {
       if (name === 'check-config') out.checkOnly = true;
       else if (name === 'help') out.help = true;
       else out.version = true;
