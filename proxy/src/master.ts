@@ -52,6 +52,10 @@ export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, l
       },
       reload: () => {
         const next = pinPorts(readConfig(), ports);
+        // The master binds the admin port once; the workers (listeners, their count) are what a reload replaces.
+        if (next.admin.address !== current.admin.address) {
+          log.warn({ kept: ['admin.address'] }, 'reload: admin.address changed; the master binds it only at start (restart to apply)');
+        }
         // Workers of the new generation read the certificates at boot: refuse the reload here if any pair is bad, so the running ones stay.
         for (const l of next.listeners) if (l.tls !== undefined) new TlsContexts(l.tls);
         current = next;

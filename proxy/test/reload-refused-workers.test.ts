@@ -48,3 +48,21 @@ test('--workers 2: HUP with a bad value, a listener on a port in use, a bad cert
     busy.close();
   }
 });
+
+test('--workers 2: a HUP that moves the admin port applies the rest and warns that admin.address waits for a restart', { timeout: 60_000 }, async () => {
+  const a = await startUpstream();
+  const b = await startUpstream();
+  const proxy = await startProxy(basicConfig([a.port], 'workers: 2'));
+  try {
+    const from = proxy.output().length;
+    writeFileSync(proxy.configPath, basicConfig([b.port], 'workers: 2').replace('admin: { address: "127.0.0.1:0" }', 'admin: { address: "127.0.0.2:0" }'));
+    proxy.child.kill('SIGHUP');
+    await until(() => /reload: admin\.address changed; the master binds it only at start/.test(proxy.output().slice(from)), 20_000, 'the warning');
+    await until(async () => JSON.parse((await get(proxy.port, '/echo')).body).port === b.port, 20_000, 'the rest of the file to apply');
+    assert.equal((await get(proxy.admin!, '/healthz')).status, 200, 'the admin port it had still answers');
+  } finally {
+    await proxy.kill();
+    await a.kill();
+    await b.kill();
+  }
+});
