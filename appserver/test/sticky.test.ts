@@ -17,6 +17,15 @@ function pidFrom(url: string, localAddress: string): Promise<string> {
   });
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const ADDRESSES = Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 2}`);
 
 test('--sticky with a TSGI app and --workers 2: every connection from one address reaches the same worker; 8 addresses spread over both; HUP keeps serving', async (t) => {
@@ -37,6 +46,8 @@ test('--sticky with a TSGI app and --workers 2: every connection from one addres
 
   process.kill(s.pid, 'SIGHUP');
   await until(async () => !workers.has(await pidFrom(s.url, ADDRESSES[0]!)), 20_000, 'new workers after HUP');
+  // The worker set changes in steps during a reload (each new worker ready, each old one gone): affinity holds once it is settled.
+  await until(() => [...workers].every((pid) => !alive(Number(pid))), 20_000, 'the old workers gone');
   const after = new Set<string>();
   for (let i = 0; i < 4; i++) after.add(await pidFrom(s.url, ADDRESSES[0]!));
   assert.equal(after.size, 1, 'still sticky after the reload');
