@@ -4,21 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { validateConfig } from '../src/config.ts';
-import { ConfigError } from '../src/errors.ts';
-import { runCli } from './helpers.ts';
-
-const base = { upstreams: { app: { servers: ['127.0.0.1:9'] } }, routes: [{ upstream: 'app' }] };
-
-function errorOf(raw: Record<string, unknown>): string {
-  try {
-    validateConfig({ ...base, ...raw }, 'proxy.yaml');
-  } catch (err) {
-    assert.ok(err instanceof ConfigError);
-    assert.doesNotMatch((err as Error).message, /\n/, 'one line');
-    return (err as Error).message;
-  }
-  return 'valid';
-}
+import { configErrorOf as errorOf, MINIMAL_CONFIG as base, runCli } from './helpers.ts';
 
 const app = (extra: Record<string, unknown>) => ({ upstreams: { app: { servers: ['127.0.0.1:9'], ...extra } } });
 

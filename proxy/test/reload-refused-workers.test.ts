@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
-import { basicConfig, get, startProxy, startUpstream, until } from './helpers.ts';
+import { basicConfig, get, hupUntil, startProxy, startUpstream, until } from './helpers.ts';
 
 // --workers 2: HUPs with a config the new workers cannot use keep the running generation serving, each says why
 // in one log line, and a later HUP with a fixed file applies. Before, the listener case stopped the whole proxy:
@@ -15,12 +14,7 @@ test('--workers 2: HUP with a bad value, a listener on a port in use, a bad cert
   const b = await startUpstream();
   const proxy = await startProxy(basicConfig([a.port], 'workers: 2'));
   const servedBy = async (): Promise<number> => JSON.parse((await get(proxy.port, '/echo')).body).port;
-  const hup = async (yaml: string, logged: RegExp, what: string): Promise<void> => {
-    const from = proxy.output().length;
-    writeFileSync(proxy.configPath, yaml);
-    proxy.child.kill('SIGHUP');
-    await until(() => logged.test(proxy.output().slice(from)), 20_000, what);
-  };
+  const hup = (yaml: string, logged: RegExp, what: string) => hupUntil(proxy, yaml, logged, what);
   try {
     assert.equal(await servedBy(), a.port);
     const toB = basicConfig([b.port], 'workers: 2');
@@ -54,10 +48,8 @@ test('--workers 2: a HUP that moves the admin port applies the rest and warns th
   const b = await startUpstream();
   const proxy = await startProxy(basicConfig([a.port], 'workers: 2'));
   try {
-    const from = proxy.output().length;
-    writeFileSync(proxy.configPath, basicConfig([b.port], 'workers: 2').replace('admin: { address: "127.0.0.1:0" }', 'admin: { address: "127.0.0.2:0" }'));
-    proxy.child.kill('SIGHUP');
-    await until(() => /reload: admin\.address changed; the master binds it only at start/.test(proxy.output().slice(from)), 20_000, 'the warning');
+    const moved = basicConfig([b.port], 'workers: 2').replace('admin: { address: "127.0.0.1:0" }', 'admin: { address: "127.0.0.2:0" }');
+    await hupUntil(proxy, moved, /reload: admin\.address changed; the master binds it only at start/, 'the warning');
     await until(async () => JSON.parse((await get(proxy.port, '/echo')).body).port === b.port, 20_000, 'the rest of the file to apply');
     assert.equal((await get(proxy.admin!, '/healthz')).status, 200, 'the admin port it had still answers');
   } finally {

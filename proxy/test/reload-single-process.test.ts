@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { basicConfig, get, startProxy, startUpstream, until } from './helpers.ts';
+import { basicConfig, get, hupUntil, startProxy, startUpstream } from './helpers.ts';
 
 // One process binds its sockets once: a HUP that changes listeners, the admin port or the worker count applies the
 // rest and says, in one warning, which keys wait for a restart. Before, it logged "config reloaded" and nothing else,
@@ -11,13 +10,7 @@ test('single process: HUP with a bad value keeps the old config; a listener chan
   const b = await startUpstream();
   const proxy = await startProxy(basicConfig([a.port]));
   const servedBy = async (): Promise<number> => JSON.parse((await get(proxy.port, '/echo')).body).port;
-  const hup = async (yaml: string, logged: RegExp, what: string): Promise<string> => {
-    const from = proxy.output().length;
-    writeFileSync(proxy.configPath, yaml);
-    proxy.child.kill('SIGHUP');
-    await until(() => logged.test(proxy.output().slice(from)), 10_000, what);
-    return proxy.output().slice(from);
-  };
+  const hup = (yaml: string, logged: RegExp, what: string) => hupUntil(proxy, yaml, logged, what);
   try {
     assert.equal(await servedBy(), a.port);
     await hup(basicConfig([b.port], '', 'timeouts: { connect: 5x }'), /upstreams\.app\.timeouts\.connect must be a duration.*reload refused; keeping the running config/, 'the bad value to be refused');
