@@ -10,15 +10,17 @@ export interface Balancer {
 
 function usable(ep: Endpoint, exclude: readonly Endpoint[] | null, now: number, panic: boolean): boolean {
   if (exclude !== null && exclude.includes(ep)) return false;
-  return panic ? !ep.removed : ep.available(now);
+  return panic ? ep.panicCandidate(now) : ep.available(now);
 }
 
 /**
  * Runs `choose` over the usable endpoints; when none is usable (all ejected or
- * failing checks) falls back to a non-removed one not yet tried, as Envoy's
- * panic mode, but (with more than one endpoint) at most one request per group per PANIC_TRIAL_MS: enough
- * to notice an endpoint that is back, while the other requests get a fast 502
- * (PX_ERR_NO_ENDPOINT) instead of each waiting out the connect timeout.
+ * failing checks) falls back to one still out, as Envoy's panic mode, but
+ * through trials (Endpoint.panicCandidate: one at a time per endpoint, held
+ * back after a failed one), so that with addresses that do not answer most
+ * requests get a fast 502 (PX_ERR_NO_ENDPOINT) instead of each waiting out the
+ * connect timeout. A lone endpoint is never held back (nginx ignores max_fails
+ * for a single server): nothing else could answer.
  */
 function withPanic(
   endpoints: readonly Endpoint[],
@@ -28,8 +30,8 @@ function withPanic(
 ): Endpoint | null {
   const healthy = choose(false);
   if (healthy !== null) return healthy;
-  // One endpoint is never held back (as nginx ignores max_fails for a single server): nothing else could answer.
-  if (endpoints.length > 1) for (const ep of endpoints) if (!ep.panicQuiet(now)) return null;
+  const [only] = endpoints;
+  if (endpoints.length === 1) return only === undefined || only.removed || (exclude?.includes(only) ?? false) ? null : only;
   const trial = choose(true);
   trial?.panicPicked(now);
   return trial;

@@ -3,12 +3,15 @@ import { endpointId } from './edge/unix-address.js';
 import type { UpstreamConfig } from './config.js';
 
 /**
- * With every endpoint of a group out (ejected or failing checks), one request per this many ms (counted from when
- * the last trial was sent and from when it ended) still goes to one of them (panic mode, throttled): it finds out
- * whether an endpoint is back, and the other requests get a fast 502 instead of each waiting out a connect timeout
- * against addresses that do not answer.
+ * Panic mode (every endpoint of a group out: ejected or failing checks) still sends requests to them, but one
+ * trial at a time per endpoint, and after a failed trial that endpoint waits PANIC_TRIAL_MS, doubling per failed
+ * trial in a row up to PANIC_TRIAL_MAX_MS: an endpoint that answers is found (and re-admitted) at once, while
+ * addresses that do not answer cost a connect timeout now and then instead of on every request.
  */
 export const PANIC_TRIAL_MS = 1000;
+export const PANIC_TRIAL_MAX_MS = 8000;
+/** A trial with no result after this long (its client went away) no longer holds the endpoint back. */
+const PANIC_TRIAL_STALE_MS = 30_000;
 
 /** How an endpoint looks to the balancer and the admin view. */
 export type EndpointState = 'healthy' | 'ejected' | 'unhealthy' | 'removed';
@@ -33,10 +36,10 @@ export class Endpoint {
   ejectedUntil = 0;
   ejections = 0;
   lastEjectionEnd = 0;
-  private ejectedAt = 0;
-  /** When the last panic trial was picked, or ended (a trial that waits out a connect timeout must not be followed at once by the next). */
-  private lastPanicTrial = -Infinity;
-  private panicTrialOpen = false;
+  /** When the open panic trial was sent (0: none open), when the endpoint may take the next, failed trials in a row. */
+  private panicOpenSince = 0;
+  private panicHeldUntil = 0;
+  private panicFailStreak = 0;
   private fails = 0;
   private failWindowStart = 0;
   /** When it (re)joined; slow start ramps its weight from here. */
@@ -95,27 +98,30 @@ export class Endpoint {
     return this.weight * Math.max(0.1, age / ramp);
   }
 
-  /** No panic trial was picked, nor ended, on this endpoint in the last PANIC_TRIAL_MS. */
-  panicQuiet(now: number): boolean {
-    return now - this.lastPanicTrial >= PANIC_TRIAL_MS;
+  /** May take a panic trial now: not removed, no trial of its own open, not held back after a failed one. */
+  panicCandidate(now: number): boolean {
+    if (this.removed || now < this.panicHeldUntil) return false;
+    return this.panicOpenSince === 0 || now - this.panicOpenSince > PANIC_TRIAL_STALE_MS;
   }
 
   panicPicked(now: number): void {
-    this.lastPanicTrial = now;
-    this.panicTrialOpen = true;
+    this.panicOpenSince = now;
   }
 
-  private panicTrialEnded(now: number): void {
-    if (!this.panicTrialOpen) return;
-    this.panicTrialOpen = false;
-    this.lastPanicTrial = now;
+  /** A result for an open panic trial: true when it was one. */
+  private panicTrialEnded(ok: boolean, now: number): boolean {
+    if (this.panicOpenSince === 0) return false;
+    this.panicOpenSince = 0;
+    if (ok) this.panicFailStreak = 0;
+    else this.panicHeldUntil = now + Math.min(PANIC_TRIAL_MAX_MS, PANIC_TRIAL_MS * 2 ** this.panicFailStreak++);
+    return true;
   }
 
   recordSuccess(now: number): void {
     this.requests++;
-    this.panicTrialEnded(now);
+    const trial = this.panicTrialEnded(true, now);
     if (this.fails > 0 && now - this.failWindowStart > this.settings.passive.failWindow) this.fails = 0;
-    if (this.ejectedUntil > now && this.lastPanicTrial >= this.ejectedAt) {
+    if (trial && this.ejectedUntil > now) {
       // A panic trial answered: the endpoint is back before its ejection ran out (the rest were refused meanwhile).
       this.ejectedUntil = 0;
       this.lastEjectionEnd = now;
@@ -132,7 +138,7 @@ export class Endpoint {
   recordFailure(now: number): void {
     this.requests++;
     this.failures++;
-    this.panicTrialEnded(now);
+    this.panicTrialEnded(false, now);
     const p = this.settings.passive;
     if (p.maxFails === 0) return;
     // Requests that were already in flight when the endpoint was ejected fail too (one per open
@@ -148,7 +154,6 @@ export class Endpoint {
     if (this.lastEjectionEnd !== 0 && now - this.lastEjectionEnd > p.ejectMax) this.ejections = 0;
     const ms = Math.min(p.ejectMax, p.ejectBase * 2 ** this.ejections);
     this.ejections++;
-    this.ejectedAt = now;
     this.ejectedUntil = now + ms;
     this.lastEjectionEnd = this.ejectedUntil;
     this.onEject?.(this, ms);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
-import { basicConfig, get, startProxy, startUpstream, until } from './helpers.ts';
+import { basicConfig, endpointView, get, startProxy, startUpstream, until } from './helpers.ts';
 
 /**
  * An address whose connects hang: a real process listening with a backlog of 1, stopped with SIGSTOP, its accept
@@ -71,5 +71,29 @@ test('both upstreams killed: refused connects answer 502 at once; the proxy reco
   } finally {
     await proxy.kill();
     await a.kill();
+  }
+});
+
+test('both ejected, one of them alive and the other killed: the panic trial finds the live one, no GET fails', { timeout: 60_000 }, async () => {
+  const a = await startUpstream();
+  const b = await startUpstream();
+  const proxy = await startProxy(basicConfig([a.port, b.port], '', 'passive: { maxFails: 1, ejectBase: 30s }'));
+  const stateOf = async (port: number) => (await endpointView(proxy.admin!, 'app', `127.0.0.1:${port}`)).state;
+  try {
+    // One 503 from each (the retry goes to the other) ejects both for 30 s while both still run.
+    assert.equal((await get(proxy.port, '/status?code=503')).status, 503);
+    assert.equal(await stateOf(a.port), 'ejected');
+    assert.equal(await stateOf(b.port), 'ejected');
+    await b.kill('SIGKILL');
+    const statuses = [];
+    for (let i = 0; i < 20; i++) statuses.push((await get(proxy.port, '/echo')).status);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => get(proxy.port, '/echo')));
+    statuses.push(...answers.map((r) => r.status));
+    assert.deepEqual(statuses.filter((s) => s !== 200), [], 'every GET answered by the live endpoint');
+    assert.equal(await stateOf(a.port), 'healthy', 're-admitted by its first panic trial');
+  } finally {
+    await proxy.kill();
+    await a.kill();
+    await b.kill();
   }
 });
