@@ -67,12 +67,19 @@ export function manageWorkers(s: ArbiterState): void {
 export function onFatalExit(s: ArbiterState, rec: WorkerRecord, code: number): void {
   const what = code === EXIT.WORKER_BOOT_ERROR ? 'Worker failed to boot' : 'App failed to load';
   const detail = rec.fatal?.message ?? `worker exited with code ${code}`;
+  if (rec.rolledBack === true) {
+    // Another worker of a generation already rolled back: the old workers are serving, nothing to halt.
+    s.log.info({ worker: rec.pid, code }, `worker of the rolled-back reload exited: ${what}: ${detail}`);
+    return;
+  }
   const previous = [...s.records.values()].filter((r) => r.generation < rec.generation && r.leaveReason === 'reload');
   if (previous.length > 0) {
     // A HUP whose new code or config cannot start: keep the old generation serving.
     s.log.error({ worker: rec.pid, code }, `reload failed, keeping the previous workers: ${what}: ${detail}`);
     for (const r of s.records.values()) {
-      if (r.generation === rec.generation && r.state !== 'killing') drain(s, r, 'reload');
+      if (r.generation !== rec.generation) continue;
+      r.rolledBack = true;
+      if (r.state !== 'killing') drain(s, r, 'reload');
     }
     for (const r of previous) {
       if (r.state === 'retiring') {

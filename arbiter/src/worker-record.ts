@@ -22,6 +22,8 @@ export interface WorkerRecord {
   killAt: number;
   timedOut: boolean;
   fatal?: { exitCode: number; code: string; message: string };
+  /** Of a reload generation already rolled back: its own boot error is expected and must not halt the master. */
+  rolledBack?: boolean;
 }
 
 /** A worker's exit event, queued by its listener until the loop reaps it. */

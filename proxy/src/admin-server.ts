@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { parseAddress } from './config.js';
+import { bindError } from './errors.js';
 
 /** Where the admin server gets its answers (one worker's, or the master's merge of all workers'). */
 export interface AdminSources {
@@ -53,9 +54,10 @@ export async function startAdminServer(address: string, sources: AdminSources): 
   server.keepAliveTimeout = 5000;
   const { host, port } = parseAddress(address) as { host: string; port: number };
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const onError = (err: Error): void => reject(bindError('admin.address', address, err));
+    server.once('error', onError);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', onError);
       resolve();
     });
   });

@@ -10,13 +10,17 @@ export interface Balancer {
 
 function usable(ep: Endpoint, exclude: readonly Endpoint[] | null, now: number, panic: boolean): boolean {
   if (exclude !== null && exclude.includes(ep)) return false;
-  return panic ? !ep.removed : ep.available(now);
+  return panic ? ep.panicCandidate(now) : ep.available(now);
 }
 
 /**
  * Runs `choose` over the usable endpoints; when none is usable (all ejected or
- * failing checks) falls back to every non-removed one not yet tried, as Envoy's
- * panic mode: serving through a doubtful endpoint beats refusing everyone.
+ * failing checks) falls back to one still out, as Envoy's panic mode, but
+ * through trials (Endpoint.panicCandidate: one at a time per endpoint, held
+ * back after a failed one), so that with addresses that do not answer most
+ * requests get a fast 502 (PX_ERR_NO_ENDPOINT) instead of each waiting out the
+ * connect timeout. A lone endpoint is never held back (nginx ignores max_fails
+ * for a single server): nothing else could answer.
  */
 function withPanic(
   endpoints: readonly Endpoint[],
@@ -24,7 +28,13 @@ function withPanic(
   now: number,
   choose: (panic: boolean) => Endpoint | null,
 ): Endpoint | null {
-  return choose(false) ?? choose(true);
+  const healthy = choose(false);
+  if (healthy !== null) return healthy;
+  const [only] = endpoints;
+  if (endpoints.length === 1) return only === undefined || only.removed || (exclude?.includes(only) ?? false) ? null : only;
+  const trial = choose(true);
+  trial?.panicPicked(now);
+  return trial;
 }
 
 /** nginx's smooth weighted round robin, with slow-start weights. */

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { ConfigError } from './errors.js';
+import { ArbiterHaltError, EXIT } from '@tsgi/arbiter';
+import { ConfigError, ProxyError } from './errors.js';
 import { USAGE, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { runMaster } from './master.js';
@@ -44,7 +45,24 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   }
   const log = createLogger(config, config.workers > 1 ? 'master' : 'proxy');
   const reread = () => loadConfig(argv, env).config;
-  return config.workers > 1 ? runMaster(config, reread, log) : runSingleProcess(config, reread, log);
+  try {
+    return await (config.workers > 1 ? runMaster(config, reread, log) : runSingleProcess(config, reread, log));
+  } catch (err) {
+    return reportStartupFailure(err);
+  }
+}
+
+/** A listener or the admin port that cannot bind (or workers that could not boot): one line naming the key, exit 3 as tsgi-appserver. */
+function reportStartupFailure(err: unknown): number {
+  if (err instanceof ProxyError && err.code === 'PX_ERR_BIND') {
+    process.stderr.write(`tsgi-proxy: ${err.message}\n`);
+    return EXIT.WORKER_BOOT_ERROR;
+  }
+  if (err instanceof ArbiterHaltError) {
+    process.stderr.write(`tsgi-proxy: ${err.message}\n`);
+    return err.exitCode;
+  }
+  throw err;
 }
 
 // Started by a supervisor with an IPC channel (npm start): when that process dies

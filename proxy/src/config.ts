@@ -1,12 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { CommandLineError, parseCommandLine, type CliOption } from '@tsgi/arbiter';
 import { TOKEN_RE } from '@tsgi/http1';
 import { ConfigError } from './errors.js';
-import { duration, size } from './config-units.js';
+import { readConfigSource, type ConfigSource } from './config-file.js';
+
+export { readConfigFile } from './config-file.js';
+import { duration, positiveDuration, size } from './config-units.js';
 import { checkEdgeReferences, edgeSchemas, unixServerAddress } from './edge/edge-config.js';
 
 /** `host:port`, `[v6]:port`; port 0 lets the OS choose (tests). */
@@ -55,8 +56,8 @@ const upstream = z
       .optional(),
     resolve: z
       .object({
-        interval: duration.default(5000),
-        minInterval: duration.default(1000),
+        interval: positiveDuration.default(5000),
+        minInterval: positiveDuration.default(1000),
         /** DNS servers (`ip` or `ip:port`); default: the system resolver (getaddrinfo, /etc/hosts). */
         servers: z.array(z.string().min(1)).optional(),
       })
@@ -72,9 +73,9 @@ const upstream = z
       .default({}),
     timeouts: z
       .object({
-        connect: duration.default(5000),
-        header: duration.default(60_000),
-        idle: duration.default(60_000),
+        connect: positiveDuration.default(5000),
+        header: positiveDuration.default(60_000),
+        idle: positiveDuration.default(60_000),
         total: duration.default(0),
         /** An upgraded (WebSocket) tunnel with no bytes either way this long is closed, as nginx's proxy_read_timeout; 0: never. */
         tunnelIdle: duration.default(60_000),
@@ -93,17 +94,17 @@ const upstream = z
     passive: z
       .object({
         maxFails: z.number().int().min(0).default(2),
-        failWindow: duration.default(10_000),
-        ejectBase: duration.default(5000),
-        ejectMax: duration.default(300_000),
+        failWindow: positiveDuration.default(10_000),
+        ejectBase: positiveDuration.default(5000),
+        ejectMax: positiveDuration.default(300_000),
       })
       .strict()
       .default({}),
     active: z
       .object({
         path: z.string().startsWith('/').default('/healthz'),
-        interval: duration.default(5000),
-        timeout: duration.default(2000),
+        interval: positiveDuration.default(5000),
+        timeout: positiveDuration.default(2000),
         healthyThreshold: z.number().int().min(1).default(2),
         unhealthyThreshold: z.number().int().min(1).default(3),
       })
@@ -154,9 +155,9 @@ const schema = z
       .default({}),
     timeouts: z
       .object({
-        clientHeader: duration.default(10_000),
+        clientHeader: positiveDuration.default(10_000),
         keepAlive: duration.default(5000),
-        clientIdle: duration.default(60_000),
+        clientIdle: positiveDuration.default(60_000),
         drain: duration.default(30_000),
       })
       .strict()
@@ -175,13 +176,36 @@ const schema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    checkListenerClashes(c, (path, message) => ctx.addIssue({ code: z.ZodIssueCode.custom, path, message }));
     checkEdgeReferences(c, (path, message) => ctx.addIssue({ code: z.ZodIssueCode.custom, path, message }));
     c.routes.forEach((r, i) => {
       if (!(r.upstream in c.upstreams)) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['routes', i, 'upstream'], message: `names no upstream (have: ${Object.keys(c.upstreams).join(', ')})` });
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['routes', i, 'upstream'], message: `names no upstream (have: ${Object.keys(c.upstreams).join(', ') || 'none'})` });
       }
     });
   });
+
+/**
+ * Two listeners (or a listener and the admin port) on one port of one host, or one of them on the
+ * wildcard, could never both bind: refused here (nginx -t says "duplicate listen") instead of EADDRINUSE at boot.
+ * Port 0 is a fresh OS pick each time, so it never clashes.
+ */
+function checkListenerClashes(c: { listeners: { address: string }[]; admin: { address: string | null } }, issue: (path: (string | number)[], message: string) => void): void {
+  const taken: { path: (string | number)[]; name: string; host: string; port: number }[] = [];
+  const all = c.listeners.map((l, i) => ({ path: ['listeners', i, 'address'], name: `listeners.${i}`, address: l.address }));
+  if (c.admin.address !== null) all.push({ path: ['admin', 'address'], name: 'admin', address: c.admin.address });
+  for (const { path, name, address } of all) {
+    const { host, port } = parseAddress(address) as { host: string; port: number }; // validated by the schema
+    if (port === 0) continue;
+    const clash = taken.find((t) => t.port === port && (t.host === host || isWildcard(t.host) || isWildcard(host)));
+    if (clash !== undefined) return issue(path, `is on the same port as ${clash.name} (${clash.host}:${clash.port}); both cannot bind it`);
+    taken.push({ path, name, host, port });
+  }
+}
+
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '*';
+}
 
 export type ProxyConfig = z.output<typeof schema>;
 export type UpstreamConfig = ProxyConfig['upstreams'][string];
@@ -234,7 +258,10 @@ export function parseArgv(argv: string[], env: NodeJS.ProcessEnv = {}): CliReque
   for (const { name, value } of parsed.values) {
     if (name === 'config') out.configPath = String(value);
     else if (name === 'workers') out.workers = String(value);
-    else if (value !== false && value !== 'false') {
+    else if (typeof value === 'string' && !/^(true|false)$/.test(value)) {
+      // `--check-config=maybe` is a typo, not a yes: a switch takes true/false or nothing.
+      throw new ConfigError(`config: --${name} takes no value (or true/false), got "${value}" (from argv)`);
+    } else if (value !== false && value !== 'false') {
       if (name === 'check-config') out.checkOnly = true;
       else if (name === 'help') out.help = true;
       else out.version = true;
@@ -253,7 +280,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): { config: Pr
   if (cli.help || cli.version) return { config: undefined as never, cli, path: '' };
   if (cli.configPath === null) throw new ConfigError('config: --config is required (or TSGI_PROXY_CONFIG)');
   const path = resolvePath(cli.configPath);
-  const raw = readConfigFile(path);
+  const source = readConfigSource(path);
+  const raw = source.raw;
   let workersFrom = path;
   if (cli.workers !== undefined) {
     const fromFlag = argv.some((a) => a === '--workers' || a === '-w' || a.startsWith('--workers='));
@@ -262,35 +290,23 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): { config: Pr
     if (!/^\d+$/.test(cli.workers) || n < 1) throw new ConfigError(`config: workers must be a positive integer, got "${cli.workers}" (from ${workersFrom})`);
     raw.workers = n;
   }
-  return { config: validateConfig(raw, path, workersFrom), cli, path };
+  return { config: validateConfig(raw, path, workersFrom, source.lineOf), cli, path };
 }
 
-/** Reads a YAML or JSON file into a plain object. */
-export function readConfigFile(path: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`config: cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  let value: unknown;
-  try {
-    value = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  } catch (err) {
-    throw new ConfigError(`config: ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${String((err as Error).message).split('\n')[0]}`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(`config: ${path} must hold a mapping at the top level`);
-  return value as Record<string, unknown>;
-}
-
-/** Validates a raw object; `source` names the file in error messages. */
-export function validateConfig(raw: unknown, source: string, workersFrom = source): ProxyConfig {
+/** Validates a raw object; `source` names the file in error messages, `lineOf` (when the file was read) the line. */
+export function validateConfig(raw: unknown, source: string, workersFrom = source, lineOf?: ConfigSource['lineOf']): ProxyConfig {
   const result = schema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0]!; // a failed parse has at least one issue
-    const key = issue.path.length ? issue.path.join('.') : '(top level)';
-    const bad = valueAt(raw, issue.path);
-    const from = key === 'workers' ? workersFrom : source;
+    // An unknown key is named itself (a typo such as `wieght`), not its whole enclosing object.
+    const unknown = issue.code === z.ZodIssueCode.unrecognized_keys ? issue.keys[0] : undefined;
+    const path = unknown === undefined ? issue.path : [...issue.path, unknown];
+    const key = path.length ? path.join('.') : '(top level)';
+    const fromFlag = key === 'workers' && workersFrom !== source;
+    const line = fromFlag ? undefined : lineOf?.(path);
+    const from = fromFlag ? workersFrom : line === undefined ? source : `${source}:${line}`;
+    if (unknown !== undefined) throw new ConfigError(`config: ${key} is not a known key (from ${from})`);
+    const bad = valueAt(raw, path);
     const shown = bad === undefined ? 'nothing' : JSON.stringify(bad);
     throw new ConfigError(`config: ${key} ${issue.message.replace(/^String must/, 'must')}, got ${shown} (from ${from})`);
   }

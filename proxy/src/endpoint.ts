@@ -2,6 +2,17 @@ import { EndpointPool } from './endpoint-pool.js';
 import { endpointId } from './edge/unix-address.js';
 import type { UpstreamConfig } from './config.js';
 
+/**
+ * Panic mode (every endpoint of a group out: ejected or failing checks) still sends requests to them, but one
+ * trial at a time per endpoint, and after a failed trial that endpoint waits PANIC_TRIAL_MS, doubling per failed
+ * trial in a row up to PANIC_TRIAL_MAX_MS: an endpoint that answers is found (and re-admitted) at once, while
+ * addresses that do not answer cost a connect timeout now and then instead of on every request.
+ */
+export const PANIC_TRIAL_MS = 1000;
+export const PANIC_TRIAL_MAX_MS = 8000;
+/** A trial with no result after this long (its client went away) no longer holds the endpoint back. */
+const PANIC_TRIAL_STALE_MS = 30_000;
+
 /** How an endpoint looks to the balancer and the admin view. */
 export type EndpointState = 'healthy' | 'ejected' | 'unhealthy' | 'removed';
 
@@ -25,6 +36,10 @@ export class Endpoint {
   ejectedUntil = 0;
   ejections = 0;
   lastEjectionEnd = 0;
+  /** When the open panic trial was sent (0: none open), when the endpoint may take the next, failed trials in a row. */
+  private panicOpenSince = 0;
+  private panicHeldUntil = 0;
+  private panicFailStreak = 0;
   private fails = 0;
   private failWindowStart = 0;
   /** When it (re)joined; slow start ramps its weight from here. */
@@ -83,9 +98,36 @@ export class Endpoint {
     return this.weight * Math.max(0.1, age / ramp);
   }
 
+  /** May take a panic trial now: not removed, no trial of its own open, not held back after a failed one. */
+  panicCandidate(now: number): boolean {
+    if (this.removed || now < this.panicHeldUntil) return false;
+    return this.panicOpenSince === 0 || now - this.panicOpenSince > PANIC_TRIAL_STALE_MS;
+  }
+
+  panicPicked(now: number): void {
+    this.panicOpenSince = now;
+  }
+
+  /** A result for an open panic trial: true when it was one. */
+  private panicTrialEnded(ok: boolean, now: number): boolean {
+    if (this.panicOpenSince === 0) return false;
+    this.panicOpenSince = 0;
+    if (ok) this.panicFailStreak = 0;
+    else this.panicHeldUntil = now + Math.min(PANIC_TRIAL_MAX_MS, PANIC_TRIAL_MS * 2 ** this.panicFailStreak++);
+    return true;
+  }
+
   recordSuccess(now: number): void {
     this.requests++;
+    const trial = this.panicTrialEnded(true, now);
     if (this.fails > 0 && now - this.failWindowStart > this.settings.passive.failWindow) this.fails = 0;
+    if (trial && this.ejectedUntil > now) {
+      // A panic trial answered: the endpoint is back before its ejection ran out (the rest were refused meanwhile).
+      this.ejectedUntil = 0;
+      this.lastEjectionEnd = now;
+      this.admittedAt = now;
+      return;
+    }
     if (this.lastEjectionEnd !== 0 && this.ejectedUntil <= now && this.ejectedUntil !== 0) {
       // First success after an ejection: re-admitted, ramp up again.
       this.ejectedUntil = 0;
@@ -96,6 +138,7 @@ export class Endpoint {
   recordFailure(now: number): void {
     this.requests++;
     this.failures++;
+    this.panicTrialEnded(false, now);
     const p = this.settings.passive;
     if (p.maxFails === 0) return;
     // Requests that were already in flight when the endpoint was ejected fail too (one per open

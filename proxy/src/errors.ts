@@ -57,6 +57,20 @@ export function proxyError(code: ProxyErrorCode, detail?: string, cause?: unknow
   return new ProxyError(code, message, PX_ERRORS[code].status, cause === undefined ? undefined : { cause });
 }
 
+const BIND_REASONS: Record<string, string> = {
+  EADDRINUSE: 'address already in use',
+  EADDRNOTAVAIL: 'address not available on this host',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  ENOTFOUND: 'host not found',
+};
+
+/** A listen that failed, named by the config key its address came from (`listeners.0.address`, `admin.address`): one line, exit 3. */
+export function bindError(key: string, address: string, cause: unknown): ProxyError {
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  const reason = (code !== undefined ? BIND_REASONS[code] : undefined) ?? (cause as Error | undefined)?.message ?? String(cause);
+  return new ProxyError('PX_ERR_BIND', `cannot listen on ${address} (${key}): ${reason}`, undefined, { cause });
+}
+
 /** Thrown by config.ts; the message is the one line printed before exit code 2. */
 export class ConfigError extends ProxyError {
   constructor(message: string) {

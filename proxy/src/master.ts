@@ -6,6 +6,7 @@ import { startAdminServer } from './admin-server.js';
 import { parseAddress, type ProxyConfig } from './config.js';
 import type { ConfigReader } from './single-process.js';
 import { TlsContexts } from './edge/tls-contexts.js';
+import { bindError } from './errors.js';
 import { isSummedGauge } from './metrics.js';
 
 /**
@@ -22,7 +23,14 @@ export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, l
   // The pick stays bound until the first worker is about to listen (PortReservation), so no neighbour takes it.
   const reservation = new PortReservation();
   const ports = new Map<string, string>();
-  for (const [key, l] of listenerKeys(config)) ports.set(key, await concrete(l.address, reservation));
+  for (const [i, [key, l]] of listenerKeys(config).entries()) {
+    try {
+      ports.set(key, await concrete(l.address, reservation));
+    } catch (err) {
+      await reservation.release();
+      throw bindError(`listeners.${i}.address`, l.address, err);
+    }
+  }
   let current = pinPorts(config, ports);
   const ledger = new MetricsLedger({ summedGauge: isSummedGauge });
   // The master's own process metrics: process_start_time_seconds without `pid` is the master's start.
@@ -44,6 +52,10 @@ export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, l
       },
       reload: () => {
         const next = pinPorts(readConfig(), ports);
+        // The master binds the admin port once; the workers (listeners, their count) are what a reload replaces.
+        if (next.admin.address !== current.admin.address) {
+          log.warn({ kept: ['admin.address'] }, 'reload: admin.address changed; the master binds it only at start (restart to apply)');
+        }
         // Workers of the new generation read the certificates at boot: refuse the reload here if any pair is bad, so the running ones stay.
         for (const l of next.listeners) if (l.tls !== undefined) new TlsContexts(l.tls);
         current = next;
@@ -55,7 +67,7 @@ export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, l
   await reservation.release(); // normally done: the first worker asked before it listened
   let admin: Awaited<ReturnType<typeof startAdminServer>> | null = null;
   if (current.admin.address !== null) {
-    admin = await startAdminServer(current.admin.address, {
+    admin = await startAdmin(current.admin.address, arbiter, {
       metrics: async () => {
         await ledger.collect(arbiter);
         const merged = ledger.render(await own.getMetricsAsJSON());
@@ -80,6 +92,16 @@ export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, l
   log.info({ code: exit.code, reason: exit.reason }, 'tsgi-proxy stopped');
   log.flush();
   return exit.code;
+}
+
+/** The admin port, or (when it cannot bind) the workers stopped before the error goes up: no orphaned listeners. */
+async function startAdmin(address: string, arbiter: Arbiter, sources: Parameters<typeof startAdminServer>[1]): ReturnType<typeof startAdminServer> {
+  try {
+    return await startAdminServer(address, sources);
+  } catch (err) {
+    await arbiter.stop(false);
+    throw err;
+  }
 }
 
 async function concrete(address: string, reservation: PortReservation): Promise<string> {

@@ -29,7 +29,7 @@ export class ProxyMetrics {
     this.failures = new Counter({ name: 'tsgi_proxy_upstream_failures_total', help: 'Failed upstream attempts, by reason.', labelNames: ['upstream', 'endpoint', 'reason'], registers });
     new Gauge({
       name: 'tsgi_proxy_endpoint_healthy',
-      help: '1 when the endpoint takes traffic (not ejected, passing active checks).',
+      help: 'Proxy workers in which the endpoint takes traffic (not ejected, passing active checks): 1 per worker, 0 when out in all.',
       labelNames: ['upstream', 'endpoint'],
       registers,
       collect() {

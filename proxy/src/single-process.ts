@@ -45,6 +45,8 @@ export async function runSingleProcess(config: ProxyConfig, readConfig: ConfigRe
         log.error({ err: (err as Error).message }, 'reload refused; keeping the running config');
         return;
       }
+      const kept = restartOnly(worker.config, next);
+      if (kept.length > 0) log.warn({ kept }, `reload: ${kept.join(', ')} changed; a single-process proxy applies ${kept.length > 1 ? 'these' : 'it'} only at start (restart, or run --workers 2 to reload them)`);
       worker.reload(next).catch((err: Error) => log.error({ err: err.message }, 'reload failed'));
     };
     process.on('SIGHUP', onHup);
@@ -63,4 +65,13 @@ export async function runSingleProcess(config: ProxyConfig, readConfig: ConfigRe
     process.once('SIGINT', fast);
     process.once('SIGQUIT', fast);
   });
+}
+
+/** The keys a HUP cannot apply in one process (its sockets are bound once): named so an operator is not left guessing. */
+function restartOnly(running: ProxyConfig, next: ProxyConfig): string[] {
+  const kept: string[] = [];
+  if (JSON.stringify(running.listeners) !== JSON.stringify(next.listeners)) kept.push('listeners');
+  if (running.admin.address !== next.admin.address) kept.push('admin.address');
+  if (running.workers !== next.workers) kept.push('workers');
+  return kept;
 }

@@ -176,6 +176,12 @@ export class UpstreamGroup {
     return this.balancer.pick(this.endpoints, exclude, key, now);
   }
 
+  /** Whether an endpoint other than `current` and those in `tried` would take a request now (no panic trial). */
+  hasAlternative(current: Endpoint | null, tried: readonly Endpoint[] | null, now: number): boolean {
+    for (const ep of this.endpoints) if (ep !== current && ep.available(now) && !(tried?.includes(ep) ?? false)) return true;
+    return false;
+  }
+
   /**
    * The endpoint a sticky cookie names, when it is still in the group,
    * usable (not ejected, passing checks) and not already tried for this

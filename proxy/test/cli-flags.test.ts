@@ -25,6 +25,8 @@ for (const [argv, message] of [
   [['--config'], 'config: --config needs a value'],
   [['-w', '--check-config'], 'config: -w needs a value'],
   [['--config='], 'config: --config needs a value'],
+  [['--check-config=maybe'], 'config: --check-config takes no value (or true/false), got "maybe" (from argv)'],
+  [['--help=no'], 'config: --help takes no value (or true/false), got "no" (from argv)'],
 ] as const) {
   test(`bad command line ${JSON.stringify(argv)}: one line naming the flag`, () => {
     assert.throws(() => parseArgv([...argv]), (err: unknown) => err instanceof ConfigError && err.message === message);

@@ -1,21 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateConfig } from '../src/config.js';
-import { ConfigError } from '../src/errors.js';
-
-const base = { upstreams: { app: { servers: ['127.0.0.1:9'] } }, routes: [{ upstream: 'app' }] };
-
-function errorOf(raw: Record<string, unknown>): string {
-  try {
-    validateConfig({ ...base, ...raw }, 'proxy.yaml');
-  } catch (err) {
-    assert.ok(err instanceof ConfigError);
-    assert.equal((err as ConfigError).code, 'PX_ERR_CONFIG');
-    assert.doesNotMatch((err as Error).message, /\n/, 'one line');
-    return (err as Error).message;
-  }
-  return 'valid';
-}
+import { configErrorOf as errorOf } from './helpers.ts';
 
 describe('edge config keys', () => {
   test('a full edge config validates, with defaults filled in', () => {

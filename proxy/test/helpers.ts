@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkMetrics, rawExchange } from '@tsgi/test-support';
+import { validateConfig } from '../src/config.ts';
+import { ConfigError } from '../src/errors.ts';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 const TSX = ['--conditions=development', '--import', 'tsx'];
@@ -250,4 +252,29 @@ export function sampleTotal(name: string, text: string): number {
 export function assertPromtool(text: string): void {
   const r = checkMetrics(text);
   assert.ok(r.ok, `promtool check metrics: ${r.output}`);
+}
+
+/** A minimal valid config for validateConfig tests; `raw` keys replace its top-level ones. */
+export const MINIMAL_CONFIG = Object.freeze({ upstreams: { app: { servers: ['127.0.0.1:9'] } }, routes: [{ upstream: 'app' }] });
+
+/** The one-line ConfigError message for `raw` over MINIMAL_CONFIG (source "proxy.yaml"), or "valid". */
+export function configErrorOf(raw: Record<string, unknown>): string {
+  try {
+    validateConfig({ ...MINIMAL_CONFIG, ...raw }, 'proxy.yaml');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    assert.equal(err.code, 'PX_ERR_CONFIG');
+    assert.doesNotMatch(err.message, /\n/, 'one line');
+    return err.message;
+  }
+  return 'valid';
+}
+
+/** Writes `yaml` over the proxy's config, sends SIGHUP and waits until its output since then matches `logged`; returns that output. */
+export async function hupUntil(proxy: ProxyProc, yaml: string, logged: RegExp, what: string): Promise<string> {
+  const from = proxy.output().length;
+  writeFileSync(proxy.configPath, yaml);
+  proxy.child.kill('SIGHUP');
+  await until(() => logged.test(proxy.output().slice(from)), 20_000, what);
+  return proxy.output().slice(from);
 }

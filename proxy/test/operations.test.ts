@@ -21,7 +21,7 @@ test('a bad config exits 2 with one line naming the key, the value and the sourc
     assert.equal(r.code, 2);
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1);
-    assert.match(lines[0]!, /^config: upstreams\.app\.balance .*got "fastest" \(from .*proxy\.yaml\)$/);
+    assert.match(lines[0]!, /^config: upstreams\.app\.balance .*got "fastest" \(from .*proxy\.yaml:7\)$/);
     const w = await runCli(['--config', cfg.path.replace('proxy.yaml', 'missing.yaml')]);
     assert.equal(w.code, 2);
     assert.match(w.stderr, /^config: cannot read config file .*missing\.yaml: ENOENT\n$/);

@@ -1,6 +1,6 @@
 import { TOKEN_RE } from '@tsgi/http1';
 import { z } from 'zod';
-import { duration, size } from '../config-units.js';
+import { positiveDuration, size } from '../config-units.js';
 import { parseCidrRule } from './access-control.js';
 import { DEFAULT_COMPRESSIBLE_TYPES } from './compression.js';
 import { parseRate } from './rate-limiter.js';
@@ -30,7 +30,7 @@ export function edgeSchemas() {
       minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
       ciphers: z.string().regex(/^[A-Za-z0-9!+@:_-]+$/, 'must be an OpenSSL cipher list').default(DEFAULT_CIPHERS),
       http2: z.boolean().default(true),
-      handshakeTimeout: duration.default(10_000),
+      handshakeTimeout: positiveDuration.default(10_000),
     })
     .strict();
 
@@ -38,7 +38,7 @@ export function edgeSchemas() {
   const listener = {
     tls: tls.optional(),
     proxyProtocol: z.boolean().default(false),
-    proxyProtocolTimeout: duration.default(5000),
+    proxyProtocolTimeout: positiveDuration.default(5000),
   };
 
   const rate = z.union([z.string(), z.number()]).refine((r) => parseRate(r) !== null, 'must be a rate such as 10r/s or 30r/m').transform((r) => parseRate(r) as number);

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { ProxyError } from '../errors.js';
+import { bindError, type ProxyError } from '../errors.js';
 import { EdgeListener, type ClientInfo } from './edge-listener.js';
 import { ConnectionCap } from './connection-cap.js';
 import type { EdgeMetrics } from './edge-metrics.js';
@@ -97,7 +97,11 @@ export class EdgeListeners {
     for (const [i, entry] of this.entries.entries()) {
       const at = addresses[i];
       if (at === undefined) throw new RangeError(`edge listeners: no address for listener ${i} of ${this.entries.length}`);
-      bound.push(await entry.listener.listen(at.host, at.port, exclusive));
+      try {
+        bound.push(await entry.listener.listen(at.host, at.port, exclusive));
+      } catch (err) {
+        throw bindError(`listeners.${i}.address`, entry.config.address, err);
+      }
     }
     return bound;
   }

@@ -148,7 +148,9 @@ export class UpstreamLeg implements Waiter, UpstreamHandler {
       ep.recordFailure(Date.now());
       this.ctx.onUpstreamFailure(ep, 'status');
     }
-    if (!this.mayRetry(false, bodyStreamed) || !this.takeRetry('status', ep)) return false;
+    // With no other endpoint to ask, the upstream's own answer goes to the client (nginx relays the last
+    // proxy_next_upstream response), not a made-up 502 once the retry finds nobody.
+    if (!this.mayRetry(false, bodyStreamed) || !this.group.hasAlternative(ep, this.tried, Date.now()) || !this.takeRetry('status', ep)) return false;
     this.drop();
     this.attempt(Date.now());
     return true;
