@@ -3,7 +3,7 @@ import { createServer as createTcpServer, type Server, type Socket } from 'node:
 import { TLSSocket } from 'node:tls';
 import { performServerHandshake, type ServerHttp2Session, type ServerHttp2Stream, type IncomingHttpHeaders, type Settings } from 'node:http2';
 import type { ProxyError } from '../errors.js';
-import { markServerHandshakeDone } from './node-internals.js';
+import { adoptForBufferedReads, markServerHandshakeDone } from './node-internals.js';
 import { readProxyHeader } from './proxy-protocol-reader.js';
 import type { ProxiedAddress } from './proxy-protocol.js';
 import type { TlsContexts } from './tls-contexts.js';
@@ -73,7 +73,9 @@ export class EdgeListener {
   private readonly sessions = new Set<ServerHttp2Session>();
 
   constructor(private readonly options: EdgeListenerOptions) {
-    this.server = createTcpServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: options.proxyProtocol }, (socket) => this.onConnection(socket));
+    // Plain HTTP/1.x sockets are accepted paused so their handle can move to a socket that reads through `onread`.
+    const pauseOnConnect = options.proxyProtocol || options.tls === null;
+    this.server = createTcpServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect }, (socket) => this.onConnection(socket));
     this.server.maxConnections = 1_000_000;
   }
 
@@ -105,11 +107,12 @@ export class EdgeListener {
     };
   }
 
-  private onConnection(socket: Socket): void {
+  private onConnection(accepted: Socket): void {
     if (this.options.accepting !== undefined && !this.options.accepting()) {
-      socket.destroy();
+      accepted.destroy();
       return;
     }
+    const socket = !this.options.proxyProtocol && this.options.tls === null ? adoptForBufferedReads(accepted, true) : accepted;
     if (this.options.admit !== undefined && !this.options.admit(socket)) return;
     if (!this.options.proxyProtocol) {
       this.afterProxyHeader(socket, this.baseInfo(socket, null));
@@ -126,7 +129,8 @@ export class EdgeListener {
     const tls = this.options.tls;
     if (tls === null) {
       this.options.onHttp1(socket, info);
-      if (this.options.proxyProtocol) socket.resume();
+      // Accepted paused (PROXY header read, or handle adopted): reading starts once the codec listens.
+      socket.resume();
       return;
     }
     // Bytes read past a PROXY header sit in the JS buffer, which TLS over the raw handle would skip.
