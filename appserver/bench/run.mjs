@@ -6,11 +6,14 @@
 //   BENCH_NODES=/path/to/node24,/path/to/node22  runs every Node server on each of these Nodes, all
 //   interleaved in the same rounds (one table per Node, ratios against fastify on that Node);
 //   BENCH_ONLY=regex keeps the servers whose name matches (fastify, the baseline, always stays).
+//   BENCH_BASELINE=DIR adds tsgi-appserver built in another checkout (DIR/appserver/dist, e.g. `git archive`
+//   of an older main unpacked, `npm ci` and built there), so before and after run in the same rounds.
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -45,13 +48,14 @@ async function waitPort(port, child) {
   throw new Error('server did not start');
 }
 
-const appserver = (workers, model) => (port, node) => [
+const appserver = (workers, model, from = cli) => (port, node) => [
   node,
-  [cli, '-b', `127.0.0.1:${port}`, '-w', String(workers), '--socket-model', model, '--log-level', 'warning', `${here}hello-tsgi.mjs:app`],
+  [from, '-b', `127.0.0.1:${port}`, '-w', String(workers), '--socket-model', model, '--log-level', 'warning', `${here}hello-tsgi.mjs:app`],
 ];
 
 const mainSet = {
   'tsgi-appserver (1 worker)': appserver(1, 'shared'),
+  ...(process.env.BENCH_BASELINE ? { 'tsgi-appserver baseline (1 worker)': appserver(1, 'shared', join(process.env.BENCH_BASELINE, 'appserver/dist/cli.js')) } : {}),
   'gateway serve() (same app, no worker hooks)': (port, node) => [node, [`${here}servers.mjs`, 'gateway', String(port)]],
   'node:http': (port, node) => [node, [`${here}servers.mjs`, 'node', String(port)]],
   fastify: (port, node) => [node, [`${here}servers.mjs`, 'fastify', String(port)]],

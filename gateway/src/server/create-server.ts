@@ -1,4 +1,5 @@
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
+import { adoptForBufferedReads, isFreshlyAccepted } from '@tsgi/http1';
 import type { RunningServer, ServerOptions, TsgiServer } from '../server-types.js';
 import type { App } from '../types.js';
 import { Connection, type Engine } from './connection.js';
@@ -11,12 +12,17 @@ import { resolveOptions } from './server-options.js';
 export function createServer(app: App, options: ServerOptions = {}): TsgiServer {
   const opts = resolveOptions(options);
   const engine: Engine = { app, opts, connections: new Set(), inFlight: 0, draining: false };
-  const server = createNetServer({ allowHalfOpen: true, noDelay: true }, (socket: Socket) => {
+  // Accepted paused so the handle can move to a socket that reads through `onread` (no Readable.push per read).
+  const server = createNetServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true }, (accepted: Socket) => {
     if (engine.draining) {
-      socket.destroy();
+      accepted.destroy();
       return;
     }
+    // Sockets handed over by the app server's master (--sticky) arrive reading and are taken as they are.
+    const fresh = isFreshlyAccepted(accepted);
+    const socket = adoptForBufferedReads(accepted, true);
     engine.connections.add(new Connection(engine, socket));
+    if (fresh) socket.resume();
   }) as Server & TsgiServer;
 
   // One sweep per server instead of a timer per connection: deadlines are plain numbers on each connection.

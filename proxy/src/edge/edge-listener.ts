@@ -3,7 +3,8 @@ import { createServer as createTcpServer, type Server, type Socket } from 'node:
 import { TLSSocket } from 'node:tls';
 import { performServerHandshake, type ServerHttp2Session, type ServerHttp2Stream, type IncomingHttpHeaders, type Settings } from 'node:http2';
 import type { ProxyError } from '../errors.js';
-import { adoptForBufferedReads, markServerHandshakeDone } from './node-internals.js';
+import { adoptForBufferedReads } from '@tsgi/http1';
+import { markServerHandshakeDone } from './node-internals.js';
 import { readProxyHeader } from './proxy-protocol-reader.js';
 import type { ProxiedAddress } from './proxy-protocol.js';
 import type { TlsContexts } from './tls-contexts.js';
