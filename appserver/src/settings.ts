@@ -119,7 +119,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   s({ key: 'logFormat', kind: 'enum', default: 'json', schema: z.enum(['json', 'text']),
     expect: 'json or text', description: 'Access log lines as pino JSON (msg = the formatted line) or plain text.' }),
   s({ key: 'metricsBind', kind: 'string', default: null, schema: bind.nullable(),
-    expect: 'host:port', description: 'Where /metrics, /healthz and /readyz are served (never on the app port).', reloadable: false }),
+    expect: 'host:port, [v6]:port, port or unix:/path', description: 'Where /metrics, /healthz and /readyz are served (never on the app port).', reloadable: false }),
   s({ key: 'forwardedAllowIps', kind: 'list', default: ['127.0.0.1', '::1'], schema: z.array(z.string().refine(isAllowIpEntry)),
     expect: "a comma-separated list of IPv4/IPv6 addresses, CIDRs or '*'", description: 'Peers whose X-Forwarded-Proto is trusted.' }),
   s({ key: 'pid', kind: 'string', default: null, schema: z.string().min(1).nullable(),

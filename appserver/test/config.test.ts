@@ -97,6 +97,8 @@ for (const [argv, env, code, pattern] of [
   [['-b', '127.0.0.1:8123', '-b', '127.0.0.1:8124', '--bind', '127.0.0.1:8123', APP], {}, 'APP_ERR_CONFIG_INVALID', /^config: bind lists http:\/\/127\.0\.0\.1:8123 twice \(from --bind\)$/],
   [[APP], { TSGI_BIND: 'unix:/tmp/a.sock,unix:/tmp/a.sock' }, 'APP_ERR_CONFIG_INVALID', /^config: bind lists unix:\/tmp\/a\.sock twice \(from TSGI_BIND\)$/],
   [['-b', '8123', '-b', ':8123', APP], {}, 'APP_ERR_CONFIG_INVALID', /^config: bind lists http:\/\/0\.0\.0\.0:8123 twice/],
+  // unix:/path works for --metrics-bind; the message used to say host:port only.
+  [['--metrics-bind', 'unix:', APP], {}, 'APP_ERR_CONFIG_INVALID', /^config: metrics-bind must be host:port, \[v6\]:port, port or unix:\/path, got "unix:" \(from --metrics-bind\)$/],
   [['-b', '127.0.0.1:8123', APP], { TSGI_METRICS_BIND: '127.0.0.1:8123' }, 'APP_ERR_CONFIG_INVALID', /^config: metrics-bind 127\.0\.0\.1:8123 is also an app address in --bind; it must differ \(from TSGI_METRICS_BIND\)$/],
   [['--bogus', APP], {}, 'APP_ERR_CONFIG_INVALID', /unknown flag --bogus/],
   [[APP], { TSGI_TIMEOUT: '-1' }, 'APP_ERR_CONFIG_INVALID', /timeout must be .* got "-1" \(from TSGI_TIMEOUT\)/],
