@@ -331,11 +331,25 @@ export function validateConfig(raw: unknown, source: string, workersFrom = sourc
     const line = fromFlag ? undefined : lineOf?.(path);
     const from = fromFlag ? workersFrom : line === undefined ? source : `${source}:${line}`;
     if (unknown !== undefined) throw new ConfigError(`config: ${key} is not a known key (from ${from})`);
-    const bad = valueAt(raw, path);
-    const shown = bad === undefined ? 'nothing' : JSON.stringify(bad);
+    const shown = showValue(valueAt(raw, path));
     throw new ConfigError(`config: ${key} ${issueText(issue)}, got ${shown} (from ${from})`);
   }
   return deepFreeze(result.data);
+}
+
+/** Longest value shown in an error line; longer ones are cut and their length given. */
+const SHOWN_MAX = 120;
+
+/** The bad value for `got ...`: JSON, cut when long; never throws (a value nested too deeply to stringify says so). */
+function showValue(bad: unknown): string {
+  if (bad === undefined) return 'nothing';
+  let text: string;
+  try {
+    text = JSON.stringify(bad);
+  } catch {
+    return 'a value nested too deeply to show';
+  }
+  return text.length <= SHOWN_MAX ? text : `${text.slice(0, SHOWN_MAX)}... (${text.length} characters)`;
 }
 
 function valueAt(raw: unknown, path: (string | number)[]): unknown {
