@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import { connect, createServer, type Server } from 'node:net';
 import { test } from 'node:test';
+import { request as httpsRequest } from 'node:https';
+import { makePki } from './edge-certs.ts';
 import { basicConfig, get, getStatus, hupUntil, raw, startProxy, startUpstream, until, upstreamStats } from './helpers.ts';
 
 // Single-process (`workers: 1`) HUP rebinds listeners as nginx does: an added address is bound, a removed one stops
@@ -145,6 +147,32 @@ test('single process: a HUP that turns on PROXY protocol for a kept address appl
   assert.notEqual(plain, 200, 'a request without a PROXY header is no longer served');
   const viaPp = await raw(proxy.port, 'PROXY TCP4 203.0.113.7 127.0.0.1 5000 80\r\nGET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
   assert.match(viaPp, /^HTTP\/1\.1 200 /, 'one with a PROXY header is');
+});
+
+test('single process: a HUP that turns on TLS for a kept address serves HTTPS on the same port; a bad certificate refuses the reload', { timeout: 60_000 }, async (t) => {
+  const pki = makePki();
+  t.after(() => pki.cleanup());
+  const leaf = pki.issue('localhost', ['localhost', '127.0.0.1']);
+  const up = await startUpstream();
+  t.after(() => up.kill());
+  const proxy = await startProxy(config(up.port, ['127.0.0.1:0']));
+  t.after(() => proxy.kill());
+  const tlsOn = (cert: string) => config(up.port, ['127.0.0.1:0']).replace('{ address: "127.0.0.1:0" }', `{ address: "127.0.0.1:0", tls: { certs: [{ cert: "${cert}", key: "${leaf.key}" }] } }`);
+  const refused = await hupUntil(proxy, tlsOn('/nonexistent/x.pem'), /config reloaded|reload refused/, 'the bad certificate reload');
+  assert.match(refused, /cannot read certificate \/nonexistent\/x\.pem.*reload refused/);
+  assert.equal((await get(proxy.port, '/echo')).status, 200, 'plain HTTP still served');
+
+  await hupUntil(proxy, tlsOn(leaf.cert), /config reloaded|reload refused/, 'the TLS reload');
+  assert.doesNotMatch(proxy.output(), /config reloaded.*\n.*reload refused/);
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = httpsRequest({ host: '127.0.0.1', port: proxy.port, path: '/echo', ca: pki.ca, servername: 'localhost', agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  assert.equal(status, 200, 'HTTPS on the same port');
 });
 
 // --workers 2: a HUP replaces the workers, and the new generation listens where the new file says. A listener added
