@@ -29,7 +29,7 @@ function uncork(sock: Socket): void {
 function plainInfo(socket: Socket): ClientInfo {
   const address = normalizePeer(socket.remoteAddress ?? '');
   const localAddress = normalizePeer(socket.localAddress ?? '');
-  return { address, port: socket.remotePort ?? 0, peerAddress: address, proxied: null, tls: false, alpn: '', servername: '', tlsProtocol: null, localAddress, localPort: socket.localPort ?? 0 };
+  return { address, port: socket.remotePort ?? 0, peerAddress: address, proxied: null, tls: false, alpn: '', servername: '', tlsProtocol: null, localAddress, localPort: socket.localPort ?? 0, listener: 0 };
 }
 
 /**
@@ -54,6 +54,8 @@ export class ClientConnection implements ClientSide {
   private tunnel = false;
   /** Checks each head while it arrives (one per connection), so a broken one is refused in the packet that shows it. */
   private readonly scanner: RequestHeadScanner;
+  /** Set by a drain while a head is arriving: that request is the connection's last. */
+  private last = false;
   private viaFor = '';
   private viaLine = '';
 
@@ -135,7 +137,7 @@ export class ClientConnection implements ClientSide {
     this.version = req.minor === 0 ? 'h1.0' : 'h1.1';
     this.takesRawChunked = req.minor === 1;
     this.state = 'exchange';
-    const exchange = new Exchange(this.ctx, this, req, body, takesRest ? rest : null, req.keepAlive && !this.ctx.draining && !this.clientEnded);
+    const exchange = new Exchange(this.ctx, this, req, body, takesRest ? rest : null, req.keepAlive && !this.ctx.draining && !this.clientEnded && !this.last);
     this.exchange = exchange;
     exchange.start();
   }
@@ -318,6 +320,7 @@ export class ClientConnection implements ClientSide {
       this.socket.destroy();
       return true;
     }
+    this.last = true;
     return false;
   }
 }

@@ -5,6 +5,7 @@ import { CommandLineError, parseCommandLine, type CliOption } from '@tsgi/arbite
 import { TOKEN_RE } from '@tsgi/http1';
 import { ConfigError } from './errors.js';
 import { readConfigSource, type ConfigSource } from './config-file.js';
+import { issueText } from './config-messages.js';
 
 export { readConfigFile } from './config-file.js';
 import { duration, positiveDuration, size } from './config-units.js';
@@ -15,8 +16,18 @@ const address = z.string().refine((s) => !s.startsWith('unix:') && parseAddress(
 
 const edge = edgeSchemas();
 
-/** Upstream servers: `host:port`, `[v6]:port` or `unix:/path` (nginx `server unix:/run/app.sock`). */
-const serverAddress = z.union([unixServerAddress, address]);
+/**
+ * Upstream servers: `host:port`, `[v6]:port` or `unix:/path` (nginx `server unix:/run/app.sock`). One schema, not a
+ * union, so a bad address gets the hint for what it looks like, not "Invalid input".
+ */
+const serverAddress = z.string().superRefine((s, ctx) => {
+  if (s.startsWith('unix:')) {
+    const r = unixServerAddress.safeParse(s);
+    if (!r.success) ctx.addIssue({ code: z.ZodIssueCode.custom, message: r.error.issues[0]?.message ?? 'must be unix:/path' });
+  } else if (parseAddress(s) === null) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be host:port with a port 0-65535, or unix:/path' });
+  }
+});
 
 const cidr = z.string().refine((s) => parseCidr(s) !== null, 'must be an IP address or CIDR such as 10.0.0.0/8');
 
@@ -47,7 +58,18 @@ const stickySchema = z
 
 const upstream = z
   .object({
-    servers: z.array(z.union([serverAddress.transform((a) => ({ address: a, weight: 1 })), server])).min(1),
+    servers: z
+      .array(
+        // A string gets the address hint; anything else that is neither form gets the two forms.
+        z.union([serverAddress.transform((a) => ({ address: a, weight: 1 })), server], {
+          errorMap: (issue, ctx) => {
+            if (issue.code !== z.ZodIssueCode.invalid_union) return { message: ctx.defaultError };
+            const asString = typeof ctx.data === 'string' ? issue.unionErrors[0]?.issues[0]?.message : undefined;
+            return { message: asString ?? 'must be an address (host:port or unix:/path) or { address, weight }' };
+          },
+        }),
+      )
+      .min(1),
     balance: z.enum(['round_robin', 'least_conn', 'p2c', 'hash']).default('round_robin'),
     hash: z
       .object({ source: z.enum(['header', 'cookie', 'ip']), name: z.string().min(1).optional() })
@@ -207,6 +229,9 @@ function isWildcard(host: string): boolean {
   return host === '0.0.0.0' || host === '::' || host === '*';
 }
 
+/** The whole schema, for tests that walk it (every enum-like key has a message test). */
+export const configSchema: z.ZodTypeAny = schema;
+
 export type ProxyConfig = z.output<typeof schema>;
 export type UpstreamConfig = ProxyConfig['upstreams'][string];
 export type RouteConfig = ProxyConfig['routes'][number];
@@ -306,11 +331,25 @@ export function validateConfig(raw: unknown, source: string, workersFrom = sourc
     const line = fromFlag ? undefined : lineOf?.(path);
     const from = fromFlag ? workersFrom : line === undefined ? source : `${source}:${line}`;
     if (unknown !== undefined) throw new ConfigError(`config: ${key} is not a known key (from ${from})`);
-    const bad = valueAt(raw, path);
-    const shown = bad === undefined ? 'nothing' : JSON.stringify(bad);
-    throw new ConfigError(`config: ${key} ${issue.message.replace(/^String must/, 'must')}, got ${shown} (from ${from})`);
+    const shown = showValue(valueAt(raw, path));
+    throw new ConfigError(`config: ${key} ${issueText(issue)}, got ${shown} (from ${from})`);
   }
   return deepFreeze(result.data);
+}
+
+/** Longest value shown in an error line; longer ones are cut and their length given. */
+const SHOWN_MAX = 120;
+
+/** The bad value for `got ...`: JSON, cut when long; never throws (a value nested too deeply to stringify says so). */
+function showValue(bad: unknown): string {
+  if (bad === undefined) return 'nothing';
+  let text: string;
+  try {
+    text = JSON.stringify(bad);
+  } catch {
+    return 'a value nested too deeply to show';
+  }
+  return text.length <= SHOWN_MAX ? text : `${text.slice(0, SHOWN_MAX)}... (${text.length} characters)`;
 }
 
 function valueAt(raw: unknown, path: (string | number)[]): unknown {

@@ -50,14 +50,42 @@ export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, l
       message: (_w, data) => {
         if (!reservation.answer(data, (answer) => arbiter.broadcast(answer))) void ledger.recordMessage(data);
       },
-      reload: () => {
-        const next = pinPorts(readConfig(), ports);
+      reload: async () => {
+        const read = readConfig();
+        // A listener the reload adds on port 0 gets its port here, as at start, so every worker of the new
+        // generation shares it and the log can say where it is.
+        const picked: string[] = [];
+        for (const [i, [key, l]] of listenerKeys(read).entries()) {
+          if (ports.has(key)) continue;
+          try {
+            ports.set(key, await concrete(l.address, reservation));
+            picked.push(key);
+          } catch (err) {
+            for (const k of picked) ports.delete(k);
+            await reservation.release();
+            throw bindError(`listeners.${i}.address`, l.address, err);
+          }
+        }
+        const next = pinPorts(read, ports);
         // The master binds the admin port once; the workers (listeners, their count) are what a reload replaces.
         if (next.admin.address !== current.admin.address) {
           log.warn({ kept: ['admin.address'] }, 'reload: admin.address changed; the master binds it only at start (restart to apply)');
         }
         // Workers of the new generation read the certificates at boot: refuse the reload here if any pair is bad, so the running ones stay.
-        for (const l of next.listeners) if (l.tls !== undefined) new TlsContexts(l.tls);
+        try {
+          for (const l of next.listeners) if (l.tls !== undefined) new TlsContexts(l.tls);
+        } catch (err) {
+          for (const k of picked) ports.delete(k);
+          await reservation.release();
+          throw err;
+        }
+        const before = new Set(current.listeners.map((l) => l.address));
+        const after = new Set(next.listeners.map((l) => l.address));
+        const added = [...after].filter((a) => !before.has(a));
+        const removed = [...before].filter((a) => !after.has(a));
+        if (added.length > 0 || removed.length > 0) {
+          log.info({ listenersAdded: added, listenersRemoved: removed }, 'reload: the new workers listen on the new addresses; the old ones close theirs as they drain');
+        }
         current = next;
         return { workers: current.workers, gracefulTimeoutMs: current.timeouts.drain };
       },

@@ -4,6 +4,7 @@ import type { Endpoint } from './endpoint.js';
 import type { ProxyErrorCode } from './errors.js';
 import type { EdgeRoute } from './edge/edge-request.js';
 import type { Encoding } from './edge/compression.js';
+import type { ClientInfo } from './edge/edge-listener.js';
 
 /** What routing found: the upstream group and the route's edge settings. */
 export interface RouteMatch {
@@ -53,6 +54,8 @@ export interface ProxyContext {
 /** A client connection (HTTP/1.1) or stream (HTTP/2) the worker sweeps for timeouts and drains. */
 export interface LiveConnection {
   readonly deadline: number;
+  /** Who it is and which listener accepted it. */
+  readonly info: ClientInfo;
   onTimeout(now: number): void;
   /** Closes it now when nothing is in flight (true), else makes the response in flight its last. */
   closeIfIdle(): boolean;

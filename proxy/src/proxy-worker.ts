@@ -11,7 +11,7 @@ import { Router } from './router.js';
 import { UpstreamGroup } from './upstream-group.js';
 import type { Endpoint } from './endpoint.js';
 import type { RouteMatch } from './proxy-context.js';
-import { EdgeListeners } from './edge/edge-listeners.js';
+import { EdgeListeners, type RemovedListener } from './edge/edge-listeners.js';
 import { EdgeMetrics } from './edge/edge-metrics.js';
 import { compressionPolicy, type CompressionSettings, type Encoding } from './edge/compression.js';
 import { EdgeZones, RoutePolicy, type LimitConnZone, type LimitReqZone } from './edge/route-policy.js';
@@ -108,9 +108,8 @@ export class ProxyWorker implements ProxyContext {
       this.edgeMetrics,
       this.log,
     );
-    const addresses = this.config.listeners.map((l) => parseAddress(l.address) as { host: string; port: number });
     await listenOptions.beforeListen?.();
-    const bound: BoundListener[] = await this.listeners.start(addresses, listenOptions.exclusive ?? false);
+    const bound: BoundListener[] = await this.listeners.start(addressesOf(this.config), listenOptions.exclusive ?? false);
     return bound;
   }
 
@@ -138,17 +137,49 @@ export class ProxyWorker implements ProxyContext {
   /**
    * Applies a re-read config without dropping connections: groups that keep
    * their name keep their endpoints, pools and health; requests in flight
-   * finish on what they started with. Listener changes need a restart.
+   * finish on what they started with. Listeners are rebound as nginx does on
+   * HUP: an address that stays keeps its socket, a new one is bound first
+   * (if it cannot be, or `beforeApply` throws, nothing changes and the error
+   * goes up), a removed one stops accepting and its connections drain.
    */
-  async reload(config: ProxyConfig): Promise<void> {
-    await this.applyGroups(config);
+  async reload(config: ProxyConfig, beforeApply?: () => Promise<void>): Promise<ListenerReload> {
+    const change = this.listeners === null ? null : await this.listeners.change(config.listeners, addressesOf(config));
+    try {
+      await beforeApply?.();
+      await this.applyGroups(config);
+    } catch (err) {
+      await change?.abort();
+      throw err;
+    }
     this.config = config;
     this.zones = new EdgeZones(config.limitReq as Record<string, LimitReqZone>, config.limitConn as Record<string, LimitConnZone>, this.zones);
     this.router = this.buildRouter(config);
     this.trust = buildTrust(config.forwarded.trust);
-    // Certificates are re-read from the listener's files (listener changes themselves need a restart).
+    const removed = change?.commit() ?? [];
+    for (const r of removed) this.drainListener(r);
+    // Certificates are re-read from the listeners' files (a pair that fails keeps the running one).
     this.listeners?.reloadCertificates();
-    this.log.info({ upstreams: Object.keys(config.upstreams) }, 'config reloaded');
+    const result = { added: (change?.added ?? []).map((a) => `${a.host}:${a.port}`), removed: removed.map((r) => r.address) };
+    this.log.info({ upstreams: Object.keys(config.upstreams), listenersAdded: result.added, listenersRemoved: result.removed }, 'config reloaded');
+    return result;
+  }
+
+  /** A listener a reload removed: like a drain, but only for the connections it accepted. */
+  private drainListener(r: RemovedListener): void {
+    const deadline = Date.now() + this.config.timeouts.drain;
+    const mine = (): LiveConnection[] => [...this.connections].filter((c) => c.info.listener === r.id);
+    const step = (): void => {
+      for (const c of mine()) c.closeIfIdle();
+      const left = mine();
+      if (left.length > 0 && Date.now() < deadline) {
+        setTimeout(step, 25).unref();
+        return;
+      }
+      for (const c of left) c.destroy();
+      r.destroy();
+      this.log.info({ listener: r.address, cut: left.length }, 'listener removed by reload closed');
+    };
+    step();
   }
 
   route(host: string, target: string): RouteMatch | null {
@@ -233,6 +264,16 @@ export class ProxyWorker implements ProxyContext {
     for (const c of this.connections) c.destroy();
     for (const g of this.groups.values()) g.stop();
   }
+}
+
+/** What a reload did to the listeners: bound addresses added, configured addresses removed. */
+export interface ListenerReload {
+  added: string[];
+  removed: string[];
+}
+
+function addressesOf(config: ProxyConfig): { host: string; port: number }[] {
+  return config.listeners.map((l) => parseAddress(l.address) as { host: string; port: number });
 }
 
 function buildTrust(cidrs: readonly string[]): BlockList | null {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { startAdminServer } from './admin-server.js';
+import { startAdminServer, type AdminSources } from './admin-server.js';
 import type { ProxyConfig } from './config.js';
 import { ProxyWorker } from './proxy-worker.js';
 
@@ -8,21 +8,21 @@ export type ConfigReader = () => ProxyConfig;
 
 /**
  * Runs the proxy in this process (`workers: 1`): listeners, admin server,
- * SIGHUP re-read (a bad file keeps the old config and logs why), SIGTERM
- * graceful drain, SIGINT/SIGQUIT fast stop. Resolves with the exit code.
+ * SIGHUP re-read (a bad file, or a new listener or admin address that cannot
+ * be bound, keeps the old config and logs why; listeners and the admin port
+ * are rebound as nginx does), SIGTERM graceful drain, SIGINT/SIGQUIT fast
+ * stop. Resolves with the exit code.
  */
 export async function runSingleProcess(config: ProxyConfig, readConfig: ConfigReader, log: Logger): Promise<number> {
   const worker = new ProxyWorker(config, log);
   const bound = await worker.start();
-  let admin: Awaited<ReturnType<typeof startAdminServer>> | null = null;
-  if (config.admin.address !== null) {
-    admin = await startAdminServer(config.admin.address, {
-      metrics: async () => ({ contentType: worker.metrics.registry.contentType, body: await worker.metrics.registry.metrics() }),
-      upstreams: async () => worker.snapshot(),
-      ready: () => !worker.draining,
-      state: () => (worker.draining ? 'draining' : 'ok'),
-    });
-  }
+  const sources: AdminSources = {
+    metrics: async () => ({ contentType: worker.metrics.registry.contentType, body: await worker.metrics.registry.metrics() }),
+    upstreams: async () => worker.snapshot(),
+    ready: () => !worker.draining,
+    state: () => (worker.draining ? 'draining' : 'ok'),
+  };
+  let admin: AdminServer | null = config.admin.address === null ? null : await startAdminServer(config.admin.address, sources);
   log.info(
     { listeners: bound.map((b) => `${b.host}:${b.port}`), admin: admin === null ? null : `${admin.host}:${admin.port}`, workers: 1 },
     'tsgi-proxy listening',
@@ -31,13 +31,13 @@ export async function runSingleProcess(config: ProxyConfig, readConfig: ConfigRe
     let stopping = false;
     const finish = (code: number): void => {
       process.off('SIGHUP', onHup);
-      admin?.server.close();
-      admin?.server.closeAllConnections();
+      closeAdmin(admin);
       log.info({ code }, 'tsgi-proxy stopped');
       log.flush();
       resolve(code);
     };
-    const onHup = (): void => {
+    const reload = async (): Promise<void> => {
+      if (stopping) return;
       let next: ProxyConfig;
       try {
         next = readConfig();
@@ -45,9 +45,32 @@ export async function runSingleProcess(config: ProxyConfig, readConfig: ConfigRe
         log.error({ err: (err as Error).message }, 'reload refused; keeping the running config');
         return;
       }
-      const kept = restartOnly(worker.config, next);
-      if (kept.length > 0) log.warn({ kept }, `reload: ${kept.join(', ')} changed; a single-process proxy applies ${kept.length > 1 ? 'these' : 'it'} only at start (restart, or run --workers 2 to reload them)`);
-      worker.reload(next).catch((err: Error) => log.error({ err: err.message }, 'reload failed'));
+      if (next.workers !== worker.config.workers) {
+        log.warn({ kept: ['workers'] }, 'reload: workers changed; a single-process proxy applies it only at start (restart to run under a master)');
+      }
+      // The admin port moves like a listener: bound before anything changes, the old one closed once the rest applied.
+      const adminMoves = next.admin.address !== worker.config.admin.address;
+      let nextAdmin: AdminServer | null = admin;
+      try {
+        const moved = await worker.reload(next, async () => {
+          if (adminMoves) nextAdmin = next.admin.address === null ? null : await startAdminServer(next.admin.address, sources);
+        });
+        if (adminMoves) {
+          closeAdmin(admin);
+          admin = nextAdmin;
+        }
+        if (moved.added.length > 0 || moved.removed.length > 0 || adminMoves) {
+          log.info({ listenersAdded: moved.added, listenersRemoved: moved.removed, admin: admin === null ? null : `${admin.host}:${admin.port}` }, 'reload: listeners rebound');
+        }
+      } catch (err) {
+        if (nextAdmin !== admin) closeAdmin(nextAdmin);
+        log.error({ err: (err as Error).message }, 'reload refused; keeping the running config');
+      }
+    };
+    // One reload at a time: a HUP during a reload's binds waits its turn.
+    let reloads = Promise.resolve();
+    const onHup = (): void => {
+      reloads = reloads.then(reload);
     };
     process.on('SIGHUP', onHup);
     process.once('SIGTERM', () => {
@@ -67,11 +90,9 @@ export async function runSingleProcess(config: ProxyConfig, readConfig: ConfigRe
   });
 }
 
-/** The keys a HUP cannot apply in one process (its sockets are bound once): named so an operator is not left guessing. */
-function restartOnly(running: ProxyConfig, next: ProxyConfig): string[] {
-  const kept: string[] = [];
-  if (JSON.stringify(running.listeners) !== JSON.stringify(next.listeners)) kept.push('listeners');
-  if (running.admin.address !== next.admin.address) kept.push('admin.address');
-  if (running.workers !== next.workers) kept.push('workers');
-  return kept;
+type AdminServer = Awaited<ReturnType<typeof startAdminServer>>;
+
+function closeAdmin(admin: AdminServer | null): void {
+  admin?.server.close();
+  admin?.server.closeAllConnections();
 }

@@ -41,7 +41,11 @@ export function edgeSchemas() {
     proxyProtocolTimeout: positiveDuration.default(5000),
   };
 
-  const rate = z.union([z.string(), z.number()]).refine((r) => parseRate(r) !== null, 'must be a rate such as 10r/s or 30r/m').transform((r) => parseRate(r) as number);
+  // One schema, not a union of string and number, so `rate: true` gets the hint too.
+  const rate = z
+    .unknown()
+    .refine((r) => (typeof r === 'string' || typeof r === 'number') && parseRate(r) !== null, 'must be a rate such as 10r/s or 30r/m')
+    .transform((r) => parseRate(r as string | number) as number);
   const key = z
     .string()
     .regex(LIMIT_KEY, 'must be ip, route or header:<name>')
@@ -70,7 +74,15 @@ export function edgeSchemas() {
     .strict();
 
   const target = z.string().refine((s) => s === 'all' || parseCidrRule(s) !== null, 'must be all, an IP address or a CIDR such as 10.0.0.0/8');
-  const accessRule = z.union([z.object({ allow: target }).strict(), z.object({ deny: target }).strict()]);
+  // One object with exactly one of the two keys (not a union of two objects), so a wrong rule is named plainly.
+  const ruleShape = 'must be { allow: <target> } or { deny: <target> }';
+  const accessRule = z
+    .object({ allow: target.optional(), deny: target.optional() }, { invalid_type_error: ruleShape })
+    .strict()
+    .superRefine((r, ctx) => {
+      if ((r.allow === undefined) === (r.deny === undefined)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: ruleShape });
+    })
+    .transform((r) => (r.allow !== undefined ? { allow: r.allow } : { deny: r.deny as string }));
 
   /** Response compression at the edge (off by default); a route may override any key, or say true/false. */
   const mediaType = z.string().regex(/^[A-Za-z0-9!#$&^_.+-]+\/(?:\*|\*\+[A-Za-z0-9.-]+|[A-Za-z0-9!#$&^_.+-]+)$/, 'must be media types such as text/html, text/* or application/*+json');
@@ -96,7 +108,10 @@ export function edgeSchemas() {
     })
     .strict();
   // `compression: true|false` on a route is short for `{ enabled: ... }`; a preprocess (not a union) keeps errors naming the key.
-  const routeCompression = z.preprocess((v) => (typeof v === 'boolean' ? { enabled: v } : v), z.object(compressionKeys).partial().strict());
+  const routeCompression = z.preprocess(
+    (v) => (typeof v === 'boolean' ? { enabled: v } : v),
+    z.object(compressionKeys, { invalid_type_error: 'must be true, false or a mapping of compression keys' }).partial().strict(),
+  );
 
   /** Extra keys of one route. */
   const route = {

@@ -28,6 +28,8 @@ export interface ClientInfo {
   /** The address the connection arrived on, for PROXY headers sent upstream. */
   localAddress: string;
   localPort: number;
+  /** Which listener accepted it (EdgeListener.id; 0 when unknown), so a reload that removes a listener drains only its connections. */
+  listener: number;
 }
 
 /** Counters the listener reports (the proxy turns them into metrics). */
@@ -70,14 +72,22 @@ export interface EdgeListenerOptions {
  * and client-error events behave as on a normal TLS server.
  */
 export class EdgeListener {
+  private static serial = 0;
+  /** Tags every ClientInfo this listener produces (ClientInfo.listener). */
+  readonly id = ++EdgeListener.serial;
   readonly server: Server;
   private readonly sessions = new Set<ServerHttp2Session>();
 
-  constructor(private readonly options: EdgeListenerOptions) {
-    // Plain HTTP/1.x sockets are accepted paused so their handle can move to a socket that reads through `onread`.
-    const pauseOnConnect = options.proxyProtocol || options.tls === null;
-    this.server = createTcpServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect }, (socket) => this.onConnection(socket));
+  constructor(private options: EdgeListenerOptions) {
+    // Every socket is accepted paused, whatever the options (a reload may change them on the bound socket): a plain
+    // HTTP/1.x handle moves to a socket that reads through `onread`, the others resume once TLS or the PROXY reader is set.
+    this.server = createTcpServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true }, (socket) => this.onConnection(socket));
     this.server.maxConnections = 1_000_000;
+  }
+
+  /** New settings for the bound socket (a reload that keeps the address): connections accepted from now on use them. */
+  reconfigure(options: EdgeListenerOptions): void {
+    this.options = options;
   }
 
   listen(host: string, port: number, exclusive = false): Promise<{ host: string; port: number }> {
@@ -105,31 +115,34 @@ export class EdgeListener {
       tlsProtocol: null,
       localAddress: proxied?.destinationAddress ?? normalize(socket.localAddress ?? ''),
       localPort: proxied?.destinationPort ?? socket.localPort ?? 0,
+      listener: this.id,
     };
   }
 
   private onConnection(accepted: Socket): void {
-    if (this.options.accepting !== undefined && !this.options.accepting()) {
+    // One connection keeps the settings it was accepted under, even if a reload changes them meanwhile.
+    const o = this.options;
+    if (o.accepting !== undefined && !o.accepting()) {
       accepted.destroy();
       return;
     }
-    const socket = !this.options.proxyProtocol && this.options.tls === null ? adoptForBufferedReads(accepted, true) : accepted;
-    if (this.options.admit !== undefined && !this.options.admit(socket)) return;
-    if (!this.options.proxyProtocol) {
-      this.afterProxyHeader(socket, this.baseInfo(socket, null));
+    const socket = !o.proxyProtocol && o.tls === null ? adoptForBufferedReads(accepted, true) : accepted;
+    if (o.admit !== undefined && !o.admit(socket)) return;
+    if (!o.proxyProtocol) {
+      this.afterProxyHeader(o, socket, this.baseInfo(socket, null));
       return;
     }
     socket.resume();
-    readProxyHeader(socket, this.options.proxyProtocolTimeout).then(
-      (header) => this.afterProxyHeader(socket, this.baseInfo(socket, header.address)),
-      (err: ProxyError) => this.options.events?.proxyProtocolError?.(err),
+    readProxyHeader(socket, o.proxyProtocolTimeout).then(
+      (header) => this.afterProxyHeader(o, socket, this.baseInfo(socket, header.address)),
+      (err: ProxyError) => o.events?.proxyProtocolError?.(err),
     );
   }
 
-  private afterProxyHeader(socket: Socket, info: ClientInfo): void {
-    const tls = this.options.tls;
+  private afterProxyHeader(o: EdgeListenerOptions, socket: Socket, info: ClientInfo): void {
+    const tls = o.tls;
     if (tls === null) {
-      this.options.onHttp1(socket, info);
+      o.onHttp1(socket, info);
       // Accepted paused (PROXY header read, or handle adopted): reading starts once the codec listens.
       socket.resume();
       return;
@@ -139,13 +152,13 @@ export class EdgeListener {
     const tlsSocket = new TLSSocket(carrier, { ...tls.serverOptions(), isServer: true });
     let secured = false;
     const timer = setTimeout(() => {
-      this.options.events?.tlsError?.('timeout');
+      o.events?.tlsError?.('timeout');
       tlsSocket.destroy();
     }, tls.handshakeTimeout);
     tlsSocket.on('error', (err: NodeJS.ErrnoException) => {
       if (!secured) {
         clearTimeout(timer);
-        this.options.events?.tlsError?.(tlsReason(err));
+        o.events?.tlsError?.(tlsReason(err));
       }
       tlsSocket.destroy();
     });
@@ -160,26 +173,27 @@ export class EdgeListener {
         tlsProtocol: tlsSocket.getProtocol(),
         servername: typeof tlsSocket.servername === 'string' ? tlsSocket.servername : '',
       };
-      this.options.events?.tlsHandshake?.(full);
-      if (full.alpn === 'h2') this.startH2(tlsSocket, full);
-      else this.options.onHttp1(tlsSocket, full);
+      o.events?.tlsHandshake?.(full);
+      if (full.alpn === 'h2') this.startH2(o, tlsSocket, full);
+      else o.onHttp1(tlsSocket, full);
     });
-    if (carrier === socket && this.options.proxyProtocol) socket.resume();
+    // Accepted paused: TLS reads the handle once the raw socket flows again.
+    if (carrier === socket) socket.resume();
   }
 
-  private startH2(socket: TLSSocket, info: ClientInfo): void {
+  private startH2(o: EdgeListenerOptions, socket: TLSSocket, info: ClientInfo): void {
     const session = performServerHandshake(socket, {
-      settings: { maxConcurrentStreams: 128, ...this.options.h2Settings },
-      maxHeaderListPairs: this.options.h2MaxHeaderPairs ?? 128,
+      settings: { maxConcurrentStreams: 128, ...o.h2Settings },
+      maxHeaderListPairs: o.h2MaxHeaderPairs ?? 128,
     });
     this.sessions.add(session);
-    const idle = this.options.h2IdleTimeout ?? 0;
+    const idle = o.h2IdleTimeout ?? 0;
     // Without this an h2 connection with no streams would stay open forever (the core's deadlines are per request).
     if (idle > 0) session.setTimeout(idle, () => session.close());
-    this.options.events?.h2Session?.(info);
+    o.events?.h2Session?.(info);
     session.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders: string[]) => {
-      this.options.events?.h2Stream?.(info);
-      this.options.onH2Stream(stream, headers, flags, rawHeaders, info);
+      o.events?.h2Stream?.(info);
+      o.onH2Stream(stream, headers, flags, rawHeaders, info);
     });
     session.on('error', () => {});
     session.on('close', () => this.sessions.delete(session));

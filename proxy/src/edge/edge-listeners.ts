@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { bindError, type ProxyError } from '../errors.js';
-import { EdgeListener, type ClientInfo } from './edge-listener.js';
+import { EdgeListener, type ClientInfo, type EdgeListenerOptions } from './edge-listener.js';
 import { ConnectionCap } from './connection-cap.js';
 import type { EdgeMetrics } from './edge-metrics.js';
 import { dispatchH2Stream } from './h2-dispatch.js';
@@ -30,14 +30,43 @@ export interface EdgeServe {
   maxConnections(): number;
 }
 
+/** One listener with what built it; `key` is its identity across reloads. */
+interface Entry {
+  key: string;
+  config: EdgeListenerConfig;
+  tls: TlsContexts | null;
+  listener: EdgeListener;
+}
+
+/** A listener that a reload took out: its socket no longer accepts; its connections drain. */
+export interface RemovedListener {
+  address: string;
+  /** ClientInfo.listener of its connections. */
+  id: number;
+  /** Closes what is left of it (h2 sessions) once its connections are done or cut. */
+  destroy(): void;
+}
+
+/**
+ * A reload's listener change, bound but not yet in effect: `commit` swaps it in
+ * (and says which listeners went), `abort` closes what it bound.
+ */
+export interface ListenerChange {
+  /** Addresses of the listeners it bound (added by the reload), as bound. */
+  added: { address: string; host: string; port: number }[];
+  commit(): RemovedListener[];
+  abort(): Promise<void>;
+}
+
 /**
  * Every listener of one worker with its TLS contexts. Certificate files are
  * read at construction (a bad file there is a boot error) and re-read by
  * `reloadCertificates` on SIGHUP, which keeps the running contexts of any
- * listener whose new files are bad and logs why.
+ * listener whose new files are bad and logs why. `change` rebinds for a
+ * reload (nginx's HUP): a listener whose address stays keeps its socket.
  */
 export class EdgeListeners {
-  private readonly entries: { config: EdgeListenerConfig; tls: TlsContexts | null; listener: EdgeListener }[] = [];
+  private entries: Entry[] = [];
   readonly cap: ConnectionCap;
 
   constructor(
@@ -55,40 +84,46 @@ export class EdgeListeners {
         ),
       () => metrics.connectionsRefused.inc(),
     );
-    for (const config of configs) {
+    const keys = listenerKeys(configs);
+    for (const [i, config] of configs.entries()) {
       const tls = config.tls === undefined ? null : new TlsContexts(config.tls);
-      const listener = new EdgeListener({
-        proxyProtocol: config.proxyProtocol,
-        proxyProtocolTimeout: config.proxyProtocolTimeout,
-        tls,
-        h2Settings: { maxHeaderListSize: serve.limits().maxHeaderBytes + serve.limits().maxRequestLine },
-        h2MaxHeaderPairs: serve.limits().maxHeaders + 8,
-        h2IdleTimeout: serve.idleTimeout(),
-        onHttp1: (socket, info) => serve.http1(socket, info),
-        onH2Stream: (stream, _headers, flags, raw, info) =>
-          dispatchH2Stream(stream, flags, raw, info, {
-            limits: serve.limits(),
-            serve: (stream, request, i) => serve.h2(stream, request, i),
-            refused: (err, i) => {
-              metrics.h2Refused.inc({ code: err.code });
-              serve.refused(err, i);
-            },
-          }),
-        accepting: () => serve.accepting(),
-        admit: (socket) => this.cap.admit(socket),
-        events: {
-          tlsHandshake: (info) => metrics.tlsHandshakes.inc({ protocol: info.tlsProtocol ?? 'unknown', alpn: info.alpn || 'none' }),
-          tlsError: (reason) => metrics.tlsErrors.inc({ reason }),
-          proxyProtocolError: (err) => {
-            metrics.proxyProtocolErrors.inc();
-            log.debug({ err: err.message, listener: config.address }, 'PROXY protocol header refused; connection closed');
-          },
-          h2Session: () => metrics.h2Sessions.inc(),
-          h2Stream: () => metrics.h2Streams.inc(),
-        },
-      });
-      this.entries.push({ config, tls, listener });
+      this.entries.push({ key: keys[i] as string, config, tls, listener: new EdgeListener(this.optionsFor(config, tls)) });
     }
+  }
+
+  private optionsFor(config: EdgeListenerConfig, tls: TlsContexts | null): EdgeListenerOptions {
+    const serve = this.serve;
+    const metrics = this.metrics;
+    return {
+      proxyProtocol: config.proxyProtocol,
+      proxyProtocolTimeout: config.proxyProtocolTimeout,
+      tls,
+      h2Settings: { maxHeaderListSize: serve.limits().maxHeaderBytes + serve.limits().maxRequestLine },
+      h2MaxHeaderPairs: serve.limits().maxHeaders + 8,
+      h2IdleTimeout: serve.idleTimeout(),
+      onHttp1: (socket, info) => serve.http1(socket, info),
+      onH2Stream: (stream, _headers, flags, raw, info) =>
+        dispatchH2Stream(stream, flags, raw, info, {
+          limits: serve.limits(),
+          serve: (stream, request, i) => serve.h2(stream, request, i),
+          refused: (err, i) => {
+            metrics.h2Refused.inc({ code: err.code });
+            serve.refused(err, i);
+          },
+        }),
+      accepting: () => serve.accepting(),
+      admit: (socket) => this.cap.admit(socket),
+      events: {
+        tlsHandshake: (info) => metrics.tlsHandshakes.inc({ protocol: info.tlsProtocol ?? 'unknown', alpn: info.alpn || 'none' }),
+        tlsError: (reason) => metrics.tlsErrors.inc({ reason }),
+        proxyProtocolError: (err) => {
+          metrics.proxyProtocolErrors.inc();
+          this.log.debug({ err: err.message, listener: config.address }, 'PROXY protocol header refused; connection closed');
+        },
+        h2Session: () => metrics.h2Sessions.inc(),
+        h2Stream: () => metrics.h2Streams.inc(),
+      },
+    };
   }
 
   /** Binds every listener; `addresses` gives the host/port of each (port 0 resolved by the caller or the OS). */
@@ -104,6 +139,72 @@ export class EdgeListeners {
       }
     }
     return bound;
+  }
+
+  /**
+   * Binds what a reload adds, builds the TLS contexts of listeners whose
+   * settings changed, and keeps the sockets of addresses that stay. Throws
+   * (a bindError naming the listener, or the TLS error) after closing what it
+   * bound, so a refused reload leaves the running listeners as they were.
+   */
+  async change(configs: readonly EdgeListenerConfig[], addresses: readonly { host: string; port: number }[]): Promise<ListenerChange> {
+    const running = new Map(this.entries.map((e) => [e.key, e]));
+    const keys = listenerKeys(configs);
+    const next: { entry: Entry; kept: boolean; options: EdgeListenerOptions | null }[] = [];
+    const added: ListenerChange['added'] = [];
+    const closeAdded = (): Promise<void> => Promise.all(next.filter((n) => !n.kept).map((n) => n.entry.listener.close())).then(() => undefined);
+    try {
+      for (const [i, config] of configs.entries()) {
+        const key = keys[i] as string;
+        const old = running.get(key);
+        if (old !== undefined) {
+          if (JSON.stringify(old.config) === JSON.stringify(config)) {
+            next.push({ entry: old, kept: true, options: null });
+          } else {
+            // Same address, other settings (TLS, PROXY protocol): the socket stays, new connections get the new settings.
+            const tls = config.tls === undefined ? null : JSON.stringify(config.tls) === JSON.stringify(old.config.tls) ? old.tls : new TlsContexts(config.tls);
+            const options = this.optionsFor(config, tls);
+            next.push({ entry: { key, config, tls, listener: old.listener }, kept: true, options });
+          }
+          continue;
+        }
+        const tls = config.tls === undefined ? null : new TlsContexts(config.tls);
+        const entry: Entry = { key, config, tls, listener: new EdgeListener(this.optionsFor(config, tls)) };
+        next.push({ entry, kept: false, options: null });
+        const at = addresses[i];
+        if (at === undefined) throw new RangeError(`edge listeners: no address for listener ${i} of ${configs.length}`);
+        try {
+          const b = await entry.listener.listen(at.host, at.port, false);
+          added.push({ address: config.address, ...b });
+        } catch (err) {
+          throw bindError(`listeners.${i}.address`, config.address, err);
+        }
+      }
+    } catch (err) {
+      await closeAdded();
+      throw err;
+    }
+    return {
+      added,
+      commit: () => {
+        const stays = new Set(next.map((n) => n.entry.listener));
+        const removed = this.entries.filter((e) => !stays.has(e.listener));
+        for (const n of next) if (n.options !== null) n.entry.listener.reconfigure(n.options);
+        this.entries = next.map((n) => n.entry);
+        return removed.map((e) => {
+          void e.listener.close();
+          return {
+            address: e.config.address,
+            id: e.listener.id,
+            destroy: () => {
+              e.listener.destroySessions();
+              e.listener.server.close();
+            },
+          };
+        });
+      },
+      abort: closeAdded,
+    };
   }
 
   /** Re-reads certificates and keys (SIGHUP); a bad pair keeps the old contexts. */
@@ -134,4 +235,14 @@ export class EdgeListeners {
       e.listener.server.close();
     }
   }
+}
+
+/** Each listener keyed by its address and how many listeners before it have the same address (`host:0#1`). */
+function listenerKeys(configs: readonly { address: string }[]): string[] {
+  const seen = new Map<string, number>();
+  return configs.map((c) => {
+    const n = seen.get(c.address) ?? 0;
+    seen.set(c.address, n + 1);
+    return `${c.address}#${n}`;
+  });
 }
