@@ -5,7 +5,7 @@ import type { Environ } from '@tsgi/gateway';
 import mime from 'mime-types';
 import { NotFound, PreconditionFailed, RequestedRangeNotSatisfiable } from './http-exceptions.js';
 import { Response } from './response.js';
-import { TOKEN_RE } from '@tsgi/http1';
+import { parseHttpDate as httpDateSeconds, TOKEN_RE } from '@tsgi/http1';
 
 /** Options of {@link sendFile} (Flask's `send_file` keywords). */
 export interface SendFileOptions {
@@ -67,10 +67,11 @@ function adler32(data: Uint8Array): number {
   return ((b << 16) | a) >>> 0;
 }
 
+/** Only real HTTP-dates count: Date.parse took `2030` for a date and answered 304 (Werkzeug ignores it). */
 function parseHttpDate(text: string | undefined): number | undefined {
   if (!text) return undefined;
-  const time = Date.parse(text);
-  return Number.isNaN(time) ? undefined : Math.floor(time / 1000);
+  const seconds = httpDateSeconds(text);
+  return Number.isNaN(seconds) ? undefined : seconds;
 }
 
 function etagList(header: string | undefined): string[] {
