@@ -80,6 +80,9 @@ export async function parseMultipart(environ: Environ, limits: BodyLimits): Prom
       headers: { 'content-type': environ.CONTENT_TYPE ?? '' },
       // Werkzeug passes the filename as sent (paths included); secure it with secureFilename().
       preservePath: true,
+      // Browsers send non-ASCII filenames as raw UTF-8 in the quoted parameter; busboy's
+      // default (latin1) turned "résumé.pdf" into "rÃ©sumÃ©.pdf". Werkzeug reads UTF-8.
+      defParamCharset: 'utf8',
       limits: { fileSize: limits.maxContentLength, parts: limits.maxFormParts, fieldSize: limits.maxContentLength },
     });
   } catch (error) {

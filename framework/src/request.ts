@@ -8,6 +8,7 @@ import { MultiDict } from './multi-dict.js';
 import { RequestHeaders } from './request-headers.js';
 
 // Werkzeug's get_current_url safe sets (WHATWG path-segment set, plus '%' for already-quoted text).
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 const PATH_SAFE = /[^A-Za-z0-9\-._~!$&'()*+,/:;=@%\u0080-\uffff]/g;
 const QUERY_SAFE = /[^A-Za-z0-9\-._~!$&'()*+,/:;=?@%\u0080-\uffff]/g;
 const ENCODED_UTF8 = /(?:%[C-Fc-f][0-9A-Fa-f](?:%[89ABab][0-9A-Fa-f])+)+/g;
@@ -100,7 +101,11 @@ export class Request {
   /** Host header, or SERVER_NAME[:SERVER_PORT] when absent. */
   get host(): string {
     const header = this.environ.HTTP_HOST;
-    if (header) return header;
+    // Werkzeug's get_host: the scheme's default port is dropped, so `example.com:80` is `example.com`.
+    if (header) {
+      const defaultPort = this.scheme === 'https' ? ':443' : ':80';
+      return header.endsWith(defaultPort) ? header.slice(0, -defaultPort.length) : header;
+    }
     const port = this.environ.SERVER_PORT;
     const standard = (this.scheme === 'http' && port === '80') || (this.scheme === 'https' && port === '443');
     return standard ? this.environ.SERVER_NAME : `${this.environ.SERVER_NAME}:${port}`;
@@ -175,9 +180,10 @@ export class Request {
       if (options.silent) return undefined as T;
       throw new UnsupportedMediaType("Did not attempt to load JSON data because the request Content-Type was not 'application/json'.");
     }
-    const text = await this.text();
+    const body = await this.body();
     try {
-      return JSON.parse(text) as T;
+      // As Python's json.loads on bytes: a UTF-8 BOM is skipped, invalid UTF-8 is a 400 (not U+FFFD).
+      return JSON.parse(STRICT_UTF8.decode(body)) as T;
     } catch (error) {
       if (options.silent) return undefined as T;
       // Flask outside debug: the generic 400 page (the parser's message stays in `cause`).

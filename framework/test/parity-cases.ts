@@ -165,6 +165,12 @@ export const CASES: ParityCase[] = [
   get('args with plus and encoded plus', '/req/args?a=1+2&a=1%2B2&b=%C3%A9'),
   send('form with unicode', 'POST', '/req/values', form, 'v=caf%C3%A9&f=%E2%9C%93'),
   send('get_json with unicode', 'POST', '/req/json', jsonType, '{"k": "caf\u00e9", "b": [3, {"z": 1, "a": 2}]}'),
+  // hostile and odd input (a23): what Flask answers is what we answer
+  get('static If-Modified-Since that is not an HTTP-date', '/static/hello.txt', { 'If-Modified-Since': '2030' }),
+  send('get_json on invalid UTF-8 is a 400', 'POST', '/req/json', jsonType, Buffer.from('{"k": "\xff"}', 'latin1')),
+  send('get_json with a UTF-8 BOM', 'POST', '/req/json', jsonType, Buffer.from('\xef\xbb\xbf{"k": 1}', 'latin1')),
+  { name: 'multipart UTF-8 filename as browsers send it', steps: [{ method: 'POST', path: '/req/upload', ...multipart('r\u00e9sum\u00e9 \u2713.pdf') }] },
+  get('request.url drops the default port of the Host', '/req/url/x', { Host: 'example.com:80' }),
   send('HEAD on a 404', 'HEAD', '/no/such/page'),
   send('OPTIONS on a 404', 'OPTIONS', '/no/such/page'),
   send('PUT on a GET-only rule', 'PUT', '/int/3'),
