@@ -62,7 +62,7 @@ export class Request {
 
   /** Query parameters (Flask's `request.args`); repeated keys via `getAll`. */
   get args(): MultiDict {
-    return (this.argsCache ??= new MultiDict(this.environ.QUERY_STRING));
+    return (this.argsCache ??= MultiDict.fromQuery(this.environ.QUERY_STRING));
   }
 
   get headers(): RequestHeaders {
@@ -137,7 +137,7 @@ export class Request {
 
   /** Query arguments, then form fields (Werkzeug's `request.values`; GET requests use only the query). */
   async values(): Promise<MultiDict> {
-    const out = new MultiDict(this.environ.QUERY_STRING);
+    const out = MultiDict.fromQuery(this.environ.QUERY_STRING);
     if (this.method === 'GET') return out;
     for (const [key, value] of await this.form()) out.append(key, value);
     return out;
@@ -210,7 +210,7 @@ export class Request {
     return (this.formPromise ??= (async () => {
       const type = this.mimetype;
       if (type === 'multipart/form-data') return parseMultipart(this.environ, this.limits);
-      if (type === 'application/x-www-form-urlencoded') return { fields: new MultiDict(await this.text()), files: new Map() };
+      if (type === 'application/x-www-form-urlencoded') return { fields: MultiDict.fromQuery(await this.text()), files: new Map() };
       return { fields: new MultiDict(), files: new Map() };
     })());
   }

@@ -171,6 +171,8 @@ export const CASES: ParityCase[] = [
   send('get_json with a UTF-8 BOM', 'POST', '/req/json', jsonType, Buffer.from('\xef\xbb\xbf{"k": 1}', 'latin1')),
   { name: 'multipart UTF-8 filename as browsers send it', steps: [{ method: 'POST', path: '/req/upload', ...multipart('r\u00e9sum\u00e9 \u2713.pdf') }] },
   get('request.url drops the default port of the Host', '/req/url/x', { Host: 'example.com:80' }),
+  get('args keep undecodable bytes as %XX', '/req/args?a=caf%e9&a=%C3%A9%FF&a=%E2%82&a=%ED%A0%80&a=%zz%&b=%F0%9F%98%80+%f0'),
+  send('form keeps undecodable bytes as %XX', 'POST', '/req/values', form, 'v=caf%E9&v=%E2%82%AC&f=%FF%FE'),
   send('HEAD on a 404', 'HEAD', '/no/such/page'),
   send('OPTIONS on a 404', 'OPTIONS', '/no/such/page'),
   send('PUT on a GET-only rule', 'PUT', '/int/3'),
