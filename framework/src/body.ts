@@ -23,6 +23,8 @@ export interface BodyLimits {
   maxContentLength: number;
   /** Most form fields and files in one multipart body. */
   maxFormParts: number;
+  /** Largest non-file field (multipart) or urlencoded body held in memory (Flask 3.1's MAX_FORM_MEMORY_SIZE); more gives 413. */
+  maxFormMemorySize: number;
 }
 
 const CHUNK = 64 * 1024;
@@ -83,7 +85,7 @@ export async function parseMultipart(environ: Environ, limits: BodyLimits): Prom
       // Browsers send non-ASCII filenames as raw UTF-8 in the quoted parameter; busboy's
       // default (latin1) turned "résumé.pdf" into "rÃ©sumÃ©.pdf". Werkzeug reads UTF-8.
       defParamCharset: 'utf8',
-      limits: { fileSize: limits.maxContentLength, parts: limits.maxFormParts, fieldSize: limits.maxContentLength },
+      limits: { fileSize: limits.maxContentLength, parts: limits.maxFormParts, fieldSize: limits.maxFormMemorySize },
     });
   } catch (error) {
     throw new BadRequest('The multipart body could not be parsed.', { cause: error });

@@ -54,7 +54,7 @@ function buildParams(rule: Rule, values: unknown[]): Record<string, unknown> {
 export function createDispatcher(app: DispatchHost): TsgiCall {
   const { urlMap, views, config, hooks } = app;
   const json = app.json;
-  const limits = { maxContentLength: config.maxContentLength, maxFormParts: config.maxFormParts };
+  const limits = { maxContentLength: config.maxContentLength, maxFormParts: config.maxFormParts, maxFormMemorySize: config.maxFormMemorySize };
 
   const domainRouting = config.hostMatching || config.subdomainMatching;
   const server = config.serverName;

@@ -1,9 +1,9 @@
 import type { Environ, InputStream } from '@tsgi/gateway';
-import { parseMultipart, readBody, type BodyLimits, type FormData, type UploadedFile } from './body.js';
+import { checkDeclaredLength, parseMultipart, readBody, type BodyLimits, type FormData, type UploadedFile } from './body.js';
 import { parseCookieHeader } from './cookies.js';
 import { MimeAccept } from './accept.js';
 import { parseAuthorization, type Authorization } from './authorization.js';
-import { BadRequest, UnsupportedMediaType } from './http-exceptions.js';
+import { BadRequest, RequestEntityTooLarge, UnsupportedMediaType } from './http-exceptions.js';
 import { MultiDict } from './multi-dict.js';
 import { RequestHeaders } from './request-headers.js';
 
@@ -210,7 +210,13 @@ export class Request {
     return (this.formPromise ??= (async () => {
       const type = this.mimetype;
       if (type === 'multipart/form-data') return parseMultipart(this.environ, this.limits);
-      if (type === 'application/x-www-form-urlencoded') return { fields: MultiDict.fromQuery(await this.text()), files: new Map() };
+      if (type === 'application/x-www-form-urlencoded') {
+        // The whole body is the form: held in memory, so it gets the form memory limit (413 beyond).
+        checkDeclaredLength(this.environ, this.limits.maxFormMemorySize);
+        const body = await this.body();
+        if (body.length > this.limits.maxFormMemorySize) throw new RequestEntityTooLarge();
+        return { fields: MultiDict.fromQuery(body.toString('utf8')), files: new Map() };
+      }
       return { fields: new MultiDict(), files: new Map() };
     })());
   }

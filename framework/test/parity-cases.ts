@@ -173,6 +173,13 @@ export const CASES: ParityCase[] = [
   get('request.url drops the default port of the Host', '/req/url/x', { Host: 'example.com:80' }),
   get('args keep undecodable bytes as %XX', '/req/args?a=caf%e9&a=%C3%A9%FF&a=%E2%82&a=%ED%A0%80&a=%zz%&b=%F0%9F%98%80+%f0'),
   send('form keeps undecodable bytes as %XX', 'POST', '/req/values', form, 'v=caf%E9&v=%E2%82%AC&f=%FF%FE'),
+  // Flask 3.1's MAX_FORM_MEMORY_SIZE (500 000): a bigger urlencoded body or non-file field is a 413, a bigger file is not
+  send('urlencoded form over the form memory limit is a 413', 'POST', '/req/values', form, `v=${'x'.repeat(500_001)}`),
+  send('urlencoded form at the form memory limit', 'POST', '/req/values', form, `f=${'x'.repeat(499_998)}`),
+  send('multipart field over the form memory limit is a 413', 'POST', '/req/values', { 'Content-Type': 'multipart/form-data; boundary=b' },
+    `--b\r\nContent-Disposition: form-data; name="f"\r\n\r\n${'x'.repeat(500_001)}\r\n--b--\r\n`),
+  { name: 'multipart file over the form memory limit is kept', steps: [{ method: 'POST', path: '/req/upload', headers: { 'Content-Type': 'multipart/form-data; boundary=b' },
+    body: `--b\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\nContent-Type: text/plain\r\n\r\n${'x'.repeat(600_000)}\r\n--b--\r\n` }] },
   send('HEAD on a 404', 'HEAD', '/no/such/page'),
   send('OPTIONS on a 404', 'OPTIONS', '/no/such/page'),
   send('PUT on a GET-only rule', 'PUT', '/int/3'),
