@@ -184,6 +184,7 @@ export const CASES: ParityCase[] = [
   send('OPTIONS on a 404', 'OPTIONS', '/no/such/page'),
   send('PUT on a GET-only rule', 'PUT', '/int/3'),
   get('set_cookie with a non-ASCII value', '/cookie/unicode'),
+  get('set_cookie path with ; space and non-ASCII is percent-quoted', '/cookie/odd-path'),
   get('session with a unicode value', '/session/unicode'),
   get('abort in before_request', '/guarded/page'),
   get('url_for unicode path segment', '/build/unicode'),
