@@ -85,7 +85,9 @@ export async function parseMultipart(environ: Environ, limits: BodyLimits): Prom
       // Browsers send non-ASCII filenames as raw UTF-8 in the quoted parameter; busboy's
       // default (latin1) turned "résumé.pdf" into "rÃ©sumÃ©.pdf". Werkzeug reads UTF-8.
       defParamCharset: 'utf8',
-      limits: { fileSize: limits.maxContentLength, parts: limits.maxFormParts, fieldSize: limits.maxFormMemorySize },
+      // busboy emits partsLimit once the count *reaches* `parts`: one more than ours, so exactly
+      // maxFormParts parts pass and the next is the 413 (Werkzeug's max_form_parts).
+      limits: { fileSize: limits.maxContentLength, parts: limits.maxFormParts + 1, fieldSize: limits.maxFormMemorySize },
     });
   } catch (error) {
     throw new BadRequest('The multipart body could not be parsed.', { cause: error });
@@ -116,7 +118,8 @@ export async function parseMultipart(environ: Environ, limits: BodyLimits): Prom
       else files.set(name, [file]);
     });
   });
-  parser.on('partsLimit', () => fail(new RequestEntityTooLarge('Too many parts in the multipart body.')));
+  // Werkzeug's page for it is the generic 413 one.
+  parser.on('partsLimit', () => fail(new RequestEntityTooLarge()));
   const finished = new Promise<void>((resolve, reject) => {
     parser.on('close', resolve);
     parser.on('error', (error: Error) => reject(new BadRequest('The multipart body could not be parsed.', { cause: error })));

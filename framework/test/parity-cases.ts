@@ -174,6 +174,10 @@ export const CASES: ParityCase[] = [
   get('args keep undecodable bytes as %XX', '/req/args?a=caf%e9&a=%C3%A9%FF&a=%E2%82&a=%ED%A0%80&a=%zz%&b=%F0%9F%98%80+%f0'),
   send('form keeps undecodable bytes as %XX', 'POST', '/req/values', form, 'v=caf%E9&v=%E2%82%AC&f=%FF%FE'),
   // Flask 3.1's MAX_FORM_MEMORY_SIZE (500 000): a bigger urlencoded body or non-file field is a 413, a bigger file is not
+  send('multipart with exactly MAX_FORM_PARTS (1000) parts', 'POST', '/req/values', { 'Content-Type': 'multipart/form-data; boundary=b' },
+    `${Array.from({ length: 1000 }, (_, i) => `--b\r\nContent-Disposition: form-data; name="${i === 0 ? 'f' : 'v'}"\r\n\r\n${i}\r\n`).join('')}--b--\r\n`),
+  send('multipart with one part over MAX_FORM_PARTS is a 413', 'POST', '/req/values', { 'Content-Type': 'multipart/form-data; boundary=b' },
+    `${Array.from({ length: 1001 }, (_, i) => `--b\r\nContent-Disposition: form-data; name="v"\r\n\r\n${i}\r\n`).join('')}--b--\r\n`),
   send('urlencoded form over the form memory limit is a 413', 'POST', '/req/values', form, `v=${'x'.repeat(500_001)}`),
   send('urlencoded form at the form memory limit', 'POST', '/req/values', form, `f=${'x'.repeat(499_998)}`),
   send('multipart field over the form memory limit is a 413', 'POST', '/req/values', { 'Content-Type': 'multipart/form-data; boundary=b' },
