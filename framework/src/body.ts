@@ -85,9 +85,9 @@ export async function parseMultipart(environ: Environ, limits: BodyLimits): Prom
       // Browsers send non-ASCII filenames as raw UTF-8 in the quoted parameter; busboy's
       // default (latin1) turned "résumé.pdf" into "rÃ©sumÃ©.pdf". Werkzeug reads UTF-8.
       defParamCharset: 'utf8',
-      // busboy emits partsLimit once the count *reaches* `parts`: one more than ours, so exactly
-      // maxFormParts parts pass and the next is the 413 (Werkzeug's max_form_parts).
-      limits: { fileSize: limits.maxContentLength, parts: limits.maxFormParts + 1, fieldSize: limits.maxFormMemorySize },
+      // busboy's limits trip on *reaching* the number (partsLimit, a truncated field or file): one
+      // more than ours, so exactly the limit passes and one over is the 413, as in Werkzeug.
+      limits: { fileSize: limits.maxContentLength + 1, parts: limits.maxFormParts + 1, fieldSize: limits.maxFormMemorySize + 1 },
     });
   } catch (error) {
     throw new BadRequest('The multipart body could not be parsed.', { cause: error });

@@ -180,6 +180,8 @@ export const CASES: ParityCase[] = [
     `${Array.from({ length: 1001 }, (_, i) => `--b\r\nContent-Disposition: form-data; name="v"\r\n\r\n${i}\r\n`).join('')}--b--\r\n`),
   send('urlencoded form over the form memory limit is a 413', 'POST', '/req/values', form, `v=${'x'.repeat(500_001)}`),
   send('urlencoded form at the form memory limit', 'POST', '/req/values', form, `f=${'x'.repeat(499_998)}`),
+  send('multipart field at the form memory limit', 'POST', '/req/values', { 'Content-Type': 'multipart/form-data; boundary=b' },
+    `--b\r\nContent-Disposition: form-data; name="f"\r\n\r\n${'x'.repeat(500_000)}\r\n--b--\r\n`),
   send('multipart field over the form memory limit is a 413', 'POST', '/req/values', { 'Content-Type': 'multipart/form-data; boundary=b' },
     `--b\r\nContent-Disposition: form-data; name="f"\r\n\r\n${'x'.repeat(500_001)}\r\n--b--\r\n`),
   { name: 'multipart file over the form memory limit is kept', steps: [{ method: 'POST', path: '/req/upload', headers: { 'Content-Type': 'multipart/form-data; boundary=b' },
