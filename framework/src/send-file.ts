@@ -164,10 +164,16 @@ function isModified(environ: Environ, etag: string | undefined, mtime: number): 
 }
 
 function dispositionName(name: string): string {
-  if (/^[\x20-\x7e]*$/.test(name)) return TOKEN_RE.test(name) ? `filename=${name}` : `filename="${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  if (/^[\x20-\x7e]*$/.test(name)) return `filename=${quoteValue(name)}`;
   const simple = name.normalize('NFKD').replace(/[^\x20-\x7e]/g, '');
   const quoted = encodeURIComponent(name).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `filename=${TOKEN_RE.test(simple) ? simple : `"${simple}"`}; filename*=UTF-8''${quoted}`;
+  // The ASCII fallback is escaped too: a bare `"` in it ended the value, so a name could add its own filename*.
+  return `filename=${quoteValue(simple)}; filename*=UTF-8''${quoted}`;
+}
+
+/** Werkzeug's quote_header_value: a token as it is, anything else quoted with `\` and `"` escaped. */
+function quoteValue(value: string): string {
+  return TOKEN_RE.test(value) ? value : `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
 /**

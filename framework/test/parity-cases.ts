@@ -191,6 +191,8 @@ export const CASES: ParityCase[] = [
   send('PUT on a GET-only rule', 'PUT', '/int/3'),
   get('set_cookie with a non-ASCII value', '/cookie/unicode'),
   get('set_cookie path with ; space and non-ASCII is percent-quoted', '/cookie/odd-path'),
+  get('send_file download_name with a quote', '/download?name=a%22b.txt'),
+  get('send_file non-ASCII download_name with a quote and a backslash', `/download?name=${encodeURIComponent('r\u00e9sum\u00e9"; filename*=UTF-8\'\'evil.html\\.txt')}`),
   get('session with a unicode value', '/session/unicode'),
   get('abort in before_request', '/guarded/page'),
   get('url_for unicode path segment', '/build/unicode'),
