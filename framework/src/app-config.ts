@@ -17,6 +17,11 @@ export interface AppOptions {
   maxContentLength?: number;
   /** Most parts in one multipart body; default 1000. */
   maxFormParts?: number;
+  /**
+   * Largest non-file multipart field, and largest urlencoded body, held in memory
+   * (Flask 3.1's MAX_FORM_MEMORY_SIZE); more gives 413. Default 500 000 bytes.
+   */
+  maxFormMemorySize?: number;
   /** Session cookie settings. */
   session?: Partial<SessionOptions>;
   /** Static files folder served at `staticUrlPath` as endpoint `static` (Flask's `static_folder`, default `static`); null: none. */
@@ -41,6 +46,7 @@ export interface AppConfig {
   readonly templatesFolder: string;
   readonly maxContentLength: number;
   readonly maxFormParts: number;
+  readonly maxFormMemorySize: number;
   readonly session: Readonly<SessionOptions>;
   readonly staticFolder: string | undefined;
   readonly staticUrlPath: string;
@@ -65,12 +71,13 @@ function isCount(value: unknown): value is number {
 /** Validates and freezes app options; throws one SetupError listing every problem. */
 export function resolveConfig(options: AppOptions): AppConfig {
   const problems: string[] = [];
-  const { debug = false, secretKey, templatesFolder = 'templates', maxContentLength = 16 * 1024 * 1024, maxFormParts = 1000, session = {} } = options;
+  const { debug = false, secretKey, templatesFolder = 'templates', maxContentLength = 16 * 1024 * 1024, maxFormParts = 1000, maxFormMemorySize = 500_000, session = {} } = options;
   if (typeof debug !== 'boolean') problems.push(`debug must be a boolean, got ${JSON.stringify(debug)}`);
   const secretKeys = secretKey === undefined ? [] : typeof secretKey === 'string' ? [secretKey] : [...secretKey];
   if (secretKeys.some((key) => typeof key !== 'string' || key.length === 0)) problems.push('secretKey must be a non-empty string or a list of them');
   if (!isCount(maxContentLength) && maxContentLength !== Number.POSITIVE_INFINITY) problems.push(`maxContentLength must be a positive integer, got ${JSON.stringify(maxContentLength)}`);
   if (!isCount(maxFormParts)) problems.push(`maxFormParts must be a positive integer, got ${JSON.stringify(maxFormParts)}`);
+  if (!isCount(maxFormMemorySize) && maxFormMemorySize !== Number.POSITIVE_INFINITY) problems.push(`maxFormMemorySize must be a positive integer, got ${JSON.stringify(maxFormMemorySize)}`);
   let folder = '';
   if (templatesFolder instanceof URL) folder = fileURLToPath(templatesFolder);
   else if (typeof templatesFolder === 'string' && templatesFolder !== '') folder = templatesFolder.startsWith('file:') ? fileURLToPath(templatesFolder) : resolve(templatesFolder);
@@ -95,5 +102,5 @@ export function resolveConfig(options: AppOptions): AppConfig {
   return deepFreeze({
     serverName: serverName?.toLowerCase(),
     subdomainMatching,
-    hostMatching, debug, secretKeys, templatesFolder: folder, maxContentLength, maxFormParts, session: sessionOptions, staticFolder: statics, staticUrlPath: urlPath.replace(/\/+$/, ''), sendFileMaxAge });
+    hostMatching, debug, secretKeys, templatesFolder: folder, maxContentLength, maxFormParts, maxFormMemorySize, session: sessionOptions, staticFolder: statics, staticUrlPath: urlPath.replace(/\/+$/, ''), sendFileMaxAge });
 }

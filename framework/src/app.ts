@@ -11,7 +11,7 @@ import type { ConverterClass } from './routing/converters.js';
 import { UrlMap, type BuildOptions, type UrlValues } from './routing/url-map.js';
 import { Scaffold, type RouteRecord } from './scaffold.js';
 import { sendFromDirectory } from './send-file.js';
-import { Session, SessionSigner } from './session.js';
+import { NullSession, Session, SessionSigner } from './session.js';
 import { TemplateEngine, keywordArgs } from './templates.js';
 import { TestClient } from './testing/test-client.js';
 import type { Handler } from './types.js';
@@ -209,7 +209,8 @@ export class App extends Scaffold implements ContextHost {
         return ctx.getFlashedMessages({ withCategories: withCategories === true, categoryFilter: categoryFilter as string[] | undefined } as { withCategories: false });
       };
       // Opened only when a template reads it, so pages that ignore the session get no Vary: Cookie.
-      if (this.config.secretKeys.length > 0) base['session'] = lazySession(ctx);
+      // Without a secretKey it is the empty NullSession, as in Flask.
+      base['session'] = lazySession(ctx);
     }
     const processors = [this, ...(ctx?.blueprints ?? []).map((name) => this.blueprints.get(name)).reverse()];
     for (const scaffold of processors) if (scaffold && ctx) for (const fn of scaffold.contextProcessors) Object.assign(base, fn(ctx));
@@ -218,7 +219,7 @@ export class App extends Scaffold implements ContextHost {
 
   /** @internal Loads the session of a request (Context.session calls this lazily). */
   openSession(request: Request): Session {
-    if (this.config.secretKeys.length === 0) throw new SetupError('FW_ERR_SESSION_NO_SECRET', 'the session is unavailable because no secretKey was set on the App');
+    if (this.config.secretKeys.length === 0) return new NullSession();
     this.signer ??= new SessionSigner(this.config.secretKeys);
     const cookie = request.cookies[this.config.session.cookieName];
     return new Session(cookie === undefined ? undefined : this.signer.unsign(cookie, this.config.session.lifetimeSeconds));

@@ -23,6 +23,8 @@ export interface BodyLimits {
   maxContentLength: number;
   /** Most form fields and files in one multipart body. */
   maxFormParts: number;
+  /** Largest non-file field (multipart) or urlencoded body held in memory (Flask 3.1's MAX_FORM_MEMORY_SIZE); more gives 413. */
+  maxFormMemorySize: number;
 }
 
 const CHUNK = 64 * 1024;
@@ -80,7 +82,12 @@ export async function parseMultipart(environ: Environ, limits: BodyLimits): Prom
       headers: { 'content-type': environ.CONTENT_TYPE ?? '' },
       // Werkzeug passes the filename as sent (paths included); secure it with secureFilename().
       preservePath: true,
-      limits: { fileSize: limits.maxContentLength, parts: limits.maxFormParts, fieldSize: limits.maxContentLength },
+      // Browsers send non-ASCII filenames as raw UTF-8 in the quoted parameter; busboy's
+      // default (latin1) turned "résumé.pdf" into "rÃ©sumÃ©.pdf". Werkzeug reads UTF-8.
+      defParamCharset: 'utf8',
+      // busboy's limits trip on *reaching* the number (partsLimit, a truncated field or file): one
+      // more than ours, so exactly the limit passes and one over is the 413, as in Werkzeug.
+      limits: { fileSize: limits.maxContentLength + 1, parts: limits.maxFormParts + 1, fieldSize: limits.maxFormMemorySize + 1 },
     });
   } catch (error) {
     throw new BadRequest('The multipart body could not be parsed.', { cause: error });
@@ -111,7 +118,8 @@ export async function parseMultipart(environ: Environ, limits: BodyLimits): Prom
       else files.set(name, [file]);
     });
   });
-  parser.on('partsLimit', () => fail(new RequestEntityTooLarge('Too many parts in the multipart body.')));
+  // Werkzeug's page for it is the generic 413 one.
+  parser.on('partsLimit', () => fail(new RequestEntityTooLarge()));
   const finished = new Promise<void>((resolve, reject) => {
     parser.on('close', resolve);
     parser.on('error', (error: Error) => reject(new BadRequest('The multipart body could not be parsed.', { cause: error })));

@@ -86,11 +86,18 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
   if (options.maxAge !== undefined) out += `; Max-Age=${Math.floor(options.maxAge)}`;
   if (options.secure) out += '; Secure';
   if (options.httpOnly) out += '; HttpOnly';
-  if (options.path !== null) out += `; Path=${checkAttribute('Path', options.path ?? '/')}`;
+  if (options.path !== null) out += `; Path=${quoteCookiePath(options.path ?? '/')}`;
   if (options.sameSite !== undefined) out += `; SameSite=${options.sameSite}`;
   if (options.partitioned) out += '; Partitioned';
   if (options.priority !== undefined) out += `; Priority=${options.priority}`;
   return out;
+}
+
+// Werkzeug's dump_cookie: quote(path, safe="%!$&'()*+,/:=@"), so `;`, spaces and non-ASCII are percent-encoded, not refused.
+const PATH_UNSAFE = /[^A-Za-z0-9_.~%!$&'()*+,/:=@-]/gu;
+
+function quoteCookiePath(path: string): string {
+  return path.replace(PATH_UNSAFE, (ch) => encodeURIComponent(ch));
 }
 
 function checkAttribute(name: string, value: string): string {

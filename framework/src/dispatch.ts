@@ -10,7 +10,7 @@ import { Response } from './response.js';
 import { quotePathKeepSlash } from './routing/converters.js';
 import type { Rule } from './routing/rule.js';
 import type { Scaffold } from './scaffold.js';
-import type { Session } from './session.js';
+import { NullSession, type Session } from './session.js';
 import type { AfterRequestHook, BeforeRequestHook, ErrorHandler, Handler, HandlerResult, TeardownHook } from './types.js';
 
 /** @internal A registered endpoint. */
@@ -54,7 +54,7 @@ function buildParams(rule: Rule, values: unknown[]): Record<string, unknown> {
 export function createDispatcher(app: DispatchHost): TsgiCall {
   const { urlMap, views, config, hooks } = app;
   const json = app.json;
-  const limits = { maxContentLength: config.maxContentLength, maxFormParts: config.maxFormParts };
+  const limits = { maxContentLength: config.maxContentLength, maxFormParts: config.maxFormParts, maxFormMemorySize: config.maxFormMemorySize };
 
   const domainRouting = config.hostMatching || config.subdomainMatching;
   const server = config.serverName;
@@ -294,7 +294,7 @@ export function createDispatcher(app: DispatchHost): TsgiCall {
       response = makeResponse(await handleError(ctx, view, error), json);
     }
     const session = ctx.sessionValue;
-    if (session !== undefined) {
+    if (session !== undefined && !(session instanceof NullSession)) {
       response.headers.append('Vary', 'Cookie');
       const options = config.session;
       if (session.modified || (session.permanent && options.refreshEachRequest && session.size > 0)) {

@@ -1,13 +1,14 @@
 import type { Environ, InputStream } from '@tsgi/gateway';
-import { parseMultipart, readBody, type BodyLimits, type FormData, type UploadedFile } from './body.js';
+import { checkDeclaredLength, parseMultipart, readBody, type BodyLimits, type FormData, type UploadedFile } from './body.js';
 import { parseCookieHeader } from './cookies.js';
 import { MimeAccept } from './accept.js';
 import { parseAuthorization, type Authorization } from './authorization.js';
-import { BadRequest, UnsupportedMediaType } from './http-exceptions.js';
+import { BadRequest, RequestEntityTooLarge, UnsupportedMediaType } from './http-exceptions.js';
 import { MultiDict } from './multi-dict.js';
 import { RequestHeaders } from './request-headers.js';
 
 // Werkzeug's get_current_url safe sets (WHATWG path-segment set, plus '%' for already-quoted text).
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 const PATH_SAFE = /[^A-Za-z0-9\-._~!$&'()*+,/:;=@%\u0080-\uffff]/g;
 const QUERY_SAFE = /[^A-Za-z0-9\-._~!$&'()*+,/:;=?@%\u0080-\uffff]/g;
 const ENCODED_UTF8 = /(?:%[C-Fc-f][0-9A-Fa-f](?:%[89ABab][0-9A-Fa-f])+)+/g;
@@ -61,7 +62,7 @@ export class Request {
 
   /** Query parameters (Flask's `request.args`); repeated keys via `getAll`. */
   get args(): MultiDict {
-    return (this.argsCache ??= new MultiDict(this.environ.QUERY_STRING));
+    return (this.argsCache ??= MultiDict.fromQuery(this.environ.QUERY_STRING));
   }
 
   get headers(): RequestHeaders {
@@ -100,7 +101,11 @@ export class Request {
   /** Host header, or SERVER_NAME[:SERVER_PORT] when absent. */
   get host(): string {
     const header = this.environ.HTTP_HOST;
-    if (header) return header;
+    // Werkzeug's get_host: the scheme's default port is dropped, so `example.com:80` is `example.com`.
+    if (header) {
+      const defaultPort = this.scheme === 'https' ? ':443' : ':80';
+      return header.endsWith(defaultPort) ? header.slice(0, -defaultPort.length) : header;
+    }
     const port = this.environ.SERVER_PORT;
     const standard = (this.scheme === 'http' && port === '80') || (this.scheme === 'https' && port === '443');
     return standard ? this.environ.SERVER_NAME : `${this.environ.SERVER_NAME}:${port}`;
@@ -132,7 +137,7 @@ export class Request {
 
   /** Query arguments, then form fields (Werkzeug's `request.values`; GET requests use only the query). */
   async values(): Promise<MultiDict> {
-    const out = new MultiDict(this.environ.QUERY_STRING);
+    const out = MultiDict.fromQuery(this.environ.QUERY_STRING);
     if (this.method === 'GET') return out;
     for (const [key, value] of await this.form()) out.append(key, value);
     return out;
@@ -175,9 +180,10 @@ export class Request {
       if (options.silent) return undefined as T;
       throw new UnsupportedMediaType("Did not attempt to load JSON data because the request Content-Type was not 'application/json'.");
     }
-    const text = await this.text();
+    const body = await this.body();
     try {
-      return JSON.parse(text) as T;
+      // As Python's json.loads on bytes: a UTF-8 BOM is skipped, invalid UTF-8 is a 400 (not U+FFFD).
+      return JSON.parse(STRICT_UTF8.decode(body)) as T;
     } catch (error) {
       if (options.silent) return undefined as T;
       // Flask outside debug: the generic 400 page (the parser's message stays in `cause`).
@@ -204,7 +210,13 @@ export class Request {
     return (this.formPromise ??= (async () => {
       const type = this.mimetype;
       if (type === 'multipart/form-data') return parseMultipart(this.environ, this.limits);
-      if (type === 'application/x-www-form-urlencoded') return { fields: new MultiDict(await this.text()), files: new Map() };
+      if (type === 'application/x-www-form-urlencoded') {
+        // The whole body is the form: held in memory, so it gets the form memory limit (413 beyond).
+        checkDeclaredLength(this.environ, this.limits.maxFormMemorySize);
+        const body = await this.body();
+        if (body.length > this.limits.maxFormMemorySize) throw new RequestEntityTooLarge();
+        return { fields: MultiDict.fromQuery(body.toString('utf8')), files: new Map() };
+      }
       return { fields: new MultiDict(), files: new Map() };
     })());
   }

@@ -5,7 +5,7 @@ import type { Environ } from '@tsgi/gateway';
 import mime from 'mime-types';
 import { NotFound, PreconditionFailed, RequestedRangeNotSatisfiable } from './http-exceptions.js';
 import { Response } from './response.js';
-import { TOKEN_RE } from '@tsgi/http1';
+import { parseHttpDate as httpDateSeconds, TOKEN_RE } from '@tsgi/http1';
 
 /** Options of {@link sendFile} (Flask's `send_file` keywords). */
 export interface SendFileOptions {
@@ -67,10 +67,11 @@ function adler32(data: Uint8Array): number {
   return ((b << 16) | a) >>> 0;
 }
 
+/** Only real HTTP-dates count: Date.parse took `2030` for a date and answered 304 (Werkzeug ignores it). */
 function parseHttpDate(text: string | undefined): number | undefined {
   if (!text) return undefined;
-  const time = Date.parse(text);
-  return Number.isNaN(time) ? undefined : Math.floor(time / 1000);
+  const seconds = httpDateSeconds(text);
+  return Number.isNaN(seconds) ? undefined : seconds;
 }
 
 function etagList(header: string | undefined): string[] {
@@ -163,10 +164,16 @@ function isModified(environ: Environ, etag: string | undefined, mtime: number): 
 }
 
 function dispositionName(name: string): string {
-  if (/^[\x20-\x7e]*$/.test(name)) return TOKEN_RE.test(name) ? `filename=${name}` : `filename="${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  if (/^[\x20-\x7e]*$/.test(name)) return `filename=${quoteValue(name)}`;
   const simple = name.normalize('NFKD').replace(/[^\x20-\x7e]/g, '');
   const quoted = encodeURIComponent(name).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `filename=${TOKEN_RE.test(simple) ? simple : `"${simple}"`}; filename*=UTF-8''${quoted}`;
+  // The ASCII fallback is escaped too: a bare `"` in it ended the value, so a name could add its own filename*.
+  return `filename=${quoteValue(simple)}; filename*=UTF-8''${quoted}`;
+}
+
+/** Werkzeug's quote_header_value: a token as it is, anything else quoted with `\` and `"` escaped. */
+function quoteValue(value: string): string {
+  return TOKEN_RE.test(value) ? value : `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
 /**

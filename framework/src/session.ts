@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { CookieOptions } from './cookies.js';
+import { SetupError } from './errors.js';
 
 /** How session cookies are signed and sent (Flask's SESSION_COOKIE_* settings). */
 export interface SessionOptions {
@@ -127,4 +128,40 @@ export class Session {
   toJSON(): Record<string, unknown> {
     return this.permanentValue ? { ...this.data, _permanent: true } : { ...this.data };
   }
+}
+
+/**
+ * The session of an app without a secretKey (Flask's NullSession): always
+ * empty, so pages and templates that only read it (get_flashed_messages in a
+ * layout) still render; any write throws FW_ERR_SESSION_NO_SECRET, a 500 that
+ * names the fix. Never saved, so no cookie and no Vary: Cookie.
+ */
+export class NullSession extends Session {
+  constructor() {
+    super(undefined);
+  }
+
+  override get permanent(): boolean {
+    return false;
+  }
+
+  override set permanent(_value: boolean) {
+    noSecret();
+  }
+
+  override set(_key: string, _value: unknown): this {
+    return noSecret();
+  }
+
+  override delete(_key: string): boolean {
+    return noSecret();
+  }
+
+  override clear(): void {
+    noSecret();
+  }
+}
+
+function noSecret(): never {
+  throw new SetupError('FW_ERR_SESSION_NO_SECRET', 'the session is unavailable because no secretKey was set on the App');
 }

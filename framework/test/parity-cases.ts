@@ -32,7 +32,7 @@ function multipart(filename: string): { headers: Record<string, string>; body: B
 }
 
 const ABORT_CODES = [400, 401, 403, 404, 405, 406, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 418, 421, 422, 423, 424, 428, 429, 431, 451, 500, 501, 502, 503, 504, 505, 402, 499];
-const BUILDS = ['page-default', 'page-two', 'query-space', 'query-list', 'anchor', 'external', 'scheme', 'static', 'fixed', 'signed', 'path', 'blueprint', 'nested', 'lang-default', 'bp-static', 'alias'];
+const BUILDS = ['page-default', 'page-two', 'query-space', 'query-list', 'anchor', 'anchor-quoted', 'external', 'scheme', 'static', 'fixed', 'signed', 'path', 'blueprint', 'nested', 'lang-default', 'bp-static', 'alias'];
 const RESPONSES = ['mimetype-text', 'mimetype-xml', 'mimetype-png', 'headers-tuple', 'status-tuple', 'triple', 'list', 'dict', 'unicode', 'date', 'jsonify', 'redirect', 'redirect-301', 'empty', 'bytes'];
 const TEMPLATES = ['escape', 'plain', 'tojson', 'newline', 'additions', 'string'];
 
@@ -165,10 +165,34 @@ export const CASES: ParityCase[] = [
   get('args with plus and encoded plus', '/req/args?a=1+2&a=1%2B2&b=%C3%A9'),
   send('form with unicode', 'POST', '/req/values', form, 'v=caf%C3%A9&f=%E2%9C%93'),
   send('get_json with unicode', 'POST', '/req/json', jsonType, '{"k": "caf\u00e9", "b": [3, {"z": 1, "a": 2}]}'),
+  // hostile and odd input (a23): what Flask answers is what we answer
+  get('static If-Modified-Since that is not an HTTP-date', '/static/hello.txt', { 'If-Modified-Since': '2030' }),
+  send('get_json on invalid UTF-8 is a 400', 'POST', '/req/json', jsonType, Buffer.from('{"k": "\xff"}', 'latin1')),
+  send('get_json with a UTF-8 BOM', 'POST', '/req/json', jsonType, Buffer.from('\xef\xbb\xbf{"k": 1}', 'latin1')),
+  { name: 'multipart UTF-8 filename as browsers send it', steps: [{ method: 'POST', path: '/req/upload', ...multipart('r\u00e9sum\u00e9 \u2713.pdf') }] },
+  get('request.url drops the default port of the Host', '/req/url/x', { Host: 'example.com:80' }),
+  get('args keep undecodable bytes as %XX', '/req/args?a=caf%e9&a=%C3%A9%FF&a=%E2%82&a=%ED%A0%80&a=%zz%&b=%F0%9F%98%80+%f0'),
+  send('form keeps undecodable bytes as %XX', 'POST', '/req/values', form, 'v=caf%E9&v=%E2%82%AC&f=%FF%FE'),
+  // Flask 3.1's MAX_FORM_MEMORY_SIZE (500 000): a bigger urlencoded body or non-file field is a 413, a bigger file is not
+  send('multipart with exactly MAX_FORM_PARTS (1000) parts', 'POST', '/req/values', { 'Content-Type': 'multipart/form-data; boundary=b' },
+    `${Array.from({ length: 1000 }, (_, i) => `--b\r\nContent-Disposition: form-data; name="${i === 0 ? 'f' : 'v'}"\r\n\r\n${i}\r\n`).join('')}--b--\r\n`),
+  send('multipart with one part over MAX_FORM_PARTS is a 413', 'POST', '/req/values', { 'Content-Type': 'multipart/form-data; boundary=b' },
+    `${Array.from({ length: 1001 }, (_, i) => `--b\r\nContent-Disposition: form-data; name="v"\r\n\r\n${i}\r\n`).join('')}--b--\r\n`),
+  send('urlencoded form over the form memory limit is a 413', 'POST', '/req/values', form, `v=${'x'.repeat(500_001)}`),
+  send('urlencoded form at the form memory limit', 'POST', '/req/values', form, `f=${'x'.repeat(499_998)}`),
+  send('multipart field at the form memory limit', 'POST', '/req/values', { 'Content-Type': 'multipart/form-data; boundary=b' },
+    `--b\r\nContent-Disposition: form-data; name="f"\r\n\r\n${'x'.repeat(500_000)}\r\n--b--\r\n`),
+  send('multipart field over the form memory limit is a 413', 'POST', '/req/values', { 'Content-Type': 'multipart/form-data; boundary=b' },
+    `--b\r\nContent-Disposition: form-data; name="f"\r\n\r\n${'x'.repeat(500_001)}\r\n--b--\r\n`),
+  { name: 'multipart file over the form memory limit is kept', steps: [{ method: 'POST', path: '/req/upload', headers: { 'Content-Type': 'multipart/form-data; boundary=b' },
+    body: `--b\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\nContent-Type: text/plain\r\n\r\n${'x'.repeat(600_000)}\r\n--b--\r\n` }] },
   send('HEAD on a 404', 'HEAD', '/no/such/page'),
   send('OPTIONS on a 404', 'OPTIONS', '/no/such/page'),
   send('PUT on a GET-only rule', 'PUT', '/int/3'),
   get('set_cookie with a non-ASCII value', '/cookie/unicode'),
+  get('set_cookie path with ; space and non-ASCII is percent-quoted', '/cookie/odd-path'),
+  get('send_file download_name with a quote', '/download?name=a%22b.txt'),
+  get('send_file non-ASCII download_name with a quote and a backslash', `/download?name=${encodeURIComponent('r\u00e9sum\u00e9"; filename*=UTF-8\'\'evil.html\\.txt')}`),
   get('session with a unicode value', '/session/unicode'),
   get('abort in before_request', '/guarded/page'),
   get('url_for unicode path segment', '/build/unicode'),

@@ -116,7 +116,7 @@ async function envFor(path: string) {
   };
 }
 
-test('cookies: set with every attribute, delete, refuse header injection', async () => {
+test('cookies: set with every attribute, delete, no header injection through the path', async () => {
   const app = new App();
   app.get('/set', () =>
     new Response('ok')
@@ -128,7 +128,11 @@ test('cookies: set with every attribute, delete, refuse header injection', async
   const cookies = (await c.get('/set')).headerAll('Set-Cookie');
   assert.match(cookies[0]!, /^a="v 1\\073x"; Domain=example\.com; Expires=\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT; Max-Age=60; Secure; HttpOnly; Path=\/p; SameSite=Strict; Partitioned; Priority=High$/, 'quoted as Werkzeug, Max-Age also sets Expires');
   assert.match(cookies[1]!, /^old=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=\//);
-  assert.equal((await c.get('/inject')).status, 500);
+  // Werkzeug quotes the path (dump_cookie), so CR/LF cannot start a header: a 200 with the bytes escaped.
+  const injected = await c.get('/inject');
+  assert.equal(injected.status, 200);
+  assert.deepEqual(injected.headerAll('Set-Cookie'), ['a=b; Path=/%0D%0AX-Evil:%201']);
+  assert.equal(injected.header('X-Evil'), undefined);
 });
 
 test('abort and HTTP exceptions: werkzeug pages, MethodNotAllowed sets Allow, abort(response)', async () => {

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { serve } from '@tsgi/gateway';
 import { App, SessionSigner } from '@tsgi/framework';
 
 const templatesFolder = new URL('./fixtures/templates/', import.meta.url);
@@ -60,10 +61,38 @@ test('sessions: signed cookie round trip, tamper gives an empty session, rotatio
   const out = await c.get('/logout');
   assert.match(out.header('Set-Cookie')!, /^session=; Expires=Thu, 01 Jan 1970/);
   assert.equal(c.cookies.has('session'), false);
+});
+
+test('without a secretKey the session reads as empty (Flask NullSession) and a write is a 500 naming the missing key', async (t) => {
   const noSecret = new App();
-  noSecret.get('/', (ctx) => String(ctx.session.get('x')));
-  const r = await noSecret.testClient().get('/');
-  assert.equal(r.status, 500, 'no secret key: FW_ERR_SESSION_NO_SECRET, a 500');
+  const logged: string[] = [];
+  noSecret.get('/read', (ctx) => `${String(ctx.session.get('x'))} ${ctx.session.size}`);
+  noSecret.get('/layout', (ctx) => ctx.renderTemplateString('[{% for m in get_flashed_messages() %}{{ m }}{% endfor %}]{{ session.user }}'));
+  noSecret.get('/write', (ctx) => {
+    ctx.session.set('x', 1);
+    return 'written';
+  });
+  noSecret.get('/flash', (ctx) => {
+    ctx.flash('hi');
+    return 'flashed';
+  });
+  const running = await serve(noSecret, { port: 0, errors: { write: (line) => logged.push(line), flush: () => undefined } });
+  t.after(() => running.close());
+  const base = `http://127.0.0.1:${running.port}`;
+  const read = await fetch(`${base}/read`, { headers: { Cookie: 'session=forged.value.sig' } });
+  assert.equal(read.status, 200);
+  assert.equal(await read.text(), 'undefined 0');
+  assert.equal(read.headers.get('vary'), null, 'a null session is never saved: no Vary: Cookie');
+  assert.equal(read.headers.get('set-cookie'), null);
+  const layout = await fetch(`${base}/layout`);
+  assert.equal(layout.status, 200, 'a layout calling get_flashed_messages() renders without a secret, as in Flask');
+  assert.equal(await layout.text(), '[]');
+  for (const path of ['/write', '/flash']) {
+    const r = await fetch(`${base}/${path.slice(1)}`);
+    assert.equal(r.status, 500, path);
+    assert.equal(r.headers.get('set-cookie'), null, path);
+  }
+  assert.equal(logged.filter((line) => line.includes('FW_ERR_SESSION_NO_SECRET') || line.includes('no secretKey')).length >= 2, true, logged.join('\n'));
 });
 
 test('TC39 decorators register static methods at class definition and instance methods on first construction', async () => {

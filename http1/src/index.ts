@@ -14,3 +14,4 @@ export { parseResponseHead, partialResponseHeadIsBad, type ResponseHead } from '
 export { HOP_BY_HOP_FIELDS, PROXY_HOP_BY_HOP_FIELDS } from './hop-by-hop.js';
 export { TOKEN_RE } from './chars.js';
 export { adoptForBufferedReads, isFreshlyAccepted } from './socket-reads.js';
+export { parseHttpDate } from './http-date.js';

@@ -173,6 +173,33 @@ describe('staticFiles: conditional requests', () => {
     assert.equal((await request(s.port, '/static/hello.txt', { headers: { 'If-Modified-Since': 'garbage' } })).status, 200);
   });
 
+  test('dates that are not HTTP-dates are ignored, and asctime dates are GMT whatever the TZ', async (t) => {
+    const s = await start(t, site$());
+    const lm = (await request(s.port, '/static/hello.txt')).header('last-modified')!;
+    // Date.parse took these as 2030 and 2000: 304 for any file, 412 for any file.
+    for (const ims of ['2030', 'garbage 2030', '12/31/2099']) {
+      assert.equal((await request(s.port, '/static/hello.txt', { headers: { 'If-Modified-Since': ims } })).status, 200, ims);
+    }
+    for (const ius of ['0', '2000']) {
+      assert.equal((await request(s.port, '/static/hello.txt', { headers: { 'If-Unmodified-Since': ius } })).status, 200, ius);
+    }
+    // asctime form of Last-Modified: "Sun Nov  6 08:49:37 1994".
+    const d = new Date(Date.parse(lm));
+    const day = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][d.getUTCDay()]!;
+    const month = lm.slice(8, 11);
+    const hms = d.toISOString().slice(11, 19);
+    const asctime = `${day} ${month} ${String(d.getUTCDate()).padStart(2, ' ')} ${hms} ${d.getUTCFullYear()}`;
+    const tz = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      assert.equal((await request(s.port, '/static/hello.txt', { headers: { 'If-Modified-Since': asctime } })).status, 304, asctime);
+      assert.equal((await request(s.port, '/static/hello.txt', { headers: { Range: 'bytes=0-4', 'If-Range': asctime } })).status, 206, asctime);
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
+  });
+
   test('If-None-Match wins over If-Modified-Since', async (t) => {
     const s = await start(t, site$());
     const future = new Date(Date.now() + 86_400_000).toUTCString();

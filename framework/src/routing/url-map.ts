@@ -23,7 +23,8 @@ export interface BuildOptions {
 
 // Werkzeug's _urlencode (urllib's quote_plus with safe "!$'()*,/:;?@"): a space is '+'.
 const QUERY_UNSAFE = /[^A-Za-z0-9\-._~!$'()*,/:;?@]/g;
-const FRAGMENT_UNSAFE = /[^A-Za-z0-9\-._~!#$&'()*+,/:;=?@]/g;
+// Flask's url_for: quote(anchor, safe="%!#$&'()*+,/:;=?@"): an already-quoted %20 stays as it is.
+const FRAGMENT_UNSAFE = /[^A-Za-z0-9\-._~!#$&'()*+,/:;=?@%]/g;
 
 function quoteQuery(text: string): string {
   return text.replace(QUERY_UNSAFE, (ch) => (ch === ' ' ? '+' : encodeURIComponent(ch)));

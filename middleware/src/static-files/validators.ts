@@ -1,4 +1,5 @@
 import type { Stats } from 'node:fs';
+import { parseHttpDate } from '@tsgi/http1';
 
 /**
  * Validators and preconditions for static files (RFC 9110 §8.8, §13):
@@ -44,9 +45,9 @@ export function mtimeSeconds(st: Stats): number {
   return Math.floor(st.mtimeMs / 1000);
 }
 
-/** An HTTP date in seconds, or NaN when unparseable (then the header is ignored). */
+/** An HTTP-date in seconds, or NaN when it is not one (then the header is ignored, RFC 9110 §13.1.3). */
 export function httpDateSeconds(value: string): number {
-  return Math.floor(Date.parse(value) / 1000);
+  return parseHttpDate(value);
 }
 
 export type Precondition = 'ok' | 'not-modified' | 'failed';
