@@ -57,6 +57,29 @@ describe('reference server: environ', () => {
     assert.deepEqual(seen['tsgi.version'], [1, 0]);
   });
 
+  test('an absolute-form target names the host: Host is ignored for SERVER_NAME, SERVER_PORT and HTTP_HOST (RFC 9112 3.2.2)', async () => {
+    const seen: Environ[] = [];
+    const app: App = (environ, sr) => {
+      seen.push(environ);
+      sr('200 OK', []);
+      return [];
+    };
+    await withServer(app, async (port) => {
+      const reply = await rawExchange(port, 'GET http://a.example:81/x?q=1 HTTP/1.1\r\nHost: b.example\r\nConnection: close\r\n\r\n');
+      assert.equal(reply.status, 200);
+      const plain = await rawExchange(port, 'GET /y HTTP/1.1\r\nHost: b.example\r\nConnection: close\r\n\r\n');
+      assert.equal(plain.status, 200);
+    });
+    const [absolute, origin] = seen;
+    assert.ok(absolute && origin);
+    assert.equal(absolute.PATH_INFO, '/x');
+    assert.equal(absolute.QUERY_STRING, 'q=1');
+    assert.equal(absolute.SERVER_NAME, 'a.example');
+    assert.equal(absolute.SERVER_PORT, '81');
+    assert.equal(absolute.HTTP_HOST, 'a.example:81');
+    assert.equal(origin.HTTP_HOST, 'b.example', 'an origin-form target keeps its Host');
+  });
+
   test('X-Forwarded-Proto is ignored from peers outside forwardedAllowIps', async () => {
     let scheme = '';
     const app: App = (environ, sr) => {

@@ -29,6 +29,12 @@ function environKey(name: string): string | null {
   return key;
 }
 
+/** `http://…` or `https://…` (any case): the only absolute forms the wire parser lets through. */
+function isAbsoluteForm(target: string): boolean {
+  const c = target.charCodeAt(0) | 0x20;
+  return c === 0x68 && /^https?:\/\//i.test(target);
+}
+
 function splitHost(host: string, scheme: string): [string, string] {
   if (host.charCodeAt(0) === 0x5b) {
     const close = host.indexOf(']');
@@ -94,5 +100,8 @@ export function buildEnviron(head: RequestHead, peer: PeerInfo, opts: ResolvedOp
     environ[key as `HTTP_${string}`] =
       prev === undefined ? fields[i + 1] : `${prev}${key === 'HTTP_COOKIE' ? '; ' : ', '}${fields[i + 1]}`;
   }
+  // RFC 9112 section 3.2.2: with an absolute-form target the server ignores Host and uses the target's authority
+  // (as werkzeug's server does), so apps building URLs from HTTP_HOST agree with SERVER_NAME.
+  if (head.host !== '' && isAbsoluteForm(head.target)) environ.HTTP_HOST = head.host;
   return environ;
 }
