@@ -13,5 +13,5 @@ export { ChunkedDecoder, type ChunkSink } from './chunked-decoder.js';
 export { parseResponseHead, partialResponseHeadIsBad, type ResponseHead } from './response-head.js';
 export { HOP_BY_HOP_FIELDS, PROXY_HOP_BY_HOP_FIELDS } from './hop-by-hop.js';
 export { TOKEN_RE } from './chars.js';
-export { adoptForBufferedReads, isFreshlyAccepted } from './socket-reads.js';
+export { adoptForBufferedReads, isFreshlyAccepted } from './node-internals.js';
 export { parseHttpDate } from './http-date.js';

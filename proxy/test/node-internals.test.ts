@@ -74,5 +74,5 @@ test(`a plain listener's client sockets read through onread (Node ${process.vers
   for await (const chunk of client) reply += chunk as string;
   assert.equal(reply, 'got hi');
   assert.equal(handed.length, 1);
-  assert.notEqual(handed[0], accepted[0], 'the accepted handle moved to an onread socket (@tsgi/http1 socket-reads.ts)');
+  assert.notEqual(handed[0], accepted[0], 'the accepted handle moved to an onread socket (@tsgi/http1 node-internals.ts)');
 });

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // Node private fields a package has used, and may use only inside its node-internals.ts (with a test on Node 22 and 24).
-const PRIVATE_FIELDS = /(\.|\[['"])(_header|_sent100|_headers|_headerSent|_handle|_httpMessage|_parent|secureConnecting)\b/;
+const PRIVATE_FIELDS = /(\.|\[['"])(_header|_sent100|_headers|_headerSent|_handle|_httpMessage|_parent|_server|secureConnecting)\b/;
 
 function sources(dir) {
   const out = [];

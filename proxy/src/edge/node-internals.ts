@@ -2,7 +2,7 @@ import type { TLSSocket } from 'node:tls';
 
 /**
  * The one place the proxy writes a private field of Node's (the other, client
- * reads through `onread`, is @tsgi/http1's socket-reads.ts). A server-side
+ * reads through `onread`, is @tsgi/http1's node-internals.ts). A server-side
  * TLSSocket made with `new TLSSocket(socket, { isServer: true })` keeps
  * `secureConnecting` true after its handshake: only tls.Server clears it,
  * on 'secure'. node:http2's `performServerHandshake` waits for that flag, so

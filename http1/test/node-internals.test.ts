@@ -1,11 +1,11 @@
-// The Node private fields behind adoptForBufferedReads (src/socket-reads.ts),
+// The Node private fields behind adoptForBufferedReads (src/node-internals.ts),
 // on the Node running this test: CI runs it on Node 22 and 24.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { adoptForBufferedReads, isFreshlyAccepted } from '../src/socket-reads.ts';
+import { adoptForBufferedReads, isFreshlyAccepted } from '../src/node-internals.ts';
 
 interface Seen {
   accepted: Socket;

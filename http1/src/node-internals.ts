@@ -31,7 +31,7 @@ export function isFreshlyAccepted(socket: Socket): boolean {
  * freshly accepted or this Node keeps its handle elsewhere) is paused: call
  * resume() once its 'data' listener is on. The one place the wire touches
  * private fields of Node's (`_handle`, `_server`); checked on Node 22 and 24
- * by test/socket-reads.test.ts. Measured on Node 24 with a fixed-answer
+ * by test/node-internals.test.ts. Measured on Node 24 with a fixed-answer
  * HTTP loop under wrk: user CPU per request 5.5 → 4.0 µs.
  */
 export function adoptForBufferedReads(accepted: Socket, allowHalfOpen: boolean): Socket {
