@@ -18,6 +18,8 @@ export const APPSERVER_ERRORS = defineErrors({
   APP_ERR_APP_INTERFACE_UNKNOWN: { text: '%s' },
   /** A listen failed: address, flag, reason. Exit code 3. */
   APP_ERR_BIND_FAILED: { text: 'cannot listen on %s (%s): %s' },
+  /** Logged, not thrown: a worker used its last file descriptor (`ulimit -n`); libuv closes further connections unanswered. */
+  APP_ERR_FD_LIMIT: { text: 'too many open files: all %s file descriptors are in use (ulimit -n); new connections are closed unanswered until some close' },
 });
 
 export type AppserverErrorCode = CodeOf<typeof APPSERVER_ERRORS>;
