@@ -8,13 +8,14 @@ const APP = join(FIXTURES, 'pid-app.mjs') + ':app';
 const NOFILE = 128;
 const HELD = 300;
 
-function fdLimitLines(stderr: string): string[] {
-  return stderr.split('\n').filter((l) => l.includes('"APP_ERR_FD_LIMIT"'));
+function linesWith(stderr: string, code: string): string[] {
+  return stderr.split('\n').filter((l) => l.includes(`"${code}"`));
 }
+const fdLimitLines = (stderr: string): string[] => linesWith(stderr, 'APP_ERR_FD_LIMIT');
 
-for (const model of ['shared', 'reuse-port']) {
-  test(`--socket-model ${model}, more connections than ulimit -n: logged once, nothing crashes, served again once they close`, async (t) => {
-    const s = await startAppserver(['-w', '1', '--keep-alive', '30', '--socket-model', model, APP], { nofile: NOFILE });
+for (const model of [['--socket-model', 'shared'], ['--socket-model', 'reuse-port'], ['--sticky']]) {
+  test(`${model.join(' ')}, more connections than ulimit -n: logged once, nothing crashes, served again once they close`, async (t) => {
+    const s = await startAppserver(['-w', '1', '--keep-alive', '30', ...model, APP], { nofile: NOFILE });
     t.after(() => s.stop());
     const { port } = new URL(s.url);
     const held: Socket[] = [];
@@ -35,6 +36,9 @@ for (const model of ['shared', 'reuse-port']) {
     await until(async () => (await getFresh(s.url).catch(() => ({ status: 0 }))).status === 200, 15_000, 'served again');
     for (let i = 0; i < 5; i++) assert.equal((await getFresh(s.url)).status, 200);
     assert.ok(fdLimitLines(s.stderr()).length <= 2, `one line per episode, not one per dropped connection:\n${s.stderr()}`);
+    // --sticky: the master's handovers to the full worker fail; Node printed one unstructured warning for each.
+    assert.doesNotMatch(s.stderr(), /SentHandleNotReceivedWarning/);
+    assert.ok(linesWith(s.stderr(), 'APP_ERR_HANDOVER_LOST').length <= 2, `lost handovers logged once per episode:\n${s.stderr()}`);
     assert.equal(s.proc.exitCode, null, 'the master still runs');
     assert.doesNotMatch(s.stderr(), /exited: (?!stop)/, 'no worker died');
   });
