@@ -3,6 +3,7 @@ import type { Server, Socket } from 'node:net';
 import { formatEntry } from '@tsgi/errors';
 import type { Logger } from 'pino';
 import { APPSERVER_ERRORS } from './errors.js';
+import { socketFd } from './node-internals.js';
 
 /** At most one "out of file descriptors" line per this long while the process stays at its limit. */
 const REPEAT_MS = 30_000;
@@ -42,8 +43,8 @@ export class FdLimitWatch {
   }
 
   check(socket: Socket): void {
-    const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
-    if (this.limit === undefined || typeof fd !== 'number' || fd < this.limit - 1) return;
+    const fd = socketFd(socket);
+    if (this.limit === undefined || fd === undefined || fd < this.limit - 1) return;
     const now = Date.now();
     if (now - this.lastLogged < REPEAT_MS) return;
     this.lastLogged = now;
