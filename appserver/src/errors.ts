@@ -18,6 +18,10 @@ export const APPSERVER_ERRORS = defineErrors({
   APP_ERR_APP_INTERFACE_UNKNOWN: { text: '%s' },
   /** A listen failed: address, flag, reason. Exit code 3. */
   APP_ERR_BIND_FAILED: { text: 'cannot listen on %s (%s): %s' },
+  /** Logged, not thrown (--sticky): connections the master handed over did not reach the worker, most likely out of file descriptors; closed unanswered. */
+  APP_ERR_HANDOVER_LOST: { text: '%s connection(s) handed to a sticky worker did not reach it (out of file descriptors? ulimit -n); closed unanswered' },
+  /** Logged, not thrown: a worker used its last file descriptor (`ulimit -n`); libuv closes further connections unanswered. */
+  APP_ERR_FD_LIMIT: { text: 'too many open files: all %s file descriptors are in use (ulimit -n); new connections are closed unanswered until some close' },
 });
 
 export type AppserverErrorCode = CodeOf<typeof APPSERVER_ERRORS>;

@@ -16,6 +16,7 @@ import { createLogs } from './logger.js';
 import { checkOutputFiles, removeOwnPidFile } from './output-files.js';
 import { createMetricsServer, MasterMetrics } from './metrics-server.js';
 import { SETTINGS } from './settings.js';
+import { logLostHandovers } from './handover-warnings.js';
 import { StickyListener } from './sticky-listener.js';
 import type { WorkerData } from './worker-data.js';
 
@@ -77,6 +78,7 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
   const reservation = sticky ? undefined : new PortReservation();
   let targets: readonly ListenTarget[];
   if (sticky) {
+    logLostHandovers(logs.error);
     await sticky.listen();
     targets = sticky.bound;
   } else {

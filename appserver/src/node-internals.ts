@@ -1,7 +1,9 @@
+import type { ChildProcess } from 'node:child_process';
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 /**
- * The one place the appserver reads a private field of Node's: headers
+ * The one place the appserver reads private fields of Node's. Here: headers
  * passed straight to `writeHead()` (as Fastify does) are not kept by
  * node:http, only serialised into `_header`, the response head as sent; no
  * public API returns it. Checked on Node 22 and 24 by
@@ -13,4 +15,33 @@ export function serializedHeader(res: ServerResponse, name: string): string | un
   if (typeof head !== 'string') return undefined;
   const m = new RegExp(`\\r\\n${name.replace(/[^a-z0-9-]/gi, '')}:[ \\t]*([^\\r]*)`, 'i').exec(head);
   return m ? m[1] : undefined;
+}
+
+/** A socket's file descriptor (libuv handle's `fd`, Unix); undefined once the handle moved or closed. */
+export function socketFd(socket: Socket): number | undefined {
+  const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
+}
+
+const guarded = new WeakSet<ChildProcess>();
+
+/**
+ * Node 22's handle passing asserts (`ERR_INTERNAL_ASSERTION` in
+ * internal/child_process, an uncaught exception that ended the master) when a
+ * NODE_HANDLE_ACK/NACK arrives while it has no handle send in progress
+ * (`_handleQueue` null), which a worker out of file descriptors (MSG_CTRUNC,
+ * retransmitted handles) produces. Such an acknowledgement acknowledges
+ * nothing, so it is dropped before Node's listeners see it.
+ */
+export function dropStrayHandleAcks(child: ChildProcess): void {
+  if (guarded.has(child)) return;
+  guarded.add(child);
+  const state = child as unknown as { _handleQueue?: unknown };
+  const listeners = child.listeners('internalMessage') as Array<(message: unknown, handle: unknown) => void>;
+  child.removeAllListeners('internalMessage');
+  child.on('internalMessage', (message: unknown, handle: unknown) => {
+    const cmd = (message as { cmd?: unknown } | null)?.cmd;
+    if ((cmd === 'NODE_HANDLE_ACK' || cmd === 'NODE_HANDLE_NACK') && !Array.isArray(state._handleQueue)) return;
+    for (const l of listeners) l.call(child, message, handle);
+  });
 }

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { WorkerInfo } from '@tsgi/arbiter';
 import { describeTarget, listenOptions, type ListenTarget } from './listen-targets.js';
 import { BindError } from './errors.js';
+import { dropStrayHandleAcks } from './node-internals.js';
 
 /** Connections held while no worker is ready yet (Node's default listen backlog). */
 const MAX_WAITING = 511;
@@ -84,6 +85,7 @@ export class StickyListener {
       return;
     }
     const msg: StickyHandover = { tsgiSticky: true, bind };
+    dropStrayHandleAcks(worker.process);
     worker.send(msg, socket, { keepOpen: false }, (err) => {
       if (err) {
         this.log.warn({ err, worker: worker.process.pid }, 'could not hand a connection to its sticky worker');

@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import { createServer, fromFetch, type App, type TsgiServer } from '@tsgi/gateway';
 import { loadApp, type LoadedApp } from './app-loader.js';
 import { AppLoadError } from './errors.js';
+import { FdLimitWatch } from './fd-limit-watch.js';
 import { describeTarget, listenOptions } from './listen-targets.js';
 import { createLogs } from './logger.js';
 import { NodeHost } from './node-host.js';
@@ -136,6 +137,8 @@ async function nodeHost(app: Extract<LoadedApp, { kind: 'node' }>): Promise<Host
 
 const host: Host =
   loaded.kind === 'node' ? await nodeHost(loaded) : tsgiHost(loaded.kind === 'fetch' ? fromFetch(loaded.handler) : loaded.app);
+const fdWatch = new FdLimitWatch(logs.error);
+for (const s of host.servers) fdWatch.attach(s);
 
 if (config.sticky) {
   // The master accepts and hands each connection to the worker its client address hashes to.

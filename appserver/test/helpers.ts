@@ -20,13 +20,25 @@ export interface Running {
 }
 
 /** Spawns tsgi-appserver from sources (tsx) and waits for its `Ready:` line. */
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): {
+export interface CliOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Soft and hard open-files limit for the process tree (`ulimit -n`, set by /bin/sh before it execs node). */
+  nofile?: number;
+}
+
+export function runCli(args: string[], opts: CliOptions = {}): {
   proc: ChildProcess;
   exited: Promise<{ code: number | null; signal: string | null }>;
   stdout: () => string;
   stderr: () => string;
 } {
-  const proc = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', CLI, ...args], {
+  const argv = ['--conditions=development', '--import', 'tsx', CLI, ...args];
+  const [cmd, cmdArgs] =
+    opts.nofile === undefined
+      ? [process.execPath, argv]
+      : ['/bin/sh', ['-c', `ulimit -n ${opts.nofile} && exec "$0" "$@"`, process.execPath, ...argv]];
+  const proc = spawn(cmd, cmdArgs, {
     env: { ...process.env, ...opts.env },
     cwd: opts.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -41,7 +53,7 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: st
   return { proc, exited, stdout: () => out, stderr: () => err };
 }
 
-export async function startAppserver(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Running> {
+export async function startAppserver(args: string[], opts: CliOptions = {}): Promise<Running> {
   const r = runCli(['-b', '127.0.0.1:0', '--metrics-bind', '127.0.0.1:0', ...args], opts);
   const deadline = Date.now() + 30_000;
   while (!/^Ready:/m.test(r.stdout())) {
