@@ -196,10 +196,8 @@ export class EdgeListeners {
           return {
             address: e.config.address,
             id: e.listener.id,
-            destroy: () => {
-              e.listener.destroySessions();
-              e.listener.server.close();
-            },
+            // Its server is already closing (above); only h2 sessions outlive that.
+            destroy: () => e.listener.destroySessions(),
           };
         });
       },
