@@ -82,6 +82,11 @@ const upstream = z
         minInterval: positiveDuration.default(1000),
         /** DNS servers (`ip` or `ip:port`); default: the system resolver (getaddrinfo, /etc/hosts). */
         servers: z.array(z.string().min(1)).optional(),
+        /**
+         * A name that does not exist (NXDOMAIN, or no A/AAAA records): `keep` the last endpoints, as for SERVFAIL and
+         * timeouts (a transient or wrong NXDOMAIN is no outage); `empty`: the service scaled to zero, the group empties.
+         */
+        nxdomain: z.enum(['keep', 'empty']).default('keep'),
       })
       .strict()
       .default({}),
