@@ -222,12 +222,18 @@ export class UpstreamGroup {
     for (const ep of this.endpoints) ep.pool.close(proxyError('PX_ERR_SHUTTING_DOWN'));
   }
 
-  snapshot(now: number): Record<string, unknown> {
+  snapshot(now: number): GroupSnapshot {
     return {
       balance: this.config.balance,
       endpoints: this.endpoints.map((e) => e.snapshot(now)),
     };
   }
+}
+
+/** A group in the admin `/upstreams` view. */
+export interface GroupSnapshot {
+  balance: string;
+  endpoints: ReturnType<Endpoint['snapshot']>[];
 }
 
 function isLiteral(host: string): boolean {
