@@ -86,6 +86,20 @@ function slowPost(port: number, declared: number, everyMs: number): { sock: Sock
   };
 }
 
+/** The bodies of Content-Length framed responses one after another on a connection. */
+function responseBodies(text: string): string[] {
+  const out: string[] = [];
+  let at = 0;
+  while (at < text.length) {
+    const end = text.indexOf('\r\n\r\n', at);
+    if (end < 0) break;
+    const length = Number(/content-length: (\d+)/i.exec(text.slice(at, end))?.[1] ?? 0);
+    out.push(text.slice(end + 4, end + 4 + length));
+    at = end + 4 + length;
+  }
+  return out;
+}
+
 const missing = appserverMissing();
 /** Slow POSTs in the flood: more than the appserver's fd limit (256) could hold, few enough for a 2-core test run. */
 const FLOOD = 300;
@@ -151,6 +165,14 @@ test('a small body is read whole at the edge: a late framing error is a 400 with
     const good = await raw(proxy.port, 'POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello');
     assert.match(good, /^HTTP\/1\.1 200 /);
     assert.equal((await upstreamStats(up.port)).requests, 1);
+    // A held chunked body goes upstream with its Content-Length (as nginx sends it); the request pipelined behind it is served next.
+    const two = await raw(proxy.port, 'POST /p HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\nGET /second HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const bodies = responseBodies(two).map((b) => JSON.parse(b) as { url: string; bytes: number; headers: Record<string, string> });
+    assert.equal(bodies.length, 2, two);
+    assert.equal(bodies[0]?.bytes, 11);
+    assert.equal(bodies[0]?.headers['content-length'], '11');
+    assert.equal(bodies[0]?.headers['transfer-encoding'], undefined);
+    assert.equal(bodies[1]?.url, '/second');
   } finally {
     sock.destroy();
     await proxy.kill();
