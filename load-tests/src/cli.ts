@@ -51,8 +51,15 @@ async function main(): Promise<number> {
     process.stderr.write(`${line}\n`);
   };
   const command = `npm run loadtest -- ${process.argv.slice(2).join(' ')}`;
-  // Read before the run, so a bad file costs no minutes of load.
-  if (cfg.compare) readBaselineResult(cfg.compare);
+  // Read before the run, so a bad file costs no minutes of load; it is a bad flag value (exit 2).
+  if (cfg.compare) {
+    try {
+      readBaselineResult(cfg.compare);
+    } catch (err) {
+      console.error(`config: ${(err as Error).message} (from --compare)`);
+      return 2;
+    }
+  }
   const budgets = cfg.containers ? undefined : openBudgets(cfg.cpuBudget, progress);
   process.once('exit', () => budgets?.close());
   const ctx = { cfg, progress, command, budgets };

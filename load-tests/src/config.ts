@@ -90,7 +90,7 @@ scenarios: ${SCENARIOS.join(', ')}
                       (p50 p90 p99 p999 max mean in ms or s, errors in %, rps); a miss exits 1
   --compare FILE      gate against an earlier results JSON: req/s may not drop, p99 may not rise,
                       by more than --compare-tolerance (default 0.15 = 15 %); a miss exits 1
-  --path PATH         path the scaling scenarios load (default /cpu?n=20, the sample app's CPU route)
+  --path PATH         path the scaling scenarios load (default /cpu?n=5, the sample app's CPU route)
   --out DIR           where <scenario>.json and .html go (default load-tests/results)
   --containers        run against the docker compose stack instead of local processes
   --no-html           skip the HTML report`;

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { MatrixCell, MatrixCut, MatrixStep, ScalingMatrix, ScenarioResult, Tier, VariantResult, Verdict } from '../result-types.js';
 import type { VariantDef } from '../rounds.js';
+import { runStage } from '../load-stage.js';
 import { budgetWorkers } from '../cpu-budget/tier-budgets.js';
 import { appserverMissing, proxyMissing, sampleAppMissing, startAppserver, startTsProxy } from '../topology/stack.js';
 import { Topology } from '../topology/topology.js';
@@ -12,7 +13,10 @@ import { coresOf, runSideBySide, type ScenarioContext } from './side-by-side.js'
  * has fewer workers is the bottleneck, and the fixed tier of a cut (twice the
  * sweep's largest count) always has headroom.
  */
-export const DEFAULT_SCALING_PATH = '/cpu?n=20';
+export const DEFAULT_SCALING_PATH = '/cpu?n=5';
+
+/** Seconds of unbudgeted load each cell gets before its budgets apply. */
+const JIT_WARMUP_S = 2;
 
 /** A tier is the bottleneck when it uses this share of the CPU it may use. */
 const SATURATED = 0.8;
@@ -39,7 +43,7 @@ function cellOf(tier: Tier, workers: number, fixed: number): Cell {
 }
 
 /** proxy (P workers) -> tsgi-appserver (A workers) -> sample app, from dist; each worker budgeted when asked. */
-function cellVariant(ctx: ScenarioContext, cell: Cell): VariantDef {
+function cellVariant(ctx: ScenarioContext, cell: Cell, path: string): VariantDef {
   return {
     name: cellName(cell),
     params: { proxyWorkers: cell.proxyWorkers, appWorkers: cell.appWorkers },
@@ -53,6 +57,9 @@ function cellVariant(ctx: ScenarioContext, cell: Cell): VariantDef {
         // The entry stops first (Topology.stop), so it is moved to the front.
         t.components.unshift(t.components.pop()!);
         if (ctx.budgets && ctx.cfg.cpuBudget !== undefined) {
+          // JIT-compile the path at full speed first: under a 0.1-core quota V8's compiler threads
+          // would spend the stage's budget, and the first rounds would measure compilation.
+          await runStage({ url: `http://127.0.0.1:${proxy.port}${path}`, connections: 16, durationS: JIT_WARMUP_S, maxRequests: 1_000_000 });
           t.budgets.push(...(await budgetWorkers(ctx.budgets, 'proxy', proxy, cell.proxyWorkers, ctx.cfg.cpuBudget)));
           t.budgets.push(...(await budgetWorkers(ctx.budgets, 'app', app, cell.appWorkers, ctx.cfg.cpuBudget)));
         }
@@ -188,7 +195,7 @@ function scalingRun(ctx: ScenarioContext, scenario: string, tiers: Tier[]): Prom
       cuts.map((c) => `${c.tier} workers ${c.sweep.join(' -> ')} with ${other(c.tier)} workers fixed at ${c.fixed}`).join('; ') +
       (budgetCores === null ? '; unbudgeted.' : `; each worker in its own cgroup with ${budgetCores} core.`),
     shape: { path, connections: ctx.cfg.connections ?? Math.max(32, 4 * maxUnits) },
-    variants: cells.map((c) => cellVariant(ctx, c)),
+    variants: cells.map((c) => cellVariant(ctx, c, path)),
     analyse: (results) => {
       const a = analyseMatrix(results, cuts, budgetCores, availableParallelism());
       headline = a.headline;
