@@ -35,6 +35,7 @@ interface Manifest {
   private?: boolean;
   description?: string;
   license?: string;
+  main?: string;
   types?: string;
   engines?: { node?: string };
   repository?: { type?: string; url?: string; directory?: string };
@@ -69,9 +70,10 @@ function assertOk(result: SpawnSyncReturns<string>, what: string): void {
   assert.equal(result.status, 0, `${what} exited ${result.status ?? result.signal}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
 }
 
-/** Every import specifier a package exports ("@tsgi/gateway", "@tsgi/gateway/conformance"). */
+/** Every import specifier a package exports ("@tsgi/gateway", "@tsgi/gateway/conformance"); none for a command-only package. */
 function entriesOf(manifest: Manifest): string[] {
-  return Object.keys(manifest.exports ?? { '.': '' }).map((subpath) => (subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`));
+  if (!manifest.exports) return manifest.main ? [manifest.name] : [];
+  return Object.keys(manifest.exports).map((subpath) => (subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`));
 }
 
 function installedManifest(name: string): Manifest {
@@ -187,7 +189,9 @@ test('npm run pack writes a tarball for every public workspace, with dist, types
     const listing = run('tar', ['-tzf', p.tarball], work);
     assertOk(listing, `tar -tzf ${p.tarball}`);
     const files = new Set(listing.stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, '')));
-    const shipped = [...files].filter((f) => /(^|\/)(test|tests|__tests__|fixtures)\/|\.test\.[cm]?[jt]s$|\.tsbuildinfo$/.test(f));
+    // Our tests, fixtures and build info; a template's own test (a scaffolder's) is content, not ours.
+    const ours = /^(test|tests|__tests__|fixtures|bench)\/|^(src|dist)\/(.+\/)?(test|tests|__tests__|fixtures)\/|^(src|dist)\/.*\.test\.[cm]?[jt]s$|\.tsbuildinfo$/;
+    const shipped = [...files].filter((f) => ours.test(f));
     assert.deepEqual(shipped, [], `${p.name} ships test files or build info`);
     const manifest = installedManifest(p.name);
     assert.equal(manifest.private, undefined, `${p.name} is private`);
@@ -201,7 +205,7 @@ test('npm run pack writes a tarball for every public workspace, with dist, types
       }
     }
     for (const [bin, file] of Object.entries(manifest.bin ?? {})) assert.ok(files.has(file.replace(/^\.\//, '')), `${p.name} bin ${bin} = ${file} is not in the tarball`);
-    assert.ok(manifest.types && files.has(manifest.types.replace(/^\.\//, '')), `${p.name} "types" = ${manifest.types} is not in the tarball`);
+    if (entriesOf(manifest).length > 0) assert.ok(manifest.types && files.has(manifest.types.replace(/^\.\//, '')), `${p.name} "types" = ${manifest.types} is not in the tarball`);
     assert.ok(files.has('README.md'), `${p.name} ships no README.md`);
   }
 });
