@@ -266,7 +266,7 @@ test("the project's own tsc (strict, nodenext, no skipLibCheck) compiles code th
   assertOk(run(process.execPath, [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], project), 'tsc -p tsconfig.json');
 });
 
-test('vitest (which sets the development condition) runs a test that uses the framework test client', () => {
+test('vitest runs a test of the project that uses the framework test client', () => {
   const result = run(process.execPath, [join('node_modules', 'vitest', 'vitest.mjs'), 'run'], project);
   assertOk(result, 'vitest run');
   assert.match(result.stdout, /1 passed/);
