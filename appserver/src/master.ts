@@ -12,7 +12,7 @@ import {
   reusePortSupported,
   type ListenTarget,
 } from './listen-targets.js';
-import { createLogs } from './logger.js';
+import { createAnnouncer, createLogs } from './logger.js';
 import { checkOutputFiles, removeOwnPidFile } from './output-files.js';
 import { createMetricsServer, MasterMetrics } from './metrics-server.js';
 import { SETTINGS } from './settings.js';
@@ -150,12 +150,11 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
   // reuse-port: every worker is in the SO_REUSEPORT group now; sticky: a worker is there to take connections.
   await reservation?.release();
   sticky?.open();
-  for (const t of targets) {
-    logs.error.info({ bind: describeTarget(t) }, `Listening at: ${describeTarget(t)} (${process.pid})`);
-    process.stdout.write(`Listening at: ${describeTarget(t)} (${process.pid})\n`);
-  }
-  if (metricsUrl) process.stdout.write(`Metrics at: ${metricsUrl}/metrics\n`);
-  process.stdout.write(`Ready: ${config.workers} worker(s), socket model ${config.sticky ? 'sticky' : config.socketModel}\n`);
+  // Each announcement once, on stdout (JSON or human as the console is), whatever --log-level.
+  const announce = createAnnouncer();
+  for (const t of targets) announce.info({ bind: describeTarget(t) }, `Listening at: ${describeTarget(t)} (${process.pid})`);
+  if (metricsUrl) announce.info(`Metrics at: ${metricsUrl}/metrics`);
+  announce.info(`Ready: ${config.workers} worker(s), socket model ${config.sticky ? 'sticky' : config.socketModel}`);
 
   const exit = await arbiter.done;
   cleanup();
