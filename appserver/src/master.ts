@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { fileURLToPath } from 'node:url';
 import { Arbiter, ArbiterCrashError, ArbiterHaltError, EXIT, PortReservation } from '@tsgi/arbiter';
+import { watchForReload, type ReloadWatch } from '@tsgi/gateway';
 import { checkAppModule, loadApp, parseAppSpec } from './app-loader.js';
 import { loadConfig, type AppserverConfig, type LoadedConfig } from './config.js';
 import { AppLoadError, BindError, ConfigError } from './errors.js';
@@ -15,7 +16,6 @@ import {
   type ListenTarget,
 } from './listen-targets.js';
 import { createAnnouncer, createLogs } from './logger.js';
-import { watchForReload, type ReloadWatch } from './reload-watch.js';
 import { checkOutputFiles, removeOwnPidFile } from './output-files.js';
 import { createMetricsServer, MasterMetrics } from './metrics-server.js';
 import { SETTINGS } from './settings.js';
