@@ -14,6 +14,7 @@ import type { Endpoint } from './endpoint.js';
 import type { RouteMatch } from './proxy-context.js';
 import { EdgeListeners, type RemovedListener } from './edge/edge-listeners.js';
 import { EdgeMetrics } from './edge/edge-metrics.js';
+import { BodyBudget } from './exchange/body-shield.js';
 import { compressionPolicy, type CompressionSettings, type Encoding } from './edge/compression.js';
 import { EdgeZones, RoutePolicy, type LimitConnZone, type LimitReqZone } from './edge/route-policy.js';
 
@@ -34,6 +35,7 @@ export class ProxyWorker implements ProxyContext {
   config: ProxyConfig;
   draining = false;
   readonly connections = new Set<LiveConnection>();
+  readonly bodyBudget = new BodyBudget(() => this.config.requestBody.maxBuffered);
   readonly groups = new Map<string, UpstreamGroup>();
   readonly metrics: ProxyMetrics;
   private router: Router<RouteMatch>;
@@ -51,6 +53,7 @@ export class ProxyWorker implements ProxyContext {
     this.metrics = new ProxyMetrics(
       () => this.groups.values(),
       () => this.connections.size,
+      () => this.bodyBudget.held,
     );
     this.edgeMetrics = new EdgeMetrics(this.metrics.registry, () => this.listeners?.h2Sessions ?? 0, () => {
       this.metrics.changes++;

@@ -8,6 +8,7 @@ import { probe } from './active-health.js';
 import { proxyError } from './errors.js';
 import { isUnixAddress } from './edge/unix-address.js';
 import { stickyValue } from './sticky-cookie.js';
+import { BodyStreamGate } from './exchange/body-shield.js';
 
 /** Events a group reports to the worker (logs, metrics). */
 export interface GroupEvents {
@@ -33,6 +34,8 @@ export class UpstreamGroup {
   private readonly resolved = new Map<number, string[]>();
   balancer: Balancer;
   readonly budget: RetryBudget;
+  /** Request bodies streaming to this group now (per worker), capped by `bodyStreams`. */
+  readonly bodyStreams = new BodyStreamGate();
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
 
