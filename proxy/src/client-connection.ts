@@ -129,15 +129,16 @@ export class ClientConnection implements ClientSide {
     // An edge proxy does not tunnel CONNECT; the head itself was valid.
     if (req.method === 'CONNECT') return this.refuseHead(proxyError('PX_ERR_NOT_IMPLEMENTED', 'CONNECT'));
     const body: RequestBody | null = req.chunked ? new ChunkedBody(this.scanner.limits, req.names.length) : req.contentLength > 0 ? new LengthBody(req.contentLength) : null;
-    // The body (or tunnel bytes) wait in the exchange until an upstream is connected; bodiless requests keep reading
-    // (pipelined bytes are parked by holdPipelined, which pauses then).
-    const takesRest = body !== null || req.upgrade !== '';
-    if (takesRest) this.socket.pause();
-    this.buf = takesRest ? null : rest;
+    // The body waits in the exchange until an upstream is connected; bodiless requests keep reading (pipelined
+    // bytes are parked by holdPipelined, which pauses then). Bytes after a bodiless upgrade request stay parked
+    // here too, reading paused: a 101 hands them to the tunnel (sendUpgrade), any other answer leaves them to be
+    // parsed as the next request (exchangeDone), as tsgi-appserver and nginx do.
+    if (body !== null || req.upgrade !== '') this.socket.pause();
+    this.buf = body !== null ? null : rest;
     this.version = req.minor === 0 ? 'h1.0' : 'h1.1';
     this.takesRawChunked = req.minor === 1;
     this.state = 'exchange';
-    const exchange = new Exchange(this.ctx, this, req, body, takesRest ? rest : null, req.keepAlive && !this.ctx.draining && !this.clientEnded && !this.last);
+    const exchange = new Exchange(this.ctx, this, req, body, body !== null ? rest : null, req.keepAlive && !this.ctx.draining && !this.clientEnded && !this.last);
     this.exchange = exchange;
     exchange.start();
   }
