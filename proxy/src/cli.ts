@@ -8,6 +8,7 @@ import { runSingleProcess } from './single-process.js';
 import { describeConfig } from './describe-config.js';
 import { TlsContexts } from './edge/tls-contexts.js';
 import { firstUnresolved, resolveUpstreamNames } from './upstream-names.js';
+import { configuredAnswers } from './proxy-worker.js';
 
 /** `tsgi-proxy`: parse config (exit 2 on any problem), then run single-process or under the arbiter. */
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -39,6 +40,14 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       process.stderr.write(`config: listeners.${i}.tls ${(err as Error).message.replace(/^tls: /, '')} (from ${loaded.path})\n`);
       return 2;
     }
+  }
+  // Error page files are read here too, so a missing one is a config error before any socket opens.
+  try {
+    configuredAnswers(config);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message} (from ${loaded.path})\n`);
+    return 2;
   }
   if (loaded.cli.checkOnly) {
     // As nginx -t: an upstream name that does not resolve here is refused (--no-resolve skips this away from the deploy network).

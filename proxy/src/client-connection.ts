@@ -5,7 +5,7 @@ import type { ProxyContext } from './proxy-context.js';
 import { headLimitsOf } from './wire.js';
 import type { ClientInfo } from './edge/edge-listener.js';
 import type { ClientFraming, ClientSide, LocalAnswer, OutgoingHead } from './client/client-side.js';
-import { errorAnswer, serializeAnswer } from './exchange/answers.js';
+import { serializeAnswer } from './exchange/answers.js';
 import { Exchange } from './exchange/exchange.js';
 import { asProxyError, codeOf, detailOf, normalizePeer, refusalRecord } from './exchange/exchange-support.js';
 import { ChunkedBody, LengthBody, type RequestBody } from './exchange/request-body.js';
@@ -149,7 +149,7 @@ export class ClientConnection implements ClientSide {
     this.state = 'closed';
     this.ownDeadline = Infinity;
     this.ctx.onRecord(refusalRecord(this.peer, err.status ?? 400, code));
-    this.refuse(errorAnswer(code, detailOf(err, code), false));
+    this.refuse(this.ctx.errors.forCode(code, detailOf(err, code), false));
   }
 
   // ---- ClientSide ------------------------------------------------------------

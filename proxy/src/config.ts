@@ -144,11 +144,26 @@ const upstream = z
   .strict()
   .refine((u) => u.balance !== 'hash' || u.hash !== undefined, { message: 'hash is required with balance: hash', path: ['hash'] });
 
+/** nginx's `error_page`: a body (inline or from a file) for one status the proxy answers itself. */
+const errorPage = z
+  .object({
+    body: z.string().optional(),
+    /** Read when the config is applied (start, HUP); relative paths from the working directory, as TLS files. */
+    file: z.string().min(1).optional(),
+    type: z.string().regex(/^[!-~][ -~]*$/, 'must be a media type such as text/html; charset=utf-8').default('text/html; charset=utf-8'),
+  })
+  .strict()
+  .refine((p) => (p.body === undefined) !== (p.file === undefined), 'needs exactly one of body or file');
+
+const errorPages = z.record(z.string().regex(/^[45]\d\d$/, 'keys are statuses 400-599'), errorPage).default({});
+
 const route = z
   .object({
     host: z.string().min(1).default('*'),
     path: z.string().startsWith('/').default('/'),
     upstream: z.string().min(1),
+    /** Over the global `errorPages` for this route. */
+    errorPages: errorPages,
     ...edge.route,
   })
   .strict();
@@ -198,6 +213,9 @@ const schema = z
       .strict()
       .default({}),
     accessLog: z.boolean().default(true),
+    /** The proxy's 5xx/429 answers carry the internal detail (body, `x-proxy-error`): for development only. */
+    debug: z.boolean().default(false),
+    errorPages,
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     ...edge.top,
   })

@@ -9,7 +9,7 @@ import { TlsContexts } from './edge/tls-contexts.js';
 import { bindError } from './errors.js';
 import { isSummedGauge } from './metrics.js';
 import { refuseEmptyingReload } from './upstream-names.js';
-import type { WorkerUpstreams } from './proxy-worker.js';
+import { configuredAnswers, type WorkerUpstreams } from './proxy-worker.js';
 
 /**
  * Runs `workers` proxy workers under @tsgi/arbiter's Arbiter (the same
@@ -76,9 +76,10 @@ export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, l
         if (next.admin.address !== current.admin.address) {
           log.warn({ kept: ['admin.address'] }, 'reload: admin.address changed; the master binds it only at start (restart to apply)');
         }
-        // Workers of the new generation read the certificates at boot: refuse the reload here if any pair is bad, so the running ones stay.
+        // Workers of the new generation read the certificates and error pages at boot: refuse the reload here if any is bad, so the running ones stay.
         try {
           for (const l of next.listeners) if (l.tls !== undefined) new TlsContexts(l.tls);
+          configuredAnswers(next);
         } catch (err) {
           for (const k of picked) ports.delete(k);
           await reservation.release();
