@@ -9,6 +9,7 @@ import { describeConfig } from './describe-config.js';
 import { TlsContexts } from './edge/tls-contexts.js';
 import { firstUnresolved, resolveUpstreamNames } from './upstream-names.js';
 import { configuredAnswers } from './proxy-worker.js';
+import { adminToken } from './control/admin-token.js';
 
 /** `tsgi-proxy`: parse config (exit 2 on any problem), then run single-process or under the arbiter. */
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -41,9 +42,11 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       return 2;
     }
   }
-  // Error page files are read here too, so a missing one is a config error before any socket opens.
+  // Error page files and the admin token file are read here too, so a missing one is a config error before any socket opens.
+  let token: string | null;
   try {
     configuredAnswers(config);
+    token = adminToken(config, env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${err.message} (from ${loaded.path})\n`);
@@ -62,7 +65,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const log = createLogger(config, config.workers > 1 ? 'master' : 'proxy');
   const reread = () => loadConfig(argv, env).config;
   try {
-    return await (config.workers > 1 ? runMaster(config, reread, log) : runSingleProcess(config, reread, log));
+    return await (config.workers > 1 ? runMaster(config, reread, log, token) : runSingleProcess(config, reread, log, token));
   } catch (err) {
     return reportStartupFailure(err);
   }

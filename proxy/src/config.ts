@@ -175,7 +175,11 @@ const schema = z
       .min(1)
       .default([{ address: '127.0.0.1:8080' }]),
     admin: z
-      .object({ address: address.nullable().default('127.0.0.1:9100') })
+      .object({
+        address: address.nullable().default('127.0.0.1:9100'),
+        /** The admin API's bearer token, first line of this file (TSGI_PROXY_ADMIN_TOKEN wins); none: writes refused. */
+        tokenFile: z.string().min(1).optional(),
+      })
       .strict()
       .default({}),
     workers: z.number().int().min(1).max(256).default(1),

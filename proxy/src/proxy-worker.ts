@@ -14,6 +14,7 @@ import type { Endpoint } from './endpoint.js';
 import type { RouteMatch } from './proxy-context.js';
 import { EdgeListeners, type RemovedListener } from './edge/edge-listeners.js';
 import { ErrorAnswers } from './exchange/answers.js';
+import type { EndpointOverride } from './control/endpoint-overrides.js';
 import { EdgeMetrics } from './edge/edge-metrics.js';
 import { compressionPolicy, type CompressionSettings, type Encoding } from './edge/compression.js';
 import { EdgeZones, RoutePolicy, type LimitConnZone, type LimitReqZone } from './edge/route-policy.js';
@@ -39,6 +40,7 @@ export class ProxyWorker implements ProxyContext {
   readonly metrics: ProxyMetrics;
   private router: Router<RouteMatch>;
   private answers: ConfiguredAnswers;
+  private overrides: readonly EndpointOverride[] = [];
   private zones: EdgeZones;
   private listeners: EdgeListeners | null = null;
   readonly edgeMetrics: EdgeMetrics;
@@ -134,6 +136,7 @@ export class ProxyWorker implements ProxyContext {
         starts.push(existing.reconfigure(up));
       } else {
         const g = new UpstreamGroup(name, up, this.groupEvents());
+        g.setOverrides(this.overridesOf(name));
         this.groups.set(name, g);
         starts.push(g.start());
       }
@@ -196,6 +199,17 @@ export class ProxyWorker implements ProxyContext {
       this.log.info({ listener: r.address, cut: left.length }, 'listener removed by reload closed');
     };
     step();
+  }
+
+  /** The admin API's endpoint overrides, the whole current list (from the master, or this process's admin port). */
+  setOverrides(list: readonly EndpointOverride[]): void {
+    this.overrides = list;
+    for (const [name, g] of this.groups) g.setOverrides(this.overridesOf(name));
+    this.log.info({ overrides: list }, 'endpoint overrides applied');
+  }
+
+  private overridesOf(group: string): Map<string, EndpointOverride> {
+    return new Map(this.overrides.filter((o) => o.group === group).map((o) => [o.endpoint, o]));
   }
 
   route(host: string, target: string): RouteMatch | null {
