@@ -27,3 +27,4 @@ export {
 export { MetricsReporter, METRICS_REPORT_MS } from './metrics-reporter.js';
 export { registerDefaultMetrics } from './default-metrics.js';
 export { PortReservation, waitForPortRelease } from './port-reservation.js';
+export { BackOff } from './back-off.js';
