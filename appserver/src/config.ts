@@ -17,6 +17,9 @@ export interface AppserverConfig {
   sendTimeout: number;
   maxRequests: number;
   maxRequestsJitter: number;
+  maxWorkerMemory: number;
+  maxWorkerHeapFraction: number;
+  maxWorkerMemoryBeats: number;
   limitRequestLine: number;
   limitRequestFields: number;
   limitRequestFieldSize: number;

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { Arbiter, ArbiterCrashError, ArbiterHaltError, EXIT, PortReservation } from '@tsgi/arbiter';
+import { Arbiter, ArbiterCrashError, ArbiterHaltError, EXIT, PortReservation, type MemoryLimit } from '@tsgi/arbiter';
 import { checkAppModule, loadApp } from './app-loader.js';
 import { loadConfig, type AppserverConfig, type LoadedConfig } from './config.js';
 import { AppLoadError, BindError, ConfigError } from './errors.js';
@@ -109,6 +109,7 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
     workers: config.workers,
     timeoutMs: Math.round(config.timeout * 1000),
     gracefulTimeoutMs: Math.round(config.gracefulTimeout * 1000),
+    memoryLimit: memoryLimit(config),
     scheduling: config.socketModel === 'round-robin' ? 'round-robin' : 'shared',
     logger: logs.error,
     workerData: (): WorkerData => ({ config, targets: [...targets], awaitPortRelease: clusterBinds && reservation!.held }),
@@ -120,7 +121,12 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
         checkAppModule(merged.app!, merged.cwd);
         checkOutputFiles(merged, next.sources);
         config = merged;
-        return { workers: config.workers, timeoutMs: Math.round(config.timeout * 1000), gracefulTimeoutMs: Math.round(config.gracefulTimeout * 1000) };
+        return {
+          workers: config.workers,
+          timeoutMs: Math.round(config.timeout * 1000),
+          gracefulTimeoutMs: Math.round(config.gracefulTimeout * 1000),
+          memoryLimit: memoryLimit(config),
+        };
       },
       reopenLogs: () => logs.reopen(),
       workerSpawned: (info) => metrics.workerSpawned(info),
@@ -161,6 +167,11 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
   cleanup();
   if (exit.error) return reportStartupError(exit.error);
   return exit.code;
+}
+
+/** --max-worker-memory (RSS, MB), --max-worker-heap-fraction and --max-worker-memory-beats for the arbiter. */
+function memoryLimit(config: Readonly<AppserverConfig>): MemoryLimit {
+  return { maxRssBytes: config.maxWorkerMemory * 1024 * 1024, maxHeapFraction: config.maxWorkerHeapFraction, beats: config.maxWorkerMemoryBeats };
 }
 
 /** `--bind` with port 0 resolved: each pick stays bound in `reservation` (see PortReservation). */
