@@ -35,6 +35,7 @@ export interface AppserverConfig {
   logFormat: 'json' | 'text';
   metricsBind: string | null;
   forwardedAllowIps: string[];
+  controlSocket: string | null;
   pid: string | null;
   checkConfig: boolean;
   app: string | null;
@@ -244,6 +245,7 @@ function deepFreeze<T extends object>(obj: T): Readonly<T> {
 export function helpText(): string {
   const lines = [
     'usage: tsgi-appserver [options] module:export',
+    '       tsgi-appserver ctl --socket PATH [--json] status | workers N|+1|-1 | reload | dump PID',
     '',
     'Runs a TSGI app (or a fetch handler / Node request listener) under a pre-fork master.',
     'Precedence: defaults < config file (--config, TSGI_CONFIG) < TSGI_* env < command line.',

@@ -18,6 +18,7 @@ import { createMetricsServer, MasterMetrics } from './metrics-server.js';
 import { SETTINGS } from './settings.js';
 import { logLostHandovers } from './handover-warnings.js';
 import { StickyListener } from './sticky-listener.js';
+import { ControlServer } from './control/control-server.js';
 import type { WorkerData } from './worker-data.js';
 
 const here = fileURLToPath(import.meta.url);
@@ -102,6 +103,8 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
     const addr = server.address();
     metricsUrl = 'path' in mt ? `unix:${mt.path}` : describeTarget({ host: mt.host, port: typeof addr === 'object' && addr ? addr.port : 0 });
   }
+  const control = config.controlSocket ? new ControlServer(config.controlSocket, () => arbiter) : undefined;
+  await control?.listen();
   if (config.pid) writeFileSync(config.pid, `${process.pid}\n`);
 
   arbiter = new Arbiter({
@@ -141,6 +144,7 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
     sticky?.close();
     void reservation?.release();
     metricsServer?.close();
+    control?.close();
     if (config.pid) removeOwnPidFile(config.pid);
   };
 

@@ -128,6 +128,8 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     expect: 'host:port, [v6]:port, port or unix:/path', description: 'Where /metrics, /healthz and /readyz are served (never on the app port).', reloadable: false }),
   s({ key: 'forwardedAllowIps', kind: 'list', default: ['127.0.0.1', '::1'], schema: z.array(z.string().refine(isAllowIpEntry)),
     expect: "a comma-separated list of IPv4/IPv6 addresses, CIDRs or '*'", description: 'Peers whose X-Forwarded-Proto is trusted.' }),
+  s({ key: 'controlSocket', kind: 'string', default: null, schema: z.string().min(1).nullable(),
+    expect: 'a file path', description: 'Unix socket (mode 0600) for `tsgi-appserver ctl`: status, workers N|+1|-1, reload, dump PID.', reloadable: false }),
   s({ key: 'pid', kind: 'string', default: null, schema: z.string().min(1).nullable(),
     expect: 'a file path', description: 'Write the master pid to this file.', reloadable: false }),
   s({ key: 'checkConfig', kind: 'bool', default: false, schema: z.boolean(),
