@@ -45,6 +45,8 @@ export const PX_ERRORS = defineErrors({
   PX_ERR_TLS_CERT: { status: undefined, text: 'TLS certificate error' },
   /** Logged only: the client went away before the response completed (nginx's 499). */
   PX_ERR_CLIENT_ABORT: { status: 499, text: 'client closed the connection' },
+  /** A reload that would leave a serving upstream group with no endpoint (a name that does not resolve): the running config stays. */
+  PX_ERR_RELOAD_REFUSED: { status: undefined, text: 'reload refused' },
   /** A worker could not listen on its address (reported by the worker before it exits with a boot error). */
   PX_ERR_BIND: { status: undefined, text: 'cannot listen' },
 });

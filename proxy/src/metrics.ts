@@ -18,6 +18,7 @@ export class ProxyMetrics {
   private readonly retries: Counter<'upstream' | 'reason'>;
   private readonly ejections: Counter<'upstream' | 'endpoint'>;
   private readonly failures: Counter<'upstream' | 'endpoint' | 'reason'>;
+  private readonly resolveFailures: Counter<'upstream' | 'reason'>;
   /** Bumped on every request, retry, failure and ejection: the periodic report to the master is skipped while nothing changed. */
   changes = 0;
 
@@ -27,6 +28,12 @@ export class ProxyMetrics {
     this.retries = new Counter({ name: 'tsgi_proxy_retries_total', help: 'Attempts retried on another endpoint, by reason.', labelNames: ['upstream', 'reason'], registers });
     this.ejections = new Counter({ name: 'tsgi_proxy_ejections_total', help: 'Passive-health ejections.', labelNames: ['upstream', 'endpoint'], registers });
     this.failures = new Counter({ name: 'tsgi_proxy_upstream_failures_total', help: 'Failed upstream attempts, by reason.', labelNames: ['upstream', 'endpoint', 'reason'], registers });
+    this.resolveFailures = new Counter({
+      name: 'tsgi_proxy_dns_failures_total',
+      help: 'Failed resolutions of upstream names, by reason (nxdomain, nodata, servfail, timeout, refused, temporary, error).',
+      labelNames: ['upstream', 'reason'],
+      registers,
+    });
     new Gauge({
       name: 'tsgi_proxy_endpoint_healthy',
       help: 'Proxy workers in which the endpoint takes traffic (not ejected, passing active checks): 1 per worker, 0 when out in all.',
@@ -77,6 +84,11 @@ export class ProxyMetrics {
   failure(group: string, endpoint: string, reason: string): void {
     this.changes++;
     this.failures.inc({ upstream: group, endpoint, reason });
+  }
+
+  resolveFailure(group: string, reason: string): void {
+    this.changes++;
+    this.resolveFailures.inc({ upstream: group, reason });
   }
 
   /** This worker's metrics for the master's MetricsLedger (--workers > 1), which labels per-process gauges with `pid`. */
