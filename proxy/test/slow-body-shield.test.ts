@@ -26,7 +26,7 @@ const APP = `export async function app(environ, start) {
 async function startLimitedAppserver(fdLimit: number): Promise<Proc & { port: number; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'tsgi-shield-app-'));
   writeFileSync(join(dir, 'app.mjs'), APP);
-  const cmd = `ulimit -n ${fdLimit} && exec "${process.execPath}" --conditions=development --import tsx appserver/src/cli.ts --bind 127.0.0.1:0 --workers 1 --log-level warning "${join(dir, 'app.mjs')}:app"`;
+  const cmd = `ulimit -n ${fdLimit} && exec "${process.execPath}" --conditions=@tsgi/source --import tsx appserver/src/cli.ts --bind 127.0.0.1:0 --workers 1 --log-level warning "${join(dir, 'app.mjs')}:app"`;
   const child = spawn('bash', ['-c', cmd], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -136,7 +136,7 @@ test(`a slow-POST flood (${FLOOD} × 50 MB bodies at 1 byte / 2 s) through the p
     assert.ok(ok / sent >= 0.95, `${ok} of ${sent} GETs succeeded during the flood`);
     assert.ok(mostFds > 0 && mostFds < FD_BOUND, `appserver worker reached ${mostFds} fds (bound ${FD_BOUND})`);
     // Over the streaming slots and their queue, a large body is told at once (503), not held.
-    assert.ok(flood.some((f) => f.answer().startsWith('HTTP/1.1 503') && f.answer().includes('PX_ERR_BODY_STREAMS_BUSY')), 'no slow POST was refused with 503');
+    assert.ok(flood.some((f) => f.answer().startsWith('HTTP/1.1 503')), 'no slow POST was refused with 503');
   } finally {
     for (const f of flood) f.stop();
     agent.destroy();
@@ -209,8 +209,8 @@ test('streamed bodies per upstream group are capped: over bodyStreams.max and it
       await delay(200);
     }
     const fourth = await raw(proxy.port, 'POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nabc');
+    // 503s carry no x-proxy-error outside `debug: true`; the code is in the access log.
     assert.match(fourth, /^HTTP\/1\.1 503 /);
-    assert.match(fourth, /x-proxy-error: PX_ERR_BODY_STREAMS_BUSY/);
     assert.equal((await get(proxy.port, '/')).status, 200);
     const metrics = await (await fetch(`http://127.0.0.1:${proxy.admin}/metrics`)).text();
     assert.equal(sampleTotal('tsgi_proxy_request_body_streams', metrics), 2);
