@@ -14,7 +14,7 @@ export type { UploadedFile } from './body.js';
 export { Response, redirect, contentTypeFor, type BodyInit, type BodyChunk, type ResponseInit } from './response.js';
 export { JsonProvider, json, type JsonOptions } from './json-provider.js';
 export { HeaderList, type HeadersInit } from './headers.js';
-export { serializeCookie, parseCookieHeader, type CookieOptions } from './cookies.js';
+export { serializeCookie, parseCookieHeader, type CookieOptions, type CookieLookup, type RequestCookies } from './cookies.js';
 export * from './http-exceptions.js';
 export { FrameworkError, RouteError, BuildError, SetupError, ResponseTypeError, FRAMEWORK_ERRORS, type FrameworkErrorCode, type RouteErrorCode } from './errors.js';
 export {
