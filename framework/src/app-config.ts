@@ -4,6 +4,7 @@ import { SetupError } from './errors.js';
 import type { JsonOptions, JsonProvider } from './json-provider.js';
 import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from './session.js';
 import { TOKEN_RE } from '@tsgi/http1';
+import type { InsideRootPolicy } from '@tsgi/gateway';
 
 /** Options of `new App()`; validated once, every problem reported together. */
 export interface AppOptions {
@@ -33,6 +34,12 @@ export interface AppOptions {
   staticFolder?: string | URL | null;
   /** URL path of the static files (default `/<basename of staticFolder>`). */
   staticUrlPath?: string;
+  /**
+   * What the static endpoints (the app's and its blueprints') may serve beyond
+   * the safe default, which refuses dot-entries (`.env`) and symlinks leaving
+   * the folder with 404, as the `staticFiles` middleware does (Flask serves both).
+   */
+  staticAccess?: InsideRootPolicy;
   /** Default Cache-Control max-age of send_file in seconds (Flask's SEND_FILE_MAX_AGE_DEFAULT, default none: `no-cache`). */
   sendFileMaxAge?: number | null;
   /** JSON provider settings, or a provider of your own (a JsonProvider subclass; Flask's `json_provider_class`). */
@@ -55,6 +62,7 @@ export interface AppConfig {
   readonly session: Readonly<SessionOptions>;
   readonly staticFolder: string | undefined;
   readonly staticUrlPath: string;
+  readonly staticAccess: Readonly<InsideRootPolicy>;
   readonly sendFileMaxAge: number | null;
   readonly serverName: string | undefined;
   readonly subdomainMatching: boolean;
@@ -90,7 +98,14 @@ export function resolveConfig(options: AppOptions): AppConfig {
   const sessionOptions: SessionOptions = { ...DEFAULT_SESSION_OPTIONS, ...session, cookie: { ...DEFAULT_SESSION_OPTIONS.cookie, ...session.cookie } };
   if (!isCount(sessionOptions.lifetimeSeconds)) problems.push(`session.lifetimeSeconds must be a positive integer, got ${JSON.stringify(sessionOptions.lifetimeSeconds)}`);
   if (!TOKEN_RE.test(sessionOptions.cookieName)) problems.push(`session.cookieName must be a cookie token, got ${JSON.stringify(sessionOptions.cookieName)}`);
-  const { staticFolder = null, staticUrlPath, sendFileMaxAge = null } = options;
+  const { staticFolder = null, staticUrlPath, sendFileMaxAge = null, staticAccess = {} } = options;
+  if (staticAccess === null || typeof staticAccess !== 'object') problems.push(`staticAccess must be an object, got ${JSON.stringify(staticAccess)}`);
+  else {
+    for (const [key, value] of Object.entries(staticAccess)) {
+      if (key !== 'dotfiles' && key !== 'symlinksOutsideRoot') problems.push(`staticAccess.${key} is not an option (dotfiles, symlinksOutsideRoot)`);
+      else if (typeof value !== 'boolean') problems.push(`staticAccess.${key} must be a boolean, got ${JSON.stringify(value)}`);
+    }
+  }
   let statics: string | undefined;
   if (staticFolder instanceof URL) statics = fileURLToPath(staticFolder);
   else if (typeof staticFolder === 'string' && staticFolder !== '') statics = staticFolder.startsWith('file:') ? fileURLToPath(staticFolder) : resolve(staticFolder);
@@ -107,5 +122,5 @@ export function resolveConfig(options: AppOptions): AppConfig {
   return deepFreeze({
     serverName: serverName?.toLowerCase(),
     subdomainMatching,
-    hostMatching, debug, secretKeys, templatesFolder: folder, maxContentLength, maxFormParts, maxFormMemorySize, session: sessionOptions, staticFolder: statics, staticUrlPath: urlPath.replace(/\/+$/, ''), sendFileMaxAge });
+    hostMatching, debug, secretKeys, templatesFolder: folder, maxContentLength, maxFormParts, maxFormMemorySize, session: sessionOptions, staticFolder: statics, staticUrlPath: urlPath.replace(/\/+$/, ''), staticAccess: { ...staticAccess }, sendFileMaxAge });
 }

@@ -86,7 +86,8 @@ export class App extends Scaffold implements ContextHost {
 
   private addStaticRoute(urlPath: string, folder: string, chain: Blueprint[] | undefined, endpointPrefix: string): void {
     const maxAge = this.config.sendFileMaxAge;
-    const handler: Handler<{ filename: string }> = (ctx) => sendFromDirectory(ctx.environ, folder, ctx.params.filename, { maxAge });
+    const access = this.config.staticAccess;
+    const handler: Handler<{ filename: string }> = (ctx) => sendFromDirectory(ctx.environ, folder, ctx.params.filename, { maxAge, ...access });
     this.addView({ rule: `${urlPath}/<path:filename>`, handler: handler as Handler<never>, options: { endpoint: 'static' }, identity: handler }, chain ?? [], '', endpointPrefix);
   }
 

@@ -2,7 +2,7 @@ export { App } from './app.js';
 export type { AppOptions, AppConfig } from './app-config.js';
 export { Blueprint, type BlueprintOptions } from './blueprint.js';
 export { Context, type UrlForOptions, type ContextHost, type Flash } from './context.js';
-export { sendFile, sendFromDirectory, safeJoin, guessType, type SendFileOptions } from './send-file.js';
+export { sendFile, sendFromDirectory, safeJoin, guessType, type SendFileOptions, type SendFromDirectoryOptions } from './send-file.js';
 export { MultiDict } from './multi-dict.js';
 export { secureFilename } from './secure-filename.js';
 export { MimeAccept } from './accept.js';
