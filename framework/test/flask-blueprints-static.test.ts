@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { App, Blueprint, safeJoin, sendFile, sendFromDirectory, type Context } from '@tsgi/framework';
 
 /** Behaviours of Flask's test_blueprints.py (nesting, folders) and the send_file/static tests of test_basic/test_helpers. */
@@ -82,6 +83,31 @@ test('static files through the router: the static endpoint, Flask answers for di
   const cached = await custom.testClient().get('/assets/hello.txt');
   assert.equal(cached.header('Cache-Control'), 'public, max-age=3600');
   assert.ok(cached.header('Expires'));
+});
+
+test('staticFolder defaults to static/ beside the app: in rootPath (a module URL or a folder) or the cwd, with urlFor(\'static\') (issue 25)', async (t) => {
+  const dir = site(t);
+  writeFileSync(join(dir, 'app.js'), '// the app module');
+  const check = async (app: App, what: string) => {
+    assert.equal(app.urlFor('static', { filename: 'hello.txt' }), '/static/hello.txt', what);
+    assert.equal((await app.testClient().get('/static/hello.txt')).text, 'hello world\n', what);
+    assert.equal(app.renderTemplate('shared.html'), 'from the app', `${what}: templates/ from the same root`);
+  };
+  await check(new App({ rootPath: pathToFileURL(join(dir, 'app.js')).href }), 'rootPath: import.meta.url');
+  await check(new App({ rootPath: new URL(`${pathToFileURL(dir).href}/`) }), 'rootPath: a folder URL');
+  await check(new App({ rootPath: dir }), 'rootPath: a folder path');
+  await check(new App({ rootPath: dir, staticFolder: 'static', templatesFolder: 'templates' }), 'relative folders from rootPath');
+  const cwd = process.cwd();
+  process.chdir(dir);
+  try {
+    await check(new App(), 'no options: the cwd');
+  } finally {
+    process.chdir(cwd);
+  }
+  const none = new App({ rootPath: dir, staticFolder: null });
+  assert.equal((await none.testClient().get('/static/hello.txt')).status, 404);
+  assert.throws(() => none.urlFor('static', { filename: 'x' }), { code: 'FW_ERR_BUILD' });
+  assert.throws(() => new App({ rootPath: '' }), /rootPath must be/);
 });
 
 test('static files refuse dotfiles and symlinks that leave the folder (404, as the staticFiles middleware), unless staticAccess allows them (issue 28)', async (t) => {
