@@ -1,4 +1,4 @@
-export { App } from './app.js';
+export { App, type ConfigLoaders } from './app.js';
 export type { AppOptions, AppConfig } from './app-config.js';
 export { Blueprint, type BlueprintOptions } from './blueprint.js';
 export { Context, type UrlForOptions, type ContextHost, type Flash } from './context.js';
