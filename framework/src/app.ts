@@ -150,9 +150,9 @@ export class App extends Scaffold implements ContextHost {
   }
 
   private addStaticRoute(urlPath: string, folder: string, chain: Blueprint[] | undefined, endpointPrefix: string): void {
-    const maxAge = this.config.sendFileMaxAge;
-    const access = this.config.staticAccess;
-    const handler: Handler<{ filename: string }> = (ctx) => sendFromDirectory(ctx.environ, folder, ctx.params.filename, { maxAge, ...access });
+    // Read per request: app.config.fromFile / fromPrefixedEnv may change them after the route exists.
+    const handler: Handler<{ filename: string }> = (ctx) =>
+      sendFromDirectory(ctx.environ, folder, ctx.params.filename, { maxAge: this.config.sendFileMaxAge, ...this.config.staticAccess });
     this.addView({ rule: `${urlPath}/<path:filename>`, handler: handler as Handler<never>, options: { endpoint: 'static' }, identity: handler }, chain ?? [], '', endpointPrefix);
   }
 

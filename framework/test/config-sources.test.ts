@@ -1,6 +1,6 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from '@tsgi/framework';
@@ -66,7 +66,11 @@ test('fromFile: JSON by default, any loader (as Flask\'s load=toml.load), relati
   writeFileSync(join(dir, 'config.ini'), 'maxContentLength=42\nsendFileMaxAge=60\n');
   writeFileSync(join(dir, 'bad.json'), JSON.stringify({ sendFileMaxAge: 'soon' }));
   writeFileSync(join(dir, 'list.json'), '[1]');
+  mkdirSync(join(dir, 'static'));
+  writeFileSync(join(dir, 'static', '.well-known'), 'dot');
   const app = new App({ rootPath: dir });
+  const client = app.testClient();
+  assert.equal((await client.get('/static/.well-known')).status, 404);
   app.config.fromFile('config.json');
   assert.deepEqual(app.config.secretKeys, ['file-key']);
   assert.equal(app.config.maxFormParts, 3);
@@ -75,6 +79,10 @@ test('fromFile: JSON by default, any loader (as Flask\'s load=toml.load), relati
   app.config.fromFile(join(dir, 'config.ini'), ini);
   assert.equal(app.config.maxContentLength, 42);
   assert.equal(app.config.sendFileMaxAge, 60);
+  app.config.fromPrefixedEnv('APP', { APP_STATIC_ACCESS__DOTFILES: 'true' });
+  const served = await client.get('/static/.well-known');
+  assert.equal(served.status, 200, 'the existing static route follows the new staticAccess');
+  assert.equal(served.header('Cache-Control'), 'public, max-age=60', 'and the new sendFileMaxAge');
   assert.throws(() => app.config.fromFile('bad.json'), /sendFileMaxAge must be a non-negative integer or null, got "soon" \(from .*bad\.json: sendFileMaxAge\)/);
   assert.throws(() => app.config.fromFile('missing.json'), /config file ".*missing\.json": ENOENT/);
   assert.throws(() => app.config.fromFile('list.json'), /must hold an object of options, got an array/);
