@@ -1,5 +1,5 @@
-import { isIP } from 'node:net';
 import { z } from 'zod';
+import { ForwardedTrust } from '@tsgi/gateway';
 
 /** gunicorn's default access log format. */
 export const DEFAULT_ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"';
@@ -40,16 +40,9 @@ export function isBindAddress(value: string): boolean {
 
 const bind = z.string().refine(isBindAddress);
 
-/** An IPv4/IPv6 address, a CIDR (`10.0.0.0/8`, `fd00::/8`) or `*`: what --forwarded-allow-ips accepts. */
+/** An IPv4/IPv6 address, a CIDR (`10.0.0.0/8`, `fd00::/8`) or `*`: what --forwarded-allow-ips accepts (the gateway's parser decides). */
 export function isAllowIpEntry(value: string): boolean {
-  if (value === '*') return true;
-  const slash = value.indexOf('/');
-  const ip = slash === -1 ? value : value.slice(0, slash);
-  const family = isIP(ip);
-  if (family === 0) return false;
-  if (slash === -1) return true;
-  const prefix = value.slice(slash + 1);
-  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+  return ForwardedTrust.isEntry(value);
 }
 /** setTimeout's limit (2^31-1 ms): a longer delay fires after 1 ms, so a huge --graceful-timeout cut drains at once. */
 const MAX_TIMER_SECONDS = 2_147_483;
