@@ -1,4 +1,4 @@
-import type { ArbiterLogger, ArbiterOptions } from './arbiter-types.js';
+import type { ArbiterLogger, ArbiterOptions, MemoryLimit } from './arbiter-types.js';
 import { BackOff } from './back-off.js';
 import type { ArbiterCrashError, ArbiterHaltError } from './errors.js';
 import { StackDumps } from './stack-dumps.js';
@@ -23,12 +23,17 @@ export interface ArbiterState {
   target: number;
   timeoutMs: number;
   gracefulTimeoutMs: number;
+  memoryLimit: MemoryLimit | undefined;
   readonly killGraceMs: number;
   readonly bootTimeoutMs: number;
   /** Incremented on every HUP; new workers are spawned into the current one. */
   generation: number;
   stopping: 'graceful' | 'fast' | undefined;
   halted: ArbiterHaltError | undefined;
+  /** `onBootFailure: 'wait'`: a worker could not load the app; no spawning until the next reload. */
+  waitingForReload: boolean;
+  /** The first full set of workers was ready once (start-up is over). */
+  startedUp: boolean;
   /** Set once the loop failed: the workers are being stopped and the master exits MASTER_CRASH. */
   crashed: ArbiterCrashError | undefined;
   /** An error thrown by a hook or listener outside the loop's turn (a worker event), for the loop to handle. */
@@ -60,11 +65,14 @@ export function createArbiterState(
     target: options.workers,
     timeoutMs: options.timeoutMs,
     gracefulTimeoutMs: options.gracefulTimeoutMs,
+    memoryLimit: options.memoryLimit,
     killGraceMs: options.killGraceMs ?? 1000,
     bootTimeoutMs: options.bootTimeoutMs ?? 30_000,
     generation: 1,
     stopping: undefined,
     halted: undefined,
+    waitingForReload: false,
+    startedUp: false,
     crashed: undefined,
     failure: undefined,
     records: new Map(),

@@ -139,6 +139,14 @@ const upstream = z
       .optional(),
     slowStart: duration.default(0),
     sticky: stickySchema.optional(),
+    /** Request bodies streamed to this group at once per worker (over `requestBody.bufferSize`); over it they queue, then 503. */
+    bodyStreams: z
+      .object({
+        max: z.number().int().min(1).default(32),
+        queue: z.number().int().nonnegative().default(64),
+      })
+      .strict()
+      .default({}),
     ...edge.upstream,
   })
   .strict()
@@ -183,6 +191,17 @@ const schema = z
       .strict()
       .default({}),
     workers: z.number().int().min(1).max(256).default(1),
+    /** Memory recycling under the arbiter (tsgi-appserver's --max-worker-memory): a worker over a limit for `beats` heartbeats is replaced, then drained. */
+    workerMemory: z
+      .object({
+        /** Resident set size limit (a size: `512m`); 0: off. */
+        maxRss: size.default(0),
+        /** V8 heap used as a fraction of V8's heap limit, 0 <= f < 1; 0: off. */
+        maxHeapFraction: z.number().min(0).lt(1).default(0),
+        beats: z.number().int().min(1).max(1000).default(3),
+      })
+      .strict()
+      .default({}),
     upstreams: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'names use letters, digits, _ . -'), upstream),
     routes: z.array(route).min(1),
     limits: z
@@ -204,7 +223,18 @@ const schema = z
         clientHeader: positiveDuration.default(10_000),
         keepAlive: duration.default(5000),
         clientIdle: positiveDuration.default(60_000),
+        /** Between two reads of a request body (nginx client_body_timeout): 408 past it. */
+        clientBody: positiveDuration.default(60_000),
         drain: duration.default(30_000),
+      })
+      .strict()
+      .default({}),
+    requestBody: z
+      .object({
+        /** Bodies up to this size are read whole at the edge before an upstream connection is taken (nginx client_body_buffer_size); 0: stream all. */
+        bufferSize: size.default(64 * 1024),
+        /** Body bytes held at the edge at once per worker, all requests together; a body that would pass it streams instead. */
+        maxBuffered: size.default(64 * 1024 * 1024),
       })
       .strict()
       .default({}),

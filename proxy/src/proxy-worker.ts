@@ -17,6 +17,7 @@ import { EdgeListeners, type RemovedListener } from './edge/edge-listeners.js';
 import { ErrorAnswers } from './exchange/answers.js';
 import type { EndpointOverride } from './control/endpoint-overrides.js';
 import { EdgeMetrics } from './edge/edge-metrics.js';
+import { BodyBudget } from './exchange/body-shield.js';
 import { compressionPolicy, type CompressionSettings, type Encoding } from './edge/compression.js';
 import { EdgeZones, RoutePolicy, type LimitConnZone, type LimitReqZone } from './edge/route-policy.js';
 
@@ -37,6 +38,7 @@ export class ProxyWorker implements ProxyContext {
   config: ProxyConfig;
   draining = false;
   readonly connections = new Set<LiveConnection>();
+  readonly bodyBudget = new BodyBudget(() => this.config.requestBody.maxBuffered);
   readonly groups = new Map<string, UpstreamGroup>();
   readonly metrics: ProxyMetrics;
   private router: Router<RouteMatch>;
@@ -56,6 +58,7 @@ export class ProxyWorker implements ProxyContext {
     this.metrics = new ProxyMetrics(
       () => this.groups.values(),
       () => this.connections.size,
+      () => this.bodyBudget.held,
     );
     this.edgeMetrics = new EdgeMetrics(this.metrics.registry, () => this.listeners?.h2Sessions ?? 0, () => {
       this.metrics.changes++;

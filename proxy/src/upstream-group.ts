@@ -8,6 +8,7 @@ import { probe } from './active-health.js';
 import { proxyError } from './errors.js';
 import { isUnixAddress } from './edge/unix-address.js';
 import { stickyValue } from './sticky-cookie.js';
+import { BodyStreamGate } from './exchange/body-shield.js';
 import type { EndpointOverride } from './control/endpoint-overrides.js';
 
 /** Events a group reports to the worker (logs, metrics). */
@@ -34,6 +35,8 @@ export class UpstreamGroup {
   private readonly resolved = new Map<number, string[]>();
   balancer: Balancer;
   readonly budget: RetryBudget;
+  /** Request bodies streaming to this group now (per worker), capped by `bodyStreams`. */
+  readonly bodyStreams = new BodyStreamGate();
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
   private overrides: ReadonlyMap<string, EndpointOverride> = new Map();
