@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ArbiterHaltError, EXIT } from '@tsgi/arbiter';
+import { ArbiterError, ArbiterHaltError, EXIT, consoleFormat } from '@tsgi/arbiter';
 import { ConfigError, ProxyError } from './errors.js';
 import { USAGE, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
@@ -14,7 +14,12 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let loaded: ReturnType<typeof loadConfig>;
   try {
     loaded = loadConfig(argv, env);
+    consoleFormat(env, process.stdout);
   } catch (err) {
+    if (err instanceof ArbiterError && err.code === 'ARB_ERR_LOG_FORMAT') {
+      process.stderr.write(`config: ${err.message}\n`);
+      return 2;
+    }
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
       return 2;
