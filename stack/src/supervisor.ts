@@ -65,7 +65,7 @@ export class SupervisedTier {
   private stopped = false;
   private restarts = 0;
   private bootFailures = 0;
-  private readonly backOff = new BackOff(250, 10_000);
+  private readonly backOff = new BackOff(100, 10_000);
   private restartTimer: NodeJS.Timeout | undefined;
   private stableTimer: NodeJS.Timeout | undefined;
   private upWaiters: ((up: boolean) => void)[] = [];
