@@ -44,7 +44,26 @@ export async function freePorts(): Promise<StackPorts> {
   return { proxy: p[0]!, admin: p[1]!, apps: [p[2]!, p[3]!], metrics: [p[4]!, p[5]!] };
 }
 
-/** Starts tsgi-stack on free ports; with `proxyFlags: false` the proxy's ports are left to the caller's --proxy-config. */
+/** The port flags for `ports`; with `proxyFlags: false` the proxy's ports are left to the caller's --proxy-config. */
+export function portArgs(ports: StackPorts, proxyFlags = true): string[] {
+  return [
+    ...(proxyFlags ? ['--proxy-port', String(ports.proxy), '--admin-port', String(ports.admin)] : []),
+    '--app-ports',
+    ports.apps.join(','),
+    '--metrics-ports',
+    ports.metrics.join(','),
+  ];
+}
+
+/** This process's environment without the stack's own variables, plus the run's marker and `extra`. */
+export function markedEnv(marker: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.LOG_FORMAT;
+  delete env.TSGI_START_APP;
+  return Object.assign(env, { TSGI_STACK_TEST_MARKER: marker }, extra);
+}
+
+/** Starts tsgi-stack on free ports (or `ports`), stdout and stderr on pipes. */
 export async function startStack(
   cwd: string,
   args: string[],
@@ -53,18 +72,7 @@ export async function startStack(
 ): Promise<StackRun> {
   const ports = chosen ?? (await freePorts());
   const marker = randomUUID();
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env.LOG_FORMAT;
-  delete env.TSGI_START_APP;
-  Object.assign(env, { TSGI_STACK_TEST_MARKER: marker }, extraEnv);
-  const portArgs = [
-    ...(proxyFlags ? ['--proxy-port', String(ports.proxy), '--admin-port', String(ports.admin)] : []),
-    '--app-ports',
-    ports.apps.join(','),
-    '--metrics-ports',
-    ports.metrics.join(','),
-  ];
-  const child = spawn(process.execPath, [BIN, ...portArgs, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...portArgs(ports, proxyFlags), ...args], { cwd, env: markedEnv(marker, extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
