@@ -95,12 +95,14 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
   const clusterBinds = !sticky && config.socketModel !== 'reuse-port';
 
   const metrics = new MasterMetrics(() => arbiter);
+  // /healthz: a master whose workers never booted (a crash loop) is not healthy, however alive its loop is.
+  let everBooted = false;
   let metricsServer: Server | undefined;
   let metricsUrl: string | undefined;
   if (config.metricsBind) {
     const mt = parseBind(config.metricsBind);
     if ('path' in mt) await clearStaleUnixSocket(mt.path, '--metrics-bind');
-    metricsServer = createMetricsServer(metrics, () => arbiter, () => arbiter?.isStopping ?? false);
+    metricsServer = createMetricsServer(metrics, () => arbiter, () => arbiter?.isStopping ?? false, () => everBooted);
     const server = metricsServer;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) => reject(new BindError('--metrics-bind', describeTarget(mt), err)));
@@ -149,6 +151,7 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
     if (config.pid) removeOwnPidFile(config.pid);
   };
 
+  arbiter.once('workerReady', () => (everBooted = true));
   if (config.reload) watcher = startReloadWatch(config, arbiter, logs.error);
   try {
     await arbiter.start();

@@ -33,7 +33,7 @@ export function runCli(args: string[], opts: CliOptions = {}): {
   stdout: () => string;
   stderr: () => string;
 } {
-  const argv = ['--conditions=development', '--import', 'tsx', CLI, ...args];
+  const argv = ['--conditions=@tsgi/source', '--import', 'tsx', CLI, ...args];
   const [cmd, cmdArgs] =
     opts.nofile === undefined
       ? [process.execPath, argv]

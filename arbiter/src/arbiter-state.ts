@@ -1,6 +1,7 @@
 import type { ArbiterLogger, ArbiterOptions } from './arbiter-types.js';
 import { BackOff } from './back-off.js';
 import type { ArbiterCrashError, ArbiterHaltError } from './errors.js';
+import { StackDumps } from './stack-dumps.js';
 import { WorkerCollector } from './worker-collect.js';
 import type { ExitedWorker, WorkerRecord } from './worker-record.js';
 
@@ -41,6 +42,7 @@ export interface ArbiterState {
   readonly exited: ExitedWorker[];
   readonly backOff: BackOff;
   readonly collector: WorkerCollector;
+  readonly dumps: StackDumps;
   readyWaiters: ReadyWaiter[];
   /** Ends the loop's current sleep: something needs handling now. */
   wake(): void;
@@ -75,6 +77,7 @@ export function createArbiterState(
     exited: [],
     backOff: new BackOff(100, 10_000),
     collector: new WorkerCollector(),
+    dumps: new StackDumps(),
     readyWaiters: [],
     wake,
     childExited,

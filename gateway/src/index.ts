@@ -9,3 +9,4 @@ export { createServer, serve } from './server/create-server.js';
 export { toNodeHandler, type NodeHandler } from './adapters/node-handler.js';
 export { describeImportFailure, parseAppSpec, type AppSpec } from './app-module.js';
 export { watchForReload, RELOAD_DEBOUNCE_MS, type ReloadWatch } from './reload-watch.js';
+export { ForwardedTrust } from './server/forwarded.js';

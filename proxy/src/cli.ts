@@ -7,6 +7,7 @@ import { runMaster } from './master.js';
 import { runSingleProcess } from './single-process.js';
 import { describeConfig } from './describe-config.js';
 import { TlsContexts } from './edge/tls-contexts.js';
+import { firstUnresolved, resolveUpstreamNames } from './upstream-names.js';
 
 /** `tsgi-proxy`: parse config (exit 2 on any problem), then run single-process or under the arbiter. */
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -45,6 +46,12 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     }
   }
   if (loaded.cli.checkOnly) {
+    // As nginx -t: an upstream name that does not resolve here is refused (--no-resolve skips this away from the deploy network).
+    const unresolved = loaded.cli.resolveNames ? firstUnresolved(await resolveUpstreamNames(config)) : null;
+    if (unresolved !== null) {
+      process.stderr.write(`config: ${unresolved} (from ${loaded.path})\n`);
+      return 2;
+    }
     process.stdout.write(`${describeConfig(config, loaded.path)}\n`);
     return 0;
   }

@@ -23,7 +23,7 @@ interface Proc {
 }
 
 function spawnTs(file: string, args: string[]): Proc {
-  const proc = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--conditions=@tsgi/source', '--import', 'tsx', file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
