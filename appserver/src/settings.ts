@@ -111,6 +111,8 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     expect: 'true or false', description: "Development: watch the app module's directory (and --reload-extra-file) and start a new worker generation on each change, as HUP does; a change that fails to load keeps the old workers.", reloadable: false }),
   s({ key: 'reloadExtraFile', kind: 'list', repeat: true, default: [], schema: z.array(z.string().min(1)),
     expect: 'a file path', description: 'With --reload: one more file to watch (a config, a template outside the app directory); repeat for several.', reloadable: false }),
+  s({ key: 'allowDebug', kind: 'bool', default: false, schema: z.boolean(),
+    expect: 'true or false', description: 'Serve an app in debug mode (TSGI_DEBUG=1 or the framework\'s debug: true) all the same; without it such an app is refused (exit 2). Development only: the debug page shows requests and stacks to every client.' }),
   s({ key: 'accessLogfile', kind: 'string', default: null, schema: z.string().min(1).nullable(),
     expect: "a path or '-'", description: "Access log: '-' for stdout or a file path; unset: no access log." }),
   s({ key: 'accessLogformat', kind: 'string', default: DEFAULT_ACCESS_LOG_FORMAT, schema: z.string().min(1),
