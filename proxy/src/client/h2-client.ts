@@ -7,7 +7,8 @@ import { DataBody } from '../exchange/request-body.js';
 import type { ClientFraming, ClientSide, LocalAnswer, OutgoingHead } from './client-side.js';
 
 /** Adds `name: value` lines (`name: value\r\n` each) to h2 response headers, dropping fields HTTP/2 forbids. */
-function addLines(headers: OutgoingHttpHeaders, lines: string): void {
+/** Adds `name: value\r\n` lines to h2 response headers, leaving out the fields HTTP/2 forbids. */
+export function addLines(headers: OutgoingHttpHeaders, lines: string): void {
   let pos = 0;
   while (pos < lines.length) {
     let eol = lines.indexOf('\r\n', pos);
