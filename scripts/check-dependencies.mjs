@@ -9,7 +9,9 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const SOURCE = /\.(ts|mts|cts|js|mjs|cjs)$/;
-const SKIP_DIRS = new Set(['node_modules', 'dist', 'results', 'coverage', '.tmp']);
+// create-tsgi/templates/* are the sources of other packages (the projects it writes, each with its
+// own _package.json); create-tsgi's tests install and run them.
+const SKIP_DIRS = new Set(['node_modules', 'dist', 'results', 'coverage', '.tmp', 'templates']);
 // import ... from 'x' · import 'x' · import('x') · require('x') · createRequire(...)('x') · export ... from 'x'
 // (not a method of the same name: `args.require('q')`)
 const SPECIFIER = /(?:\bfrom\s*|(?<![.\w$])import\s*\(\s*|(?<![.\w$])import\s+|(?<![.\w$])require\s*\(\s*|(?<![.\w$])createRequire\([^)]*\)\s*\(\s*)(['"])([^'"\n]+)\1/g;

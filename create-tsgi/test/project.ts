@@ -1,0 +1,153 @@
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve, sep } from 'node:path';
+import { writeLockfileFromRepo } from '@tsgi/test-support';
+
+// What the scaffold tests share: the repository's packages packed once, create-tsgi
+// run from its own tarball in a folder outside the repository, and the project
+// installed from the tarballs with no network.
+
+export const REPO_ROOT = process.env.TSGI_REPO_ROOT ?? resolve(import.meta.dirname, '..', '..');
+// NODE_TEST_CONTEXT would make the project's own `node --test` think it runs inside this one, and skip.
+const { NODE_TEST_CONTEXT: _inherited, ...parentEnv } = process.env;
+const NPM_ENV = { ...parentEnv, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', NO_COLOR: '1' };
+const TEMP_PREFIX = join(tmpdir(), 'tsgi-create-');
+
+/** A new folder under the system's temporary folder, outside the repository. */
+export function tempDir(): string {
+  return mkdtempSync(TEMP_PREFIX);
+}
+
+/**
+ * Removes a folder made by tempDir() (or anything inside one), and nothing else:
+ * a hook that runs after a failed `before` sees an empty path, which must never
+ * become the current folder.
+ */
+export function removeTemp(path: string): void {
+  if (path === '' || !resolve(path).startsWith(TEMP_PREFIX)) return;
+  const top = relative(tmpdir(), resolve(path)).split(sep)[0]!;
+  rmSync(join(tmpdir(), top), { recursive: true, force: true });
+}
+
+/** The public workspaces (not private): what `npm pack` would publish. */
+export function publicWorkspaces(): string[] {
+  const root = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { workspaces: string[] };
+  return root.workspaces.filter((w) => (JSON.parse(readFileSync(join(REPO_ROOT, w, 'package.json'), 'utf8')) as { private?: boolean }).private !== true);
+}
+
+/** Packs every public workspace into a new folder (npm pack, prepack scripts included); returns the folder. */
+export function packAll(): string {
+  const dir = tempDir();
+  const args = ['pack', '--silent', '--pack-destination', dir, ...publicWorkspaces().flatMap((w) => ['-w', w])];
+  execFileSync('npm', args, { cwd: REPO_ROOT, env: NPM_ENV, stdio: ['ignore', 'ignore', 'pipe'], timeout: 180_000 });
+  return dir;
+}
+
+/**
+ * Runs create-tsgi the way `npx create-tsgi` runs a package that is not installed:
+ * `npm exec` installs it (from its tarball, and its one dependency, @tsgi/errors, from
+ * its tarball: no registry) into npm's cache and runs its bin in `cwd`.
+ */
+export function createTsgi(tarballs: string, cwd: string, args: readonly string[]): void {
+  const tarball = (prefix: string): string => {
+    const file = readdirSync(tarballs).find((f) => f.startsWith(prefix) && f.endsWith('.tgz'));
+    if (!file) throw new Error(`no ${prefix}*.tgz in ${tarballs}`);
+    return join(tarballs, file);
+  };
+  const exec = ['exec', '--offline', '--yes', '--package', tarball('create-tsgi-'), '--package', tarball('tsgi-errors-'), '--', 'create-tsgi', ...args];
+  execFileSync('npm', exec, { cwd, env: NPM_ENV, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+}
+
+/** `create-tsgi <name> ...args` in a new folder outside the repository; returns the project folder. */
+export function scaffoldProject(tarballs: string, name: string, args: readonly string[]): string {
+  const cwd = tempDir();
+  createTsgi(tarballs, cwd, [name, ...args]);
+  return join(cwd, name);
+}
+
+/**
+ * `npm install --offline` in the project. npm's cache here holds the tarballs the
+ * repository's `npm ci` fetched but no registry metadata, so a lockfile made of the
+ * repository's own (same versions) lets npm take every tarball from the cache.
+ */
+export function installOffline(project: string): void {
+  writeLockfileFromRepo(REPO_ROOT, project);
+  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund'], { cwd: project, env: NPM_ENV, stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 });
+}
+
+/** Runs an npm script to its end; returns its status and output. */
+export function npmRun(project: string, script: string): { status: number | null; output: string } {
+  const r = spawnSync('npm', ['run', script], { cwd: project, env: NPM_ENV, encoding: 'utf8', timeout: 180_000 });
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+/** A long-running npm script in its own process group, so stopping it stops npm, the shell and the server. */
+export interface RunningScript {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the first match of `pattern` in the output; rejects on exit or after `timeoutMs`. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  stop(): Promise<void>;
+}
+
+export function startScript(project: string, script: string, env: NodeJS.ProcessEnv = {}): RunningScript {
+  const child = spawn('npm', ['run', script], { cwd: project, env: { ...NPM_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let log = '';
+  child.stdout.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+  const exited = once(child, 'exit');
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // The group is gone already.
+    }
+  };
+  return {
+    child,
+    output: () => log,
+    waitFor: (pattern, timeoutMs = 30_000) =>
+      new Promise((resolveMatch, reject) => {
+        const cleanup = (): void => {
+          clearTimeout(timer);
+          child.stdout.off('data', check);
+          child.stderr.off('data', check);
+          child.off('exit', onExit);
+        };
+        const check = (): void => {
+          const m = pattern.exec(log);
+          if (m) {
+            cleanup();
+            resolveMatch(m);
+          }
+        };
+        const onExit = (): void => {
+          cleanup();
+          reject(new Error(`npm run ${script} exited before ${String(pattern)}: ${log}`));
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`npm run ${script}: no ${String(pattern)} within ${timeoutMs} ms: ${log}`));
+        }, timeoutMs);
+        child.stdout.on('data', check);
+        child.stderr.on('data', check);
+        child.once('exit', onExit);
+        check();
+      }),
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      signalGroup('SIGTERM');
+      const timer = setTimeout(() => signalGroup('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** GET over a fresh connection: status, body and which process answered. */
+export async function get(url: string): Promise<{ status: number; body: string; servedBy: string | null }> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  return { status: response.status, body: await response.text(), servedBy: response.headers.get('x-served-by') };
+}
