@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the test files of the given workspaces (default: all), or single test
 // files given by path, in one node:test run, so the summary at the end counts
-// everything. Tests are TypeScript, run through tsx with the "development"
+// everything. Tests are TypeScript, run through tsx with our own "@tsgi/source"
 // export condition (sources, not dist/).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -36,7 +36,7 @@ const concurrency = process.env.TSGI_TEST_CONCURRENCY ?? String(Math.max(1, Math
 const result = spawnSync(
   process.execPath,
   [
-    '--conditions=development',
+    '--conditions=@tsgi/source',
     '--import',
     'tsx',
     '--test',

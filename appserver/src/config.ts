@@ -25,6 +25,9 @@ export interface AppserverConfig {
   interface: 'auto' | 'tsgi' | 'fetch' | 'node';
   socketModel: 'round-robin' | 'shared' | 'reuse-port';
   sticky: boolean;
+  /** Development: new worker generation on each change of the app's files (see reload-watch.ts). */
+  reload: boolean;
+  reloadExtraFile: string[];
   accessLogfile: string | null;
   accessLogformat: string;
   errorLogfile: string;

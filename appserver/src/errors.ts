@@ -18,6 +18,8 @@ export const APPSERVER_ERRORS = defineErrors({
   APP_ERR_APP_INTERFACE_UNKNOWN: { text: '%s' },
   /** A listen failed: address, flag, reason. Exit code 3. */
   APP_ERR_BIND_FAILED: { text: 'cannot listen on %s (%s): %s' },
+  /** A worker threw before it reported ready (an app hook, a listener the app attached): a boot failure. Exit code 3. */
+  APP_ERR_BOOT_FAILED: { text: '%s' },
   /** Logged, not thrown (--sticky): connections the master handed over did not reach the worker, most likely out of file descriptors; closed unanswered. */
   APP_ERR_HANDOVER_LOST: { text: '%s connection(s) handed to a sticky worker did not reach it (out of file descriptors? ulimit -n); closed unanswered' },
   /** Logged, not thrown: a worker used its last file descriptor (`ulimit -n`); libuv closes further connections unanswered. */

@@ -1,8 +1,11 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import type { Server } from 'node:http';
+import type { Logger } from 'pino';
 import { fileURLToPath } from 'node:url';
 import { Arbiter, ArbiterCrashError, ArbiterHaltError, EXIT, PortReservation } from '@tsgi/arbiter';
-import { checkAppModule, loadApp } from './app-loader.js';
+import { watchForReload, type ReloadWatch } from '@tsgi/gateway';
+import { checkAppModule, loadApp, parseAppSpec } from './app-loader.js';
 import { loadConfig, type AppserverConfig, type LoadedConfig } from './config.js';
 import { AppLoadError, BindError, ConfigError } from './errors.js';
 import {
@@ -12,7 +15,7 @@ import {
   reusePortSupported,
   type ListenTarget,
 } from './listen-targets.js';
-import { createLogs } from './logger.js';
+import { createAnnouncer, createLogs } from './logger.js';
 import { checkOutputFiles, removeOwnPidFile } from './output-files.js';
 import { createMetricsServer, MasterMetrics } from './metrics-server.js';
 import { SETTINGS } from './settings.js';
@@ -68,6 +71,10 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
   // boot loop's log lines. Node cannot fork a loaded app, so workers import it again (README).
   await loadApp(config.app!, config.cwd, config.interface);
   checkOutputFiles(config, loaded.sources);
+  for (const extra of config.reload ? config.reloadExtraFile : []) {
+    // Its folder is what is watched (editors save by rename): it must exist before anything opens.
+    if (!existsSync(dirname(resolve(config.cwd, extra)))) throw new ConfigError('reloadExtraFile', `config: reload-extra-file ${extra}: its folder does not exist (from ${loaded.sources.reloadExtraFile})`);
+  }
 
   const logs = createLogs(config, 'master');
   const binds = config.bind.map(parseBind);
@@ -88,12 +95,14 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
   const clusterBinds = !sticky && config.socketModel !== 'reuse-port';
 
   const metrics = new MasterMetrics(() => arbiter);
+  // /healthz: a master whose workers never booted (a crash loop) is not healthy, however alive its loop is.
+  let everBooted = false;
   let metricsServer: Server | undefined;
   let metricsUrl: string | undefined;
   if (config.metricsBind) {
     const mt = parseBind(config.metricsBind);
     if ('path' in mt) await clearStaleUnixSocket(mt.path, '--metrics-bind');
-    metricsServer = createMetricsServer(metrics, () => arbiter, () => arbiter?.isStopping ?? false);
+    metricsServer = createMetricsServer(metrics, () => arbiter, () => arbiter?.isStopping ?? false, () => everBooted);
     const server = metricsServer;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) => reject(new BindError('--metrics-bind', describeTarget(mt), err)));
@@ -111,6 +120,8 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
     gracefulTimeoutMs: Math.round(config.gracefulTimeout * 1000),
     scheduling: config.socketModel === 'round-robin' ? 'round-robin' : 'shared',
     logger: logs.error,
+    // --reload: files broken on disk halt nothing; the next change reloads.
+    onBootFailure: config.reload ? 'wait' : 'halt',
     workerData: (): WorkerData => ({ config, targets: [...targets], awaitPortRelease: clusterBinds && reservation!.held }),
     hooks: {
       reload: async () => {
@@ -131,13 +142,17 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
     },
   });
 
+  let watcher: ReloadWatch | undefined;
   const cleanup = (): void => {
+    watcher?.close();
     sticky?.close();
     void reservation?.release();
     metricsServer?.close();
     if (config.pid) removeOwnPidFile(config.pid);
   };
 
+  arbiter.once('workerReady', () => (everBooted = true));
+  if (config.reload) watcher = startReloadWatch(config, arbiter, logs.error);
   try {
     await arbiter.start();
   } catch (err) {
@@ -150,17 +165,37 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
   // reuse-port: every worker is in the SO_REUSEPORT group now; sticky: a worker is there to take connections.
   await reservation?.release();
   sticky?.open();
-  for (const t of targets) {
-    logs.error.info({ bind: describeTarget(t) }, `Listening at: ${describeTarget(t)} (${process.pid})`);
-    process.stdout.write(`Listening at: ${describeTarget(t)} (${process.pid})\n`);
-  }
-  if (metricsUrl) process.stdout.write(`Metrics at: ${metricsUrl}/metrics\n`);
-  process.stdout.write(`Ready: ${config.workers} worker(s), socket model ${config.sticky ? 'sticky' : config.socketModel}\n`);
+  // Each announcement once, on stdout (JSON or human as the console is), whatever --log-level.
+  const announce = createAnnouncer();
+  for (const t of targets) announce.info({ bind: describeTarget(t) }, `Listening at: ${describeTarget(t)} (${process.pid})`);
+  if (metricsUrl) announce.info(`Metrics at: ${metricsUrl}/metrics`);
+  announce.info(`Ready: ${config.workers} worker(s), socket model ${config.sticky ? 'sticky' : config.socketModel}`);
 
   const exit = await arbiter.done;
   cleanup();
   if (exit.error) return reportStartupError(exit.error);
   return exit.code;
+}
+
+/**
+ * `--reload`: each burst of changes under the app module's directory (or to a
+ * --reload-extra-file) is a HUP: a new worker generation loads the new code;
+ * one that fails to load is rolled back by the arbiter, the old one serving.
+ */
+function startReloadWatch(config: Readonly<AppserverConfig>, arbiter: Arbiter, log: Logger): ReloadWatch {
+  const appDir = dirname(parseAppSpec(config.app!, config.cwd).file);
+  const watcher = watchForReload(
+    appDir,
+    config.reloadExtraFile,
+    config.cwd,
+    (files) => {
+      log.info({ files: files.map((f) => relative(config.cwd, f) || f) }, `change detected, reloading: ${files.map((f) => relative(appDir, f)).join(', ')}`);
+      arbiter.signal('SIGHUP');
+    },
+    (err) => log.error({ err }, `--reload: watching stopped: ${err.message}`),
+  );
+  log.info({ dir: appDir, extraFiles: config.reloadExtraFile }, `--reload: watching ${appDir}`);
+  return watcher;
 }
 
 /** `--bind` with port 0 resolved: each pick stays bound in `reservation` (see PortReservation). */

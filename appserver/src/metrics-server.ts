@@ -67,8 +67,17 @@ export class MasterMetrics {
   }
 }
 
-/** `/metrics`, `/healthz` (the master loop is alive) and `/readyz` (a worker serves and nothing is draining). */
-export function createMetricsServer(metrics: MasterMetrics, arbiter: () => Arbiter | undefined, draining: () => boolean): Server {
+/**
+ * `/metrics`, `/healthz` (the master loop is alive and a worker has booted at least once since it started: a startup
+ * probe waits for that, a liveness probe then sees 200 through reloads and drains) and `/readyz` (a worker serves and
+ * nothing is draining).
+ */
+export function createMetricsServer(
+  metrics: MasterMetrics,
+  arbiter: () => Arbiter | undefined,
+  draining: () => boolean,
+  everBooted: () => boolean,
+): Server {
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -83,7 +92,8 @@ export function createMetricsServer(metrics: MasterMetrics, arbiter: () => Arbit
       return;
     }
     if (path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}\n');
+      const booted = everBooted();
+      res.writeHead(booted ? 200 : 503, { 'content-type': 'application/json' }).end(booted ? '{"status":"ok"}\n' : '{"status":"starting"}\n');
       return;
     }
     if (path === '/readyz') {

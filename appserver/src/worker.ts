@@ -31,7 +31,27 @@ runtime.startWatchdog(logs.errorFd);
 runtime.configureMaxRequests(config.maxRequests, config.maxRequestsJitter);
 const shutdownHooks = new ShutdownHooks();
 
+/** Set once the worker reported ready: before that, anything thrown is a boot failure (gunicorn's rule), never a respawn. */
+let booted = false;
+/** The listen error, once one of our servers failed to bind: what a boot failure reports, whoever re-threw it. */
+let bindError: Error | undefined;
+
+function bindFailure(err: Error): never {
+  return runtime.fail(
+    EXIT.WORKER_BOOT_ERROR,
+    'APP_ERR_BIND_FAILED',
+    `cannot listen on ${targets.map(describeTarget).join(', ')} (--bind): ${err.message}`,
+  );
+}
+
 process.on('uncaughtException', (err) => {
+  if (!booted) {
+    // E.g. `ws` attached in onServer re-emits the server's bind error on a WebSocketServer with no `error` listener.
+    if (bindError !== undefined) bindFailure(bindError);
+    logs.error.fatal({ err }, `worker failed to boot: uncaught exception: ${err.message}`);
+    logs.flush();
+    runtime.fail(EXIT.WORKER_BOOT_ERROR, 'APP_ERR_BOOT_FAILED', `uncaught exception before the worker was ready: ${err.message}`);
+  }
   logs.error.fatal({ err }, `uncaught exception, worker exiting: ${err.message}`);
   logs.flush();
   process.exit(EXIT.FAILURE);
@@ -154,20 +174,21 @@ if (config.sticky) {
       host.servers.map(
         (server, i) =>
           new Promise<void>((resolve, reject) => {
-            server.once('error', reject);
+            // First in line: listeners the app attached (onServer) may throw when they see the error.
+            const failed = (err: Error): void => {
+              bindError ??= err;
+              reject(err);
+            };
+            server.prependOnceListener('error', failed);
             server.listen(listenOptions(targets[i]!, reusePort), () => {
-              server.off('error', reject);
+              server.off('error', failed);
               resolve();
             });
           }),
       ),
     );
   } catch (err) {
-    runtime.fail(
-      EXIT.WORKER_BOOT_ERROR,
-      'APP_ERR_BIND_FAILED',
-      `cannot listen on ${targets.map(describeTarget).join(', ')} (--bind): ${(err as Error).message}`,
-    );
+    bindFailure(err as Error);
   }
 }
 
@@ -198,4 +219,5 @@ runtime.ready({
   reopenLogs: () => logs.reopen(),
   flush: () => logs.flush(),
 });
+booted = true;
 logs.error.debug({ kind: loaded.kind, generation: runtime.generation }, 'worker ready');

@@ -5,7 +5,7 @@ import { CLI } from './helpers.js';
 
 test('tsgi-appserver (2 workers) passes the TSGI conformance kit', async (t) => {
   const report = await runConformance({
-    command: [process.execPath, '--conditions=development', '--import', 'tsx', CLI, '-b', '127.0.0.1:{port}', '-w', '2', '--log-level', 'warning', '{app}:app'],
+    command: [process.execPath, '--conditions=@tsgi/source', '--import', 'tsx', CLI, '-b', '127.0.0.1:{port}', '-w', '2', '--log-level', 'warning', '{app}:app'],
     startTimeoutMs: 30_000,
   });
   const failed = report.results.filter((r) => !r.ok);

@@ -1,6 +1,7 @@
 import type { ArbiterLogger, ArbiterOptions } from './arbiter-types.js';
 import { BackOff } from './back-off.js';
 import type { ArbiterCrashError, ArbiterHaltError } from './errors.js';
+import { StackDumps } from './stack-dumps.js';
 import { WorkerCollector } from './worker-collect.js';
 import type { ExitedWorker, WorkerRecord } from './worker-record.js';
 
@@ -28,6 +29,10 @@ export interface ArbiterState {
   generation: number;
   stopping: 'graceful' | 'fast' | undefined;
   halted: ArbiterHaltError | undefined;
+  /** `onBootFailure: 'wait'`: a worker could not load the app; no spawning until the next reload. */
+  waitingForReload: boolean;
+  /** The first full set of workers was ready once (start-up is over). */
+  startedUp: boolean;
   /** Set once the loop failed: the workers are being stopped and the master exits MASTER_CRASH. */
   crashed: ArbiterCrashError | undefined;
   /** An error thrown by a hook or listener outside the loop's turn (a worker event), for the loop to handle. */
@@ -37,6 +42,7 @@ export interface ArbiterState {
   readonly exited: ExitedWorker[];
   readonly backOff: BackOff;
   readonly collector: WorkerCollector;
+  readonly dumps: StackDumps;
   readyWaiters: ReadyWaiter[];
   /** Ends the loop's current sleep: something needs handling now. */
   wake(): void;
@@ -63,12 +69,15 @@ export function createArbiterState(
     generation: 1,
     stopping: undefined,
     halted: undefined,
+    waitingForReload: false,
+    startedUp: false,
     crashed: undefined,
     failure: undefined,
     records: new Map(),
     exited: [],
     backOff: new BackOff(100, 10_000),
     collector: new WorkerCollector(),
+    dumps: new StackDumps(),
     readyWaiters: [],
     wake,
     childExited,

@@ -4,7 +4,7 @@ import { createArbiterState, rejectReadyWaiters, type ArbiterState } from './arb
 import { ARBITER_SIGNALS, type ArbiterExit, type ArbiterOptions, type ArbiterSignal, type WorkerInfo } from './arbiter-types.js';
 import { ArbiterCrashError, ArbiterError, ArbiterUsageError } from './errors.js';
 import { EXIT } from './exit-codes.js';
-import { heartbeatPeriod } from './ipc-protocol.js';
+import { heartbeatPeriod, type StackDump } from './ipc-protocol.js';
 import { SignalQueue, type QueuedSignal } from './signal-queue.js';
 import { manageWorkers, reload } from './worker-generations.js';
 import { murderWorkers, reapWorkers } from './worker-reaper.js';
@@ -119,6 +119,16 @@ export class Arbiter extends EventEmitter {
   collect(kind: string, timeoutMs = 1000): Promise<unknown[]> {
     const targets = [...this.s.records.values()].filter((r) => r.state !== 'booting' && r.state !== 'killing');
     return this.s.collector.ask(targets, kind, timeoutMs);
+  }
+
+  /**
+   * The JS stack of worker `pid`'s main thread, from its watchdog thread (so
+   * a blocked loop answers too); undefined when no such worker, or no answer
+   * within `waitMs`. An idle loop answers `idle: true` and no stack.
+   */
+  dumpStack(pid: number, waitMs?: number): Promise<StackDump | undefined> {
+    const rec = [...this.s.records.values()].find((r) => r.pid === pid);
+    return rec ? this.s.dumps.ask(rec, waitMs) : Promise.resolve(undefined);
   }
 
   /** Sends a `custom` message to every live worker. */

@@ -12,7 +12,7 @@ export {
   type WorkerState,
 } from './arbiter-types.js';
 export { startWorkerRuntime, WorkerRuntime, type WorkerHandlers, type WorkerRuntimeOptions } from './worker-runtime.js';
-export type { InFlightRequest } from './ipc-protocol.js';
+export type { InFlightRequest, StackDump } from './ipc-protocol.js';
 export { EXIT } from './exit-codes.js';
 export { ArbiterError, ArbiterHaltError, ArbiterCrashError, ArbiterUsageError, CommandLineError, ARBITER_ERRORS, type ArbiterErrorCode } from './errors.js';
 export { parseCommandLine, type CliOption, type CliValue, type ParsedCommandLine } from './command-line.js';
@@ -27,3 +27,6 @@ export {
 export { MetricsReporter, METRICS_REPORT_MS } from './metrics-reporter.js';
 export { registerDefaultMetrics } from './default-metrics.js';
 export { PortReservation, waitForPortRelease } from './port-reservation.js';
+export { consoleFormat, prettyStreamWrite, type ConsoleFormat } from './console/console-format.js';
+export { humanLine, jsonLine, tierStyle } from './console/log-line.js';
+export { painterFor, type ColourTarget, type Painter, type Style } from './console/painter.js';

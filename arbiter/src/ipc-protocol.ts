@@ -54,6 +54,23 @@ export interface BlockedReport {
   blockedMs: number;
 }
 
+/**
+ * The watchdog thread's answer to a `{"dump": id}` line the master wrote on
+ * the report pipe: the main thread's JS stack (Error.stack-style `    at fn
+ * (url:line:col)` lines). `stack` is null when the loop was idle (`idle`: it
+ * was not running JS, so there is nothing to show) or did not pause within
+ * the capture cap (stuck in native code).
+ */
+export interface StackDump {
+  dump: number;
+  pid: number;
+  blockedMs: number;
+  request: string;
+  inFlight: number;
+  idle: boolean;
+  stack: string | null;
+}
+
 /** The stdio index of the report pipe in every worker the arbiter forks. */
 export const REPORT_FD = 4;
 

@@ -1,11 +1,18 @@
-import type { Readable } from 'node:stream';
-import type { BlockedReport } from './ipc-protocol.js';
+import type { Duplex } from 'node:stream';
+import type { BlockedReport, StackDump } from './ipc-protocol.js';
+
+/** What the master hears on one worker's report pipe. */
+export interface ReportListener {
+  blocked(report: BlockedReport): void;
+  dump(answer: StackDump): void;
+}
 
 /**
- * Reads BlockedReport lines from a worker's report pipe (the master's end)
- * and hands each to `onReport`. Anything else on the pipe is ignored.
+ * Reads the lines a worker's watchdog thread writes on its report pipe (the
+ * master's end): BlockedReports and answers to stack dump requests. Anything
+ * else on the pipe is ignored.
  */
-export function readBlockedReports(pipe: Readable, onReport: (report: BlockedReport) => void): void {
+export function readReports(pipe: Duplex, on: ReportListener): void {
   let pending = '';
   pipe.setEncoding('utf8');
   pipe.on('data', (text: string) => {
@@ -13,19 +20,29 @@ export function readBlockedReports(pipe: Readable, onReport: (report: BlockedRep
     for (let nl = pending.indexOf('\n'); nl !== -1; nl = pending.indexOf('\n')) {
       const line = pending.slice(0, nl);
       pending = pending.slice(nl + 1);
-      let r: Partial<BlockedReport>;
+      let r: Record<string, unknown>;
       try {
-        r = JSON.parse(line) as Partial<BlockedReport>;
+        r = JSON.parse(line) as Record<string, unknown>;
       } catch {
         continue;
       }
-      if (typeof r === 'object' && r !== null && typeof r.request === 'string') {
-        onReport({ request: r.request, inFlight: Number(r.inFlight) || 0, blockedMs: Number(r.blockedMs) || 0 });
+      if (typeof r !== 'object' || r === null || typeof r.request !== 'string') continue;
+      const about = { request: r.request, inFlight: Number(r.inFlight) || 0, blockedMs: Number(r.blockedMs) || 0 };
+      if (Number.isInteger(r.dump)) {
+        const stack = typeof r.stack === 'string' ? r.stack : null;
+        on.dump({ ...about, dump: r.dump as number, pid: Number(r.pid) || 0, idle: r.idle === true, stack });
+      } else {
+        on.blocked(about);
       }
     }
-    // A writer that never ends a line must not grow the master's memory.
-    if (pending.length > 65536) pending = '';
+    // A writer that never ends a line must not grow the master's memory (a stack is capped at 30 frames).
+    if (pending.length > 262_144) pending = '';
   });
   // The pipe closes with the worker; its exit event does the bookkeeping.
   pipe.on('error', () => {});
+}
+
+/** Asks the worker's watchdog thread for the main thread's stack. */
+export function askForDump(pipe: Duplex, id: number): void {
+  if (!pipe.destroyed && pipe.writable) pipe.write(`${JSON.stringify({ dump: id })}\n`);
 }

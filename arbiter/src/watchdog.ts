@@ -1,4 +1,8 @@
 import { Worker } from 'node:worker_threads';
+import { WATCHDOG_THREAD_SOURCE } from './watchdog-thread.js';
+
+/** How long a stack capture may take before the answer goes without one (then the kill goes ahead). */
+export const STACK_CAPTURE_CAP_MS = 900;
 
 /**
  * A thread beside the worker's event loop that notices when the loop has been
@@ -7,6 +11,10 @@ import { Worker } from 'node:worker_threads';
  * the "SIGABRT" half of gunicorn's timeout: a blocked Node loop cannot run a
  * JS signal handler or read an IPC message, but another thread can still
  * write. The master's SIGKILL follows.
+ *
+ * The same thread answers the master's stack dump requests on the report
+ * pipe (watchdog-thread.ts): the master asks before it kills a timed-out or
+ * overdue worker, and for `ctl dump`. Nothing of it runs per request.
  */
 export class LoopWatchdog {
   private readonly shared = new Int32Array(new SharedArrayBuffer(4 * 4));
@@ -19,21 +27,35 @@ export class LoopWatchdog {
 
   /**
    * `thresholdMs`: blocked this long, a diagnostics line goes to `fd` (the
-   * error log). `report`: blocked `afterMs`, a BlockedReport line goes to the
-   * master's report pipe `fd` (see ipc-protocol.ts).
+   * error log); 0: no such line. `report`: blocked `afterMs`, a BlockedReport
+   * line goes to the master's report pipe `fd` (see ipc-protocol.ts), which
+   * also carries stack dump requests and answers.
    */
   constructor(thresholdMs: number, fd: number, report?: { fd: number; afterMs: number }) {
     this.tick();
     const reportFd = report?.fd ?? -1;
-    const reportMs = Math.min(thresholdMs, report?.afterMs ?? thresholdMs);
-    this.thread = new Worker(THREAD_SOURCE, {
+    const reportMs = thresholdMs > 0 ? Math.min(thresholdMs, report?.afterMs ?? thresholdMs) : 0;
+    const tickMs = Math.max(20, Math.floor((reportMs || 1000) / 8));
+    this.thread = new Worker(WATCHDOG_THREAD_SOURCE, {
       eval: true,
-      workerData: { shared: this.shared, text: this.text, thresholdMs, fd, reportFd, reportMs, origin: this.origin, pid: process.pid },
+      workerData: {
+        shared: this.shared,
+        text: this.text,
+        thresholdMs,
+        fd,
+        reportFd,
+        reportMs,
+        tickMs,
+        captureCapMs: STACK_CAPTURE_CAP_MS,
+        maxFrames: 30,
+        origin: this.origin,
+        pid: process.pid,
+      },
       stdout: false,
       stderr: false,
     });
     this.thread.unref();
-    this.timer = setInterval(() => this.tick(), Math.max(20, Math.floor(reportMs / 8)));
+    this.timer = setInterval(() => this.tick(), tickMs);
     this.timer.unref();
   }
 
@@ -57,30 +79,3 @@ export class LoopWatchdog {
     void this.thread.terminate();
   }
 }
-
-const THREAD_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { writeSync } = require('node:fs');
-const { shared, text, thresholdMs, fd, reportFd, reportMs, origin, pid } = workerData;
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-let reportedAt = -1;
-let toldMasterAt = -1;
-const current = () => Buffer.from(text.buffer, 0, Atomics.load(shared, 1)).toString('utf8');
-for (;;) {
-  Atomics.wait(sleeper, 0, 0, Math.max(20, Math.min(250, reportMs / 4)));
-  const last = Atomics.load(shared, 0);
-  const blocked = Date.now() - origin - last;
-  if (reportFd >= 0 && blocked >= reportMs && toldMasterAt !== last) {
-    toldMasterAt = last;
-    const report = JSON.stringify({ request: current(), inFlight: Atomics.load(shared, 2), blockedMs: blocked });
-    try { writeSync(reportFd, report + '\\n'); } catch {}
-  }
-  if (blocked >= thresholdMs && reportedAt !== last) {
-    reportedAt = last;
-    const request = current();
-    const line = JSON.stringify({ level: 50, time: Date.now(), pid, blockedMs: blocked, request, inFlight: Atomics.load(shared, 2),
-      msg: 'worker event loop blocked for ' + blocked + ' ms while serving ' + (request || '(no request)') });
-    try { writeSync(fd, line + '\\n'); } catch {}
-  }
-}
-`;

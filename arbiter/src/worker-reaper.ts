@@ -1,14 +1,16 @@
 import type { ExitReason } from './arbiter-types.js';
-import type { ArbiterState } from './arbiter-state.js';
+import { guarded, type ArbiterState } from './arbiter-state.js';
 import { EXIT } from './exit-codes.js';
+import type { StackDump } from './ipc-protocol.js';
 import { onFatalExit } from './worker-generations.js';
 import { sendToWorker, signalWorker, workerInfo, type WorkerRecord } from './worker-record.js';
 
 /**
- * gunicorn's `murder_workers`: a worker whose heartbeat is late is logged
- * (naming the request that blocked it) and aborted; killing workers get
- * SIGKILL once their grace ran out; draining ones past their deadline are
- * moved to killing.
+ * gunicorn's `murder_workers`: a worker whose heartbeat is late, or that is
+ * still draining past its deadline, is logged with the main thread's JS stack
+ * (asked of its watchdog thread, at most STACK_DUMP_WAIT_MS) and the request
+ * that blocked it, then aborted; killing workers get SIGKILL once their grace
+ * ran out.
  */
 export function murderWorkers(s: ArbiterState): void {
   const now = Date.now();
@@ -25,27 +27,50 @@ export function murderWorkers(s: ArbiterState): void {
     if (s.timeoutMs > 0 && now - r.lastBeat > limit) {
       r.timedOut = true;
       r.leaveReason = 'timeout';
-      logTimeout(s, r, now);
-      sendToWorker(r, { tsgi: 'abort' });
-      r.state = 'killing';
-      r.killAt = now + s.killGraceMs;
+      killAfterStackDump(s, r, (dump) => {
+        logTimeout(s, r, now, dump);
+        sendToWorker(r, { tsgi: 'abort' });
+      });
       continue;
     }
     if (r.state === 'draining' && now >= r.drainDeadline) {
-      s.log.warn({ worker: r.pid }, 'worker did not finish draining in time; killing it');
-      r.state = 'killing';
-      r.killAt = now;
+      killAfterStackDump(s, r, (dump) => {
+        const fields = { worker: r.pid, ...stackFields(dump) };
+        s.log.error(fields, `worker (pid:${r.pid}) did not finish draining in time; killing it`);
+      });
     }
   }
 }
 
-function logTimeout(s: ArbiterState, r: WorkerRecord, now: number): void {
+/**
+ * Holds the kill (state `killing`, no deadline yet) until the worker's stack
+ * arrived or the wait ran out, logs, then lets the SIGKILL follow after the
+ * usual grace.
+ */
+function killAfterStackDump(s: ArbiterState, r: WorkerRecord, log: (dump: StackDump | undefined) => void): void {
+  r.state = 'killing';
+  r.killAt = Number.POSITIVE_INFINITY;
+  void s.dumps.ask(r).then((dump) =>
+    guarded(s, () => {
+      log(dump);
+      r.killAt = Date.now() + s.killGraceMs;
+      s.wake();
+    }),
+  );
+}
+
+/** The stack as a log field (absent when the worker could not give one). */
+function stackFields(dump: StackDump | undefined): { stack?: string } {
+  return dump?.stack ? { stack: dump.stack } : {};
+}
+
+function logTimeout(s: ArbiterState, r: WorkerRecord, now: number, dump: StackDump | undefined): void {
   // The last heartbeat predates the request that blocked the loop; the watchdog's report names it.
   const b = r.blocked;
   const inFlight = b ? b.inFlight : r.inFlight;
   const requests = b ? (b.request ? [{ request: b.request, remote: '-', ageMs: b.blockedMs + (now - b.at) }] : []) : r.requests;
   s.log.error(
-    { worker: r.pid, silentMs: now - r.lastBeat, inFlight, requests },
+    { worker: r.pid, silentMs: now - r.lastBeat, inFlight, requests, ...stackFields(dump) },
     `WORKER TIMEOUT (pid:${r.pid})` + (requests.length ? ` serving ${requests.map((q) => q.request).join(', ')}` : ''),
   );
 }

@@ -1,4 +1,5 @@
 import type { Worker } from 'node:cluster';
+import type { Duplex } from 'node:stream';
 import type { ExitReason, WorkerInfo, WorkerState } from './arbiter-types.js';
 import type { BlockedReport, InFlightRequest } from './ipc-protocol.js';
 
@@ -13,6 +14,8 @@ export interface WorkerRecord {
   lastBeat: number;
   inFlight: number;
   requests: InFlightRequest[];
+  /** The master's end of the worker's report pipe (its watchdog thread's BlockedReports and stack dumps). */
+  reports?: Duplex;
   /** What the worker's loop watchdog reported since the last heartbeat (its loop is blocked). */
   blocked?: BlockedReport & { at: number };
   everReady: boolean;

@@ -83,12 +83,13 @@ export class WorkerRuntime<Data = unknown> {
   }
 
   /**
-   * Starts the loop watchdog thread writing to `fd` (when the master's timeout
-   * is on). Automatic unless `watchdogFd` was <= 0, e.g. to pick the fd once
+   * Starts the loop watchdog thread writing to `fd` (its blocked-loop line
+   * only when the master's timeout is on). Automatic unless `watchdogFd` was <= 0, e.g. to pick the fd once
    * the log file is open.
    */
   startWatchdog(fd: number): void {
-    if (this.timeoutMs > 0 && !this.watchdog) {
+    // With --timeout 0 the thread still runs for the master's stack dumps (a drain past its deadline, `ctl dump`).
+    if (!this.watchdog && (this.timeoutMs > 0 || this.reportFd >= 0)) {
       // The master hears of a blocked loop once a heartbeat is missed, long before it times the worker out.
       const report = this.reportFd >= 0 ? { fd: this.reportFd, afterMs: this.heartbeatMs } : undefined;
       this.watchdog = new LoopWatchdog(this.timeoutMs, fd, report);

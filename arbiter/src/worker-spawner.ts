@@ -1,9 +1,9 @@
 import cluster from 'node:cluster';
-import type { Readable } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { guarded, type ArbiterState } from './arbiter-state.js';
 import { ArbiterError } from './errors.js';
 import { heartbeatPeriod, isWorkerMessage, REPORT_FD, type WorkerMessage } from './ipc-protocol.js';
-import { readBlockedReports } from './report-pipe.js';
+import { readReports } from './report-pipe.js';
 import { createWorkerRecord, sendToWorker, workerInfo, type WorkerRecord } from './worker-record.js';
 
 /**
@@ -24,9 +24,16 @@ export function spawnWorker(s: ArbiterState): void {
     if (isWorkerMessage(msg)) guarded(s, () => onWorkerMessage(s, rec, msg));
   });
   worker.on('error', (err) => s.log.warn({ worker: rec.pid, err }, 'worker IPC error'));
-  const reports = worker.process.stdio?.[REPORT_FD] as Readable | null | undefined;
-  if (reports) readBlockedReports(reports, (report) => (rec.blocked = { ...report, at: Date.now() }));
+  const reports = worker.process.stdio?.[REPORT_FD] as Duplex | null | undefined;
+  if (reports) {
+    rec.reports = reports;
+    readReports(reports, {
+      blocked: (report) => (rec.blocked = { ...report, at: Date.now() }),
+      dump: (answer) => s.dumps.answered(answer),
+    });
+  }
   worker.on('exit', (code, signal) => {
+    s.dumps.workerGone(rec.id);
     s.exited.push({ rec, code, signal });
     s.childExited();
   });

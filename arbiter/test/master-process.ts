@@ -24,7 +24,7 @@ export interface MasterProcess {
 }
 
 export function startMaster(options: object): MasterProcess {
-  const proc = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', MASTER], {
+  const proc = spawn(process.execPath, ['--conditions=@tsgi/source', '--import', 'tsx', MASTER], {
     env: { ...process.env, ARBITER_TEST: JSON.stringify(options) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -9,7 +9,7 @@ import { REPO_ROOT, removeTemp, tempDir } from './project.js';
 const CLI = join(REPO_ROOT, 'create-tsgi', 'src', 'cli.ts');
 
 function createTsgi(cwd: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--conditions=development', '--import', import.meta.resolve('tsx'), CLI, ...args], { cwd, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, ['--conditions=@tsgi/source', '--import', import.meta.resolve('tsx'), CLI, ...args], { cwd, encoding: 'utf8', timeout: 30_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -1,9 +1,9 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
-import { writeLockfileFromRepo } from '@tsgi/test-support';
+import { offlineLockfile, type Lockfile } from '../../scripts/test/packed-install/offline-lock.ts';
 
 // What the scaffold tests share: the repository's packages packed once, create-tsgi
 // run from its own tarball in a folder outside the repository, and the project
@@ -31,17 +31,20 @@ export function removeTemp(path: string): void {
   rmSync(join(tmpdir(), top), { recursive: true, force: true });
 }
 
-/** The public workspaces (not private): what `npm pack` would publish. */
-export function publicWorkspaces(): string[] {
-  const root = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { workspaces: string[] };
-  return root.workspaces.filter((w) => (JSON.parse(readFileSync(join(REPO_ROOT, w, 'package.json'), 'utf8')) as { private?: boolean }).private !== true);
+/** One tarball `npm run pack` wrote. */
+interface Packed {
+  name: string;
+  dir: string;
+  tarball: string;
 }
 
-/** Packs every public workspace into a new folder (npm pack, prepack scripts included); returns the folder. */
+let packedList: Packed[] = [];
+
+/** `npm run pack` (scripts/pack.mjs) into a new folder: every public workspace's tarball; returns the folder. */
 export function packAll(): string {
   const dir = tempDir();
-  const args = ['pack', '--silent', '--pack-destination', dir, ...publicWorkspaces().flatMap((w) => ['-w', w])];
-  execFileSync('npm', args, { cwd: REPO_ROOT, env: NPM_ENV, stdio: ['ignore', 'ignore', 'pipe'], timeout: 180_000 });
+  const out = execFileSync(process.execPath, [join(REPO_ROOT, 'scripts/pack.mjs'), '--out', dir, '--json'], { cwd: REPO_ROOT, env: NPM_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+  packedList = JSON.parse(out) as Packed[];
   return dir;
 }
 
@@ -69,11 +72,22 @@ export function scaffoldProject(tarballs: string, name: string, args: readonly s
 
 /**
  * `npm install --offline` in the project. npm's cache here holds the tarballs the
- * repository's `npm ci` fetched but no registry metadata, so a lockfile made of the
- * repository's own (same versions) lets npm take every tarball from the cache.
+ * repository's `npm ci` fetched but not the registry metadata a lockfile-less install
+ * reads, so the project gets a lockfile made of the repository's own (the same one
+ * scripts/test/packed-install.test.ts uses): the versions the repository tests, each
+ * tarball taken from the cache.
  */
 export function installOffline(project: string): void {
-  writeLockfileFromRepo(REPO_ROOT, project);
+  const manifest = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as { name: string; version: string; dependencies: Record<string, string>; devDependencies: Record<string, string> };
+  const vendored = packedList.filter((p) => manifest.dependencies[p.name]?.startsWith('file:'));
+  const registry = execFileSync('npm', ['config', 'get', 'registry'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim() || 'https://registry.npmjs.org/';
+  const lock = offlineLockfile(
+    JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as Lockfile,
+    vendored.map((p) => ({ dir: p.dir, name: p.name, spec: manifest.dependencies[p.name]! })),
+    manifest,
+    registry,
+  );
+  writeFileSync(join(project, 'package-lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
   execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund'], { cwd: project, env: NPM_ENV, stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 });
 }
 

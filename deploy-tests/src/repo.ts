@@ -16,7 +16,9 @@ export interface ProxyYaml {
 
 /**
  * Runs `tsgi-proxy --check-config` from the sources on a config text, the way
- * a user would before deploying it. Returns the exit code and output.
+ * a user would before deploying it; `--no-resolve`, since the Compose and
+ * Kubernetes service names only resolve inside their networks. Returns the
+ * exit code and output.
  */
 export function checkProxyConfig(text: string): { status: number | null; output: string } {
   const dir = mkdtempSync(join(tmpdir(), 'tsgi-deploy-'));
@@ -25,7 +27,7 @@ export function checkProxyConfig(text: string): { status: number | null; output:
     writeFileSync(file, text);
     const r = spawnSync(
       process.execPath,
-      ['--conditions=development', '--import', 'tsx', join(REPO_ROOT, 'proxy', 'src', 'cli.ts'), '--check-config', '--config', file],
+      ['--conditions=@tsgi/source', '--import', 'tsx', join(REPO_ROOT, 'proxy', 'src', 'cli.ts'), '--check-config', '--no-resolve', '--config', file],
       { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 },
     );
     return { status: r.status, output: `${r.stdout}${r.stderr}` };

@@ -3,7 +3,7 @@
  * one process each, same routes, short interleaved autocannon rounds against
  * 127.0.0.1, ratios of median req/s. Bounded: DURATION seconds and at most
  * MAX_REQUESTS requests per run.
- * Run: node --conditions=development --import tsx framework/bench/http.bench.ts
+ * Run: node --conditions=@tsgi/source --import tsx framework/bench/http.bench.ts
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -25,7 +25,7 @@ const PATHS = ['/', '/post/3', '/hello/World', '/api/json'];
 const serverFile = fileURLToPath(new URL('./http-server.ts', import.meta.url));
 
 function start(kind: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', serverFile, kind], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--conditions=@tsgi/source', '--import', 'tsx', serverFile, kind], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {

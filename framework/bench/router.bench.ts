@@ -1,7 +1,7 @@
 /**
  * Route matching at scale: the framework's matcher vs fastify's find-my-way,
  * 1,000 routes of the same shapes, same lookups, interleaved rounds, one run.
- * Run: node --conditions=development --import tsx framework/bench/router.bench.ts
+ * Run: node --conditions=@tsgi/source --import tsx framework/bench/router.bench.ts
  */
 import FindMyWay from 'find-my-way';
 import { UrlMap } from '@tsgi/framework';

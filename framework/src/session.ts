@@ -26,6 +26,9 @@ const SALT = 'cookie-session';
  * HMAC-SHA256: `base64url(json).base64url(time).base64url(mac)`. The key is
  * derived from the secret with the salt, so the same secret used elsewhere
  * cannot forge sessions. Older secrets verify but never sign (rotation).
+ * Only the exact signature text the signer writes verifies: unlike
+ * itsdangerous, `=` padding, trailing junk or the standard base64 alphabet
+ * make the cookie invalid.
  */
 export class SessionSigner {
   private readonly keys: Buffer[];
@@ -46,9 +49,11 @@ export class SessionSigner {
     const lastDot = cookie.lastIndexOf('.');
     if (lastDot <= 0) return undefined;
     const value = cookie.slice(0, lastDot);
-    const given = Buffer.from(cookie.slice(lastDot + 1), 'base64url');
+    // The signature text itself is compared, not its decoded bytes: base64 decoders skip padding,
+    // junk and the other alphabet, which would give one session many valid cookie strings.
+    const given = Buffer.from(cookie.slice(lastDot + 1), 'latin1');
     const valid = this.keys.some((key) => {
-      const expected = createHmac('sha256', key).update(value).digest();
+      const expected = Buffer.from(createHmac('sha256', key).update(value).digest('base64url'), 'latin1');
       return given.length === expected.length && timingSafeEqual(given, expected);
     });
     if (!valid) return undefined;

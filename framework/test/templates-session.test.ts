@@ -18,6 +18,8 @@ test('templates: autoescape (MarkupSafe-identical), inheritance, url_for with kw
     '<html><title>Page &lt;b&gt;</title><body><a href="/site/user/%3Cscript%3E%22&amp;&#39;?tab=x+y">&lt;script&gt;&#34;&amp;&#39;</a></body></html>',
   );
   assert.equal(app.renderTemplateString('{{ x }}|{{ x | safe }}', { x: '<i>' }), '&lt;i&gt;|<i>');
+  // Jinja's literals and how it prints them (test/flask-parity.test.ts compares more against Jinja itself).
+  assert.equal(app.renderTemplateString('{{ True }}{{ False }}{{ None }}|{% if x is none %}N{% endif %}{{ "T" if True }}|{{ u }}', { x: null }), 'TrueFalseNone|NT|');
   assert.throws(() => app.renderTemplate('missing.html'), { code: 'FW_ERR_TEMPLATES' });
 });
 
@@ -61,6 +63,33 @@ test('sessions: signed cookie round trip, tamper gives an empty session, rotatio
   const out = await c.get('/logout');
   assert.match(out.header('Set-Cookie')!, /^session=; Expires=Thu, 01 Jan 1970/);
   assert.equal(c.cookies.has('session'), false);
+});
+
+test('a session cookie verifies only in the exact encoding its signer wrote (no padding, no junk, no other alphabet)', async () => {
+  const app = new App({ secretKey: 'k' });
+  app.get('/read', (ctx) => String(ctx.session.get('n') ?? 'empty'));
+  const c = app.testClient();
+  const good = new SessionSigner(['k']).sign({ n: 7 });
+  c.setCookie('session', good);
+  assert.equal((await c.get('/read')).text, '7');
+  const [payload, stamp, mac] = good.split('.') as [string, string, string];
+  const standardAlphabet = Buffer.from(mac, 'base64url').toString('base64');
+  const lastChar = mac.at(-1)!;
+  // 43 characters carry 258 bits for a 256-bit MAC: a last character with other low bits decodes the same.
+  const sameBits = 'AEIMQUYcgkosw048'.split('').find((ch) => ch !== lastChar && Buffer.from(mac.slice(0, -1) + ch, 'base64url').equals(Buffer.from(mac, 'base64url')));
+  const variants: [string, string][] = [
+    ['= appended', `${good}=`],
+    ['!! appended', `${good}!!`],
+    ['standard base64 alphabet with padding', `${payload}.${stamp}.${standardAlphabet}`],
+    ['standard base64 alphabet without padding', `${payload}.${stamp}.${standardAlphabet.replace(/=+$/, '')}`],
+    ['a space inside the signature', `${payload}.${stamp}.${mac.slice(0, 10)} ${mac.slice(10)}`],
+  ];
+  if (sameBits !== undefined) variants.push(['unused low bits set in the last character', `${payload}.${stamp}.${mac.slice(0, -1)}${sameBits}`]);
+  // Without `-` or `_` in the MAC the standard alphabet spells the same text: that one is the original.
+  for (const [what, cookie] of variants.filter(([, cookie]) => cookie !== good)) {
+    c.setCookie('session', cookie);
+    assert.equal((await c.get('/read')).text, 'empty', what);
+  }
 });
 
 test('without a secretKey the session reads as empty (Flask NullSession) and a write is a 500 naming the missing key', async (t) => {

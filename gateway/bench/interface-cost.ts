@@ -29,7 +29,7 @@ const labels: Record<Variant, string> = {
 };
 
 function start(variant: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', join(import.meta.dirname, 'hello-server.ts'), variant], {
+  const child = spawn(process.execPath, ['--conditions=@tsgi/source', '--import', 'tsx', join(import.meta.dirname, 'hello-server.ts'), variant], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

@@ -21,7 +21,7 @@ export const GATEWAY_ERRORS = defineErrors({
   GW_ERR_BAD_TARGET: { status: 400, text: 'Bad Request' },
   /** Host missing, repeated or invalid. */
   GW_ERR_BAD_HOST: { status: 400, text: 'Bad Request' },
-  /** The path is not valid percent-encoded UTF-8. */
+  /** The path is not valid percent-encoded UTF-8, or decodes to a NUL. */
   GW_ERR_BAD_PATH: { status: 400, text: 'Bad Request' },
   /** Chunked body framing broken. */
   GW_ERR_BAD_CHUNK: { status: 400, text: 'Bad Request' },

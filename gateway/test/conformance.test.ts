@@ -7,7 +7,7 @@ import { runConformance, CHECKS } from '@tsgi/gateway/conformance';
 
 const src = (p: string) => fileURLToPath(new URL(`../src/${p}`, import.meta.url));
 const dist = (p: string) => fileURLToPath(new URL(`../dist/${p}`, import.meta.url));
-const TS = [process.execPath, '--conditions=development', '--import', 'tsx'];
+const TS = [process.execPath, '--conditions=@tsgi/source', '--import', 'tsx'];
 
 function run([command, ...args]: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   assert.ok(command, 'a command to run');

@@ -117,4 +117,7 @@ test('toFetch: write(), excInfo before headers, HEAD and app errors', async () =
   assert.equal(errorsSeen.length, 1);
   const bad = await handler(new Request('http://x/%FF'));
   assert.equal(bad.status, 400);
+  // A decoded NUL is refused as the HTTP/1 tiers refuse it (nginx: 400).
+  const nul = await handler(new Request('http://x/a%00.txt'));
+  assert.equal(nul.status, 400);
 });

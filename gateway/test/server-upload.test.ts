@@ -15,7 +15,7 @@ interface UploadStats {
 
 /** Starts `fixture` in a child, streams 1 GiB to it, and returns what it reports about its RSS. */
 async function uploadTo(fixture: string, request: (length: number) => string): Promise<{ reply: string; stats: UploadStats }> {
-  const args = fixture.endsWith('.ts') ? ['--conditions=development', '--import', 'tsx', fixture] : [fixture];
+  const args = fixture.endsWith('.ts') ? ['--conditions=@tsgi/source', '--import', 'tsx', fixture] : [fixture];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     let out = '';

@@ -14,8 +14,8 @@ export const WIRE_ERRORS = defineErrors({
   H1_ERR_BAD_REQUEST_LINE: { status: 400, close: true, area: 'request', text: 'malformed request line' },
   /** Request-target in no form valid for the method, fragment, bytes that must be percent-encoded. */
   H1_ERR_BAD_TARGET: { status: 400, close: true, area: 'request', text: 'invalid request-target' },
-  /** Path with a broken percent-encoding or not UTF-8 once decoded. */
-  H1_ERR_BAD_PATH: { status: 400, close: true, area: 'path', text: 'request path is not valid percent-encoded UTF-8' },
+  /** Path with a broken percent-encoding, not UTF-8 once decoded, or with a decoded NUL (`%00`). */
+  H1_ERR_BAD_PATH: { status: 400, close: true, area: 'path', text: 'request path is not valid percent-encoded UTF-8 or holds a NUL' },
   /** A bare CR, a bare LF or another control byte in the head. */
   H1_ERR_BAD_LINE_ENDING: { status: 400, close: true, area: 'request', text: 'bare CR, bare LF or control byte in the head' },
   /** Field line without a colon, name not a token, obsolete line folding, control byte in a value. */

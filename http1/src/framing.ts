@@ -26,7 +26,8 @@ export function parseContentLength(value: string): number {
  * Content-Length (-1: none) and its Transfer-Encoding fields joined with ','
  * (null: no such field, '' for empty ones). Refuses every shape a proxy and
  * a server could frame differently: CL with TE (400), TE on HTTP/1.0 (400),
- * an empty TE list (400), chunked before the end or twice (400); any other
+ * an empty TE list or list element (400), a coding with parameters (400),
+ * chunked before the end or twice (400); any other
  * coding is 501 (so a TE not ending in chunked is always refused).
  */
 export function requestFraming(contentLength: number, te: string | null, minor: number): RequestFraming {
@@ -37,15 +38,15 @@ export function requestFraming(contentLength: number, te: string | null, minor: 
   if (te.length === 7 && te.toLowerCase() === 'chunked') return { contentLength: -1, chunked: true };
   const codings: string[] = [];
   for (const raw of te.split(',')) {
-    const element = raw.trim();
-    if (element === '') continue; // RFC 9110 section 5.6.1: empty list elements do not count.
-    const semi = element.indexOf(';');
-    const name = (semi === -1 ? element : element.slice(0, semi).trimEnd()).toLowerCase();
-    if (!isToken(name, 0, name.length)) throw wireError('H1_ERR_AMBIGUOUS_FRAMING', 'malformed Transfer-Encoding');
+    const name = raw.trim().toLowerCase();
+    // RFC 9110 section 5.6.1 lets a recipient skip empty list elements, and RFC 9112 section 7.1
+    // says parameters on chunked SHOULD be an error: both are refused (node answers 400 as well),
+    // so a proxy that reads `chunked,` or `chunked;q=1` differently can never be handed a body.
+    if (name === '') throw wireError('H1_ERR_AMBIGUOUS_FRAMING', 'empty Transfer-Encoding or empty list element');
+    if (!isToken(name, 0, name.length)) throw wireError('H1_ERR_AMBIGUOUS_FRAMING', 'malformed Transfer-Encoding (parameters are refused)');
     codings.push(name);
   }
   const last = codings.length - 1;
-  if (last < 0) throw wireError('H1_ERR_AMBIGUOUS_FRAMING', 'empty Transfer-Encoding');
   let unknown = '';
   for (const [i, coding] of codings.entries()) {
     if (coding === 'chunked') {

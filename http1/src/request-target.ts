@@ -45,7 +45,7 @@ function schemeLength(t: string): number {
  * (`h:443`, CONNECT only) and asterisk-form (`*`, OPTIONS only). The target's
  * bytes are already known to be visible ASCII. Throws H1_ERR_BAD_TARGET when
  * it is in none of these forms, H1_ERR_BAD_PATH when its path is not valid
- * percent-encoded UTF-8.
+ * percent-encoded UTF-8 or decodes to a NUL.
  */
 export function splitTarget(target: string, method: string): TargetParts {
   if (target.includes('#')) throw wireError('H1_ERR_BAD_TARGET', 'fragment in the request-target');
@@ -77,6 +77,8 @@ export function splitTarget(target: string, method: string): TargetParts {
   const path = parts.rawPath;
   if (path.includes('%')) {
     if (BROKEN_PERCENT_RE.test(path)) throw wireError('H1_ERR_BAD_PATH', 'malformed percent-encoding');
+    // A NUL in PATH_INFO truncates paths in C libraries and file APIs; nginx answers 400 too.
+    if (path.includes('%00')) throw wireError('H1_ERR_BAD_PATH', 'NUL once percent-decoded');
     try {
       decodeURIComponent(path);
     } catch {

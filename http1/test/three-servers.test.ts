@@ -30,7 +30,7 @@ function startEchoAppserver(hits: string): Promise<Proc & { value: number }> {
   writeFileSync(hits, '');
   process.env.TSGI_ECHO_HITS = hits; // inherited by the child and its worker
   return spawnReady(
-    ['--conditions=development', '--import', 'tsx', join(root, 'appserver/src/cli.ts'), '--bind', '127.0.0.1:0', '--workers', '1', '--log-level', 'warning', 'http1/test/fixtures/echo-app.ts:app'],
+    ['--conditions=@tsgi/source', '--import', 'tsx', join(root, 'appserver/src/cli.ts'), '--bind', '127.0.0.1:0', '--workers', '1', '--log-level', 'warning', 'http1/test/fixtures/echo-app.ts:app'],
     (out) => {
       const m = /Ready: \d+ worker/.test(out) ? /Listening at: http:\/\/127\.0\.0\.1:(\d+)/.exec(out) : null;
       return m ? Number(m[1]) : undefined;

@@ -14,7 +14,7 @@ const files = readdirSync(testDir).filter((f) => /^faults-.*\.test\.ts$/.test(f)
 rmSync(join(RESULTS_DIR, 'faults.d'), { recursive: true, force: true });
 const res = spawnSync(
   process.execPath,
-  ['--conditions=development', '--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
+  ['--conditions=@tsgi/source', '--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
   { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, ...(values.long ? { TSGI_FAULTS_LONG: '1' } : {}) } },
 );
 const rows = mergeParts();

@@ -8,6 +8,8 @@ declare module 'autocannon' {
     pipelining?: number;
     duration?: number;
     maxOverallRequests?: number;
+    /** Requests per second over all connections (autocannon paces to it). */
+    overallRate?: number;
     timeout?: number;
     method?: string;
     headers?: Record<string, string>;

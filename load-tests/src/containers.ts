@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { MissingProgramError } from './errors.js';
 import { repoPath } from './repo.js';
 import type { ScenarioResult } from './result-types.js';
-import { CPU_PATH } from './scenarios/scaling.js';
+import { DEFAULT_SCALING_PATH } from './scenarios/scaling.js';
 import { runSideBySide, type ScenarioContext } from './scenarios/side-by-side.js';
 import { ExternalProcess, Topology } from './topology/topology.js';
 
@@ -46,7 +46,7 @@ export async function containersRun(ctx: ScenarioContext): Promise<ScenarioResul
   };
   const dc = (args: string[], timeout = 600_000): Promise<{ stdout: string }> =>
     run(compose[0], [...compose.slice(1), '-p', project, '-f', COMPOSE_FILE, ...args], { timeout, env, maxBuffer: 16 * 1024 * 1024 });
-  const path = ctx.cfg.scenario === 'app-scaling' ? CPU_PATH : '/';
+  const path = ctx.cfg.path ?? (ctx.cfg.scenario.endsWith('scaling') || ctx.cfg.scenario === 'scaling-matrix' ? DEFAULT_SCALING_PATH : '/');
   try {
     return await runSideBySide(ctx, {
       scenario: `${ctx.cfg.scenario}-containers`,

@@ -36,6 +36,15 @@ export class LatencyHistogram {
     this.h.recordValue(us);
   }
 
+  /**
+   * Records a latency taken under a fixed arrival interval, back-filling the
+   * samples a stalled sender skipped (HdrHistogram's coordinated-omission correction).
+   */
+  recordCorrectedMs(ms: number, expectedIntervalMs: number): void {
+    const us = Math.max(1, Math.min(600_000_000, Math.round(ms * 1000)));
+    this.h.recordValueWithExpectedInterval(us, Math.max(1, Math.round(expectedIntervalMs * 1000)));
+  }
+
   add(other: LatencyHistogram): void {
     this.h.add(other.h);
   }

@@ -13,7 +13,16 @@ export interface StageSpec {
   body?: string;
   /** Per-request timeout in seconds. */
   timeoutS?: number;
+  /**
+   * Open model: requests per second over all connections, constant (`from === to`)
+   * or ramped in RAMP_STEPS equal steps. Undefined: closed model (each connection
+   * sends its next request when the last one is answered).
+   */
+  rate?: { from: number; to: number };
 }
+
+/** Steps of a ramping rate: each holds its rate for durationS / RAMP_STEPS. */
+export const RAMP_STEPS = 5;
 
 /** What one stage measured. */
 export interface StageResult {
@@ -33,23 +42,65 @@ export interface StageResult {
 
 const LOOPBACK = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/;
 
-/** Runs one stage with autocannon and records every response's latency in an HDR histogram. */
-export function runStage(spec: StageSpec): Promise<StageResult> {
+/** Runs one stage (a ramp as its steps, merged) and records every response's latency in an HDR histogram. */
+export async function runStage(spec: StageSpec): Promise<StageResult> {
+  const rate = spec.rate;
+  if (rate === undefined || rate.from === rate.to) return runFixedStage(spec, rate?.from);
+  const steps: StageResult[] = [];
+  let left = spec.maxRequests;
+  for (let i = 0; i < RAMP_STEPS && left > 0; i++) {
+    const r = rate.from + ((rate.to - rate.from) * i) / (RAMP_STEPS - 1);
+    const step = await runFixedStage({ ...spec, durationS: spec.durationS / RAMP_STEPS, maxRequests: left }, r);
+    left -= step.responses + step.errors;
+    steps.push(step);
+  }
+  return mergeStages(steps);
+}
+
+function mergeStages(steps: StageResult[]): StageResult {
+  const histogram = new LatencyHistogram();
+  const statusCounts: Record<string, number> = {};
+  const out: StageResult = { responses: 0, ok: 0, non2xx: 0, errors: 0, timeouts: 0, statusCounts, bytes: 0, durationS: 0, histogram };
+  for (const s of steps) {
+    out.responses += s.responses;
+    out.ok += s.ok;
+    out.non2xx += s.non2xx;
+    out.errors += s.errors;
+    out.timeouts += s.timeouts;
+    out.bytes += s.bytes;
+    out.durationS += s.durationS;
+    histogram.add(s.histogram);
+    for (const [k, v] of Object.entries(s.statusCounts)) statusCounts[k] = (statusCounts[k] ?? 0) + v;
+  }
+  return out;
+}
+
+/**
+ * One autocannon run. With a rate, autocannon paces requests to it, and each
+ * latency is recorded with the interval each connection was meant to keep
+ * (HDR's coordinated-omission correction): a response that took 10 intervals
+ * also stands for the 9 requests the stalled connection did not send.
+ */
+function runFixedStage(spec: StageSpec, rate: number | undefined): Promise<StageResult> {
   if (!LOOPBACK.test(spec.url)) {
     // The runner only ever loads the machine it runs on.
     return Promise.reject(new Error(`load-tests: refusing to load a non-loopback URL: ${spec.url}`));
   }
   const histogram = new LatencyHistogram();
+  const connections = Math.max(1, Math.min(spec.connections, spec.maxRequests));
+  // autocannon lowers the connection count to the rate when the rate is smaller.
+  const expectedIntervalMs = rate !== undefined ? (Math.max(1, Math.min(connections, Math.floor(rate))) * 1000) / rate : undefined;
   let bytes = 0;
   const started = process.hrtime.bigint();
   return new Promise((resolveStage, reject) => {
     const instance = autocannon(
       {
         url: spec.url,
-        connections: Math.max(1, Math.min(spec.connections, spec.maxRequests)),
+        connections,
         pipelining: spec.pipelining ?? 1,
         duration: spec.durationS,
         maxOverallRequests: spec.maxRequests,
+        ...(rate !== undefined ? { overallRate: rate } : {}),
         timeout: spec.timeoutS ?? 10,
         method: spec.method ?? 'GET',
         headers: spec.headers,
@@ -77,7 +128,8 @@ export function runStage(spec: StageSpec): Promise<StageResult> {
       },
     );
     instance.on('response', (_client: unknown, _status: number, resBytes: number, responseTime: number) => {
-      histogram.recordMs(responseTime);
+      if (expectedIntervalMs === undefined) histogram.recordMs(responseTime);
+      else histogram.recordCorrectedMs(responseTime, expectedIntervalMs);
       bytes += resBytes;
     });
   });

@@ -20,7 +20,7 @@ export const PACKAGE_DIR = join(REPO_ROOT, 'load-tests');
 
 /** Node arguments that run a TypeScript entry of this repo from its sources. */
 export function tsxArgs(file: string, args: readonly string[] = []): string[] {
-  return ['--conditions=development', '--import', 'tsx', file, ...args];
+  return ['--conditions=@tsgi/source', '--import', 'tsx', file, ...args];
 }
 
 /** Absolute path inside the repository. */

@@ -1,6 +1,7 @@
 import type { CpuGroup } from './cpu-accounting.js';
 import type { LatencySummary } from './histogram.js';
 import type { MachineInfo } from './machine.js';
+import type { CapacityAdvice } from './capacity/advice.js';
 
 /** One configuration's totals over all its rounds. */
 export interface VariantResult {
@@ -27,6 +28,20 @@ export interface VariantResult {
   machineCores: number;
   /** Free-form facts a fault stage records (events fired, counts). */
   events?: string[];
+  /** Per budgeted process (`--cpu-budget`): the budget it had and the CPU it used over the measured stages. */
+  budgets?: BudgetUse[];
+}
+
+/** One process's CPU budget (a cgroup quota) against what it used. */
+export interface BudgetUse {
+  tier: string;
+  pid: number;
+  /** Cores the quota allows (`cpu.max` / `cpu.cfs_quota_us` over the period). */
+  budgetCores: number;
+  /** Cores the process used on average over the measured stages. */
+  usedCores: number;
+  /** Time the kernel held the process back for exceeding its quota, over the measured stages. */
+  throttledMs: number;
 }
 
 /** A ratio of one variant to the scenario's baseline. */
@@ -47,6 +62,54 @@ export interface Verdict {
   detail: string;
 }
 
+/** A tier of the stack, by its one name in every table and chart. */
+export type Tier = 'proxy' | 'app';
+
+/**
+ * One cell of the scaling matrix (`scaling-matrix`, `app-scaling`, `proxy-scaling`).
+ * `utilisation` is the tier's CPU used over the CPU it may use: its budgets'
+ * sum under `--cpu-budget`, else one core per worker. `bottleneck` is the tier
+ * at >= 0.8 of its budget (the higher one), `machine` when unbudgeted and the
+ * machine was saturated first, `none` when neither limit was reached.
+ */
+export interface MatrixCell {
+  variant: string;
+  proxyWorkers: number;
+  appWorkers: number;
+  rps: number;
+  p99Ms: number;
+  utilisation: Record<Tier, number>;
+  bottleneck: Tier | 'machine' | 'none';
+}
+
+/** One step of a one-dimensional cut: `ratio` is throughput over the cut's first step. */
+export interface MatrixStep {
+  workers: number;
+  rps: number;
+  ratio: number;
+  bottleneck: MatrixCell['bottleneck'];
+  /** The ratio the step must reach (0.9 x the worker ratio, 0.85 x from 4 x on); absent where the other tier was the bottleneck. */
+  want?: number;
+  holds?: boolean;
+}
+
+/** A cut through the matrix: one tier swept, the other fixed at twice the sweep's largest count. */
+export interface MatrixCut {
+  tier: Tier;
+  fixed: { tier: Tier; workers: number };
+  steps: MatrixStep[];
+  /** One sentence for a person, e.g. "proxy tier: 1→2→4 workers gave 1.9 × / 3.7 × while the app tier had headroom". */
+  sentence: string;
+}
+
+/** The scaling scenarios' own section of the result. */
+export interface ScalingMatrix {
+  /** `--cpu-budget` per worker, or null when unbudgeted. */
+  budgetCores: number | null;
+  cells: MatrixCell[];
+  cuts: MatrixCut[];
+}
+
 /** The JSON written to results/<scenario>.json and embedded in the HTML report. */
 export interface ScenarioResult {
   scenario: string;
@@ -55,10 +118,27 @@ export interface ScenarioResult {
   machine: MachineInfo;
   startedAt: string;
   finishedAt: string;
-  settings: { durationS: number; warmupS: number; rounds: number; connections: number; path: string };
+  settings: {
+    durationS: number;
+    warmupS: number;
+    rounds: number;
+    connections: number;
+    path: string;
+    /** Open-model rate (`--rate`), requests/s; absent for the closed model. */
+    rate?: { from: number; to: number };
+    /** `--cpu-budget` as applied, and the cgroup interface used; absent when unbudgeted. */
+    cpuBudgetCores?: number;
+    cgroup?: 'v1' | 'v2';
+  };
   variants: VariantResult[];
   ratios: Ratio[];
   verdicts: Verdict[];
   notes: string[];
   skipped: Array<{ variant: string; reason: string }>;
+  /** Scaling scenarios only: each cell's bottleneck and each cut's ratios. */
+  matrix?: ScalingMatrix;
+  /** The one-line verdict and one sentence per tier, shown first in the report. */
+  headline?: string[];
+  /** `--target-rate`: what each tier needs for that rate, and the model behind it. */
+  capacity?: CapacityAdvice;
 }

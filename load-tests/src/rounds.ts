@@ -1,7 +1,7 @@
 import { cpuBetween, machineBusyBetween, mergeCpu, snapshot, type CpuGroup } from './cpu-accounting.js';
 import { LatencyHistogram } from './histogram.js';
 import { runStage, type StageResult, type StageSpec } from './load-stage.js';
-import type { Ratio, VariantResult } from './result-types.js';
+import type { BudgetUse, Ratio, VariantResult } from './result-types.js';
 import type { Topology } from './topology/topology.js';
 
 /** One configuration of a side-by-side scenario. */
@@ -18,6 +18,8 @@ export interface LoadShape {
   path: string;
   connections: number;
   pipelining?: number;
+  /** Open-model arrival rate (`--rate`); undefined: closed model. */
+  rate?: { from: number; to: number };
 }
 
 export interface RoundSettings {
@@ -41,9 +43,17 @@ class Accumulator {
   cpu: CpuGroup[] = [];
   machineBusyMs = 0;
   events: string[] = [];
+  /** Budgeted processes by pid: CPU ms and throttled ms summed over stages. */
+  budgetUse = new Map<number, { tier: string; budgetCores: number; cpuMs: number; throttledMs: number }>();
 
-  add(stage: StageResult, cpu: CpuGroup[], machineBusyMs = 0): void {
+  add(stage: StageResult, cpu: CpuGroup[], machineBusyMs = 0, budgets: StageBudgetUse[] = []): void {
     this.machineBusyMs += machineBusyMs;
+    for (const b of budgets) {
+      const cur = this.budgetUse.get(b.pid) ?? { tier: b.tier, budgetCores: b.budgetCores, cpuMs: 0, throttledMs: 0 };
+      cur.cpuMs += b.cpuMs;
+      cur.throttledMs += b.throttledMs;
+      this.budgetUse.set(b.pid, cur);
+    }
     this.responses += stage.responses;
     this.ok += stage.ok;
     this.non2xx += stage.non2xx;
@@ -80,7 +90,18 @@ class Accumulator {
         cpuUsPerRequest: round(this.responses > 0 ? (g.cpuMs * 1000) / this.responses : 0, 2),
       })),
       ...(this.events.length > 0 ? { events: this.events } : {}),
+      ...(this.budgetUse.size > 0 ? { budgets: this.budgetResults() } : {}),
     };
+  }
+
+  private budgetResults(): BudgetUse[] {
+    return [...this.budgetUse].map(([pid, b]) => ({
+      tier: b.tier,
+      pid,
+      budgetCores: b.budgetCores,
+      usedCores: round(this.durationS > 0 ? b.cpuMs / 1000 / this.durationS : 0, 3),
+      throttledMs: round(b.throttledMs, 1),
+    }));
   }
 }
 
@@ -89,18 +110,35 @@ export function round(n: number, digits: number): number {
   return Math.round(n * f) / f;
 }
 
+/** One budgeted process over one stage. */
+export interface StageBudgetUse {
+  tier: string;
+  pid: number;
+  budgetCores: number;
+  cpuMs: number;
+  throttledMs: number;
+}
+
 /** Runs one measured stage against a topology and accounts CPU for every process in it. */
 export async function measuredStage(
   topology: Topology,
   spec: StageSpec,
   during?: (running: Promise<StageResult>) => Promise<void>,
-): Promise<{ stage: StageResult; cpu: CpuGroup[]; machineBusyMs: number }> {
+): Promise<{ stage: StageResult; cpu: CpuGroup[]; machineBusyMs: number; budgets: StageBudgetUse[] }> {
+  const throttledBefore = topology.budgets.map((b) => b.budget.throttling().throttledMs);
   const before = snapshot(topology);
   const running = runStage(spec);
   if (during) await during(running);
   const stage = await running;
   const after = snapshot(topology);
-  return { stage, cpu: cpuBetween(before, after), machineBusyMs: machineBusyBetween(before, after) };
+  const budgets = topology.budgets.map((b, i) => ({
+    tier: b.tier,
+    pid: b.pid,
+    budgetCores: b.budget.cores,
+    cpuMs: (after.byPid.get(b.pid)?.sample.cpuMs ?? 0) - (before.byPid.get(b.pid)?.sample.cpuMs ?? 0),
+    throttledMs: b.budget.throttling().throttledMs - (throttledBefore[i] ?? 0),
+  }));
+  return { stage, cpu: cpuBetween(before, after), machineBusyMs: machineBusyBetween(before, after), budgets };
 }
 
 export type Progress = (line: string) => void;
@@ -138,13 +176,14 @@ export async function runInterleaved(
         connections: shape.connections,
         pipelining: shape.pipelining,
         maxRequests: settings.maxRequestsPerStage,
+        rate: shape.rate,
       };
       const url = topology.url + shape.path;
       if (settings.warmupS > 0) {
         await runStage({ ...base, url, durationS: settings.warmupS });
       }
-      const { stage, cpu, machineBusyMs } = await measuredStage(topology, { ...base, url, durationS: settings.durationS });
-      acc[i]!.add(stage, cpu, machineBusyMs);
+      const { stage, cpu, machineBusyMs, budgets } = await measuredStage(topology, { ...base, url, durationS: settings.durationS });
+      acc[i]!.add(stage, cpu, machineBusyMs, budgets);
       progress(progressLine(r + 1, settings.rounds, def.name, stage, cpu, machineBusyMs));
     }
   }

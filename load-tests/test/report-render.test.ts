@@ -72,3 +72,67 @@ test('HTML report opens from disk in headless Chromium and draws its three chart
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+const matrixResult: ScenarioResult = JSON.parse(await readFile(new URL('./fixtures/matrix-result.json', import.meta.url), 'utf8'));
+
+test('a scaling-matrix report reads top-down: verdict and one sentence per tier first, then the heat map; one colour per tier', { skip, timeout: 60_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tsgi-lt-report-'));
+  const page = join(dir, 'report.html');
+  await writeFile(page, renderHtml(matrixResult));
+  const browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const tab = await browser.newPage();
+    const errors: string[] = [];
+    tab.on('pageerror', (e) => errors.push(e.message));
+    await tab.goto(pathToFileURL(page).href);
+    await tab.waitForFunction(() => document.body.getAttribute('data-charts-drawn') === '4', undefined, { timeout: 10_000 });
+    const seen = await tab.evaluate(() => {
+      const order = [...document.querySelectorAll('#verdict, #tier-sentences, #chart-matrix, #chart-throughput, #chart-cpu')].map((e) => e.id);
+      const cells = [...document.querySelectorAll('#chart-matrix svg rect.cell')].map((r) => ({
+        title: r.querySelector('title')?.textContent ?? '',
+        stroke: r.getAttribute('stroke'),
+        height: r.getBoundingClientRect().height,
+      }));
+      // Every CPU segment of one process group has one fill, whatever variant it is in.
+      const fills: Record<string, string[]> = {};
+      for (const r of document.querySelectorAll('#chart-cpu svg rect.bar')) {
+        const group = (r.querySelector('title')?.textContent ?? '').split(' / ')[1]?.split(':')[0] ?? '';
+        const tier = group.startsWith('proxy') && !group.includes('master') ? 'proxy' : group.startsWith('app') && !group.includes('master') ? 'app' : group;
+        (fills[tier] ??= []).push(r.getAttribute('fill') ?? '');
+      }
+      return {
+        order,
+        verdict: document.querySelector('#verdict')?.textContent ?? '',
+        sentences: [...document.querySelectorAll('#tier-sentences li')].map((li) => li.textContent ?? ''),
+        cells,
+        fills,
+      };
+    });
+    assert.deepEqual(seen.order, ['verdict', 'tier-sentences', 'chart-matrix', 'chart-throughput', 'chart-cpu'], 'verdict first, then the matrix, then the details');
+    assert.match(seen.verdict, /^(PASS|FAIL): /);
+    assert.equal(seen.sentences.length, 2);
+    assert.match(seen.sentences[0] ?? '', /^proxy tier: 1→2 workers gave /);
+    assert.match(seen.sentences[1] ?? '', /^app tier: 1→2 workers gave /);
+    const cells = matrixResult.matrix?.cells ?? [];
+    assert.equal(seen.cells.length, cells.length, 'one heat-map cell per matrix cell');
+    for (const c of cells) {
+      const drawn = seen.cells.find((d) => d.title.startsWith(`${c.variant}:`));
+      assert.ok(drawn && drawn.height > 10, `cell ${c.variant} drawn: ${JSON.stringify(seen.cells)}`);
+      assert.match(drawn.title, new RegExp(`bottleneck ${c.bottleneck}$`));
+    }
+    const proxyStroke = seen.cells.find((d) => d.title.endsWith('bottleneck proxy'))?.stroke;
+    const appStroke = seen.cells.find((d) => d.title.endsWith('bottleneck app'))?.stroke;
+    assert.ok(proxyStroke && appStroke && proxyStroke !== appStroke, 'the two tiers have two colours');
+    assert.deepEqual([...new Set(seen.fills.proxy)], [proxyStroke], 'the proxy tier has one colour in the CPU chart and the matrix');
+    assert.deepEqual([...new Set(seen.fills.app)], [appStroke], 'the app tier has one colour in the CPU chart and the matrix');
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});

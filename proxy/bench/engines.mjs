@@ -132,7 +132,7 @@ async function startTsgi(from = root) {
   );
   const dist = join(from, 'proxy/dist/cli.js');
   const useDist = !args.source && spawnSync('test', ['-f', dist]).status === 0;
-  const argv = useDist ? [dist, '--config', cfg] : ['--conditions=development', '--import', 'tsx', join(root, 'proxy/src/cli.ts'), '--config', cfg];
+  const argv = useDist ? [dist, '--config', cfg] : ['--conditions=@tsgi/source', '--import', 'tsx', join(root, 'proxy/src/cli.ts'), '--config', cfg];
   const { port, child } = await start(process.execPath, argv, (out) => {
     const m = /"listeners":\["[^"]*:(\d+)"/.exec(out);
     return m?.[1];

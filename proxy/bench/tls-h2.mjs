@@ -112,7 +112,7 @@ writeFileSync(
 async function startTsgi(from) {
   const dist = join(from, 'proxy/dist/cli.js');
   const useDist = !args.source && spawnSync('test', ['-f', dist]).status === 0;
-  const argv = useDist ? [dist, '--config', cfg] : ['--conditions=development', '--import', 'tsx', join(from, 'proxy/src/cli.ts'), '--config', cfg];
+  const argv = useDist ? [dist, '--config', cfg] : ['--conditions=@tsgi/source', '--import', 'tsx', join(from, 'proxy/src/cli.ts'), '--config', cfg];
   return (await start(process.execPath, argv, (o) => /"listeners":\["[^"]*:(\d+)"/.exec(o)?.[1])).port;
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ArbiterHaltError, EXIT } from '@tsgi/arbiter';
+import { ArbiterError, ArbiterHaltError, EXIT, consoleFormat } from '@tsgi/arbiter';
 import { ConfigError, ProxyError } from './errors.js';
 import { USAGE, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
@@ -7,13 +7,19 @@ import { runMaster } from './master.js';
 import { runSingleProcess } from './single-process.js';
 import { describeConfig } from './describe-config.js';
 import { TlsContexts } from './edge/tls-contexts.js';
+import { firstUnresolved, resolveUpstreamNames } from './upstream-names.js';
 
 /** `tsgi-proxy`: parse config (exit 2 on any problem), then run single-process or under the arbiter. */
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let loaded: ReturnType<typeof loadConfig>;
   try {
     loaded = loadConfig(argv, env);
+    consoleFormat(env, process.stdout);
   } catch (err) {
+    if (err instanceof ArbiterError && err.code === 'ARB_ERR_LOG_FORMAT') {
+      process.stderr.write(`config: ${err.message}\n`);
+      return 2;
+    }
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
       return 2;
@@ -40,6 +46,12 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     }
   }
   if (loaded.cli.checkOnly) {
+    // As nginx -t: an upstream name that does not resolve here is refused (--no-resolve skips this away from the deploy network).
+    const unresolved = loaded.cli.resolveNames ? firstUnresolved(await resolveUpstreamNames(config)) : null;
+    if (unresolved !== null) {
+      process.stderr.write(`config: ${unresolved} (from ${loaded.path})\n`);
+      return 2;
+    }
     process.stdout.write(`${describeConfig(config, loaded.path)}\n`);
     return 0;
   }

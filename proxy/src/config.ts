@@ -82,6 +82,11 @@ const upstream = z
         minInterval: positiveDuration.default(1000),
         /** DNS servers (`ip` or `ip:port`); default: the system resolver (getaddrinfo, /etc/hosts). */
         servers: z.array(z.string().min(1)).optional(),
+        /**
+         * A name that does not exist (NXDOMAIN, or no A/AAAA records): `keep` the last endpoints, as for SERVFAIL and
+         * timeouts (a transient or wrong NXDOMAIN is no outage); `empty`: the service scaled to zero, the group empties.
+         */
+        nxdomain: z.enum(['keep', 'empty']).default('keep'),
       })
       .strict()
       .default({}),
@@ -134,6 +139,14 @@ const upstream = z
       .optional(),
     slowStart: duration.default(0),
     sticky: stickySchema.optional(),
+    /** Request bodies streamed to this group at once per worker (over `requestBody.bufferSize`); over it they queue, then 503. */
+    bodyStreams: z
+      .object({
+        max: z.number().int().min(1).default(32),
+        queue: z.number().int().nonnegative().default(64),
+      })
+      .strict()
+      .default({}),
     ...edge.upstream,
   })
   .strict()
@@ -180,7 +193,18 @@ const schema = z
         clientHeader: positiveDuration.default(10_000),
         keepAlive: duration.default(5000),
         clientIdle: positiveDuration.default(60_000),
+        /** Between two reads of a request body (nginx client_body_timeout): 408 past it. */
+        clientBody: positiveDuration.default(60_000),
         drain: duration.default(30_000),
+      })
+      .strict()
+      .default({}),
+    requestBody: z
+      .object({
+        /** Bodies up to this size are read whole at the edge before an upstream connection is taken (nginx client_body_buffer_size); 0: stream all. */
+        bufferSize: size.default(64 * 1024),
+        /** Body bytes held at the edge at once per worker, all requests together; a body that would pass it streams instead. */
+        maxBuffered: size.default(64 * 1024 * 1024),
       })
       .strict()
       .default({}),
@@ -247,15 +271,18 @@ export interface ConfigSources {
 export interface CliRequest {
   configPath: string | null;
   checkOnly: boolean;
+  /** With checkOnly: resolve every upstream name (off with --no-resolve). */
+  resolveNames: boolean;
   help: boolean;
   version: boolean;
 }
 
-export const USAGE = `usage: tsgi-proxy --config proxy.yaml [--workers N] [--check-config]
+export const USAGE = `usage: tsgi-proxy --config proxy.yaml [--workers N] [--check-config [--no-resolve]]
 
   --config, -c FILE   YAML or JSON config (env TSGI_PROXY_CONFIG)
   --workers, -w N     worker processes (env TSGI_PROXY_WORKERS; default from config, 1)
-  --check-config      validate the config, print a summary and exit (0 ok, 2 bad)
+  --check-config      validate the config, resolve upstream names, print a summary and exit (0 ok, 2 bad)
+  --no-resolve        with --check-config: do not resolve upstream names (a file checked away from its network)
   --help, --version`;
 
 /** tsgi-proxy's flags (the settings themselves live in the config file). */
@@ -263,13 +290,14 @@ const CLI_OPTIONS: readonly CliOption[] = Object.freeze([
   { name: 'config', short: 'c', type: 'string' },
   { name: 'workers', short: 'w', type: 'string' },
   { name: 'check-config', type: 'boolean' },
+  { name: 'no-resolve', type: 'boolean' },
   { name: 'help', short: 'h', type: 'boolean' },
   { name: 'version', type: 'boolean' },
 ]);
 
 /** Parses argv (without node and script). Throws ConfigError for unknown flags or missing values. */
 export function parseArgv(argv: string[], env: NodeJS.ProcessEnv = {}): CliRequest & { workers?: string } {
-  const out: CliRequest & { workers?: string } = { configPath: env.TSGI_PROXY_CONFIG ?? null, checkOnly: false, help: false, version: false };
+  const out: CliRequest & { workers?: string } = { configPath: env.TSGI_PROXY_CONFIG ?? null, checkOnly: false, resolveNames: true, help: false, version: false };
   if (env.TSGI_PROXY_WORKERS !== undefined) out.workers = env.TSGI_PROXY_WORKERS;
   let parsed: ReturnType<typeof parseCommandLine>;
   try {
@@ -288,6 +316,7 @@ export function parseArgv(argv: string[], env: NodeJS.ProcessEnv = {}): CliReque
       throw new ConfigError(`config: --${name} takes no value (or true/false), got "${value}" (from argv)`);
     } else if (value !== false && value !== 'false') {
       if (name === 'check-config') out.checkOnly = true;
+      else if (name === 'no-resolve') out.resolveNames = false;
       else if (name === 'help') out.help = true;
       else out.version = true;
     }

@@ -8,6 +8,8 @@ import type { ConfigReader } from './single-process.js';
 import { TlsContexts } from './edge/tls-contexts.js';
 import { bindError } from './errors.js';
 import { isSummedGauge } from './metrics.js';
+import { refuseEmptyingReload } from './upstream-names.js';
+import type { WorkerUpstreams } from './proxy-worker.js';
 
 /**
  * Runs `workers` proxy workers under @tsgi/arbiter's Arbiter (the same
@@ -52,6 +54,9 @@ export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, l
       },
       reload: async () => {
         const read = readConfig();
+        // A group that serves now must not lose every endpoint to a name that does not resolve (throws: the reload is cancelled).
+        const views = (await arbiter.collect('upstreams')) as (WorkerUpstreams | null)[];
+        await refuseEmptyingReload(read, (group) => views.some((v) => (v?.upstreams[group]?.endpoints.length ?? 0) > 0));
         // A listener the reload adds on port 0 gets its port here, as at start, so every worker of the new
         // generation shares it and the log can say where it is.
         const picked: string[] = [];

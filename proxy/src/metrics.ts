@@ -18,15 +18,22 @@ export class ProxyMetrics {
   private readonly retries: Counter<'upstream' | 'reason'>;
   private readonly ejections: Counter<'upstream' | 'endpoint'>;
   private readonly failures: Counter<'upstream' | 'endpoint' | 'reason'>;
+  private readonly resolveFailures: Counter<'upstream' | 'reason'>;
   /** Bumped on every request, retry, failure and ejection: the periodic report to the master is skipped while nothing changed. */
   changes = 0;
 
-  constructor(groups: () => Iterable<UpstreamGroup>, activeConnections: () => number) {
+  constructor(groups: () => Iterable<UpstreamGroup>, activeConnections: () => number, heldBodyBytes: () => number) {
     const registers = [this.registry];
     this.stats = new RequestStats(this.registry);
     this.retries = new Counter({ name: 'tsgi_proxy_retries_total', help: 'Attempts retried on another endpoint, by reason.', labelNames: ['upstream', 'reason'], registers });
     this.ejections = new Counter({ name: 'tsgi_proxy_ejections_total', help: 'Passive-health ejections.', labelNames: ['upstream', 'endpoint'], registers });
     this.failures = new Counter({ name: 'tsgi_proxy_upstream_failures_total', help: 'Failed upstream attempts, by reason.', labelNames: ['upstream', 'endpoint', 'reason'], registers });
+    this.resolveFailures = new Counter({
+      name: 'tsgi_proxy_dns_failures_total',
+      help: 'Failed resolutions of upstream names, by reason (nxdomain, nodata, servfail, timeout, refused, temporary, error).',
+      labelNames: ['upstream', 'reason'],
+      registers,
+    });
     new Gauge({
       name: 'tsgi_proxy_endpoint_healthy',
       help: 'Proxy workers in which the endpoint takes traffic (not ejected, passing active checks): 1 per worker, 0 when out in all.',
@@ -56,6 +63,24 @@ export class ProxyMetrics {
         this.set(activeConnections());
       },
     });
+    new Gauge({
+      name: 'tsgi_proxy_request_body_held_bytes',
+      help: 'Request body bytes read at the edge and not yet forwarded (requestBody.maxBuffered caps them per worker).',
+      registers,
+      collect() {
+        this.set(heldBodyBytes());
+      },
+    });
+    new Gauge({
+      name: 'tsgi_proxy_request_body_streams',
+      help: 'Request bodies streaming to the upstream group now (bodyStreams.max caps them per worker).',
+      labelNames: ['upstream'],
+      registers,
+      collect() {
+        this.reset();
+        for (const g of groups()) this.set({ upstream: g.name }, g.bodyStreams.active);
+      },
+    });
     registerDefaultMetrics(this.registry);
   }
 
@@ -77,6 +102,11 @@ export class ProxyMetrics {
   failure(group: string, endpoint: string, reason: string): void {
     this.changes++;
     this.failures.inc({ upstream: group, endpoint, reason });
+  }
+
+  resolveFailure(group: string, reason: string): void {
+    this.changes++;
+    this.resolveFailures.inc({ upstream: group, reason });
   }
 
   /** This worker's metrics for the master's MetricsLedger (--workers > 1), which labels per-process gauges with `pid`. */

@@ -5,6 +5,7 @@ import type { ProxyErrorCode } from './errors.js';
 import type { EdgeRoute } from './edge/edge-request.js';
 import type { Encoding } from './edge/compression.js';
 import type { ClientInfo } from './edge/edge-listener.js';
+import type { BodyBudget } from './exchange/body-shield.js';
 
 /** What routing found: the upstream group and the route's edge settings. */
 export interface RouteMatch {
@@ -47,6 +48,8 @@ export interface ProxyContext {
   /** One response compressed at the edge: body bytes from the upstream and bytes sent. */
   onCompressed(encoding: Encoding, bytesIn: number, bytesOut: number): void;
   onUpstreamFailure(ep: Endpoint, code: ProxyErrorCode | 'status'): void;
+  /** Request body bytes held at the edge by this worker (`requestBody.maxBuffered`). */
+  readonly bodyBudget: BodyBudget;
   /** Connection bookkeeping for timeouts and drain. */
   connections: Set<LiveConnection>;
 }

@@ -8,11 +8,13 @@ import type { ProxyErrorCode } from './errors.js';
 import { ProxyMetrics } from './metrics.js';
 import type { ExchangeRecord, LiveConnection, ProxyContext } from './proxy-context.js';
 import { Router } from './router.js';
-import { UpstreamGroup } from './upstream-group.js';
+import { UpstreamGroup, type GroupSnapshot } from './upstream-group.js';
+import { resolveFailure } from './dns-discovery.js';
 import type { Endpoint } from './endpoint.js';
 import type { RouteMatch } from './proxy-context.js';
 import { EdgeListeners, type RemovedListener } from './edge/edge-listeners.js';
 import { EdgeMetrics } from './edge/edge-metrics.js';
+import { BodyBudget } from './exchange/body-shield.js';
 import { compressionPolicy, type CompressionSettings, type Encoding } from './edge/compression.js';
 import { EdgeZones, RoutePolicy, type LimitConnZone, type LimitReqZone } from './edge/route-policy.js';
 
@@ -33,6 +35,7 @@ export class ProxyWorker implements ProxyContext {
   config: ProxyConfig;
   draining = false;
   readonly connections = new Set<LiveConnection>();
+  readonly bodyBudget = new BodyBudget(() => this.config.requestBody.maxBuffered);
   readonly groups = new Map<string, UpstreamGroup>();
   readonly metrics: ProxyMetrics;
   private router: Router<RouteMatch>;
@@ -50,6 +53,7 @@ export class ProxyWorker implements ProxyContext {
     this.metrics = new ProxyMetrics(
       () => this.groups.values(),
       () => this.connections.size,
+      () => this.bodyBudget.held,
     );
     this.edgeMetrics = new EdgeMetrics(this.metrics.registry, () => this.listeners?.h2Sessions ?? 0, () => {
       this.metrics.changes++;
@@ -81,8 +85,12 @@ export class ProxyWorker implements ProxyContext {
       endpointsChanged: (group: string, added: string[], removed: string[]) => {
         this.log.info({ upstream: group, added, removed }, 'upstream endpoints changed');
       },
-      resolveFailed: (group: string, name: string, error: Error) => {
-        this.log.warn({ upstream: group, name, err: (error as NodeJS.ErrnoException).code ?? error.message }, 'DNS resolution failed; keeping last endpoints');
+      resolveFailed: (group: string, name: string, error: Error, kept: number) => {
+        const reason = resolveFailure(error);
+        this.metrics.resolveFailure(group, reason);
+        const fields = { upstream: group, name, reason, err: (error as NodeJS.ErrnoException).code ?? error.message, kept };
+        if (kept > 0) this.log.warn(fields, 'DNS resolution failed; keeping last endpoints');
+        else this.log.warn(fields, 'DNS resolution failed; this name has no endpoints');
       },
     };
   }
@@ -232,9 +240,9 @@ export class ProxyWorker implements ProxyContext {
   }
 
   /** Admin JSON view of every group's endpoints. */
-  snapshot(): Record<string, unknown> {
+  snapshot(): WorkerUpstreams {
     const now = Date.now();
-    const out: Record<string, unknown> = {};
+    const out: WorkerUpstreams['upstreams'] = {};
     for (const [name, g] of this.groups) out[name] = g.snapshot(now);
     return { pid: process.pid, connections: this.connections.size, upstreams: out };
   }
@@ -264,6 +272,13 @@ export class ProxyWorker implements ProxyContext {
     for (const c of this.connections) c.destroy();
     for (const g of this.groups.values()) g.stop();
   }
+}
+
+/** One worker's `/upstreams` view (the master gathers one per worker). */
+export interface WorkerUpstreams {
+  pid: number;
+  connections: number;
+  upstreams: Record<string, GroupSnapshot>;
 }
 
 /** What a reload did to the listeners: bound addresses added, configured addresses removed. */

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { startAdminServer, type AdminSources } from './admin-server.js';
 import type { ProxyConfig } from './config.js';
 import { ProxyWorker } from './proxy-worker.js';
+import { refuseEmptyingReload } from './upstream-names.js';
 
 /** How the running proxy re-reads its config on SIGHUP (throws ConfigError on a bad file). */
 export type ConfigReader = () => ProxyConfig;
@@ -41,6 +42,12 @@ export async function runSingleProcess(config: ProxyConfig, readConfig: ConfigRe
       let next: ProxyConfig;
       try {
         next = readConfig();
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'reload refused; keeping the running config');
+        return;
+      }
+      try {
+        await refuseEmptyingReload(next, (group) => (worker.groups.get(group)?.endpoints.length ?? 0) > 0);
       } catch (err) {
         log.error({ err: (err as Error).message }, 'reload refused; keeping the running config');
         return;

@@ -8,12 +8,14 @@ import { probe } from './active-health.js';
 import { proxyError } from './errors.js';
 import { isUnixAddress } from './edge/unix-address.js';
 import { stickyValue } from './sticky-cookie.js';
+import { BodyStreamGate } from './exchange/body-shield.js';
 
 /** Events a group reports to the worker (logs, metrics). */
 export interface GroupEvents {
   ejected(group: string, endpoint: string, ms: number): void;
   endpointsChanged(group: string, added: string[], removed: string[]): void;
-  resolveFailed(group: string, name: string, error: Error): void;
+  /** `kept`: the endpoints the name still has from its last answer (0: none to keep, e.g. at start). */
+  resolveFailed(group: string, name: string, error: Error, kept: number): void;
 }
 
 /**
@@ -32,6 +34,8 @@ export class UpstreamGroup {
   private readonly resolved = new Map<number, string[]>();
   balancer: Balancer;
   readonly budget: RetryBudget;
+  /** Request bodies streaming to this group now (per worker), capped by `bodyStreams`. */
+  readonly bodyStreams = new BodyStreamGate();
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
 
@@ -89,7 +93,11 @@ export class UpstreamGroup {
     }
   }
 
-  private async resolveEntry(index: number, initial: boolean): Promise<void> {
+  /**
+   * `initial`: the first resolution of this entry (start, reload). A failure then keeps what the same address
+   * had before a reload (`previous`), else leaves the entry with no address.
+   */
+  private async resolveEntry(index: number, initial: boolean, previous?: ReadonlyMap<string, string[]>): Promise<void> {
     const entry = this.config.servers[index];
     // An old timer's re-resolve can fire between a reload that dropped this entry and its reschedule.
     if (entry === undefined) return;
@@ -102,13 +110,14 @@ export class UpstreamGroup {
       return;
     }
     try {
-      const found = await resolveHost(host, this.config.resolve.servers);
+      const found = await resolveHost(host, this.config.resolve.servers, this.config.resolve.nxdomain);
       addresses = [...new Set(found.map((a) => (a.address.includes(':') ? `[${a.address}]:${port}` : `${a.address}:${port}`)))];
     } catch (err) {
       // Keep the last known endpoints: a resolver hiccup must not empty the group.
-      this.events.resolveFailed(this.name, host, err as Error);
+      const last = initial ? (previous?.get(entry.address) ?? []) : (this.resolved.get(index) ?? []);
+      this.events.resolveFailed(this.name, host, err as Error, last.length);
       if (!initial) return;
-      addresses = [];
+      addresses = last;
     }
     if (this.stopped) return;
     this.resolved.set(index, addresses);
@@ -163,12 +172,15 @@ export class UpstreamGroup {
   /** Applies a reloaded config; endpoints whose address stays keep their pools and health. */
   async reconfigure(config: UpstreamConfig): Promise<void> {
     const balanceChanged = config.balance !== this.config.balance;
+    // A server entry the reload keeps keeps its addresses if its name fails to resolve right now.
+    const previous = new Map<string, string[]>();
+    this.config.servers.forEach((s, i) => previous.set(s.address, this.resolved.get(i) ?? []));
     this.config = config;
     if (balanceChanged) this.balancer = createBalancer(config.balance);
     this.budget.ratio = config.retries.budget;
     this.budget.minPerSecond = config.retries.minPerSecond;
     this.resolved.clear();
-    await Promise.all(config.servers.map((_, i) => this.resolveEntry(i, true)));
+    await Promise.all(config.servers.map((_, i) => this.resolveEntry(i, true, previous)));
     this.schedule();
   }
 
@@ -213,12 +225,18 @@ export class UpstreamGroup {
     for (const ep of this.endpoints) ep.pool.close(proxyError('PX_ERR_SHUTTING_DOWN'));
   }
 
-  snapshot(now: number): Record<string, unknown> {
+  snapshot(now: number): GroupSnapshot {
     return {
       balance: this.config.balance,
       endpoints: this.endpoints.map((e) => e.snapshot(now)),
     };
   }
+}
+
+/** A group in the admin `/upstreams` view. */
+export interface GroupSnapshot {
+  balance: string;
+  endpoints: ReturnType<Endpoint['snapshot']>[];
 }
 
 function isLiteral(host: string): boolean {

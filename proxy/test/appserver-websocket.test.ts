@@ -13,7 +13,7 @@ const PROMTOOL = '/usr/bin/promtool';
 async function startWsAppserver(): Promise<{ port: number; metrics: number; kill(sig?: NodeJS.Signals): Promise<number | null>; pid: number }> {
   const app = join(root, 'appserver/test/fixtures/ws-express-app.mjs') + ':app';
   const p = await spawnReady(
-    ['--conditions=development', '--import', 'tsx', join(root, 'appserver/src/cli.ts'), '-b', '127.0.0.1:0', '--metrics-bind', '127.0.0.1:0', '-w', '2', '--graceful-timeout', '2', '--log-level', 'warning', app],
+    ['--conditions=@tsgi/source', '--import', 'tsx', join(root, 'appserver/src/cli.ts'), '-b', '127.0.0.1:0', '--metrics-bind', '127.0.0.1:0', '-w', '2', '--graceful-timeout', '2', '--log-level', 'warning', app],
     (out) => {
       const listen = /Ready: \d+ worker/.test(out) ? /Listening at: http:\/\/127\.0\.0\.1:(\d+)/.exec(out) : null;
       const metrics = /Metrics at: http:\/\/127\.0\.0\.1:(\d+)/.exec(out);

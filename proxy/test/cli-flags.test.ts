@@ -4,12 +4,13 @@ import { parseArgv } from '../src/config.ts';
 import { ConfigError } from '../src/errors.ts';
 import { runCli } from './helpers.ts';
 
-test('every flag keeps its spellings: --config/-c, --workers/-w, =value, --check-config, --help/-h, --version', () => {
-  assert.deepEqual(parseArgv(['-c', 'a.yaml', '-w', '3']), { configPath: 'a.yaml', workers: '3', checkOnly: false, help: false, version: false });
-  assert.deepEqual(parseArgv(['--config=b.yaml', '--workers=2', '--check-config']), {
+test('every flag keeps its spellings: --config/-c, --workers/-w, =value, --check-config, --no-resolve, --help/-h, --version', () => {
+  assert.deepEqual(parseArgv(['-c', 'a.yaml', '-w', '3']), { configPath: 'a.yaml', workers: '3', checkOnly: false, resolveNames: true, help: false, version: false });
+  assert.deepEqual(parseArgv(['--config=b.yaml', '--workers=2', '--check-config', '--no-resolve']), {
     configPath: 'b.yaml',
     workers: '2',
     checkOnly: true,
+    resolveNames: false,
     help: false,
     version: false,
   });

@@ -19,6 +19,7 @@ const ENUMS: [string, Record<string, unknown>, string][] = [
   ['upstreams.*.balance', app({ balance: 'fastest' }), 'config: upstreams.app.balance must be one of round_robin, least_conn, p2c, hash, got "fastest" (from proxy.yaml)'],
   ['upstreams.*.hash.source', app({ balance: 'hash', hash: { source: 'query', name: 'x' } }), 'config: upstreams.app.hash.source must be one of header, cookie, ip, got "query" (from proxy.yaml)'],
   ['upstreams.*.sticky.sameSite', app({ sticky: { sameSite: 'lax' } }), 'config: upstreams.app.sticky.sameSite must be one of Strict, Lax, None, got "lax" (from proxy.yaml)'],
+  ['upstreams.*.resolve.nxdomain', app({ resolve: { nxdomain: 'drop' } }), 'config: upstreams.app.resolve.nxdomain must be one of keep, empty, got "drop" (from proxy.yaml)'],
   ['upstreams.*.proxyProtocol', app({ proxyProtocol: 'v3' }), 'config: upstreams.app.proxyProtocol must be one of off, v1, v2, got "v3" (from proxy.yaml)'],
   ['logLevel', { logLevel: 'loud' }, 'config: logLevel must be one of fatal, error, warn, info, debug, trace, silent, got "loud" (from proxy.yaml)'],
   ['listeners.*.tls.minVersion', tlsListener({ minVersion: 'TLSv1.1' }), 'config: listeners.0.tls.minVersion must be one of TLSv1.2, TLSv1.3, got "TLSv1.1" (from proxy.yaml)'],

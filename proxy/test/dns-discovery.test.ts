@@ -1,53 +1,10 @@
 import assert from 'node:assert/strict';
-import { createSocket, type Socket } from 'node:dgram';
 import { test } from 'node:test';
+import { hasPromtool } from '@tsgi/test-support';
 import { validateConfig, type UpstreamConfig } from '../src/index.ts';
 import { UpstreamGroup } from '../src/upstream-group.ts';
-import { adminJson, get, startProxy, startUpstream, until } from './helpers.ts';
-
-/** A tiny authoritative DNS server on UDP 127.0.0.1 that the test controls: A records only, TTL 1; `slow` names are answered after 600 ms. */
-async function startDns(records: Map<string, string[]>, slow: ReadonlySet<string> = new Set()): Promise<{ port: number; socket: Socket; queries: () => number }> {
-  const socket = createSocket('udp4');
-  let queries = 0;
-  // Slow answers still pending when the test closes the server are dropped.
-  const delayed = new Set<NodeJS.Timeout>();
-  socket.on('close', () => delayed.forEach(clearTimeout));
-  socket.on('message', (msg, rinfo) => {
-    queries++;
-    let off = 12;
-    const labels: string[] = [];
-    for (let len = msg[off]; len !== 0; len = msg[off]) {
-      assert.ok(len !== undefined, 'the query name ends inside the message');
-      labels.push(msg.toString('latin1', off + 1, off + 1 + len));
-      off += len + 1;
-    }
-    const qEnd = off + 5;
-    const qtype = msg.readUInt16BE(off + 1);
-    const name = labels.join('.').toLowerCase();
-    const ips = records.get(name);
-    const answers = qtype === 1 && ips ? ips : [];
-    const head = Buffer.alloc(12);
-    msg.copy(head, 0, 0, 2);
-    head.writeUInt16BE(ips ? 0x8180 : 0x8183, 2);
-    head.writeUInt16BE(1, 4);
-    head.writeUInt16BE(answers.length, 6);
-    const rrs = answers.map((ip) => {
-      const rr = Buffer.alloc(16);
-      rr.writeUInt16BE(0xc00c, 0);
-      rr.writeUInt16BE(1, 2);
-      rr.writeUInt16BE(1, 4);
-      rr.writeUInt32BE(1, 6);
-      rr.writeUInt16BE(4, 10);
-      ip.split('.').forEach((o, i) => (rr[12 + i] = Number(o)));
-      return rr;
-    });
-    const answer = (): void => socket.send(Buffer.concat([head, msg.subarray(12, qEnd), ...rrs]), rinfo.port, rinfo.address);
-    if (slow.has(name)) delayed.add(setTimeout(answer, 600));
-    else answer();
-  });
-  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
-  return { port: socket.address().port, socket, queries: () => queries };
-}
+import { adminJson, assertPromtool, get, startProxy, startUpstream, until } from './helpers.ts';
+import { startDns } from './dns-server.ts';
 
 test('DNS names are re-resolved: endpoints added and removed live, in-flight requests finish', { timeout: 60_000 }, async () => {
   const a = await startUpstream(0, '127.0.0.1');
@@ -125,5 +82,52 @@ test('a reload that drops a DNS-named server while the new names resolve slowly:
     group.stop();
     process.off('unhandledRejection', onRejection);
     dns.socket.close();
+  }
+});
+
+test('NXDOMAIN keeps the last endpoints (resolve.nxdomain: keep, the default); resolve.nxdomain: empty empties the group; failures are counted by reason', { timeout: 60_000 }, async (t) => {
+  const a = await startUpstream();
+  const records = new Map([['app.internal.test', ['127.0.0.1']]]);
+  const dns = await startDns(records);
+  const resolve = `resolve: { interval: 100ms, minInterval: 100ms, servers: ["127.0.0.1:${dns.port}"] }`;
+  const proxy = await startProxy(`listeners: [{ address: "127.0.0.1:0" }]
+admin: { address: "127.0.0.1:0" }
+accessLog: false
+workers: 2
+upstreams:
+  kept:
+    servers: ["app.internal.test:${a.port}"]
+    ${resolve}
+  emptied:
+    servers: ["app.internal.test:${a.port}"]
+    resolve: { interval: 100ms, minInterval: 100ms, servers: ["127.0.0.1:${dns.port}"], nxdomain: empty }
+routes: [{ host: kept.test, upstream: kept }, { host: emptied.test, upstream: emptied }]
+`);
+  const statuses = async (host: string, n: number): Promise<number[]> => {
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) out.push((await get(proxy.port, '/echo', { host })).status);
+    return out;
+  };
+  const metrics = async (): Promise<string> => (await get(proxy.admin!, '/metrics')).body;
+  try {
+    assert.deepEqual(await statuses('kept.test', 4), [200, 200, 200, 200]);
+    assert.deepEqual(await statuses('emptied.test', 4), [200, 200, 200, 200]);
+
+    records.delete('app.internal.test');
+    await until(async () => /tsgi_proxy_dns_failures_total\{upstream="kept",reason="nxdomain"\} ([3-9]|\d\d+)/.test(await metrics()), 10_000, 'several NXDOMAIN answers to be counted');
+    await until(async () => (await statuses('emptied.test', 2)).every((s) => s === 502), 10_000, 'the nxdomain: empty group to empty');
+    assert.deepEqual(await statuses('kept.test', 10), new Array(10).fill(200), 'NXDOMAIN must not empty a group by default');
+    assert.match(proxy.output(), /"upstream":"kept".*"reason":"nxdomain".*"kept":1.*DNS resolution failed; keeping last endpoints/);
+    const text = await metrics();
+    if (hasPromtool()) assertPromtool(text);
+    else t.diagnostic('promtool not installed (Debian package prometheus): exposition format not checked');
+    assert.doesNotMatch(text, /tsgi_proxy_dns_failures_total\{upstream="emptied"/, 'with nxdomain: empty, NXDOMAIN is an answer, not a failure');
+
+    records.set('app.internal.test', ['127.0.0.1']);
+    await until(async () => (await statuses('emptied.test', 2)).every((s) => s === 200), 10_000, 'the emptied group to serve again once the name answers');
+  } finally {
+    await proxy.kill();
+    dns.socket.close();
+    await a.kill();
   }
 });

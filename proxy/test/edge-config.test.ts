@@ -56,7 +56,7 @@ describe('tsgi-proxy --check-config with TLS', () => {
       const file = join(dir, 'p.yaml');
       writeFileSync(file, `listeners: [{ address: "127.0.0.1:0", tls: { certs: [{ cert: ${dir}/missing.pem, key: ${dir}/missing.key }] } }]\nupstreams: { a: { servers: ["127.0.0.1:1"] } }\nroutes: [{ upstream: a }]\n`);
       const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-      const r = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', cli, '--config', file, '--check-config'], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, ['--conditions=@tsgi/source', '--import', 'tsx', cli, '--config', file, '--check-config'], { encoding: 'utf8' });
       assert.equal(r.status, 2);
       assert.equal(r.stderr.trim(), `config: listeners.0.tls cannot read certificate ${dir}/missing.pem: ENOENT (from ${file})`);
     } finally {

@@ -10,7 +10,7 @@ import { validateConfig } from '../src/config.ts';
 import { ConfigError } from '../src/errors.ts';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
-const TSX = ['--conditions=development', '--import', 'tsx'];
+const TSX = ['--conditions=@tsgi/source', '--import', 'tsx'];
 
 export interface Proc {
   child: ChildProcess;

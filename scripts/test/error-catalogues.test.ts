@@ -112,7 +112,7 @@ test('the gateway and the proxy answer each wire error with the wire catalogue s
 test('an uncatalogued code or a wrong template argument does not compile (tsc over @ts-expect-error lines)', () => {
   const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
   const fixture = join(ROOT, 'scripts/test/fixtures/uncatalogued-codes.ts');
-  const flags = ['--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--customConditions', 'development', '--allowImportingTsExtensions'];
+  const flags = ['--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--customConditions', '@tsgi/source', '--allowImportingTsExtensions'];
   const run = spawnSync(process.execPath, [tsc, ...flags, fixture], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
   assert.equal(run.status, 0, `tsc: every @ts-expect-error line must fail to compile and nothing else may\n${run.stdout}${run.stderr}`);
 });

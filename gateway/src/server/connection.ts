@@ -104,7 +104,7 @@ export class Connection implements ExchangeHost, ReaderHost, WriterHost {
     }
     const hasBody = head.chunked || head.contentLength > 0;
     const environ = buildEnviron(head, this.peer, opts, new BodyInput(hasBody ? this.reader : EMPTY_PUMP, opts.input));
-    if (environ === null) throw new ProtocolError('GW_ERR_BAD_PATH', 'path is not valid percent-encoded UTF-8');
+    if (environ === null) throw new ProtocolError('GW_ERR_BAD_PATH', 'path is not valid percent-encoded UTF-8 or holds a NUL');
     this.setDeadline(Deadline.None, 0);
     this.out.begin(head.version === 'HTTP/1.0', head.keepAlive && !this.engine.draining);
     this.reader.beginBody(head, hasBody);

@@ -3,8 +3,9 @@ const HEX = /^[0-9A-Fa-f]{2}$/;
 
 /**
  * PATH_INFO from the raw path (ENV-3): percent-decoded, then read as UTF-8.
- * Returns null when the path is not valid UTF-8 or has a broken escape, which
- * the server answers with 400 rather than guessing at the bytes.
+ * Returns null when the path is not valid UTF-8, has a broken escape or a
+ * decoded NUL (`%00`, as nginx and @tsgi/http1 refuse it), which the server
+ * answers with 400 rather than guessing at the bytes.
  */
 export function decodePath(raw: string): string | null {
   if (raw.indexOf('%') === -1) return raw;
@@ -15,7 +16,9 @@ export function decodePath(raw: string): string | null {
     if (c === 0x25) {
       const hex = raw.slice(i + 1, i + 3);
       if (!HEX.test(hex)) return null;
-      bytes[n++] = parseInt(hex, 16);
+      const octet = parseInt(hex, 16);
+      if (octet === 0) return null;
+      bytes[n++] = octet;
       i += 2;
     } else {
       bytes[n++] = c;

@@ -9,6 +9,14 @@ export const CHART_SCRIPT = String.raw`
   var NS = 'http://www.w3.org/2000/svg';
   var COLORS = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#4b5563', '#65a30d', '#9333ea'];
   var data = JSON.parse(document.getElementById('result-data').textContent);
+  // One colour per tier in every chart: a process group is coloured by the tier its name starts with.
+  var TIER_COLORS = { proxy: '#2563eb', 'proxy master': '#93c5fd', app: '#16a34a', 'app master': '#86efac', 'load generator': '#6b7280' };
+  function tierColor(group, i) {
+    if (TIER_COLORS[group]) return TIER_COLORS[group];
+    if (/^proxy/.test(group)) return /master/.test(group) ? TIER_COLORS['proxy master'] : TIER_COLORS.proxy;
+    if (/^app/.test(group)) return /master/.test(group) ? TIER_COLORS['app master'] : TIER_COLORS.app;
+    return COLORS[(i + 3) % COLORS.length];
+  }
   var W = 760, H = 320, M = { l: 70, r: 20, t: 20, b: 70 };
 
   function el(name, attrs, parent) {
@@ -109,15 +117,49 @@ export const CHART_SCRIPT = String.raw`
         var h = (ih * g.value) / max;
         if (h <= 0) return;
         y -= h;
-        var r = el('rect', { class: 'bar', x: x, y: y, width: slot * 0.7, height: h, fill: COLORS[groups.indexOf(g.group) % COLORS.length] }, svg);
+        var r = el('rect', { class: 'bar', x: x, y: y, width: slot * 0.7, height: h, fill: tierColor(g.group, groups.indexOf(g.group)) }, svg);
         el('title', {}, r).textContent = label + ' / ' + g.group + ': ' + g.value.toFixed(1) + ' ' + unit;
       });
       text(svg, x + slot * 0.35, y - 4, totals[i].toFixed(0), { 'text-anchor': 'middle' });
       text(svg, x + slot * 0.35, H - M.b + 16, label, { 'text-anchor': 'middle', 'font-size': 11 });
     });
     groups.forEach(function (g, i) {
-      el('rect', { class: 'legend', x: W - M.r - 140, y: M.t + i * 18, width: 12, height: 12, fill: COLORS[i % COLORS.length] }, svg);
+      el('rect', { class: 'legend', x: W - M.r - 140, y: M.t + i * 18, width: 12, height: 12, fill: tierColor(g, i) }, svg);
       text(svg, W - M.r - 122, M.t + i * 18 + 10, g, { 'font-size': 11 });
+    });
+    return svg;
+  }
+
+  // Heat map of the scaling matrix: proxy workers down, app workers across; each cell's shade is its
+  // throughput, its label the req/s and the bottleneck tier in that tier's colour.
+  function matrixChart(id, matrix) {
+    var svg = newSvg(id);
+    var ps = [], as = [];
+    matrix.cells.forEach(function (c) {
+      if (ps.indexOf(c.proxyWorkers) < 0) ps.push(c.proxyWorkers);
+      if (as.indexOf(c.appWorkers) < 0) as.push(c.appWorkers);
+    });
+    ps.sort(function (a, b) { return a - b; });
+    as.sort(function (a, b) { return a - b; });
+    var max = Math.max.apply(null, matrix.cells.map(function (c) { return c.rps; }).concat([1]));
+    var iw = W - M.l - M.r - 150, ih = H - M.t - M.b;
+    var cw = iw / as.length, ch = ih / ps.length;
+    as.forEach(function (a, j) { text(svg, M.l + cw * j + cw / 2, H - M.b + 16, 'app ' + a, { 'text-anchor': 'middle', fill: TIER_COLORS.app }); });
+    ps.forEach(function (p, i) { text(svg, M.l - 8, M.t + ch * i + ch / 2 + 4, 'proxy ' + p, { 'text-anchor': 'end', fill: TIER_COLORS.proxy }); });
+    text(svg, M.l + iw / 2, H - M.b + 36, 'app workers', { 'text-anchor': 'middle' });
+    matrix.cells.forEach(function (c) {
+      var x = M.l + cw * as.indexOf(c.appWorkers), y = M.t + ch * ps.indexOf(c.proxyWorkers);
+      var shade = 0.12 + 0.78 * (c.rps / max);
+      var r = el('rect', { class: 'cell', x: x + 1, y: y + 1, width: cw - 2, height: ch - 2, fill: '#f59e0b', 'fill-opacity': shade.toFixed(3),
+        stroke: c.bottleneck === 'proxy' || c.bottleneck === 'app' ? TIER_COLORS[c.bottleneck] : '#9ca3af', 'stroke-width': 3 }, svg);
+      el('title', {}, r).textContent = c.variant + ': ' + Math.round(c.rps) + ' req/s, bottleneck ' + c.bottleneck;
+      text(svg, x + cw / 2, y + ch / 2 - 2, Math.round(c.rps) + ' req/s', { 'text-anchor': 'middle', 'font-weight': 'bold' });
+      text(svg, x + cw / 2, y + ch / 2 + 14, 'limit: ' + c.bottleneck, { 'text-anchor': 'middle', 'font-size': 11,
+        fill: c.bottleneck === 'proxy' || c.bottleneck === 'app' ? TIER_COLORS[c.bottleneck] : '#374151' });
+    });
+    [['proxy', 'proxy tier is the limit'], ['app', 'app tier is the limit']].forEach(function (l, i) {
+      el('rect', { class: 'legend', x: W - M.r - 140, y: M.t + i * 18, width: 12, height: 12, fill: 'none', stroke: TIER_COLORS[l[0]], 'stroke-width': 3 }, svg);
+      text(svg, W - M.r - 122, M.t + i * 18 + 10, l[1], { 'font-size': 11 });
     });
     return svg;
   }
@@ -125,6 +167,10 @@ export const CHART_SCRIPT = String.raw`
   var v = data.variants || [];
   var names = v.map(function (x) { return x.name; });
   var drawn = 0;
+  if (data.matrix && data.matrix.cells && data.matrix.cells.length > 0) {
+    matrixChart('chart-matrix', data.matrix);
+    drawn++;
+  }
   if (v.length > 0) {
     barChart('chart-throughput', names, v.map(function (x) { return x.rps; }), 'req/s', v.map(function (x) { return x.roundRps; }));
     drawn++;

@@ -23,6 +23,25 @@ function table(headers: string[], rows: Array<Array<string | number>>): string {
  */
 export function renderHtml(result: ScenarioResult): string {
   const m = result.machine;
+  const failed = result.verdicts.filter((v) => !v.holds).length;
+  const headline =
+    result.headline && result.headline.length > 0
+      ? result.headline
+      : [result.verdicts.length === 0 ? 'No checks in this scenario.' : failed === 0 ? `PASS: all ${result.verdicts.length} checks hold.` : `FAIL: ${failed} of ${result.verdicts.length} checks failed.`];
+  const [verdictLine, ...tierLines] = headline;
+  const matrixRows = (result.matrix?.cells ?? []).map((c) => [
+    c.variant,
+    c.proxyWorkers,
+    c.appWorkers,
+    c.rps.toFixed(0),
+    c.p99Ms,
+    `${Math.round(c.utilisation.proxy * 100)} %`,
+    `${Math.round(c.utilisation.app * 100)} %`,
+    c.bottleneck,
+  ]);
+  const budgetRows = result.variants.flatMap((v) =>
+    (v.budgets ?? []).map((b) => [v.name, b.tier, b.pid, b.budgetCores.toFixed(2), b.usedCores.toFixed(3), `${Math.round((b.usedCores / b.budgetCores) * 100)} %`, b.throttledMs.toFixed(0)]),
+  );
   const variantRows = result.variants.map((v) => [
     v.name,
     Object.entries(v.params).map(([k, x]) => `${k}=${x}`).join(', '),
@@ -52,10 +71,31 @@ th, td { border: 1px solid #d1d5db; padding: 4px 8px; text-align: right; }
 th { background: #f3f4f6; } td:first-child, th:first-child { text-align: left; }
 .pass { color: #166534; } .fail { color: #b91c1c; }
 .chart-box { margin: 8px 0 24px; } code { background: #f3f4f6; padding: 1px 4px; }
+.verdict { font-size: 18px; font-weight: bold; } .tier-proxy { color: #2563eb; } .tier-app { color: #16a34a; }
 </style>
 </head>
 <body>
 <h1>Load test: ${esc(result.scenario)}</h1>
+<p id="verdict" class="verdict ${failed === 0 ? 'pass' : 'fail'}">${esc(verdictLine)}</p>
+${tierLines.length > 0 ? `<ul id="tier-sentences">${tierLines.map((l) => `<li class="tier-${l.startsWith('proxy') ? 'proxy' : 'app'}">${esc(l)}</li>`).join('')}</ul>` : ''}
+<h2>Checks</h2>
+${result.verdicts.length > 0 ? table(['claim', 'holds', 'detail'], result.verdicts.map((v) => [v.claim, v.holds ? 'yes' : 'NO', v.detail])) : '<p>No claims checked in this scenario.</p>'}
+${
+  matrixRows.length > 0
+    ? `<h2>Scaling matrix</h2>
+<p>Each cell: throughput (shade), and which tier was the limit (border and label): the tier that used at least 80 % of the CPU it may use${result.matrix?.budgetCores ? ` (${result.matrix.budgetCores} core per worker, a cgroup quota)` : ' (one core per worker, unbudgeted)'}.</p>
+<div class="chart-box" id="chart-matrix"></div>
+${table(['cell', 'proxy workers', 'app workers', 'req/s', 'p99 ms', 'proxy CPU of allowed', 'app CPU of allowed', 'bottleneck'], matrixRows)}`
+    : ''
+}
+${
+  result.capacity
+    ? `<h2>Capacity for ${esc(result.capacity.model.targetRate)} req/s</h2>
+<p>${esc(result.capacity.explanation)} The numbers are written as <code>capacity-patch.yaml</code> next to this report.</p>
+${table(['tier', 'req/s per core (measured)', 'replicas', 'workers per replica', 'CPU request', 'CPU limit', 'expected use of limit'], result.capacity.tiers.map((t) => [t.tier, t.perCoreRps, t.replicas, t.workersPerReplica, `${t.cpuRequestMillis}m`, t.cpuLimit, `${Math.round(t.expectedUtilisation * 100)} %`]))}`
+    : ''
+}
+<h2>Details</h2>
 <p>${esc(result.description)}</p>
 <p>Machine: <b>${esc(m.cores)} cores</b>, ${esc(m.cpuModel)}, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${esc(m.node)}, load average at start ${esc(m.loadAverage.join(' / '))}.
 Run ${esc(result.startedAt)} to ${esc(result.finishedAt)}: ${esc(result.settings.rounds)} interleaved round(s) of ${esc(result.settings.durationS)} s per variant after ${esc(result.settings.warmupS)} s warm-up, ${esc(result.settings.connections)} connections, <code>${esc(result.settings.path)}</code>.</p>
@@ -71,8 +111,9 @@ ${result.ratios.length > 0 ? table(['variant', 'against', 'throughput', 'p99', '
 <h2>CPU per request by process</h2>
 <div class="chart-box" id="chart-cpu"></div>
 ${table(['variant', 'processes', 'count', 'cores used', 'CPU us / request', 'RSS MiB'], cpuRows)}
-<h2>Checks</h2>
-${result.verdicts.length > 0 ? table(['claim', 'holds', 'detail'], result.verdicts.map((v) => [v.claim, v.holds ? 'yes' : 'NO', v.detail])) : '<p>No claims checked in this scenario.</p>'}
+${budgetRows.length > 0 ? `<h2>CPU budgets</h2>
+<p>Every budgeted process: the quota it had and what it used over the measured stages.</p>
+${table(['variant', 'tier', 'pid', 'budget (cores)', 'used (cores)', 'used of budget', 'throttled ms'], budgetRows)}` : ''}
 ${result.notes.length > 0 ? `<h2>Notes</h2><ul>${result.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
 ${result.skipped.length > 0 ? `<h2>Skipped</h2><ul>${result.skipped.map((s) => `<li>${esc(s.variant)}: ${esc(s.reason)}</li>`).join('')}</ul>` : ''}
 <script type="application/json" id="result-data">${scriptJson(result)}</script>

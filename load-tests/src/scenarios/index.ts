@@ -3,11 +3,12 @@ import type { ScenarioResult } from '../result-types.js';
 import { compareEdges } from './compare-edges.js';
 import { compareServers } from './compare-servers.js';
 import { faultLoad } from './fault-load.js';
-import { appScaling, proxyScaling } from './scaling.js';
+import { appScaling, proxyScaling, scalingMatrix } from './scaling.js';
 import type { ScenarioContext } from './side-by-side.js';
 
 /** Every scenario by name. */
 export const SCENARIO_RUNNERS: Record<ScenarioName, (ctx: ScenarioContext) => Promise<ScenarioResult>> = {
+  'scaling-matrix': scalingMatrix,
   'app-scaling': appScaling,
   'proxy-scaling': proxyScaling,
   'compare-edges': compareEdges,

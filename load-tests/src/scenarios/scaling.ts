@@ -1,125 +1,219 @@
 import { availableParallelism } from 'node:os';
-import type { ScenarioResult, Verdict, VariantResult } from '../result-types.js';
+import type { MatrixCell, MatrixCut, MatrixStep, ScalingMatrix, ScenarioResult, Tier, VariantResult, Verdict } from '../result-types.js';
 import type { VariantDef } from '../rounds.js';
-import { startHello } from '../topology/baselines.js';
+import { runStage } from '../load-stage.js';
+import { budgetWorkers } from '../cpu-budget/tier-budgets.js';
 import { appserverMissing, proxyMissing, sampleAppMissing, startAppserver, startTsProxy } from '../topology/stack.js';
 import { Topology } from '../topology/topology.js';
-import { coresOf, runSideBySide, totalCores, type ScenarioContext } from './side-by-side.js';
-
-/** The sample app's CPU-bound route and its cost parameter (bounded by the app). */
-export const CPU_PATH = '/cpu?n=3000';
-
-function describeCpu(v: VariantResult): string {
-  return v.cpu
-    .filter((g) => g.cores > 0.005)
-    .map((g) => `${g.group} ${g.cores.toFixed(2)}`)
-    .join(', ');
-}
+import { coresOf, runSideBySide, type ScenarioContext } from './side-by-side.js';
 
 /**
- * A scaling claim ("throughput with the larger tier >= 1.6 x the smaller one")
- * checked, and when it fails, explained with where the cores went.
+ * The sample app's CPU route at a cost close to one proxied request's, so
+ * that with equal worker counts neither tier has much headroom: whichever tier
+ * has fewer workers is the bottleneck, and the fixed tier of a cut (twice the
+ * sweep's largest count) always has headroom.
  */
-function scalingVerdict(results: VariantResult[], tier: string, tierPrefix: string, cores: number): { verdicts: Verdict[]; notes: string[] } {
-  const verdicts: Verdict[] = [];
-  const notes: string[] = [];
-  const [one, ...larger] = results;
-  if (one === undefined) return { verdicts, notes };
-  for (const v of larger) {
-    const ratio = one.rps > 0 ? v.rps / one.rps : 0;
-    const n = Number(v.params.workers);
-    const n0 = Number(one.params.workers);
-    const want = n / n0 >= 2 ? 1.6 : 0.8 * (n / n0);
-    verdicts.push({
-      claim: `${tier} ${n} workers >= ${want.toFixed(1)} x ${n0} worker(s)`,
-      holds: ratio >= want,
-      detail: `${v.rps.toFixed(0)} vs ${one.rps.toFixed(0)} req/s = ${ratio.toFixed(2)} x; cores used: ${describeCpu(v)}`,
-    });
-    if (ratio < want) {
-      const ours = totalCores(v);
-      const tierCores = coresOf(v, tierPrefix);
-      const tierCores0 = coresOf(one, tierPrefix);
-      const machine = Math.max(v.machineCores, ours);
-      const others = Math.max(0, machine - ours);
-      const saturated = machine >= 0.85 * cores;
-      notes.push(
-        `${tier} at ${n} workers used ${tierCores.toFixed(2)} cores (${tierCores0.toFixed(2)} at ${n0}); the run's processes together ` +
-          `${ours.toFixed(2)} cores, other processes on the machine ${others.toFixed(2)}, machine busy ${machine.toFixed(2)} of ${cores} cores. ` +
-          (saturated
-            ? `The machine was saturated (${others > 0.3 ? 'largely by load from outside this run' : 'by the other tiers and the load generator'}), ` +
-              `so the ${tier} could not get ${n} cores: this run cannot show the scaling. Run it on an idle machine with more cores ` +
-              `(the sweep flags take 1,2,4,8) or put the load generator on another host (k6 scripts in load-tests/k6/).`
-            : `The machine had idle CPU, so the limit was elsewhere (tier not the bottleneck or too few connections).`),
-      );
-    }
-  }
-  return { verdicts, notes };
+export const DEFAULT_SCALING_PATH = '/cpu?n=5';
+
+/** Seconds of unbudgeted load each cell gets before its budgets apply. */
+const JIT_WARMUP_S = 2;
+
+/** A tier is the bottleneck when it uses this share of the CPU it may use. */
+const SATURATED = 0.8;
+
+const other = (t: Tier): Tier => (t === 'proxy' ? 'app' : 'proxy');
+
+interface Cell {
+  proxyWorkers: number;
+  appWorkers: number;
 }
 
-/** app-scaling: CPU-bound route, app workers swept, proxy fixed at one worker. */
-export function appScaling(ctx: ScenarioContext): Promise<ScenarioResult> {
-  const viaProxy = proxyMissing() === undefined;
-  const maxW = Math.max(...ctx.cfg.appWorkers);
-  const variants: VariantDef[] = ctx.cfg.appWorkers.map((w) => ({
-    name: `app-workers=${w}`,
-    params: { workers: w, proxyWorkers: viaProxy ? 1 : 0 },
-    missing: () => appserverMissing() ?? sampleAppMissing(),
-    start: async () => {
-      const t = new Topology();
-      const app = await startAppserver('app', { workers: w });
-      if (viaProxy) {
-        try {
-          t.entry(t.add(await startTsProxy('proxy', { workers: 1, upstreams: [app.port] })));
-        } catch (err) {
-          await app.proc.stop();
-          throw err;
-        }
-        t.add(app);
-      } else t.entry(t.add(app));
-      return t;
-    },
-  }));
-  return runSideBySide(ctx, {
-    scenario: 'app-scaling',
-    description: `GET ${CPU_PATH} (CPU-bound) ${viaProxy ? 'through tsgi-proxy (1 worker)' : 'directly (tsgi-proxy not present)'}; app workers ${ctx.cfg.appWorkers.join(' -> ')}.`,
-    shape: { path: CPU_PATH, connections: ctx.cfg.connections ?? Math.max(8, 4 * maxW) },
-    variants,
-    analyse: (results) => scalingVerdict(results, 'app tier', 'app', availableParallelism()),
-    notes: viaProxy ? [] : ['tsgi-proxy was not present: the load went to the appserver directly.'],
+const cellName = (c: Cell): string => `proxy${c.proxyWorkers}-app${c.appWorkers}`;
+
+/** Cuts to run: the sweep of one tier with the other fixed at twice the sweep's largest count. */
+function cutsFor(ctx: ScenarioContext, tiers: Tier[]): Array<{ tier: Tier; sweep: number[]; fixed: number }> {
+  return tiers.map((tier) => {
+    const sweep = tier === 'proxy' ? ctx.cfg.proxyWorkers : ctx.cfg.appWorkers;
+    return { tier, sweep, fixed: 2 * Math.max(...sweep) };
   });
 }
 
-/**
- * proxy-scaling: a cheap route with a 16 KiB body and many connections;
- * proxy workers swept, app tier fixed. The app tier is a node:http server
- * with 2 x the largest proxy worker count (cheaper per request than the
- * proxy, so the proxy tier is the one that limits; the appserver's own
- * scaling is app-scaling's subject).
- */
-export function proxyScaling(ctx: ScenarioContext): Promise<ScenarioResult> {
-  const appWorkers = 2 * Math.max(...ctx.cfg.proxyWorkers);
-  const variants: VariantDef[] = ctx.cfg.proxyWorkers.map((p) => ({
-    name: `proxy-workers=${p}`,
-    params: { workers: p, appTier: `node:http, ${appWorkers} workers, 16 KiB body` },
-    missing: proxyMissing,
+function cellOf(tier: Tier, workers: number, fixed: number): Cell {
+  return tier === 'proxy' ? { proxyWorkers: workers, appWorkers: fixed } : { proxyWorkers: fixed, appWorkers: workers };
+}
+
+/** proxy (P workers) -> tsgi-appserver (A workers) -> sample app, from dist; each worker budgeted when asked. */
+function cellVariant(ctx: ScenarioContext, cell: Cell, path: string): VariantDef {
+  return {
+    name: cellName(cell),
+    params: { proxyWorkers: cell.proxyWorkers, appWorkers: cell.appWorkers },
+    missing: () => appserverMissing() ?? proxyMissing() ?? sampleAppMissing(),
     start: async () => {
       const t = new Topology();
-      const app = await startHello('app', 'node-http', appWorkers, 16 * 1024);
+      const app = t.add(await startAppserver('app', { workers: cell.appWorkers }));
       try {
-        t.entry(t.add(await startTsProxy('proxy', { workers: p, upstreams: [app.port] })));
+        const proxy = await startTsProxy('proxy', { workers: cell.proxyWorkers, upstreams: [app.port] });
+        t.entry(proxy);
+        // The entry stops first (Topology.stop), so it is moved to the front.
+        t.components.unshift(t.components.pop()!);
+        if (ctx.budgets && ctx.cfg.cpuBudget !== undefined) {
+          // JIT-compile the path at full speed first: under a 0.1-core quota V8's compiler threads
+          // would spend the stage's budget, and the first rounds would measure compilation.
+          await runStage({ url: `http://127.0.0.1:${proxy.port}${path}`, connections: 16, durationS: JIT_WARMUP_S, maxRequests: 1_000_000 });
+          t.budgets.push(...(await budgetWorkers(ctx.budgets, 'proxy', proxy, cell.proxyWorkers, ctx.cfg.cpuBudget)));
+          t.budgets.push(...(await budgetWorkers(ctx.budgets, 'app', app, cell.appWorkers, ctx.cfg.cpuBudget)));
+        }
       } catch (err) {
-        await app.proc.stop();
+        await t.stop();
         throw err;
       }
-      t.add(app);
       return t;
     },
-  }));
-  return runSideBySide(ctx, {
-    scenario: 'proxy-scaling',
-    description: `GET /bytes (16 KiB) with many connections through tsgi-proxy; proxy workers ${ctx.cfg.proxyWorkers.join(' -> ')}, app tier fixed (node:http, ${appWorkers} workers).`,
-    shape: { path: '/bytes', connections: ctx.cfg.connections ?? 100 },
-    variants,
-    analyse: (results) => scalingVerdict(results, 'proxy tier', 'proxy', availableParallelism()),
-  });
+  };
 }
+
+/** A tier's CPU used over CPU allowed (its budgets; unbudgeted: one core per worker). */
+function utilisation(v: VariantResult, tier: Tier, workers: number): number {
+  const budgets = (v.budgets ?? []).filter((b) => b.tier === tier);
+  if (budgets.length > 0) {
+    const given = budgets.reduce((a, b) => a + b.budgetCores, 0);
+    return given > 0 ? budgets.reduce((a, b) => a + b.usedCores, 0) / given : 0;
+  }
+  // Unbudgeted, a worker may use one core; the tier's master (idle) is counted with it, and a
+  // one-worker proxy is a single process named after the tier alone.
+  return coresOf(v, tier) / workers;
+}
+
+function describeCell(v: VariantResult, cell: Cell, cores: number): MatrixCell {
+  const u: Record<Tier, number> = {
+    proxy: utilisation(v, 'proxy', cell.proxyWorkers),
+    app: utilisation(v, 'app', cell.appWorkers),
+  };
+  const top: Tier = u.proxy >= u.app ? 'proxy' : 'app';
+  let bottleneck: MatrixCell['bottleneck'] = u[top] >= SATURATED ? top : 'none';
+  if (bottleneck === 'none' && !v.budgets && v.machineCores >= 0.9 * cores) bottleneck = 'machine';
+  return {
+    variant: v.name,
+    ...cell,
+    rps: v.rps,
+    p99Ms: v.latency.p99,
+    utilisation: { proxy: round2(u.proxy), app: round2(u.app) },
+    bottleneck,
+  };
+}
+
+const round2 = (n: number): number => Math.round(n * 100) / 100;
+
+/** The ratio a step must reach: 0.9 x the worker ratio (1.8 at 2 x), 0.85 x from 4 x on (3.4 at 4 x). */
+export function wantedRatio(workerRatio: number): number {
+  return (workerRatio >= 4 ? 0.85 : 0.9) * workerRatio;
+}
+
+/** Ratios along one cut, the claims they must meet, and the sentence that says it. */
+export function analyseCut(tier: Tier, sweep: number[], fixed: number, cells: MatrixCell[]): { cut: MatrixCut; verdicts: Verdict[] } {
+  const find = (w: number): MatrixCell | undefined => cells.find((c) => c.proxyWorkers === cellOf(tier, w, fixed).proxyWorkers && c.appWorkers === cellOf(tier, w, fixed).appWorkers);
+  const first = find(sweep[0]!);
+  const steps: MatrixStep[] = [];
+  const verdicts: Verdict[] = [];
+  for (const w of sweep) {
+    const c = find(w);
+    if (!c || !first) continue;
+    const ratio = first.rps > 0 ? c.rps / first.rps : 0;
+    const step: MatrixStep = { workers: w, rps: c.rps, ratio: round2(ratio), bottleneck: c.bottleneck };
+    if (w !== sweep[0]) {
+      if (c.bottleneck === other(tier)) {
+        verdicts.push({
+          claim: `${tier} tier ${w} workers: not checked`,
+          holds: true,
+          detail: `the ${other(tier)} tier was the bottleneck (${pct(c.utilisation[other(tier)])} of its CPU), so adding ${tier} workers could not help`,
+        });
+      } else {
+        step.want = round2(wantedRatio(w / sweep[0]!));
+        step.holds = ratio >= step.want;
+        verdicts.push({
+          claim: `${tier} tier ${sweep[0]} -> ${w} workers >= ${step.want.toFixed(2)} x (${other(tier)} tier fixed at ${fixed})`,
+          holds: step.holds,
+          detail: `${c.rps.toFixed(0)} vs ${first.rps.toFixed(0)} req/s = ${ratio.toFixed(2)} x; CPU used of allowed: ${tier} ${pct(c.utilisation[tier])}, ${other(tier)} ${pct(c.utilisation[other(tier)])}; bottleneck ${c.bottleneck}`,
+        });
+      }
+    }
+    steps.push(step);
+  }
+  const rest = steps.slice(1);
+  const headroom = rest.every((s) => s.bottleneck !== other(tier));
+  const sentence =
+    `${tier} tier: ${steps.map((s) => s.workers).join('→')} workers gave ${rest.map((s) => `${s.ratio.toFixed(2)} ×`).join(' / ') || 'no second step'}` +
+    (headroom
+      ? ` while the ${other(tier)} tier (${fixed} workers) had headroom (at most ${pct(Math.max(...steps.map((s) => find(s.workers)?.utilisation[other(tier)] ?? 0)))} of its CPU)`
+      : `; the ${other(tier)} tier became the bottleneck at ${rest.filter((s) => s.bottleneck === other(tier)).map((s) => s.workers).join(', ')} ${tier} workers`);
+  return { cut: { tier, fixed: { tier: other(tier), workers: fixed }, steps, sentence }, verdicts };
+}
+
+const pct = (u: number): string => `${Math.round(u * 100)} %`;
+
+/** Cells from the variants, cuts with their claims, and the headline lines. */
+export function analyseMatrix(
+  variants: VariantResult[],
+  cuts: Array<{ tier: Tier; sweep: number[]; fixed: number }>,
+  budgetCores: number | null,
+  cores: number,
+): { matrix: ScalingMatrix; verdicts: Verdict[]; headline: string[] } {
+  const cells = variants.map((v) => describeCell(v, { proxyWorkers: Number(v.params.proxyWorkers), appWorkers: Number(v.params.appWorkers) }, cores));
+  const analysed = cuts.map((c) => analyseCut(c.tier, c.sweep, c.fixed, cells));
+  const verdicts = analysed.flatMap((a) => a.verdicts);
+  const failed = verdicts.filter((v) => !v.holds).length;
+  const budget = budgetCores === null ? 'unbudgeted' : `${budgetCores} core per worker`;
+  const headline = [
+    `${failed === 0 ? 'PASS' : 'FAIL'}: ${failed === 0 ? 'each tier scaled with its own workers' : `${failed} of ${verdicts.length} scaling checks failed`} (${budget}).`,
+    ...analysed.map((a) => a.cut.sentence),
+  ];
+  return { matrix: { budgetCores, cells, cuts: analysed.map((a) => a.cut) }, verdicts, headline };
+}
+
+function scalingRun(ctx: ScenarioContext, scenario: string, tiers: Tier[]): Promise<ScenarioResult> {
+  const cuts = cutsFor(ctx, tiers);
+  const seen = new Set<string>();
+  const cells: Cell[] = [];
+  for (const c of cuts) {
+    for (const w of c.sweep) {
+      const cell = cellOf(c.tier, w, c.fixed);
+      if (!seen.has(cellName(cell))) {
+        seen.add(cellName(cell));
+        cells.push(cell);
+      }
+    }
+  }
+  const path = ctx.cfg.path ?? DEFAULT_SCALING_PATH;
+  const budgetCores = ctx.budgets && ctx.cfg.cpuBudget !== undefined ? ctx.cfg.cpuBudget : null;
+  const maxUnits = Math.max(...cells.map((c) => c.proxyWorkers + c.appWorkers));
+  let headline: string[] = [];
+  let matrix: ScalingMatrix | undefined;
+  return runSideBySide(ctx, {
+    scenario,
+    description:
+      `GET ${path} through tsgi-proxy to tsgi-appserver (sample app), both from dist; ` +
+      cuts.map((c) => `${c.tier} workers ${c.sweep.join(' -> ')} with ${other(c.tier)} workers fixed at ${c.fixed}`).join('; ') +
+      (budgetCores === null ? '; unbudgeted.' : `; each worker in its own cgroup with ${budgetCores} core.`),
+    shape: { path, connections: ctx.cfg.connections ?? Math.max(32, 4 * maxUnits) },
+    variants: cells.map((c) => cellVariant(ctx, c, path)),
+    analyse: (results) => {
+      const a = analyseMatrix(results, cuts, budgetCores, availableParallelism());
+      headline = a.headline;
+      matrix = a.matrix;
+      return { verdicts: a.verdicts, notes: [] };
+    },
+    notes:
+      budgetCores === null
+        ? ['Unbudgeted: every process may use every core, so on a machine with fewer cores than workers the tiers and the load generator share them and the bottleneck can be the machine itself.']
+        : [],
+  }).then((r) => ({ ...r, ...(matrix ? { matrix } : {}), headline }));
+}
+
+/** Both tiers swept: the proxy with the app tier fixed, then the app with the proxy fixed. */
+export const scalingMatrix = (ctx: ScenarioContext): Promise<ScenarioResult> => scalingRun(ctx, 'scaling-matrix', ['proxy', 'app']);
+
+/** The app tier's cut of the matrix. */
+export const appScaling = (ctx: ScenarioContext): Promise<ScenarioResult> => scalingRun(ctx, 'app-scaling', ['app']);
+
+/** The proxy tier's cut of the matrix. */
+export const proxyScaling = (ctx: ScenarioContext): Promise<ScenarioResult> => scalingRun(ctx, 'proxy-scaling', ['proxy']);

@@ -3,6 +3,7 @@ import { machineInfo } from '../machine.js';
 import type { ScenarioResult, Verdict, VariantResult } from '../result-types.js';
 import { ratiosTo, runInterleaved, type LoadShape, type Progress, type VariantDef } from '../rounds.js';
 import type { Topology } from '../topology/topology.js';
+import type { CpuBudgets } from '../cpu-budget/cgroup.js';
 
 /** What a side-by-side scenario declares; the helper does the rest. */
 export interface SideBySideSpec {
@@ -21,6 +22,8 @@ export interface ScenarioContext {
   cfg: Readonly<RunnerConfig>;
   progress: Progress;
   command: string;
+  /** Where `--cpu-budget` places scaled units; undefined when unbudgeted (no flag, or cgroups not writable). */
+  budgets?: CpuBudgets;
 }
 
 /**
@@ -55,7 +58,7 @@ export async function runSideBySide(ctx: ScenarioContext, spec: SideBySideSpec):
     if (started.length > 0) {
       variants = await runInterleaved(
         started,
-        spec.shape,
+        { ...spec.shape, rate: ctx.cfg.rate },
         {
           durationS: ctx.cfg.durationS,
           warmupS: ctx.cfg.warmupS,
@@ -83,6 +86,8 @@ export async function runSideBySide(ctx: ScenarioContext, spec: SideBySideSpec):
       rounds: ctx.cfg.rounds,
       connections: spec.shape.connections,
       path: spec.shape.path,
+      ...(ctx.cfg.rate ? { rate: ctx.cfg.rate } : {}),
+      ...(ctx.budgets ? { cpuBudgetCores: ctx.cfg.cpuBudget, cgroup: ctx.budgets.version } : {}),
     },
     variants,
     ratios: base ? ratiosTo(base, variants.filter((v) => v !== base)) : [],

@@ -4,26 +4,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManagedProcess } from '../managed-process.js';
 import { freePort } from '../ports.js';
-import { repoPath, tsxArgs } from '../repo.js';
+import { repoPath } from '../repo.js';
 import type { Component } from './topology.js';
 
-export const APPSERVER_CLI = repoPath('appserver/src/cli.ts');
-export const PROXY_CLI = repoPath('proxy/src/cli.ts');
-export const SAMPLE_APP = repoPath('sample-app/src/app.ts');
+// The tiers run from their builds (`npm run build`), exactly as `tsgi-appserver` and `tsgi-proxy`
+// are deployed: a TypeScript loader in the measured processes would be measured too.
+export const APPSERVER_CLI = repoPath('appserver/dist/cli.js');
+export const PROXY_CLI = repoPath('proxy/dist/cli.js');
+export const SAMPLE_APP = repoPath('sample-app/dist/app.js');
+
+function notBuilt(what: string, file: string): string | undefined {
+  return existsSync(file) ? undefined : `${what} is not built (${file} missing): run \`npm run build\` first`;
+}
 
 /** Why the appserver cannot be started from this checkout, or undefined. */
 export function appserverMissing(): string | undefined {
-  return existsSync(APPSERVER_CLI) ? undefined : 'tsgi-appserver CLI not present (appserver/src/cli.ts)';
+  return notBuilt('tsgi-appserver', APPSERVER_CLI);
 }
 
 /** Why the proxy cannot be started from this checkout, or undefined. */
 export function proxyMissing(): string | undefined {
-  return existsSync(PROXY_CLI) ? undefined : 'tsgi-proxy CLI not present (proxy/src/cli.ts)';
+  return notBuilt('tsgi-proxy', PROXY_CLI);
 }
 
 /** Why the sample app cannot be loaded, or undefined. */
 export function sampleAppMissing(): string | undefined {
-  return existsSync(SAMPLE_APP) ? undefined : 'sample app not present (sample-app/src/app.ts)';
+  return notBuilt('the sample app', SAMPLE_APP);
 }
 
 export interface AppserverOptions {
@@ -34,21 +40,33 @@ export interface AppserverOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** `tsgi-appserver` from sources, bound to a free loopback port, metrics on another. */
+/**
+ * A TypeScript app (the fault campaign's) is loaded through tsx, as a user
+ * developing in TypeScript would run it; the appserver itself still runs from
+ * its build (no source condition, so `@tsgi/*` resolve to dist).
+ */
+function typeScriptLoader(appSpec: string): string[] {
+  return /\.[cm]?ts(:[\w$]+)?$/.test(appSpec) ? ['--import', 'tsx'] : [];
+}
+
+/** `tsgi-appserver` from its build, bound to a free loopback port, metrics on another. */
 export async function startAppserver(role: string, opts: AppserverOptions): Promise<Component> {
   const port = await freePort();
   const metrics = await freePort();
+  const app = opts.app ?? `${SAMPLE_APP}:app`;
   const proc = new ManagedProcess({
     role,
     command: process.execPath,
-    args: tsxArgs(APPSERVER_CLI, [
+    args: [
+      ...typeScriptLoader(app),
+      APPSERVER_CLI,
       '--bind', `127.0.0.1:${port}`,
       '--workers', String(opts.workers),
       '--metrics-bind', `127.0.0.1:${metrics}`,
       '--log-level', 'warning',
       ...(opts.extraArgs ?? []),
-      opts.app ?? `${SAMPLE_APP}:app`,
-    ]),
+      app,
+    ],
     env: opts.env,
   });
   // The master binds before its workers boot; "Ready: N worker(s)" means they serve.
@@ -92,7 +110,7 @@ routes:
 ${opts.extraYaml ?? ''}`;
 }
 
-/** `tsgi-proxy --config` from sources in front of the given upstream ports. */
+/** `tsgi-proxy --config` from its build in front of the given upstream ports. */
 export async function startTsProxy(role: string, opts: ProxyOptions): Promise<Component> {
   const dir = await mkdtemp(join(tmpdir(), 'tsgi-lt-proxy-'));
   const port = await freePort();
@@ -102,7 +120,7 @@ export async function startTsProxy(role: string, opts: ProxyOptions): Promise<Co
   const proc = new ManagedProcess({
     role,
     command: process.execPath,
-    args: tsxArgs(PROXY_CLI, ['--config', file]),
+    args: [PROXY_CLI, '--config', file],
   });
   await proc.waitForPort(port, '127.0.0.1', 30_000);
   return { role, proc, port, ports: { admin }, cleanup: () => rm(dir, { recursive: true, force: true }) };

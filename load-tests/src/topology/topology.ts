@@ -1,3 +1,5 @@
+import type { PlacedBudget } from '../cpu-budget/tier-budgets.js';
+
 /** What the runner needs of a process: its pid, and a way to stop and signal it. */
 export interface ProcessHandle {
   readonly pid: number;
@@ -40,6 +42,8 @@ export class Topology {
   readonly components: Component[] = [];
   /** Origin the load goes to, e.g. `http://127.0.0.1:40123` (the scenario adds the path). */
   url = '';
+  /** Processes running under a CPU budget (`--cpu-budget`), measured against it each stage. */
+  readonly budgets: PlacedBudget[] = [];
 
   add(c: Component): Component {
     this.components.push(c);
