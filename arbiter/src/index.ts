@@ -8,6 +8,7 @@ export {
   type ArbiterReload,
   type ArbiterSignal,
   type ExitReason,
+  type MemoryLimit,
   type WorkerInfo,
   type WorkerState,
 } from './arbiter-types.js';
@@ -30,3 +31,4 @@ export { PortReservation, waitForPortRelease } from './port-reservation.js';
 export { consoleFormat, prettyStreamWrite, type ConsoleFormat } from './console/console-format.js';
 export { humanLine, jsonLine, tierStyle } from './console/log-line.js';
 export { painterFor, type ColourTarget, type Painter, type Style } from './console/painter.js';
+export { BackOff } from './back-off.js';

@@ -152,11 +152,26 @@ const upstream = z
   .strict()
   .refine((u) => u.balance !== 'hash' || u.hash !== undefined, { message: 'hash is required with balance: hash', path: ['hash'] });
 
+/** nginx's `error_page`: a body (inline or from a file) for one status the proxy answers itself. */
+const errorPage = z
+  .object({
+    body: z.string().optional(),
+    /** Read when the config is applied (start, HUP); relative paths from the working directory, as TLS files. */
+    file: z.string().min(1).optional(),
+    type: z.string().regex(/^[!-~][ -~]*$/, 'must be a media type such as text/html; charset=utf-8').default('text/html; charset=utf-8'),
+  })
+  .strict()
+  .refine((p) => (p.body === undefined) !== (p.file === undefined), 'needs exactly one of body or file');
+
+const errorPages = z.record(z.string().regex(/^[45]\d\d$/, 'keys are statuses 400-599'), errorPage).default({});
+
 const route = z
   .object({
     host: z.string().min(1).default('*'),
     path: z.string().startsWith('/').default('/'),
     upstream: z.string().min(1),
+    /** Over the global `errorPages` for this route. */
+    errorPages: errorPages,
     ...edge.route,
   })
   .strict();
@@ -168,10 +183,25 @@ const schema = z
       .min(1)
       .default([{ address: '127.0.0.1:8080' }]),
     admin: z
-      .object({ address: address.nullable().default('127.0.0.1:9100') })
+      .object({
+        address: address.nullable().default('127.0.0.1:9100'),
+        /** The admin API's bearer token, first line of this file (TSGI_PROXY_ADMIN_TOKEN wins); none: writes refused. */
+        tokenFile: z.string().min(1).optional(),
+      })
       .strict()
       .default({}),
     workers: z.number().int().min(1).max(256).default(1),
+    /** Memory recycling under the arbiter (tsgi-appserver's --max-worker-memory): a worker over a limit for `beats` heartbeats is replaced, then drained. */
+    workerMemory: z
+      .object({
+        /** Resident set size limit (a size: `512m`); 0: off. */
+        maxRss: size.default(0),
+        /** V8 heap used as a fraction of V8's heap limit, 0 <= f < 1; 0: off. */
+        maxHeapFraction: z.number().min(0).lt(1).default(0),
+        beats: z.number().int().min(1).max(1000).default(3),
+      })
+      .strict()
+      .default({}),
     upstreams: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'names use letters, digits, _ . -'), upstream),
     routes: z.array(route).min(1),
     limits: z
@@ -217,6 +247,9 @@ const schema = z
       .strict()
       .default({}),
     accessLog: z.boolean().default(true),
+    /** The proxy's 5xx/429 answers carry the internal detail (body, `x-proxy-error`): for development only. */
+    debug: z.boolean().default(false),
+    errorPages,
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     ...edge.top,
   })

@@ -6,6 +6,7 @@ import type { EdgeRoute } from './edge/edge-request.js';
 import type { Encoding } from './edge/compression.js';
 import type { ClientInfo } from './edge/edge-listener.js';
 import type { BodyBudget } from './exchange/body-shield.js';
+import type { ErrorAnswers } from './exchange/answers.js';
 
 /** What routing found: the upstream group and the route's edge settings. */
 export interface RouteMatch {
@@ -26,6 +27,8 @@ export interface ExchangeRecord {
   durationMs: number;
   bytesOut: number;
   error: ProxyErrorCode | null;
+  /** What went wrong beyond the code (`ECONNREFUSED`, the timeout that fired): logged, never sent unless `debug`. */
+  detail?: string | null;
   /** W3C trace id and X-Request-Id sent upstream ('-' when none, e.g. refused before routing). */
   traceId: string;
   requestId: string;
@@ -38,6 +41,8 @@ export interface ExchangeRecord {
  */
 export interface ProxyContext {
   config: ProxyConfig;
+  /** The proxy's own answers where no route applies (refused heads, no route). */
+  readonly errors: ErrorAnswers;
   route(host: string, target: string): RouteMatch | null;
   isTrusted(peer: string): boolean;
   draining: boolean;

@@ -3,9 +3,9 @@ import { request, Agent } from 'node:http';
 import { test } from 'node:test';
 import { endpointView, basicConfig, get, startProxy, startUpstream, until, upstreamStats, getStatus } from './helpers.ts';
 
-test('a hanging upstream gets 504 naming the header timeout', async () => {
+test('a hanging upstream gets 504 naming the header timeout (with debug: true)', async () => {
   const up = await startUpstream();
-  const proxy = await startProxy(basicConfig([up.port], '', 'timeouts: { header: 400ms }'));
+  const proxy = await startProxy(basicConfig([up.port], 'debug: true', 'timeouts: { header: 400ms }'));
   try {
     const r = await get(proxy.port, '/hang');
     assert.equal(r.status, 504);

@@ -7,7 +7,7 @@ import type { UpstreamConnection } from '../upstream-connection.js';
 import type { CompressionPolicy, Encoding } from '../edge/compression.js';
 import { traceForHead } from '../edge/edge-request.js';
 import { responseTrailerLimitsOf } from '../wire.js';
-import { edgeAnswer, errorAnswer } from './answers.js';
+import type { ErrorAnswers } from './answers.js';
 import { checkRoute } from './edge-gate.js';
 import { AWAITING_RESPONSE, DONE, FORWARDING_BODY, QUEUED_BODY, READING_BODY, ROUTING, WAITING_UPSTREAM, timeoutOf, type ExchangePhase } from './phase.js';
 import { streamCapOf, type StreamWaiter } from './body-shield.js';
@@ -55,6 +55,10 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWa
   private streamSlot = false;
   /** This proxy answered `Expect: 100-continue` itself (it reads the body before any upstream is asked). */
   private continueSent = false;
+  /** The route's error answers once routed; the worker's global ones before. */
+  private errors: ErrorAnswers;
+  /** What went wrong, for the access record (the client sees it only with `debug: true`). */
+  private detail: string | null = null;
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -65,6 +69,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWa
     /** The client may keep its connection after this exchange (HTTP/1.1). */
     public keepAlive: boolean,
   ) {
+    this.errors = ctx.errors;
     this.fwd = new RequestForwarder(client, body, rest, this);
     this.reader = new ResponseHeadReader(ctx.config.limits.maxResponseHeaderBytes, req.upgrade !== '');
   }
@@ -92,6 +97,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWa
     }
     const match = ctx.route(req.host, req.target);
     if (match === null) return this.finishWithError('PX_ERR_NO_ROUTE', `${req.host}${req.target.split('?')[0] ?? ''}`);
+    this.errors = match.edge.errors;
     const group = match.group;
     this.compress = match.edge.compression;
     let extra: string | undefined;
@@ -457,6 +463,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWa
   private upstreamFailed(code: ProxyErrorCode, detail: string, connectFailure: boolean): void {
     const phase = this.phase;
     if (phase.kind === 'done') return;
+    this.detail = detail;
     if (this.headSent) {
       // Bytes already went out: cut the connection so the client sees an incomplete response.
       this.leg?.drop();
@@ -472,12 +479,14 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWa
 
   /** Answers 502/504 (or the error's catalogued status) in place of a response. */
   private finishWithError(code: ProxyErrorCode, detail: string): void {
-    this.answerLocally(0, code, errorAnswer(code, detail, this.req.method === 'HEAD'));
+    this.detail = detail;
+    this.answerLocally(0, code, this.errors.forCode(code, detail, this.req.method === 'HEAD'));
   }
 
   /** Answers a request the edge refused after parsing (nothing forwarded). */
   private answerEdge(status: number, code: ProxyErrorCode, detail: string, retryAfterS: number | null): void {
-    this.answerLocally(status, code, edgeAnswer(status, code, detail, retryAfterS, this.req.method === 'HEAD', this.requestId === '-' ? null : this.requestId));
+    this.detail = detail;
+    this.answerLocally(status, code, this.errors.forEdge(status, code, detail, retryAfterS, this.req.method === 'HEAD', this.requestId === '-' ? null : this.requestId));
   }
 
   /** The proxy's own answer; keeps the client connection when the request body was read to its end. */
@@ -495,7 +504,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWa
     const code = codeOf(e);
     this.phase = DONE;
     this.ctx.onRecord(refusalRecord(this.client.peer, e.status ?? 400, code));
-    this.client.refuse(errorAnswer(code, detailOf(e, code), false));
+    this.client.refuse(this.ctx.errors.forCode(code, detailOf(e, code), false));
     this.client.exchangeDone(false);
   }
 
@@ -539,6 +548,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWa
       durationMs: Date.now() - this.startedAt,
       bytesOut: this.bytesOut,
       error,
+      detail: error !== null ? this.detail : null,
       traceId: this.traceId,
       requestId: this.requestId,
     });
