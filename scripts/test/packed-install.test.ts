@@ -242,7 +242,7 @@ test('every public entry imports from plain JS, on this Node and on Node 22, wit
       const result = run(node, [...flags, 'import-all.mjs'], project);
       assertOk(result, `${label} ${flags.join(' ')} import-all.mjs`);
       for (const line of result.stdout.trim().split('\n')) {
-        assert.match(line, /\/node_modules\/@tsgi\/[^/]+\/dist\/[^ ]+\.js$/, `${label} ${flags.join(' ')}: ${line} does not resolve into dist`);
+        assert.match(line, /\/node_modules\/(@tsgi\/)?[^/]+\/dist\/[^ ]+\.js$/, `${label} ${flags.join(' ')}: ${line} does not resolve into dist`);
       }
     }
   }
