@@ -2,7 +2,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve, sep } from 'node:path';
+import { delimiter, join, relative, resolve, sep } from 'node:path';
 import { offlineLockfile, type Lockfile } from '../../scripts/test/packed-install/offline-lock.ts';
 
 // What the scaffold tests share: the repository's packages packed once, create-tsgi
@@ -91,9 +91,10 @@ export function installOffline(project: string): void {
   execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund'], { cwd: project, env: NPM_ENV, stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 });
 }
 
-/** Runs an npm script to its end; returns its status and output. */
-export function npmRun(project: string, script: string): { status: number | null; output: string } {
-  const r = spawnSync('npm', ['run', script], { cwd: project, env: NPM_ENV, encoding: 'utf8', timeout: 180_000 });
+/** Runs an npm script to its end (with `node` from `nodeDir` first on PATH when given); returns its status and output. */
+export function npmRun(project: string, script: string, nodeDir?: string): { status: number | null; output: string } {
+  const env = nodeDir === undefined ? NPM_ENV : { ...NPM_ENV, PATH: `${nodeDir}${delimiter}${NPM_ENV.PATH ?? ''}` };
+  const r = spawnSync('npm', ['run', script], { cwd: project, env, encoding: 'utf8', timeout: 180_000 });
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 

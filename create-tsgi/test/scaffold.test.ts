@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { startProcess } from '@tsgi/test-support';
+import { node22Dir } from '../../scripts/test/packed-install/node-22.ts';
 import { get, installOffline, npmRun, packAll, REPO_ROOT, removeTemp, scaffoldProject, startScript } from './project.js';
 
 // From an empty folder outside the repository, with no network, and only what the
@@ -27,6 +28,18 @@ function tree(dir: string, prefix = ''): string[] {
 function appserverHasReload(project: string): boolean {
   const r = spawnSync(process.execPath, [join(project, 'node_modules/@tsgi/appserver/bin/tsgi-appserver.js'), '--help'], { encoding: 'utf8' });
   return /--reload\b/.test(`${r.stdout}${r.stderr}`);
+}
+
+/** The project's `npm test` under Node 22 (engines >= 22.12), where this machine has one. */
+function testOnNode22(project: string, t: TestContext, passes: RegExp): void {
+  const dir = node22Dir(REPO_ROOT);
+  if (dir === null) {
+    t.skip('no Node 22 here (shared/node/node-bin.sh beside the repository provides it)');
+    return;
+  }
+  const r = npmRun(project, 'test', dir);
+  assert.equal(r.status, 0, r.output);
+  assert.match(r.output, passes);
 }
 
 let tarballs = '';
@@ -72,6 +85,8 @@ describe('create-tsgi --template framework (the default)', () => {
     const typecheck = npmRun(project, 'typecheck');
     assert.equal(typecheck.status, 0, typecheck.output);
   });
+
+  it('passes its own `npm test` on Node 22 too', (t) => testOnNode22(project, t, /pass 5/));
 
   it('builds with `npm run build` and tsgi-appserver serves dist/app.js from node_modules', async (t) => {
     const build = npmRun(project, 'build');
@@ -133,6 +148,8 @@ describe('create-tsgi --template node (Express with a WebSocket route)', () => {
     const typecheck = npmRun(project, 'typecheck');
     assert.equal(typecheck.status, 0, typecheck.output);
   });
+
+  it('passes its own `npm test` on Node 22 too', (t) => testOnNode22(project, t, /pass 2/));
 
   it('runs under tsgi-appserver --interface node: HTTP routes and the WebSocket upgrade', async (t) => {
     const build = npmRun(project, 'build');
