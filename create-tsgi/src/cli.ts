@@ -23,6 +23,7 @@ function main(argv: readonly string[]): number {
         `  npm install\n` +
         `  npm run dev        # one appserver, reloads on every change: http://127.0.0.1:8000/\n` +
         `  npm test\n` +
+        `  npm start          # the local stack: tsgi-proxy in front of two appservers, on http://127.0.0.1:8080/\n` +
         `  docker compose up --build --scale app=3\n\n` +
         `README.md says more (containers, Kubernetes, load tests).\n`,
     );

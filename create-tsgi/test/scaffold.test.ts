@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { startProcess } from '@tsgi/test-support';
 import { node22Dir } from '../../scripts/test/packed-install/node-22.ts';
-import { get, installOffline, npmRun, packAll, REPO_ROOT, removeTemp, scaffoldProject, startScript } from './project.js';
+import { freePorts, get, installOffline, npmRun, packAll, REPO_ROOT, removeTemp, scaffoldProject, startScript } from './project.js';
 
 // From an empty folder outside the repository, with no network, and only what the
 // documented commands produce: create-tsgi from its packed tarball (npm exec), `npm
@@ -130,6 +130,26 @@ describe('create-tsgi --template framework (the default)', () => {
     }
     assert.equal(body, '<p>Hello, edited!</p>', dev.output());
     t.diagnostic(`the edit was served ${Date.now() - edited} ms after the write`);
+  });
+
+  it('`npm start` runs the local stack for the app and serves it through the proxy on the printed port', async (t) => {
+    const [proxy, admin, appA, appB, metricsA, metricsB] = await freePorts(6);
+    const start = startScript(project, 'start', {
+      TSGI_START_PROXY_PORT: String(proxy),
+      TSGI_START_ADMIN_PORT: String(admin),
+      TSGI_START_APP_PORTS: `${appA},${appB}`,
+      TSGI_START_METRICS_PORTS: `${metricsA},${metricsB}`,
+      TSGI_START_WORKERS: '1',
+    });
+    t.after(() => start.stop());
+    // tsgi-stack prints every URL once all tiers are up: a JSON record when stdout is not a terminal.
+    const printed = await start.waitFor(/"edge proxy: start here":"http:\/\/127\.0\.0\.1:(\d+)\//, 180_000);
+    const port = Number(printed[1]);
+    assert.equal(port, proxy);
+    const base = `http://127.0.0.1:${port}`;
+    assert.equal((await get(`${base}/`)).body, '<p>Hello, World!</p>');
+    assert.equal((await get(`${base}/post/5`)).body, 'Post 5');
+    assert.match((await get(`${base}/hello/x`)).body, /<h1>Hello x!<\/h1>/);
   });
 });
 
