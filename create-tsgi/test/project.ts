@@ -13,7 +13,7 @@ import { offlineLockfile, type Lockfile } from '../../scripts/test/packed-instal
 export const REPO_ROOT = process.env.TSGI_REPO_ROOT ?? resolve(import.meta.dirname, '..', '..');
 // NODE_TEST_CONTEXT would make the project's own `node --test` think it runs inside this one, and skip.
 const { NODE_TEST_CONTEXT: _inherited, ...parentEnv } = process.env;
-const NPM_ENV = { ...parentEnv, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', NO_COLOR: '1' };
+const NPM_ENV: NodeJS.ProcessEnv = { ...parentEnv, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', NO_COLOR: '1' };
 const TEMP_PREFIX = join(tmpdir(), 'tsgi-create-');
 
 /** A new folder under the system's temporary folder, outside the repository. */
