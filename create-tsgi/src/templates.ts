@@ -17,17 +17,16 @@ export function ownVersion(): string {
 }
 
 /**
- * The framework template's app is the repository's sample-app, not a copy of it:
- * the tarball carries sample-app/ (put there by `prepack`, scripts/bundle-sample-app.mjs),
- * and a run from the repository reads ../sample-app itself. Which of its files a
- * project gets is listed once, in templates/framework/sample-app-files.json.
+ * The framework template's app is the repository's sample-app, not a copy of it. Run
+ * from the repository, create-tsgi reads ../sample-app itself; the tarball carries
+ * the files in its own sample-app/ (put there by `prepack`, scripts/bundle-sample-app.mjs).
+ * Which files a project gets is listed once, in templates/framework/sample-app-files.json.
  */
 export function sampleApp(): { dir: string; files: string[] } {
   const listFile = fileURLToPath(new URL('templates/framework/sample-app-files.json', PACKAGE_ROOT));
   const files = JSON.parse(readFileSync(listFile, 'utf8')) as string[];
-  for (const candidate of [new URL('sample-app/', PACKAGE_ROOT), new URL('../sample-app/', PACKAGE_ROOT)]) {
-    const dir = fileURLToPath(candidate);
-    if (files.every((f) => existsSync(`${dir}${f}`))) return { dir, files };
-  }
-  return { dir: '', files };
+  const repo = fileURLToPath(new URL('../sample-app/', PACKAGE_ROOT));
+  const inRepo = existsSync(`${repo}package.json`) && (JSON.parse(readFileSync(`${repo}package.json`, 'utf8')) as { name?: string }).name === '@tsgi/sample-app';
+  const dir = inRepo ? repo : fileURLToPath(new URL('sample-app/', PACKAGE_ROOT));
+  return { dir: files.every((f) => existsSync(`${dir}${f}`)) ? dir : '', files };
 }
