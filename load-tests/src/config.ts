@@ -92,7 +92,7 @@ scenarios: ${SCENARIOS.join(', ')}
   --variants LIST     run only these variants (names as in the report)
   --max-requests N    request cap per stage (default 500000)
   --cpu-budget CORES  put each proxy worker and each app worker in its own cgroup with this CPU quota
-                      (e.g. 0.1; cgroup v2 cpu.max or v1 cpu.cfs_quota_us, 10 ms period; needs root)
+                      (e.g. 0.1; cgroup v2 cpu.max or v1 cpu.cfs_quota_us, 20 ms period; needs root)
   --rate R | R1-R2    open-model load: R requests/s over all connections (R1-R2 ramps in 5 steps);
                       latencies corrected for coordinated omission
   --slo LIST          objectives every variant must meet, e.g. 'p99<200ms,errors<0.1%,rps>500'
