@@ -8,7 +8,7 @@ import { CLI, FIXTURES, runCli, until } from './helpers.js';
 
 const APP = `${FIXTURES}pid-app.mjs:app`;
 const ARGS = ['-b', '127.0.0.1:0', '-w', '1', '--access-logfile', '-', APP];
-const TSX = ['--conditions=development', '--import', 'tsx', CLI];
+const TSX = ['--conditions=@tsgi/source', '--import', 'tsx', CLI];
 
 describe('console output', () => {
   it('prints one human line per event in a terminal, each announcement once', { timeout: 60_000 }, async () => {

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 const CLI = fileURLToPath(new URL('../src/cli/tsgi.ts', import.meta.url));
 const FRAMEWORK = fileURLToPath(new URL('..', import.meta.url));
 // tsx by its absolute URL: the project folder has no tsx of its own to resolve from.
-const NODE_ARGS = ['--conditions=development', '--import', import.meta.resolve('tsx'), CLI];
+const NODE_ARGS = ['--conditions=@tsgi/source', '--import', import.meta.resolve('tsx'), CLI];
 
 const appSource = (home: string): string => `import { App } from '@tsgi/framework';
 

@@ -26,7 +26,7 @@ const APP = `export async function app(environ, start) {
 async function startLimitedAppserver(fdLimit: number): Promise<Proc & { port: number; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'tsgi-shield-app-'));
   writeFileSync(join(dir, 'app.mjs'), APP);
-  const cmd = `ulimit -n ${fdLimit} && exec "${process.execPath}" --conditions=development --import tsx appserver/src/cli.ts --bind 127.0.0.1:0 --workers 1 --log-level warning "${join(dir, 'app.mjs')}:app"`;
+  const cmd = `ulimit -n ${fdLimit} && exec "${process.execPath}" --conditions=@tsgi/source --import tsx appserver/src/cli.ts --bind 127.0.0.1:0 --workers 1 --log-level warning "${join(dir, 'app.mjs')}:app"`;
   const child = spawn('bash', ['-c', cmd], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
