@@ -17,6 +17,9 @@ export interface AppserverConfig {
   sendTimeout: number;
   maxRequests: number;
   maxRequestsJitter: number;
+  maxWorkerMemory: number;
+  maxWorkerHeapFraction: number;
+  maxWorkerMemoryBeats: number;
   limitRequestLine: number;
   limitRequestFields: number;
   limitRequestFieldSize: number;
@@ -35,6 +38,7 @@ export interface AppserverConfig {
   logFormat: 'json' | 'text';
   metricsBind: string | null;
   forwardedAllowIps: string[];
+  controlSocket: string | null;
   pid: string | null;
   checkConfig: boolean;
   app: string | null;
@@ -244,6 +248,7 @@ function deepFreeze<T extends object>(obj: T): Readonly<T> {
 export function helpText(): string {
   const lines = [
     'usage: tsgi-appserver [options] module:export',
+    '       tsgi-appserver ctl --socket PATH [--json] status | workers N|+1|-1 | reload | dump PID',
     '',
     'Runs a TSGI app (or a fetch handler / Node request listener) under a pre-fork master.',
     'Precedence: defaults < config file (--config, TSGI_CONFIG) < TSGI_* env < command line.',

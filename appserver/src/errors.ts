@@ -24,6 +24,10 @@ export const APPSERVER_ERRORS = defineErrors({
   APP_ERR_HANDOVER_LOST: { text: '%s connection(s) handed to a sticky worker did not reach it (out of file descriptors? ulimit -n); closed unanswered' },
   /** Logged, not thrown: a worker used its last file descriptor (`ulimit -n`); libuv closes further connections unanswered. */
   APP_ERR_FD_LIMIT: { text: 'too many open files: all %s file descriptors are in use (ulimit -n); new connections are closed unanswered until some close' },
+  /** `tsgi-appserver ctl`: a bad command line (unknown command, bad argument, no --socket). Exit code 2. */
+  APP_ERR_CTL_USAGE: { text: '%s' },
+  /** `tsgi-appserver ctl`: nothing answers on the control socket. Exit code 1. */
+  APP_ERR_CTL_UNREACHABLE: { text: 'cannot reach the control socket %s: %s' },
 });
 
 export type AppserverErrorCode = CodeOf<typeof APPSERVER_ERRORS>;
@@ -56,5 +60,19 @@ export class BindError extends AppserverError<'APP_ERR_BIND_FAILED'> {
     const reason = (cause as NodeJS.ErrnoException)?.code === 'EADDRINUSE' ? 'address already in use' : ((cause as Error)?.message ?? String(cause));
     super('APP_ERR_BIND_FAILED', address, flag, reason, { cause });
     this.flag = flag;
+  }
+}
+
+/** `tsgi-appserver ctl`: a bad command line. Exit code 2. */
+export class CtlUsageError extends AppserverError<'APP_ERR_CTL_USAGE'> {
+  constructor(message: string) {
+    super('APP_ERR_CTL_USAGE', message);
+  }
+}
+
+/** `tsgi-appserver ctl`: nothing answers on the control socket. Exit code 1. */
+export class CtlUnreachableError extends AppserverError<'APP_ERR_CTL_UNREACHABLE'> {
+  constructor(path: string, reason: string, options?: ErrorOptions) {
+    super('APP_ERR_CTL_UNREACHABLE', path, reason, options);
   }
 }

@@ -4,12 +4,15 @@ import { EXIT, consoleFormat } from '@tsgi/arbiter';
 import { ConfigError } from './errors.js';
 import { checkOutputFiles } from './output-files.js';
 import { reportStartupError, runMaster } from './master.js';
+import { runCtl } from './control/ctl.js';
 
 /**
  * `tsgi-appserver` without the process plumbing: parses argv/env, then runs
  * the master. Resolves the exit code (0 ok, 2 usage, 3 boot, 4 app load).
  */
 export async function main(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  // `tsgi-appserver ctl ...`: a client of a running master's --control-socket, not a server.
+  if (argv[0] === 'ctl') return runCtl(argv.slice(1), env);
   try {
     const loaded = await loadConfig(argv, env);
     if (loaded.print) {

@@ -3,7 +3,7 @@ import { dirname, relative, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { fileURLToPath } from 'node:url';
-import { Arbiter, ArbiterCrashError, ArbiterHaltError, EXIT, PortReservation } from '@tsgi/arbiter';
+import { Arbiter, ArbiterCrashError, ArbiterHaltError, EXIT, PortReservation, type MemoryLimit } from '@tsgi/arbiter';
 import { watchForReload, type ReloadWatch } from '@tsgi/gateway';
 import { checkAppModule, loadApp, parseAppSpec } from './app-loader.js';
 import { loadConfig, type AppserverConfig, type LoadedConfig } from './config.js';
@@ -21,6 +21,7 @@ import { createMetricsServer, MasterMetrics } from './metrics-server.js';
 import { SETTINGS } from './settings.js';
 import { logLostHandovers } from './handover-warnings.js';
 import { StickyListener } from './sticky-listener.js';
+import { ControlServer } from './control/control-server.js';
 import type { WorkerData } from './worker-data.js';
 
 const here = fileURLToPath(import.meta.url);
@@ -111,6 +112,8 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
     const addr = server.address();
     metricsUrl = 'path' in mt ? `unix:${mt.path}` : describeTarget({ host: mt.host, port: typeof addr === 'object' && addr ? addr.port : 0 });
   }
+  const control = config.controlSocket ? new ControlServer(config.controlSocket, () => arbiter) : undefined;
+  await control?.listen();
   if (config.pid) writeFileSync(config.pid, `${process.pid}\n`);
 
   arbiter = new Arbiter({
@@ -118,6 +121,7 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
     workers: config.workers,
     timeoutMs: Math.round(config.timeout * 1000),
     gracefulTimeoutMs: Math.round(config.gracefulTimeout * 1000),
+    memoryLimit: memoryLimit(config),
     scheduling: config.socketModel === 'round-robin' ? 'round-robin' : 'shared',
     logger: logs.error,
     // --reload: files broken on disk halt nothing; the next change reloads.
@@ -131,7 +135,12 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
         checkAppModule(merged.app!, merged.cwd);
         checkOutputFiles(merged, next.sources);
         config = merged;
-        return { workers: config.workers, timeoutMs: Math.round(config.timeout * 1000), gracefulTimeoutMs: Math.round(config.gracefulTimeout * 1000) };
+        return {
+          workers: config.workers,
+          timeoutMs: Math.round(config.timeout * 1000),
+          gracefulTimeoutMs: Math.round(config.gracefulTimeout * 1000),
+          memoryLimit: memoryLimit(config),
+        };
       },
       reopenLogs: () => logs.reopen(),
       workerSpawned: (info) => metrics.workerSpawned(info),
@@ -148,6 +157,7 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
     sticky?.close();
     void reservation?.release();
     metricsServer?.close();
+    control?.close();
     if (config.pid) removeOwnPidFile(config.pid);
   };
 
@@ -196,6 +206,11 @@ function startReloadWatch(config: Readonly<AppserverConfig>, arbiter: Arbiter, l
   );
   log.info({ dir: appDir, extraFiles: config.reloadExtraFile }, `--reload: watching ${appDir}`);
   return watcher;
+}
+
+/** --max-worker-memory (RSS, MB), --max-worker-heap-fraction and --max-worker-memory-beats for the arbiter. */
+function memoryLimit(config: Readonly<AppserverConfig>): MemoryLimit {
+  return { maxRssBytes: config.maxWorkerMemory * 1024 * 1024, maxHeapFraction: config.maxWorkerHeapFraction, beats: config.maxWorkerMemoryBeats };
 }
 
 /** `--bind` with port 0 resolved: each pick stays bound in `reservation` (see PortReservation). */

@@ -17,11 +17,11 @@ export class MasterMetrics {
   constructor(arbiter: () => Arbiter | undefined) {
     this.restarts = new Counter({
       name: 'tsgi_worker_restarts_total',
-      help: 'Workers that went away, by reason (crash, timeout, max-requests, reload, scale-down, stop, ...).',
+      help: 'Workers that went away, by reason (crash, timeout, max-requests, memory, reload, scale-down, stop, ...).',
       labelNames: ['reason'],
       registers: [this.registry],
     });
-    for (const reason of ['crash', 'timeout', 'max-requests', 'reload'] as const) this.restarts.inc({ reason }, 0);
+    for (const reason of ['crash', 'timeout', 'max-requests', 'memory', 'reload'] as const) this.restarts.inc({ reason }, 0);
     new Gauge({
       name: 'tsgi_workers',
       help: 'Live worker processes, by state.',

@@ -12,7 +12,7 @@ const TSX = ['--conditions=@tsgi/source', '--import', 'tsx', CLI];
 
 describe('console output', () => {
   it('prints one human line per event in a terminal, each announcement once', { timeout: 60_000 }, async () => {
-    const env = { ...process.env, TERM: 'xterm-256color', FORCE_COLOR: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color', FORCE_COLOR: '1' };
     delete env.NO_COLOR;
     delete env.LOG_FORMAT;
     const run = runInTerminal(process.execPath, [...TSX, ...ARGS], { env });

@@ -1,4 +1,4 @@
-import type { ArbiterLogger, ArbiterOptions } from './arbiter-types.js';
+import type { ArbiterLogger, ArbiterOptions, MemoryLimit } from './arbiter-types.js';
 import { BackOff } from './back-off.js';
 import type { ArbiterCrashError, ArbiterHaltError } from './errors.js';
 import { StackDumps } from './stack-dumps.js';
@@ -23,6 +23,7 @@ export interface ArbiterState {
   target: number;
   timeoutMs: number;
   gracefulTimeoutMs: number;
+  memoryLimit: MemoryLimit | undefined;
   readonly killGraceMs: number;
   readonly bootTimeoutMs: number;
   /** Incremented on every HUP; new workers are spawned into the current one. */
@@ -64,6 +65,7 @@ export function createArbiterState(
     target: options.workers,
     timeoutMs: options.timeoutMs,
     gracefulTimeoutMs: options.gracefulTimeoutMs,
+    memoryLimit: options.memoryLimit,
     killGraceMs: options.killGraceMs ?? 1000,
     bootTimeoutMs: options.bootTimeoutMs ?? 30_000,
     generation: 1,

@@ -26,6 +26,7 @@ export type ExitReason =
   | 'crash'
   | 'timeout'
   | 'max-requests'
+  | 'memory'
   | 'reload'
   | 'scale-down'
   | 'stop'
@@ -46,6 +47,25 @@ export interface WorkerInfo {
   readonly inFlight: number;
   /** The longest-running requests as of the last heartbeat. */
   readonly requests: readonly InFlightRequest[];
+  /** Requests finished so far, as of the last heartbeat. */
+  readonly served: number;
+  /** Memory as of the last heartbeat (0 before the first): resident set size and V8 heap used, bytes. */
+  readonly rss: number;
+  readonly heapUsed: number;
+}
+
+/**
+ * Memory recycling: a worker over a limit for `beats` heartbeats in a row is
+ * retired as max-requests retires one (replacement ready first, then drain);
+ * exit reason `memory`. Either limit may be left out (or 0).
+ */
+export interface MemoryLimit {
+  /** Resident set size limit in bytes (what the kernel's and Kubernetes' OOM killers count). */
+  maxRssBytes?: number;
+  /** V8 heap used as a fraction of V8's heap limit (`heap_size_limit`), 0 < f < 1: acts before V8 dies of heap exhaustion. */
+  maxHeapFraction?: number;
+  /** Consecutive heartbeats over a limit before the worker is retired (default 3): a short peak is not a leak. */
+  beats?: number;
 }
 
 /** A pino-compatible logger: `(fields, message)`. */
@@ -61,6 +81,7 @@ export interface ArbiterReload {
   workers?: number;
   timeoutMs?: number;
   gracefulTimeoutMs?: number;
+  memoryLimit?: MemoryLimit;
 }
 
 export interface ArbiterHooks {
@@ -91,6 +112,8 @@ export interface ArbiterOptions {
   gracefulTimeoutMs: number;
   /** A worker that has not reported ready within max(timeoutMs, this) is killed. Default 30000. */
   bootTimeoutMs?: number;
+  /** Retire workers that use too much memory (see MemoryLimit). Default: none. */
+  memoryLimit?: MemoryLimit;
   /** After an abort (timeout) or a fast stop, SIGKILL follows this many ms later. Default 1000. */
   killGraceMs?: number;
   /**

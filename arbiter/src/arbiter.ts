@@ -63,6 +63,18 @@ export class Arbiter extends EventEmitter {
     return this.s.target;
   }
 
+  /**
+   * Sets the target worker count (>= 1), as that many TTINs or TTOUs would:
+   * the loop spawns or drains (oldest first) to reach it. Ignored once stopping.
+   */
+  setWorkerTarget(workers: number): void {
+    const s = this.s;
+    if (s.stopping || !Number.isInteger(workers) || workers < 1) return;
+    s.target = workers;
+    s.log.info({ workers: s.target }, 'worker target set');
+    this.wake();
+  }
+
   /** Snapshots of the live workers. */
   get workers(): WorkerInfo[] {
     return [...this.s.records.values()].map(workerInfo);

@@ -8,6 +8,7 @@ export {
   type ArbiterReload,
   type ArbiterSignal,
   type ExitReason,
+  type MemoryLimit,
   type WorkerInfo,
   type WorkerState,
 } from './arbiter-types.js';

@@ -12,11 +12,19 @@ export interface InFlightRequest {
   ageMs: number;
 }
 
+/** A worker's memory, sent with each heartbeat (bytes). */
+export interface WorkerMemory {
+  rss: number;
+  heapUsed: number;
+  /** V8's `heap_size_limit`. */
+  heapLimit: number;
+}
+
 /** Worker → master. */
 export type WorkerMessage =
   | { tsgi: 'hello' }
   | { tsgi: 'ready' }
-  | { tsgi: 'heartbeat'; inFlight: number; requests: InFlightRequest[] }
+  | { tsgi: 'heartbeat'; inFlight: number; requests: InFlightRequest[]; served?: number; memory?: WorkerMemory }
   | { tsgi: 'retire'; reason: 'max-requests' }
   | { tsgi: 'fatal'; exitCode: number; code: string; message: string }
   | { tsgi: 'collected'; id: number; data: unknown }

@@ -24,6 +24,7 @@ export async function reload(s: ArbiterState): Promise<void> {
     if (changed?.workers !== undefined) s.target = changed.workers;
     if (changed?.timeoutMs !== undefined) s.timeoutMs = changed.timeoutMs;
     if (changed?.gracefulTimeoutMs !== undefined) s.gracefulTimeoutMs = changed.gracefulTimeoutMs;
+    if (changed?.memoryLimit !== undefined) s.memoryLimit = changed.memoryLimit;
   } catch (err) {
     s.log.error({ err }, `reload cancelled: ${(err as Error).message}`);
     return;

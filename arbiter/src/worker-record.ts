@@ -1,7 +1,7 @@
 import type { Worker } from 'node:cluster';
 import type { Duplex } from 'node:stream';
 import type { ExitReason, WorkerInfo, WorkerState } from './arbiter-types.js';
-import type { BlockedReport, InFlightRequest } from './ipc-protocol.js';
+import type { BlockedReport, InFlightRequest, WorkerMemory } from './ipc-protocol.js';
 
 /** One worker as the master tracks it; WorkerInfo is its public snapshot. */
 export interface WorkerRecord {
@@ -14,6 +14,10 @@ export interface WorkerRecord {
   lastBeat: number;
   inFlight: number;
   requests: InFlightRequest[];
+  served: number;
+  memory: WorkerMemory;
+  /** Heartbeats in a row over the memory limit. */
+  overMemoryBeats: number;
   /** The master's end of the worker's report pipe (its watchdog thread's BlockedReports and stack dumps). */
   reports?: Duplex;
   /** What the worker's loop watchdog reported since the last heartbeat (its loop is blocked). */
@@ -47,6 +51,9 @@ export function createWorkerRecord(worker: Worker, generation: number, now: numb
     lastBeat: now,
     inFlight: 0,
     requests: [],
+    served: 0,
+    memory: { rss: 0, heapUsed: 0, heapLimit: 0 },
+    overMemoryBeats: 0,
     everReady: false,
     drainDeadline: Number.POSITIVE_INFINITY,
     killAt: Number.POSITIVE_INFINITY,
@@ -64,6 +71,9 @@ export function workerInfo(r: WorkerRecord): WorkerInfo {
     lastBeat: r.lastBeat,
     inFlight: r.inFlight,
     requests: r.requests,
+    served: r.served,
+    rss: r.memory.rss,
+    heapUsed: r.memory.heapUsed,
   };
 }
 
@@ -87,7 +97,7 @@ export function signalWorker(rec: WorkerRecord, sig: NodeJS.Signals): void {
 
 /** Asks a worker to finish its in-flight requests and exit; the murderer kills it past the deadline. */
 export function drainWorker(r: WorkerRecord, reason: ExitReason, gracefulTimeoutMs: number, killGraceMs: number): void {
-  r.leaveReason = r.leaveReason === 'reload' || r.leaveReason === 'max-requests' ? r.leaveReason : reason;
+  r.leaveReason = r.leaveReason === 'reload' || r.leaveReason === 'max-requests' || r.leaveReason === 'memory' ? r.leaveReason : reason;
   // A booting worker serves nothing yet and may not read messages yet (a drain sent before its init
   // is dropped, and it would boot and serve on): stop it with SIGTERM, which reaches it at any stage.
   if (r.state === 'booting') return killWorker(r, 'SIGTERM', killGraceMs);

@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { getHeapStatistics } from 'node:v8';
 import { ArbiterUsageError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { isMasterMessage, type InFlightRequest, type MasterMessage, type WorkerMessage } from './ipc-protocol.js';
@@ -52,6 +53,7 @@ export class WorkerRuntime<Data = unknown> {
   private watchdog: LoopWatchdog | undefined;
   private readonly reportFd: number;
   private readonly heartbeatMs: number;
+  private readonly heapLimit = getHeapStatistics().heap_size_limit;
 
   /** @internal use startWorkerRuntime() */
   constructor(init: Extract<MasterMessage, { tsgi: 'init' }>, options: WorkerRuntimeOptions) {
@@ -157,7 +159,10 @@ export class WorkerRuntime<Data = unknown> {
   }
 
   private beat(): void {
-    this.send({ tsgi: 'heartbeat', inFlight: this.inFlight.size, requests: this.inFlightRequests() });
+    // Once per heartbeat (at most 20 a second), never per request: for memory recycling and `ctl status`.
+    const { rss, heapUsed } = process.memoryUsage();
+    const memory = { rss, heapUsed, heapLimit: this.heapLimit };
+    this.send({ tsgi: 'heartbeat', inFlight: this.inFlight.size, requests: this.inFlightRequests(), served: this.served, memory });
   }
 
   private async onMessage(msg: MasterMessage): Promise<void> {

@@ -4,6 +4,7 @@ import { guarded, type ArbiterState } from './arbiter-state.js';
 import { ArbiterError } from './errors.js';
 import { heartbeatPeriod, isWorkerMessage, REPORT_FD, type WorkerMessage } from './ipc-protocol.js';
 import { readReports } from './report-pipe.js';
+import { checkMemory } from './memory-limit.js';
 import { createWorkerRecord, sendToWorker, workerInfo, type WorkerRecord } from './worker-record.js';
 
 /**
@@ -74,6 +75,11 @@ function onWorkerMessage(s: ArbiterState, rec: WorkerRecord, msg: WorkerMessage)
       rec.inFlight = msg.inFlight;
       rec.requests = msg.requests;
       rec.blocked = undefined;
+      if (msg.served !== undefined) rec.served = msg.served;
+      if (msg.memory) {
+        rec.memory = msg.memory;
+        checkMemory(s, rec);
+      }
       return;
     case 'retire':
       if (rec.state === 'ready') {

@@ -191,6 +191,17 @@ const schema = z
       .strict()
       .default({}),
     workers: z.number().int().min(1).max(256).default(1),
+    /** Memory recycling under the arbiter (tsgi-appserver's --max-worker-memory): a worker over a limit for `beats` heartbeats is replaced, then drained. */
+    workerMemory: z
+      .object({
+        /** Resident set size limit (a size: `512m`); 0: off. */
+        maxRss: size.default(0),
+        /** V8 heap used as a fraction of V8's heap limit, 0 <= f < 1; 0: off. */
+        maxHeapFraction: z.number().min(0).lt(1).default(0),
+        beats: z.number().int().min(1).max(1000).default(3),
+      })
+      .strict()
+      .default({}),
     upstreams: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'names use letters, digits, _ . -'), upstream),
     routes: z.array(route).min(1),
     limits: z

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { Arbiter, MetricsLedger, PortReservation, registerDefaultMetrics } from '@tsgi/arbiter';
+import { Arbiter, MetricsLedger, PortReservation, registerDefaultMetrics, type MemoryLimit } from '@tsgi/arbiter';
 import { startAdminServer } from './admin-server.js';
 import { parseAddress, type ProxyConfig } from './config.js';
 import type { ConfigReader } from './single-process.js';
@@ -49,6 +49,7 @@ export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, l
     workers: current.workers,
     timeoutMs: 30_000,
     gracefulTimeoutMs: current.timeouts.drain,
+    memoryLimit: memoryLimit(current),
     logger: log,
     workerData: () => ({ config: current, awaitPortRelease: reservation.held, overrides: overrides.list() }),
     hooks: {
@@ -99,7 +100,7 @@ export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, l
           log.info({ listenersAdded: added, listenersRemoved: removed }, 'reload: the new workers listen on the new addresses; the old ones close theirs as they drain');
         }
         current = next;
-        return { workers: current.workers, gracefulTimeoutMs: current.timeouts.drain };
+        return { workers: current.workers, gracefulTimeoutMs: current.timeouts.drain, memoryLimit: memoryLimit(current) };
       },
     },
   });
@@ -180,4 +181,9 @@ function listenerKeys(config: ProxyConfig): [string, Listener][] {
 
 function pinPorts(config: ProxyConfig, ports: Map<string, string>): ProxyConfig {
   return { ...config, listeners: listenerKeys(config).map(([key, l]) => ({ ...l, address: ports.get(key) ?? l.address })) };
+}
+
+/** `workerMemory` for the arbiter (same rule as tsgi-appserver's --max-worker-memory). */
+function memoryLimit(config: ProxyConfig): MemoryLimit {
+  return { maxRssBytes: config.workerMemory.maxRss, maxHeapFraction: config.workerMemory.maxHeapFraction, beats: config.workerMemory.beats };
 }

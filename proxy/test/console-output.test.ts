@@ -15,7 +15,7 @@ describe('console output', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsgi-proxy-console-'));
     const configPath = join(dir, 'proxy.yaml');
     writeFileSync(configPath, basicConfig([upstream.port]).replace('accessLog: false', 'accessLog: true'));
-    const env = { ...process.env, TERM: 'xterm-256color', FORCE_COLOR: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color', FORCE_COLOR: '1' };
     delete env.NO_COLOR;
     delete env.LOG_FORMAT;
     const run = runInTerminal(process.execPath, ['--conditions=@tsgi/source', '--import', 'tsx', join(root, 'proxy/src/cli.ts'), '--config', configPath], { cwd: root, env });
