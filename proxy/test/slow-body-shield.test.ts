@@ -94,7 +94,8 @@ const FD_BOUND = 128;
 
 test(`a slow-POST flood (${FLOOD} × 50 MB bodies at 1 byte / 2 s) through the proxy leaves the appserver's fds under ${FD_BOUND} and ≥ 95% of GETs succeed`, { skip: missing ?? false, timeout: 120_000 }, async () => {
   const app = await startLimitedAppserver(256);
-  const proxy = await startProxy(basicConfig([app.port]));
+  // debug: true: the 503's internal code is checked below (clients see only `503 Service Unavailable`).
+  const proxy = await startProxy(basicConfig([app.port], 'debug: true'));
   const flood: ReturnType<typeof slowPost>[] = [];
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });
   try {
@@ -179,7 +180,7 @@ test('a body that stalls past timeouts.clientBody gets 408 PX_ERR_BODY_TIMEOUT, 
 
 test('streamed bodies per upstream group are capped: over bodyStreams.max and its queue a large body gets 503 while GETs flow', { timeout: 30_000 }, async () => {
   const up = await startUpstream();
-  const proxy = await startProxy(basicConfig([up.port], 'requestBody: { bufferSize: 1k }', 'bodyStreams: { max: 2, queue: 1 }'));
+  const proxy = await startProxy(basicConfig([up.port], 'requestBody: { bufferSize: 1k }\ndebug: true', 'bodyStreams: { max: 2, queue: 1 }'));
   const slow: ReturnType<typeof slowPost>[] = [];
   try {
     for (let i = 0; i < 3; i++) {

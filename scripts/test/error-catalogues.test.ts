@@ -19,6 +19,7 @@ import { WIRE_ERRORS, WireError, type WireErrorCode } from '@tsgi/http1';
 import { LOAD_TEST_ERRORS } from '@tsgi/load-tests';
 import { MIDDLEWARE_ERRORS } from '@tsgi/middleware';
 import { PX_ERRORS } from '@tsgi/proxy';
+import { STACK_ERRORS } from '@tsgi/stack';
 import { toProtocolError } from '../../gateway/src/server/wire-errors.ts';
 import { toProxyError } from '../../proxy/src/wire.ts';
 
@@ -33,6 +34,7 @@ const CATALOGUES: Record<string, { catalogue: ErrorCatalogue; file: string }> = 
   middleware: { catalogue: MIDDLEWARE_ERRORS, file: 'middleware/src/errors.ts' },
   framework: { catalogue: FRAMEWORK_ERRORS, file: 'framework/src/errors.ts' },
   proxy: { catalogue: PX_ERRORS, file: 'proxy/src/errors.ts' },
+  stack: { catalogue: STACK_ERRORS, file: 'stack/src/errors.ts' },
   'load-tests': { catalogue: LOAD_TEST_ERRORS, file: 'load-tests/src/errors.ts' },
 };
 /** A code as written in source; a match ending in `_` is a family in prose (`FW_ERR_ROUTE_*`), not a code. */

@@ -20,7 +20,8 @@ const HOLD_BODY_MAX = 65536;
 const HOLD_MS = 1000;
 
 /** Adds `name: value` lines (`name: value\r\n` each) to h2 response headers, dropping fields HTTP/2 forbids. */
-function addLines(headers: OutgoingHttpHeaders, lines: string): void {
+/** Adds `name: value\r\n` lines to h2 response headers, leaving out the fields HTTP/2 forbids. */
+export function addLines(headers: OutgoingHttpHeaders, lines: string): void {
   let pos = 0;
   while (pos < lines.length) {
     let eol = lines.indexOf('\r\n', pos);
