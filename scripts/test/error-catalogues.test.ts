@@ -12,6 +12,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ARBITER_ERRORS } from '@tsgi/arbiter';
 import { APPSERVER_ERRORS } from '@tsgi/appserver';
+import { CREATE_ERRORS } from 'create-tsgi';
 import { CODE_PATTERN, isValidStatus, type ErrorCatalogue } from '@tsgi/errors';
 import { FRAMEWORK_ERRORS } from '@tsgi/framework';
 import { GATEWAY_ERRORS } from '@tsgi/gateway';
@@ -36,6 +37,7 @@ const CATALOGUES: Record<string, { catalogue: ErrorCatalogue; file: string }> = 
   proxy: { catalogue: PX_ERRORS, file: 'proxy/src/errors.ts' },
   stack: { catalogue: STACK_ERRORS, file: 'stack/src/errors.ts' },
   'load-tests': { catalogue: LOAD_TEST_ERRORS, file: 'load-tests/src/errors.ts' },
+  'create-tsgi': { catalogue: CREATE_ERRORS, file: 'create-tsgi/src/errors.ts' },
 };
 /** A code as written in source; a match ending in `_` is a family in prose (`FW_ERR_ROUTE_*`), not a code. */
 const CODE_IN_SOURCE = /\b[A-Z][A-Z0-9]*_ERR_[A-Z0-9_]+/g;
