@@ -137,5 +137,5 @@ const result = workspaces.map(({ dir, pkg }) => {
 if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 else {
   for (const { tarball, size } of result) process.stdout.write(`${tarball}  ${(size / 1024).toFixed(0)} KiB\n`);
-  process.stdout.write(`install into your project: npm install ${outDir}/*.tgz\n`);
+  process.stdout.write(`install into your project: npm install ${outDir}/tsgi-*.tgz (create-tsgi-*.tgz is the scaffolder: npx <it> my-app)\n`);
 }

@@ -84,7 +84,7 @@ export function installOffline(project: string): void {
   const registry = execFileSync('npm', ['config', 'get', 'registry'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim() || 'https://registry.npmjs.org/';
   const lock = offlineLockfile(
     JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as Lockfile,
-    vendored.map((p) => ({ dir: p.dir, name: p.name, spec: manifest.dependencies[p.name]! })),
+    vendored.map((p) => ({ dir: p.dir, name: p.name, spec: manifest.dependencies[p.name]!, manifest: JSON.parse(readFileSync(join(REPO_ROOT, p.dir, 'package.json'), 'utf8')) as Record<string, unknown> })),
     manifest,
     registry,
   );

@@ -109,7 +109,7 @@ function writeProject(): void {
   const spec = new Map(Object.entries(manifest.dependencies));
   const lock = offlineLockfile(
     readJson<Lockfile>(join(ROOT, 'package-lock.json')),
-    packed.map((p) => ({ dir: p.dir, name: p.name, spec: spec.get(p.name)! })),
+    packed.map((p) => ({ dir: p.dir, name: p.name, spec: spec.get(p.name)!, manifest: readJson<Record<string, unknown>>(join(ROOT, p.dir, 'package.json')) })),
     manifest,
     run('npm', ['config', 'get', 'registry'], ROOT, process.env).stdout.trim() || 'https://registry.npmjs.org/',
   );
@@ -261,11 +261,13 @@ test('vitest runs a test of the project that uses the framework test client', ()
   assert.match(result.stdout, /1 passed/);
 });
 
-test('tsgi-appserver and tsgi-proxy answer --help and --check-config through npx, on this Node and on Node 22', (t) => {
+test('tsgi-appserver and tsgi-proxy answer --help and --check-config through npx, every other command --help, on this Node and on Node 22', (t) => {
   const bins = packed.flatMap((p) => p.bins);
   for (const bin of ['tsgi-appserver', 'tsgi-proxy']) assert.ok(bins.includes(bin), `no package ships ${bin}`);
   for (const { label, env } of nodeLines(t)) {
     const npx = (args: string[]) => run('npx', ['--no', '--', ...args], project, env);
+    // Every command a package ships (tsgi, tsgi-conformance, ...) is linked and answers --help.
+    for (const bin of bins.filter((b) => b !== 'tsgi-appserver' && b !== 'tsgi-proxy')) assertOk(npx([bin, '--help']), `${label} npx ${bin} --help`);
     const appHelp = npx(['tsgi-appserver', '--help']);
     assertOk(appHelp, `${label} npx tsgi-appserver --help`);
     assert.match(appHelp.stdout, /usage: tsgi-appserver/);

@@ -14,7 +14,8 @@ const SKIP_DIRS = new Set(['node_modules', 'dist', '.git', '.tmp', 'results', 'c
 const TEXT = /\.(ts|mts|cts|js|mjs|cjs|json|md|ya?ml|sh)$|^Dockerfile/;
 /** Files that name the development condition on purpose: the check that installed packages ignore it, and this one. */
 const ALLOWED = new Set(['scripts/test/packed-install.test.ts', 'scripts/test/source-condition.test.ts']);
-const OLD_FLAG = /--conditions[= ]development\b|'--customConditions', 'development'/;
+// --conditions=development, '--conditions', 'development', -C development, tsc's --customConditions development
+const OLD_FLAG = /--conditions[= ]development\b|['"]--conditions['"],\s*['"]development['"]|(^|[\s'"])-C[= ]?development\b|['"]--customConditions['"],\s*['"]development['"]/;
 
 function files(dir: string): string[] {
   const out: string[] = [];

@@ -33,7 +33,12 @@ export interface PackedWorkspace {
   name: string;
   /** Tarball path as the project's package.json names it, e.g. "file:../packs/tsgi-framework-0.1.0.tgz". */
   spec: string;
+  /** Its package.json as packed: the lock entry is made from it (the workspace lock may lag, e.g. a new bin). */
+  manifest: Record<string, unknown>;
 }
+
+/** What a lock entry of an installed package records from its package.json. */
+const LOCKED_FIELDS = ['version', 'license', 'dependencies', 'optionalDependencies', 'peerDependencies', 'peerDependenciesMeta', 'bin', 'engines', 'os', 'cpu'];
 
 export interface ProjectManifest {
   name: string;
@@ -81,8 +86,8 @@ export function offlineLockfile(workspaceLock: Lockfile, packed: readonly Packed
     if (!ws) continue;
     const target = `node_modules/${ws.name}${slash === -1 ? '' : key.slice(slash)}`;
     if (slash === -1) {
-      const { devDependencies: _dev, name: _name, ...rest } = entry;
-      all[target] = { ...rest, resolved: ws.spec };
+      const fields = LOCKED_FIELDS.filter((field) => ws.manifest[field] !== undefined).map((field) => [field, ws.manifest[field]]);
+      all[target] = { ...Object.fromEntries(fields), resolved: ws.spec };
     } else all[target] = entry.resolved || !entry.version ? entry : { ...entry, resolved: tarballUrl(registry, key, entry) };
   }
   // Keep what the project reaches; the workspace's own tooling stays out.
