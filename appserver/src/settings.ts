@@ -114,6 +114,8 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     expect: 'one of round-robin, shared, reuse-port', description: 'How connections reach workers (reuse-port needs Node >= 22.12).', reloadable: false }),
   s({ key: 'sticky', kind: 'bool', default: false, schema: z.boolean(),
     expect: 'true or false', description: 'Send each client address to the same worker (the master accepts and hands connections over); for socket.io and other per-worker sessions. Overrides socket-model.', reloadable: false }),
+  s({ key: 'proxyProtocolFrom', kind: 'list', default: [], schema: z.array(z.string().refine(isAllowIpEntry)),
+    expect: "a comma-separated list of IPv4/IPv6 addresses, CIDRs or '*'", description: 'With --sticky: peers (your proxy) that send a PROXY protocol v1/v2 header first; the master hashes the client address it carries, and the worker sees that address. Others connect as they are.', reloadable: false }),
   s({ key: 'accessLogfile', kind: 'string', default: null, schema: z.string().min(1).nullable(),
     expect: "a path or '-'", description: "Access log: '-' for stdout or a file path; unset: no access log." }),
   s({ key: 'accessLogformat', kind: 'string', default: DEFAULT_ACCESS_LOG_FORMAT, schema: z.string().min(1),

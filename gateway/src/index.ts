@@ -6,4 +6,5 @@ export { validator, type ValidatorOptions } from './validator/index.js';
 export { fromFetch, type FetchHandler } from './adapters/fetch-from.js';
 export { toFetch, type ToFetchOptions } from './adapters/fetch-to.js';
 export { createServer, serve } from './server/create-server.js';
+export { ForwardedTrust } from './server/forwarded.js';
 export { toNodeHandler, type NodeHandler } from './adapters/node-handler.js';
