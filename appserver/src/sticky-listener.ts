@@ -50,7 +50,9 @@ export function restoreHandedOver(socket: Socket, msg: StickyHandover): Socket {
  * `--sticky`: worker affinity by client address, the cluster-sticky
  * pattern. The master accepts on every bind (paused, so no byte is read),
  * hashes the remote address onto the serving workers (in worker-id order)
- * and sends the socket to that worker over IPC. A client keeps its worker
+ * and sends the socket to that worker over IPC. From a
+ * `--proxy-protocol-from` peer it first reads the PROXY protocol header and
+ * hashes the client address the header names instead. A client keeps its worker
  * while the worker set is unchanged; socket.io's polling and upgrade
  * requests therefore meet the same in-memory session. Costs one IPC
  * handle transfer per connection (README, "Sticky workers").
