@@ -4,7 +4,7 @@
 // sample app, each with its own metrics port.
 //
 // Output: in a terminal, one human line per event with the tier's name in
-// colour (scripts/start/log-lines.mjs); otherwise, or with LOG_FORMAT=json,
+// colour (the console of @tsgi/arbiter, as both CLIs print in a terminal); otherwise, or with LOG_FORMAT=json,
 // the tiers' own JSON lines untouched. LOG_FORMAT=pretty forces the human form.
 //
 // Stopping: TERM, INT or HUP at any moment (during the build and start-up
@@ -24,9 +24,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import './require-node.mjs';
-import { humanLine, jsonLine, painterFor } from './start/log-lines.mjs';
+import { loadConsole } from './start/load-console.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const { humanLine, jsonLine, painterFor } = await loadConsole(root);
 const host = '127.0.0.1';
 const env = process.env;
 const HARD_STOP_MS = 35_000;
@@ -226,7 +227,8 @@ async function main() {
     const out = formatter === null ? 'inherit' : formatter.stdio[4 + i];
     // Own process group: a terminal's Ctrl-C reaches only this script, which drains each tier with
     // SIGTERM (SIGINT to a master means stop fast). The IPC channel tells a tier when this script dies.
-    const child = spawn(process.execPath, [p.bin, ...p.args], { cwd: root, stdio: ['ignore', out, out, 'ipc'], detached: true });
+    // The tiers always write JSON here: this script (or its formatter) is their console.
+    const child = spawn(process.execPath, [p.bin, ...p.args], { cwd: root, env: { ...env, LOG_FORMAT: 'json' }, stdio: ['ignore', out, out, 'ipc'], detached: true });
     children.push({ name: p.name, child });
     // The tier holds its own copy: the formatter sees this pipe end when the tier's processes are gone.
     if (formatter !== null) out.destroy();

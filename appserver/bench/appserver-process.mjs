@@ -26,7 +26,7 @@ export async function startBenchAppserver(flags, label = flags.join(' ')) {
     const timer = setTimeout(() => reject(new Error(`${label}: not ready in 30 s`)), 30_000);
     child.stdout.on('data', (d) => {
       out += d;
-      if (/^Ready:/m.test(out)) {
+      if (/Ready: /.test(out)) {
         clearTimeout(timer);
         resolve();
       }

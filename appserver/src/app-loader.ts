@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { RequestListener, Server } from 'node:http';
-import { resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { App } from '@tsgi/gateway';
+import { pathToFileURL } from 'node:url';
+import { describeImportFailure, parseAppSpec, type App, type AppSpec } from '@tsgi/gateway';
 import { AppLoadError } from './errors.js';
+
+export { parseAppSpec, describeImportFailure, type AppSpec };
 
 export type AppInterface = 'tsgi' | 'fetch' | 'node';
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
@@ -38,21 +38,6 @@ export interface NodeAppExtras {
   upgradeServer?: Server;
   /** Framework shutdown (Fastify `close()`), run with the app's hooks. */
   close?: () => Promise<unknown>;
-}
-
-export interface AppSpec {
-  /** Absolute path of the module. */
-  file: string;
-  /** Export name; undefined: `app`, then `default`. */
-  exportName: string | undefined;
-}
-
-/** `path/to/mod.js:export` → file + export (the last `:` splits, so `C:`-free paths only). */
-export function parseAppSpec(spec: string, cwd: string): AppSpec {
-  const colon = spec.lastIndexOf(':');
-  const hasExport = colon > 0 && /^[A-Za-z_$][\w$]*$/.test(spec.slice(colon + 1));
-  const path = hasExport ? spec.slice(0, colon) : spec;
-  return { file: resolve(cwd, path), exportName: hasExport ? spec.slice(colon + 1) : undefined };
 }
 
 /** Throws APP_ERR_APP_MODULE_NOT_FOUND before anything is forked. */
@@ -165,66 +150,4 @@ function isKoaApp(value: unknown): boolean {
  */
 function isKoaCallback(value: unknown): boolean {
   return typeof value === 'function' && value.name === 'handleRequest' && value.length === 2 && Function.prototype.toString.call(value).includes('createContext(');
-}
-
-/**
- * One line for an import that threw, naming the file and line at fault: a
- * SyntaxError in a file the entry imports is reported against that file
- * (Node puts `file:///x.js:3` on the stack's first line; tsx/esbuild
- * `/x.ts:3:5: ERROR:`), not against the entry module.
- */
-export function describeImportFailure(entry: string, err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  const message = String(e?.message ?? err);
-  const firstLine = message.split('\n').find((l) => l.trim() !== '' && !/^Transform failed/.test(l)) ?? message;
-  const hint = e?.code === 'ERR_UNKNOWN_FILE_EXTENSION' ? ' (a .ts entry needs tsx: node --import tsx, or Node >= 22.18)' : '';
-  const where = errorLocation(err, entry);
-  const text = firstLine.replace(/^\S+:\d+:\d+: ERROR: /, '');
-  const named = e instanceof SyntaxError && !text.startsWith('SyntaxError') ? `SyntaxError: ${text}` : text;
-  if (where !== undefined) return `importing ${entry} failed: ${where}: ${named}${hint}`;
-  return `importing ${entry} failed: ${firstLine}${hint}`;
-}
-
-function errorLocation(err: unknown, entry: string): string | undefined {
-  const e = err as Error;
-  for (const text of [e?.stack ?? '', e?.message ?? '']) {
-    // CommonJS and type-stripped TS: the stack starts with the offending file and line.
-    const node = /^(file:\/\/\S+?|\/\S+?):(\d+)\s*$/.exec(text.split('\n')[0] ?? '');
-    if (node) return `${toPath(node[1]!)}:${node[2]}`;
-    // esbuild (tsx): "/path/file.ts:3:5: ERROR: Expected ..."
-    const esbuild = /^(\/[^\s:]+):(\d+):(\d+): ERROR:/m.exec(text);
-    if (esbuild) return `${esbuild[1]}:${esbuild[2]}`;
-  }
-  if (!(e instanceof SyntaxError)) return undefined;
-  // Thrown while the module ran (JSON.parse, new Function): the first frame outside Node names the place.
-  for (const line of (e.stack ?? '').split('\n').slice(1)) {
-    const frame = /(?:\(|at )((?:file:\/\/|\/)[^():\s]+):(\d+):\d+\)?$/.exec(line);
-    // Loader frames (tsx under node_modules) are not the app's.
-    if (frame && !frame[1]!.includes('/node_modules/')) return `${toPath(frame[1]!)}:${frame[2]}`;
-  }
-  return locateInChild(entry);
-}
-
-/**
- * An ES module's parse-time SyntaxError carries no file or line (Node keeps
- * them in a private field it only prints for uncaught errors), so import the
- * entry again in a child, with the same loader flags, and read the location
- * off its uncaught-error report. A syntax error in the static import graph
- * stops it before any module runs, so the child runs no app code (one in a
- * module loaded by a top-level `await import()` lets the modules before it
- * run again in the child).
- */
-function locateInChild(entry: string): string | undefined {
-  const r = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(entry).href)})`], {
-    encoding: 'utf8',
-    timeout: 10_000,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const first = (r.stderr ?? '').split('\n').find((l) => l.trim() !== '');
-  const m = first === undefined ? null : /^(file:\/\/\S+?|\/\S+?):(\d+)\s*$/.exec(first);
-  return m ? `${toPath(m[1]!)}:${m[2]}` : undefined;
-}
-
-function toPath(location: string): string {
-  return location.startsWith('file:') ? fileURLToPath(location) : location;
 }

@@ -29,6 +29,9 @@ export interface AppserverConfig {
   socketModel: 'round-robin' | 'shared' | 'reuse-port';
   sticky: boolean;
   proxyProtocolFrom: string[];
+  /** Development: new worker generation on each change of the app's files (see reload-watch.ts). */
+  reload: boolean;
+  reloadExtraFile: string[];
   accessLogfile: string | null;
   accessLogformat: string;
   errorLogfile: string;

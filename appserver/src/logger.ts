@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import pino, { type DestinationStream, type Logger } from 'pino';
+import { consoleFormat, prettyStreamWrite } from '@tsgi/arbiter';
+import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { AppserverConfig } from './config.js';
 
 type Destination = DestinationStream & { reopen(file?: string): void; flushSync(): void; fd?: number };
@@ -56,11 +57,36 @@ function survive(dest: Destination, report: (err: Error) => void): void {
   });
 }
 
+/** The console's tier name: the label of every human line. */
+const TIER = 'app';
+
+/**
+ * pino options that print a std stream (error or access log '-') as human
+ * lines when the console is pretty (a terminal, or LOG_FORMAT=pretty); log
+ * files and the JSON console get none, so their path is what it always was.
+ */
+function consoleHooks(target: string, stream: NodeJS.WriteStream): Pick<LoggerOptions, 'hooks'> {
+  if (target !== '-' || consoleFormat(process.env, process.stdout) !== 'pretty') return {};
+  return { hooks: { streamWrite: prettyStreamWrite(TIER, stream) } };
+}
+
+/**
+ * The master's announcements on stdout ("Listening at", "Metrics at",
+ * "Ready"): always printed, whatever --log-level, once each; JSON or human as
+ * the console is.
+ */
+export function createAnnouncer(): Logger {
+  return pino({ base: { pid: process.pid, role: 'master' }, ...consoleHooks('-', process.stdout) }, pino.destination({ dest: 1, sync: true }));
+}
+
 export function createLogs(config: Pick<AppserverConfig, 'errorLogfile' | 'accessLogfile' | 'logLevel' | 'logFormat'>, role: string): Logs {
   // The error log is low volume: sync writes so nothing is lost on a crash.
   const errorOut = destination(config.errorLogfile, 2, true);
   const errorDest = errorOut.dest;
-  const error = pino({ level: LEVELS[config.logLevel], base: { pid: process.pid, role } }, errorDest);
+  const error = pino(
+    { level: LEVELS[config.logLevel], base: { pid: process.pid, role }, ...consoleHooks(config.errorLogfile, process.stderr) },
+    errorDest,
+  );
   survive(errorDest, (err) => process.stderr.write(`tsgi-appserver: error log ${config.errorLogfile}: ${err.message}\n`));
   if (errorOut.fallback) error.error({ err: errorOut.fallback }, `cannot open error log ${config.errorLogfile}, logging to stderr: ${errorOut.fallback.message}`);
   let accessDest: Destination | undefined;
@@ -76,7 +102,7 @@ export function createLogs(config: Pick<AppserverConfig, 'errorLogfile' | 'acces
       const d = accessDest as unknown as { write(s: string): void };
       access = (line) => d.write(`${line}\n`);
     } else {
-      const accessLogger = pino({ base: { pid: process.pid } }, accessDest);
+      const accessLogger = pino({ base: { pid: process.pid }, ...consoleHooks(config.accessLogfile, process.stdout) }, accessDest);
       access = (line) => accessLogger.info(line);
     }
   }

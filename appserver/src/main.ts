@@ -1,6 +1,7 @@
 import { describeConfig, loadConfig } from './config.js';
 import { loadApp } from './app-loader.js';
-import { EXIT } from '@tsgi/arbiter';
+import { EXIT, consoleFormat } from '@tsgi/arbiter';
+import { ConfigError } from './errors.js';
 import { checkOutputFiles } from './output-files.js';
 import { reportStartupError, runMaster } from './master.js';
 import { runCtl } from './control/ctl.js';
@@ -17,6 +18,11 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env:
     if (loaded.print) {
       process.stdout.write(`${loaded.print}\n`);
       return EXIT.OK;
+    }
+    try {
+      consoleFormat(env, process.stdout);
+    } catch (err) {
+      throw new ConfigError('LOG_FORMAT', `config: ${(err as Error).message}`, { cause: err });
     }
     if (loaded.config.checkConfig) {
       // The same check the master makes before forking: the module imports and has the export.

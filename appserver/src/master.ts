@@ -1,9 +1,11 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import type { Server } from 'node:http';
+import type { Logger } from 'pino';
 import { fileURLToPath } from 'node:url';
 import { Arbiter, ArbiterCrashError, ArbiterHaltError, EXIT, PortReservation, type MemoryLimit } from '@tsgi/arbiter';
-import { ForwardedTrust } from '@tsgi/gateway';
-import { checkAppModule, loadApp } from './app-loader.js';
+import { ForwardedTrust, watchForReload, type ReloadWatch } from '@tsgi/gateway';
+import { checkAppModule, loadApp, parseAppSpec } from './app-loader.js';
 import { loadConfig, type AppserverConfig, type LoadedConfig } from './config.js';
 import { AppLoadError, BindError, ConfigError } from './errors.js';
 import {
@@ -13,7 +15,7 @@ import {
   reusePortSupported,
   type ListenTarget,
 } from './listen-targets.js';
-import { createLogs } from './logger.js';
+import { createAnnouncer, createLogs } from './logger.js';
 import { checkOutputFiles, removeOwnPidFile } from './output-files.js';
 import { createMetricsServer, MasterMetrics } from './metrics-server.js';
 import { SETTINGS } from './settings.js';
@@ -71,6 +73,10 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
   // boot loop's log lines. Node cannot fork a loaded app, so workers import it again (README).
   await loadApp(config.app!, config.cwd, config.interface);
   checkOutputFiles(config, loaded.sources);
+  for (const extra of config.reload ? config.reloadExtraFile : []) {
+    // Its folder is what is watched (editors save by rename): it must exist before anything opens.
+    if (!existsSync(dirname(resolve(config.cwd, extra)))) throw new ConfigError('reloadExtraFile', `config: reload-extra-file ${extra}: its folder does not exist (from ${loaded.sources.reloadExtraFile})`);
+  }
 
   const logs = createLogs(config, 'master');
   warnSessionsWithoutAffinity(config, logs.error);
@@ -121,6 +127,8 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
     memoryLimit: memoryLimit(config),
     scheduling: config.socketModel === 'round-robin' ? 'round-robin' : 'shared',
     logger: logs.error,
+    // --reload: files broken on disk halt nothing; the next change reloads.
+    onBootFailure: config.reload ? 'wait' : 'halt',
     workerData: (): WorkerData => ({ config, targets: [...targets], awaitPortRelease: clusterBinds && reservation!.held }),
     hooks: {
       reload: async () => {
@@ -146,7 +154,9 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
     },
   });
 
+  let watcher: ReloadWatch | undefined;
   const cleanup = (): void => {
+    watcher?.close();
     sticky?.close();
     void reservation?.release();
     metricsServer?.close();
@@ -155,6 +165,7 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
   };
 
   arbiter.once('workerReady', () => (everBooted = true));
+  if (config.reload) watcher = startReloadWatch(config, arbiter, logs.error);
   try {
     await arbiter.start();
   } catch (err) {
@@ -167,17 +178,37 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
   // reuse-port: every worker is in the SO_REUSEPORT group now; sticky: a worker is there to take connections.
   await reservation?.release();
   sticky?.open();
-  for (const t of targets) {
-    logs.error.info({ bind: describeTarget(t) }, `Listening at: ${describeTarget(t)} (${process.pid})`);
-    process.stdout.write(`Listening at: ${describeTarget(t)} (${process.pid})\n`);
-  }
-  if (metricsUrl) process.stdout.write(`Metrics at: ${metricsUrl}/metrics\n`);
-  process.stdout.write(`Ready: ${config.workers} worker(s), socket model ${config.sticky ? 'sticky' : config.socketModel}\n`);
+  // Each announcement once, on stdout (JSON or human as the console is), whatever --log-level.
+  const announce = createAnnouncer();
+  for (const t of targets) announce.info({ bind: describeTarget(t) }, `Listening at: ${describeTarget(t)} (${process.pid})`);
+  if (metricsUrl) announce.info(`Metrics at: ${metricsUrl}/metrics`);
+  announce.info(`Ready: ${config.workers} worker(s), socket model ${config.sticky ? 'sticky' : config.socketModel}`);
 
   const exit = await arbiter.done;
   cleanup();
   if (exit.error) return reportStartupError(exit.error);
   return exit.code;
+}
+
+/**
+ * `--reload`: each burst of changes under the app module's directory (or to a
+ * --reload-extra-file) is a HUP: a new worker generation loads the new code;
+ * one that fails to load is rolled back by the arbiter, the old one serving.
+ */
+function startReloadWatch(config: Readonly<AppserverConfig>, arbiter: Arbiter, log: Logger): ReloadWatch {
+  const appDir = dirname(parseAppSpec(config.app!, config.cwd).file);
+  const watcher = watchForReload(
+    appDir,
+    config.reloadExtraFile,
+    config.cwd,
+    (files) => {
+      log.info({ files: files.map((f) => relative(config.cwd, f) || f) }, `change detected, reloading: ${files.map((f) => relative(appDir, f)).join(', ')}`);
+      arbiter.signal('SIGHUP');
+    },
+    (err) => log.error({ err }, `--reload: watching stopped: ${err.message}`),
+  );
+  log.info({ dir: appDir, extraFiles: config.reloadExtraFile }, `--reload: watching ${appDir}`);
+  return watcher;
 }
 
 /** --max-worker-memory (RSS, MB), --max-worker-heap-fraction and --max-worker-memory-beats for the arbiter. */

@@ -56,7 +56,7 @@ export function runCli(args: string[], opts: CliOptions = {}): {
 export async function startAppserver(args: string[], opts: CliOptions = {}): Promise<Running> {
   const r = runCli(['-b', '127.0.0.1:0', '--metrics-bind', '127.0.0.1:0', ...args], opts);
   const deadline = Date.now() + 30_000;
-  while (!/^Ready:/m.test(r.stdout())) {
+  while (!/Ready: /.test(r.stdout())) {
     const early = await Promise.race([r.exited, new Promise((res) => setTimeout(res, 25, undefined))]);
     if (early) throw new Error(`appserver exited before ready: ${JSON.stringify(early)}\n${r.stderr()}`);
     if (Date.now() > deadline) {
@@ -65,7 +65,7 @@ export async function startAppserver(args: string[], opts: CliOptions = {}): Pro
     }
   }
   const url = `${/Listening at: (http:\/\/[^ ]+)/.exec(r.stdout())![1]!}/`;
-  const metrics = /Metrics at: (http:\/\/\S+)/.exec(r.stdout())?.[1];
+  const metrics = /Metrics at: (http:\/\/[^\s"]+)/.exec(r.stdout())?.[1];
   return {
     ...r,
     pid: r.proc.pid!,

@@ -68,7 +68,7 @@ for (const [name, flags] of MODES) {
     const early = name === 'sticky' ? httpRequest(port, '/') : undefined;
     if (early) await new Promise((resolve) => setTimeout(resolve, 200));
     writeFileSync(gate, '');
-    await until(() => /^Ready:/m.test(r.stdout()), 30_000, `ready\n${r.stderr()}`);
+    await until(() => /Ready: /.test(r.stdout()), 30_000, `ready\n${r.stderr()}`);
     assert.match(r.stdout(), new RegExp(`Listening at: http://127\\.0\\.0\\.1:${port} `));
     const res = await httpRequest(port, "/");
     assert.equal(res.status, 200);

@@ -66,7 +66,7 @@ test('a stale unix socket left by a SIGKILLed process is removed and bound; requ
   assert.ok(lstatSync(path).isSocket(), 'the dead process left its socket file');
   const r = runCli(['-b', `unix:${path}`, APP]);
   t.after(() => r.proc.kill('SIGKILL'));
-  await until(() => /^Ready:/m.test(r.stdout()) || r.proc.exitCode !== null, 30_000, 'Ready');
+  await until(() => /Ready: /.test(r.stdout()) || r.proc.exitCode !== null, 30_000, 'Ready');
   assert.match(r.stdout(), new RegExp(`Listening at: unix:${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`), r.stderr());
   const agent = new Agent({ connect: { socketPath: path } });
   t.after(() => agent.close());

@@ -30,6 +30,10 @@ export interface ArbiterState {
   generation: number;
   stopping: 'graceful' | 'fast' | undefined;
   halted: ArbiterHaltError | undefined;
+  /** `onBootFailure: 'wait'`: a worker could not load the app; no spawning until the next reload. */
+  waitingForReload: boolean;
+  /** The first full set of workers was ready once (start-up is over). */
+  startedUp: boolean;
   /** Set once the loop failed: the workers are being stopped and the master exits MASTER_CRASH. */
   crashed: ArbiterCrashError | undefined;
   /** An error thrown by a hook or listener outside the loop's turn (a worker event), for the loop to handle. */
@@ -67,6 +71,8 @@ export function createArbiterState(
     generation: 1,
     stopping: undefined,
     halted: undefined,
+    waitingForReload: false,
+    startedUp: false,
     crashed: undefined,
     failure: undefined,
     records: new Map(),

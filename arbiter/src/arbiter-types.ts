@@ -130,6 +130,13 @@ export interface ArbiterOptions {
   logger: ArbiterLogger;
   /** The payload each new worker receives in its init message (called at every spawn, so reloads can change it). */
   workerData?: (worker: { id: number; generation: number }) => unknown;
+  /**
+   * A worker that exits 3 (boot) or 4 (app load) once the workers were ready
+   * and outside a reload: `'halt'` (default, gunicorn) stops the master;
+   * `'wait'` (a development reloader) stops spawning until the next HUP, the
+   * error logged once, the other workers serving on.
+   */
+  onBootFailure?: 'halt' | 'wait';
   /** Install process signal handlers (default true). Off: call `signal()` yourself. */
   handleSignals?: boolean;
   hooks?: ArbiterHooks;

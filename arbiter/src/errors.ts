@@ -20,6 +20,8 @@ export const ARBITER_ERRORS = defineErrors({
   ARB_ERR_CLI_UNKNOWN_FLAG: { text: 'unknown flag %s' },
   /** A flag given without its value. */
   ARB_ERR_CLI_MISSING_VALUE: { text: '%s needs a value' },
+  /** LOG_FORMAT holds something other than json or pretty. */
+  ARB_ERR_LOG_FORMAT: { text: 'LOG_FORMAT must be json or pretty, got %s' },
 });
 
 export type ArbiterErrorCode = CodeOf<typeof ARBITER_ERRORS>;

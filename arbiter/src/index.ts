@@ -28,3 +28,7 @@ export {
 export { MetricsReporter, METRICS_REPORT_MS } from './metrics-reporter.js';
 export { registerDefaultMetrics } from './default-metrics.js';
 export { PortReservation, waitForPortRelease } from './port-reservation.js';
+export { consoleFormat, prettyStreamWrite, type ConsoleFormat } from './console/console-format.js';
+export { humanLine, jsonLine, tierStyle } from './console/log-line.js';
+export { painterFor, type ColourTarget, type Painter, type Style } from './console/painter.js';
+export { BackOff } from './back-off.js';

@@ -30,6 +30,7 @@ export async function reload(s: ArbiterState): Promise<void> {
     return;
   }
   s.generation += 1;
+  s.waitingForReload = false;
   for (const r of s.records.values()) {
     if (r.state === 'booting' || r.state === 'ready' || r.state === 'retiring') {
       r.state = 'retiring';
@@ -47,7 +48,7 @@ export async function reload(s: ArbiterState): Promise<void> {
 export function manageWorkers(s: ArbiterState): void {
   const now = Date.now();
   const active = [...s.records.values()].filter((r) => r.state === 'booting' || r.state === 'ready');
-  if (active.length < s.target && s.backOff.ready(now)) {
+  if (active.length < s.target && s.backOff.ready(now) && !s.waitingForReload) {
     for (let i = active.length; i < s.target; i++) spawnWorker(s);
   }
   if (active.length > s.target) {
@@ -56,6 +57,7 @@ export function manageWorkers(s: ArbiterState): void {
   }
   const readyNow = active.filter((r) => r.state === 'ready').length;
   if (readyNow >= s.target) {
+    s.startedUp = true;
     for (const r of s.records.values()) if (r.state === 'retiring') drain(s, r, r.leaveReason ?? 'reload');
     if (s.readyWaiters.length > 0) {
       for (const w of s.readyWaiters) w.resolve();
@@ -70,7 +72,7 @@ export function onFatalExit(s: ArbiterState, rec: WorkerRecord, code: number): v
   const detail = rec.fatal?.message ?? `worker exited with code ${code}`;
   if (rec.rolledBack === true) {
     // Another worker of a generation already rolled back: the old workers are serving, nothing to halt.
-    s.log.info({ worker: rec.pid, code }, `worker of the rolled-back reload exited: ${what}: ${detail}`);
+    s.log.info({ worker: rec.pid, code }, `worker of the rolled-back reload exited (${what}, logged above)`);
     return;
   }
   const previous = [...s.records.values()].filter((r) => r.generation < rec.generation && r.leaveReason === 'reload');
@@ -89,6 +91,12 @@ export function onFatalExit(s: ArbiterState, rec: WorkerRecord, code: number): v
         r.generation = rec.generation;
       }
     }
+    return;
+  }
+  if (s.options.onBootFailure === 'wait' && s.startedUp) {
+    // A development reloader: the files on disk are broken until the next change, which reloads.
+    if (!s.waitingForReload) s.log.error({ worker: rec.pid, code }, `${what}: ${detail}; no new workers until the next reload`);
+    s.waitingForReload = true;
     return;
   }
   s.halted = new ArbiterHaltError(`${what}: ${detail}`, code, rec.fatal?.code);

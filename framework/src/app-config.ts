@@ -7,7 +7,12 @@ import { TOKEN_RE } from '@tsgi/http1';
 
 /** Options of `new App()`; validated once, every problem reported together. */
 export interface AppOptions {
-  /** Debug mode: stack traces on 500 pages, templates re-read on each render. */
+  /**
+   * Debug mode: the debug error page (the request and the stack) on 500s,
+   * templates re-read on each render. Default: on only when TSGI_DEBUG=1
+   * (`tsgi run --debug` sets it). tsgi-appserver refuses a debug app unless
+   * --allow-debug. Never in production.
+   */
   debug?: boolean;
   /** Signs session cookies; several keys rotate (the first signs, all verify). */
   secretKey?: string | readonly string[];
@@ -71,7 +76,7 @@ function isCount(value: unknown): value is number {
 /** Validates and freezes app options; throws one SetupError listing every problem. */
 export function resolveConfig(options: AppOptions): AppConfig {
   const problems: string[] = [];
-  const { debug = false, secretKey, templatesFolder = 'templates', maxContentLength = 16 * 1024 * 1024, maxFormParts = 1000, maxFormMemorySize = 500_000, session = {} } = options;
+  const { debug = process.env.TSGI_DEBUG === '1', secretKey, templatesFolder = 'templates', maxContentLength = 16 * 1024 * 1024, maxFormParts = 1000, maxFormMemorySize = 500_000, session = {} } = options;
   if (typeof debug !== 'boolean') problems.push(`debug must be a boolean, got ${JSON.stringify(debug)}`);
   const secretKeys = secretKey === undefined ? [] : typeof secretKey === 'string' ? [secretKey] : [...secretKey];
   if (secretKeys.some((key) => typeof key !== 'string' || key.length === 0)) problems.push('secretKey must be a non-empty string or a list of them');

@@ -33,6 +33,10 @@ export const FRAMEWORK_ERRORS = defineErrors({
   FW_ERR_SESSION_NO_SECRET: { status: 500, text: '%s' },
   /** A template does not load or does not render. */
   FW_ERR_TEMPLATES: { status: 500, text: '%s' },
+  /** The `tsgi` command was given a bad flag, value or app spec (one line, exit 2). */
+  FW_ERR_CLI_USAGE: { text: '%s' },
+  /** The `tsgi` command could not import the app module or find its export (exit 4 / 2). */
+  FW_ERR_CLI_APP_LOAD: { text: '%s' },
   /** A handler returned something the framework cannot turn into a response. */
   FW_ERR_RESPONSE_TYPE: {
     status: 500,
@@ -82,3 +86,6 @@ export class ResponseTypeError extends FrameworkError<'FW_ERR_RESPONSE_TYPE'> {
     super('FW_ERR_RESPONSE_TYPE', seen);
   }
 }
+
+/** A `tsgi` command-line problem: `code` says usage (exit 2) or app load (exit 4). */
+export class CliError extends FrameworkError<'FW_ERR_CLI_USAGE' | 'FW_ERR_CLI_APP_LOAD'> {}

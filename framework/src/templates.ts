@@ -24,6 +24,24 @@ function useJinjaEscaping(): void {
   jinjaEscaping = true;
 }
 
+/**
+ * Jinja prints Python's True, False and None as `True`, `False` and `None`;
+ * nunjucks prints `true`, `false` and nothing. Wrapping the one output
+ * function keeps pages identical to Flask's; undefined still prints nothing,
+ * as Jinja's Undefined does. Process-wide too, so done once.
+ */
+function useJinjaLiterals(): void {
+  const runtime = nunjucks.runtime as unknown as { suppressValue: (value: unknown, autoescape: boolean) => unknown; jinjaLiterals?: true };
+  if (runtime.jinjaLiterals === true) return;
+  const suppress = runtime.suppressValue;
+  runtime.suppressValue = (value, autoescape) =>
+    suppress(value === true ? 'True' : value === false ? 'False' : value === null ? 'None' : value, autoescape);
+  runtime.jinjaLiterals = true;
+}
+
+/** Jinja's literals as globals: lower-case `true`, `false` and `none` are nunjucks literals already. */
+const JINJA_LITERALS: Record<string, unknown> = { True: true, False: false, None: null };
+
 /** Flask's select_jinja_autoescape: only these extensions (and template strings) are autoescaped. */
 const ESCAPED_EXTENSIONS = ['.html', '.htm', '.xml', '.xhtml', '.svg'];
 
@@ -54,6 +72,7 @@ export class TemplateEngine {
 
   constructor(options: TemplateOptions) {
     useJinjaEscaping();
+    useJinjaLiterals();
     const loader = new JinjaFileLoader([...options.folders], { noCache: options.noCache, watch: false });
     this.escaping = new nunjucks.Environment(loader, { autoescape: true, throwOnUndefined: false });
     this.plain = new nunjucks.Environment(loader, { autoescape: false, throwOnUndefined: false });
@@ -63,6 +82,10 @@ export class TemplateEngine {
       const text = options.dumps(value, indent).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/'/g, '\\u0027');
       return new runtime.SafeString(text);
     });
+    for (const [name, value] of Object.entries(JINJA_LITERALS)) this.addGlobal(name, value);
+    // Jinja's `is true` / `is false` (nunjucks has `none`/`null` only): identity, not truthiness.
+    this.addTest('true', (value: unknown) => value === true);
+    this.addTest('false', (value: unknown) => value === false);
   }
 
   addFilter(name: string, fn: Filter): void {

@@ -107,8 +107,9 @@ test('templates: template_filter, template_test, template_global, context proces
   app.get('/', function index(ctx) { return ctx.renderTemplate('page.html'); });
   app.registerBlueprint(bp);
   const client = app.testClient();
-  assert.equal((await client.get('/')).text, 'cba true 42 app value ');
-  assert.equal((await client.get('/bp/')).text, 'cba true 42 app value bp value');
+  // A test's verdict prints as Jinja prints Python's bool: `True`.
+  assert.equal((await client.get('/')).text, 'cba True 42 app value ');
+  assert.equal((await client.get('/bp/')).text, 'cba True 42 app value bp value');
   assert.equal((await client.get('/')).header('Vary'), undefined, 'a page that never reads the session gets no Vary: Cookie');
 });
 

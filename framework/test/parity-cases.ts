@@ -34,7 +34,7 @@ function multipart(filename: string): { headers: Record<string, string>; body: B
 const ABORT_CODES = [400, 401, 403, 404, 405, 406, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 418, 421, 422, 423, 424, 428, 429, 431, 451, 500, 501, 502, 503, 504, 505, 402, 499];
 const BUILDS = ['page-default', 'page-two', 'query-space', 'query-list', 'anchor', 'anchor-quoted', 'external', 'scheme', 'static', 'fixed', 'signed', 'path', 'blueprint', 'nested', 'lang-default', 'bp-static', 'alias'];
 const RESPONSES = ['mimetype-text', 'mimetype-xml', 'mimetype-png', 'headers-tuple', 'status-tuple', 'triple', 'list', 'dict', 'unicode', 'date', 'jsonify', 'redirect', 'redirect-301', 'empty', 'bytes'];
-const TEMPLATES = ['escape', 'plain', 'tojson', 'newline', 'additions', 'string'];
+const TEMPLATES = ['escape', 'plain', 'tojson', 'newline', 'additions', 'string', 'literals'];
 
 export const CASES: ParityCase[] = [
   // routing: converters (test_routing.py)

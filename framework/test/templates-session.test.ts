@@ -18,6 +18,8 @@ test('templates: autoescape (MarkupSafe-identical), inheritance, url_for with kw
     '<html><title>Page &lt;b&gt;</title><body><a href="/site/user/%3Cscript%3E%22&amp;&#39;?tab=x+y">&lt;script&gt;&#34;&amp;&#39;</a></body></html>',
   );
   assert.equal(app.renderTemplateString('{{ x }}|{{ x | safe }}', { x: '<i>' }), '&lt;i&gt;|<i>');
+  // Jinja's literals and how it prints them (test/flask-parity.test.ts compares more against Jinja itself).
+  assert.equal(app.renderTemplateString('{{ True }}{{ False }}{{ None }}|{% if x is none %}N{% endif %}{{ "T" if True }}|{{ u }}', { x: null }), 'TrueFalseNone|NT|');
   assert.throws(() => app.renderTemplate('missing.html'), { code: 'FW_ERR_TEMPLATES' });
 });
 

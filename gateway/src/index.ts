@@ -6,5 +6,7 @@ export { validator, type ValidatorOptions } from './validator/index.js';
 export { fromFetch, type FetchHandler } from './adapters/fetch-from.js';
 export { toFetch, type ToFetchOptions } from './adapters/fetch-to.js';
 export { createServer, serve } from './server/create-server.js';
-export { ForwardedTrust } from './server/forwarded.js';
 export { toNodeHandler, type NodeHandler } from './adapters/node-handler.js';
+export { describeImportFailure, parseAppSpec, type AppSpec } from './app-module.js';
+export { watchForReload, RELOAD_DEBOUNCE_MS, type ReloadWatch } from './reload-watch.js';
+export { ForwardedTrust } from './server/forwarded.js';

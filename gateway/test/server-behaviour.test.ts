@@ -96,6 +96,21 @@ describe('reference server: environ', () => {
     );
     assert.equal(scheme, 'http');
   });
+
+  test('a forwardedAllowIps CIDR with a missing or impossible prefix is refused, never read as /0 (everyone)', async () => {
+    const noop: App = (_e, sr) => {
+      sr('204 No Content', []);
+      return [];
+    };
+    for (const entry of ['10.0.0.0/', '10.0.0.0/33', '::1/129', '10.0.0.0/x']) {
+      // Before the fix these started a server trusting every peer; close it so the failure is reported.
+      await assert.rejects(async () => (await serve(noop, { port: 0, forwardedAllowIps: [entry] })).close(0), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'GW_ERR_OPTIONS_INVALID');
+        assert.ok(err.message.includes(JSON.stringify(entry)), err.message);
+        return true;
+      });
+    }
+  });
 });
 
 describe('reference server: responses', () => {

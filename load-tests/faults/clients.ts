@@ -188,3 +188,32 @@ export function readToEnd(sock: Socket, untilMs: number): Promise<{ bytes: numbe
     else sock.resume();
   });
 }
+
+/**
+ * A slow-POST flood: `n` connections that each declare a `declared`-byte body, then send one byte every
+ * `everyMs`. Every connection is opened before this resolves; `refused` counts those answered 503.
+ */
+export async function slowPostFlood(port: number, path: string, n: number, declared: number, everyMs: number): Promise<{ conns: HeldConnection[]; refused(): number; stop(): void }> {
+  const head = `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\nContent-Length: ${declared}\r\n\r\nx`;
+  const conns: HeldConnection[] = [];
+  const answers = new Map<HeldConnection, string>();
+  for (let i = 0; i < n; i += 50) {
+    const group = await Promise.all(Array.from({ length: Math.min(50, n - i) }, () => hold(port, (s) => s.write(head))));
+    for (const c of group) {
+      answers.set(c, '');
+      c.sock.on('data', (d: Buffer) => answers.set(c, (answers.get(c) ?? '') + d.toString('latin1')));
+    }
+    conns.push(...group);
+  }
+  const timer = setInterval(() => {
+    for (const c of conns) if (c.closedAt === undefined && !c.sock.destroyed) c.sock.write('x');
+  }, everyMs);
+  return {
+    conns,
+    refused: () => [...answers.values()].filter((a) => a.startsWith('HTTP/1.1 503')).length,
+    stop: () => {
+      clearInterval(timer);
+      for (const c of conns) c.sock.destroy();
+    },
+  };
+}

@@ -12,6 +12,32 @@ import { BUDGETED_NICE, raisePriority } from './cpu-budget/tier-budgets.js';
 import { sloVerdicts } from './gates/slo.js';
 import { compareVerdicts, readBaselineResult } from './gates/compare.js';
 import type { ScenarioResult } from './result-types.js';
+import { capacityAdvice, kustomizePatch } from './capacity/advice.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+type Config = ReturnType<typeof loadConfig>;
+
+/** `--target-rate`: the advice in the result, and the patch written beside it; one line per tier. */
+async function withCapacity(result: ScenarioResult, cfg: Config): Promise<ScenarioResult> {
+  if (cfg.targetRate === undefined) return result;
+  if (!result.matrix) {
+    console.error(`capacity: --target-rate needs a scaling scenario (scaling-matrix, app-scaling, proxy-scaling); ${result.scenario} has no matrix`);
+    return result;
+  }
+  const advice = capacityAdvice(result, { targetRate: cfg.targetRate, podCpuLimit: cfg.podCpuLimit, utilisationCeiling: cfg.utilisationCeiling });
+  await mkdir(cfg.outDir, { recursive: true });
+  const file = join(cfg.outDir, 'capacity-patch.yaml');
+  await writeFile(file, kustomizePatch(advice));
+  for (const t of advice.tiers) {
+    console.log(
+      `capacity ${t.tier}: ${t.replicas} replica(s) x ${t.workersPerReplica} worker(s), cpu request ${t.cpuRequestMillis}m limit ${t.cpuLimit} ` +
+        `(${t.perCoreRps} req/s per core measured; ${Math.round(t.expectedUtilisation * 100)} % of the limit at ${cfg.targetRate} req/s)`,
+    );
+  }
+  console.log(`capacity: Kustomize patch written to ${file}`);
+  return { ...result, capacity: advice };
+}
 
 /** Where `--cpu-budget` can place processes; one line and an unbudgeted run where it cannot. */
 function openBudgets(cores: number | undefined, progress: (line: string) => void): CpuBudgets | undefined {
@@ -28,7 +54,7 @@ function openBudgets(cores: number | undefined, progress: (line: string) => void
 }
 
 /** SLO and regression checks, added to the scenario's own. */
-function withGates(result: ScenarioResult, cfg: ReturnType<typeof loadConfig>): ScenarioResult {
+function withGates(result: ScenarioResult, cfg: Config): ScenarioResult {
   const extra = [
     ...sloVerdicts(cfg.slo, result.variants),
     ...(cfg.compare ? compareVerdicts(readBaselineResult(cfg.compare), result.variants, cfg.compareTolerance) : []),
@@ -51,6 +77,17 @@ async function main(): Promise<number> {
     process.stderr.write(`${line}\n`);
   };
   const command = `npm run loadtest -- ${process.argv.slice(2).join(' ')}`;
+  if (cfg.capacityFrom) {
+    let earlier: ScenarioResult;
+    try {
+      earlier = readBaselineResult(cfg.capacityFrom);
+    } catch (err) {
+      console.error(`config: ${(err as Error).message} (from --capacity-from)`);
+      return 2;
+    }
+    await withCapacity(earlier, cfg);
+    return 0;
+  }
   // Read before the run, so a bad file costs no minutes of load; it is a bad flag value (exit 2).
   if (cfg.compare) {
     try {
@@ -73,7 +110,7 @@ async function main(): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const raw = cfg.containers ? await containersRun(ctx) : await SCENARIO_RUNNERS[cfg.scenario](ctx);
-  const result = withGates(raw, cfg);
+  const result = await withCapacity(withGates(raw, cfg), cfg);
   const paths = await writeResults(cfg.outDir, result, cfg.html);
   console.log(textSummary(result));
   console.log(`results: ${paths.json}${paths.html ? ` and ${paths.html}` : ''}`);

@@ -35,6 +35,12 @@ export interface RunnerConfig {
   compareTolerance: number;
   /** Path the scaling scenarios load (default: the sample app's CPU route with a cost that fits the budgets). */
   path: string | undefined;
+  /** Capacity advice (`--target-rate`): the rate to size for, the pod's CPU limit and the utilisation ceiling. */
+  targetRate: number | undefined;
+  podCpuLimit: number;
+  utilisationCeiling: number;
+  /** Advise from an earlier scaling result instead of running (`--capacity-from`). */
+  capacityFrom: string | undefined;
 }
 
 const positiveInt = z.coerce.number().int().positive();
@@ -56,6 +62,9 @@ const schema = {
   maxRequests: positiveInt,
   cpuBudget: positiveNum.min(0.01).max(64),
   compareTolerance: z.coerce.number().min(0).max(10),
+  targetRate: positiveNum.max(1e8),
+  podCpuLimit: positiveNum.min(0.1).max(256),
+  utilisationCeiling: positiveNum.min(0.1).max(1),
 };
 
 type Source = { value: string; from: string };
@@ -90,6 +99,11 @@ scenarios: ${SCENARIOS.join(', ')}
                       (p50 p90 p99 p999 max mean in ms or s, errors in %, rps); a miss exits 1
   --compare FILE      gate against an earlier results JSON: req/s may not drop, p99 may not rise,
                       by more than --compare-tolerance (default 0.15 = 15 %); a miss exits 1
+  --target-rate R     capacity advice for R req/s from the scaling result: replicas, workers and CPU
+                      per tier, written as k8s capacity-patch.yaml next to the results
+  --pod-cpu-limit N   cores per pod in the advice (default 2; one worker per core)
+  --utilisation-ceiling F  share of a pod's CPU planned at the target rate (default 0.7)
+  --capacity-from FILE  advise from an earlier scaling result instead of running (needs --target-rate)
   --path PATH         path the scaling scenarios load (default /cpu?n=5, the sample app's CPU route)
   --out DIR           where <scenario>.json and .html go (default load-tests/results)
   --containers        run against the docker compose stack instead of local processes
@@ -127,6 +141,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         compare: { type: 'string' },
         'compare-tolerance': { type: 'string' },
         path: { type: 'string' },
+        'target-rate': { type: 'string' },
+        'pod-cpu-limit': { type: 'string' },
+        'utilisation-ceiling': { type: 'string' },
+        'capacity-from': { type: 'string' },
         'no-html': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -141,10 +159,14 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     if (envName && env[envName] !== undefined) return { value: env[envName] as string, from: envName };
     return { value: dflt, from: 'default' };
   };
-  if (typeof values.scenario !== 'string') {
+  const capacityOnly = typeof values['capacity-from'] === 'string' && typeof values.scenario !== 'string';
+  if (capacityOnly && typeof values['target-rate'] !== 'string') {
+    throw new ConfigError('config: capacity-from needs --target-rate (from --capacity-from)');
+  }
+  if (typeof values.scenario !== 'string' && !capacityOnly) {
     throw new ConfigError(`config: scenario is required, one of ${SCENARIOS.join(', ')} (from --scenario)`);
   }
-  const scen = pick('scenario', undefined, '');
+  const scen = pick('scenario', undefined, capacityOnly ? 'scaling-matrix' : '');
   const scenarioParsed = schema.scenario.safeParse(scen.value);
   if (!scenarioParsed.success) {
     throw new ConfigError(`config: scenario must be one of ${SCENARIOS.join(', ')}, got "${scen.value}" (from --scenario)`);
@@ -172,6 +194,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     compare: typeof values.compare === 'string' ? values.compare : undefined,
     compareTolerance: check('compareTolerance', pick('compare-tolerance', undefined, '0.15'), '--compare-tolerance'),
     path: typeof values.path === 'string' ? checkPath(values.path) : undefined,
+    targetRate: typeof values['target-rate'] === 'string' ? check('targetRate', { value: values['target-rate'], from: '--target-rate' }, '--target-rate') : undefined,
+    podCpuLimit: check('podCpuLimit', pick('pod-cpu-limit', undefined, '2'), '--pod-cpu-limit'),
+    utilisationCeiling: check('utilisationCeiling', pick('utilisation-ceiling', undefined, '0.7'), '--utilisation-ceiling'),
+    capacityFrom: typeof values['capacity-from'] === 'string' ? values['capacity-from'] : undefined,
   };
   return Object.freeze(cfg);
 }

@@ -8,8 +8,8 @@ export const LOAD_TEST_ERRORS = defineErrors({
   LT_ERR_NOT_READY: { text: '%s' },
   /** A program a scenario needs is missing on this machine (binary, package or CLI source). */
   LT_ERR_MISSING_PROGRAM: { text: '%s' },
-  /** `--compare FILE` is not a readable load-tests results file. */
-  LT_ERR_COMPARE: { text: 'compare: %s: %s' },
+  /** `--compare` or `--capacity-from` names a file that is not a readable load-tests results file. */
+  LT_ERR_COMPARE: { text: 'results file %s: %s' },
   /** `--cpu-budget` could not create or fill a cgroup after detection said it could. */
   LT_ERR_CPU_BUDGET: { text: 'cpu budget: %s' },
   /** Reported by the CLI for an error that is none of the above. */

@@ -1,6 +1,7 @@
 import type { CpuGroup } from './cpu-accounting.js';
 import type { LatencySummary } from './histogram.js';
 import type { MachineInfo } from './machine.js';
+import type { CapacityAdvice } from './capacity/advice.js';
 
 /** One configuration's totals over all its rounds. */
 export interface VariantResult {
@@ -138,4 +139,6 @@ export interface ScenarioResult {
   matrix?: ScalingMatrix;
   /** The one-line verdict and one sentence per tier, shown first in the report. */
   headline?: string[];
+  /** `--target-rate`: what each tier needs for that rate, and the model behind it. */
+  capacity?: CapacityAdvice;
 }

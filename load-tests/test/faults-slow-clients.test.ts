@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { idleKeepAlive, neverReader, readToEnd, slowBody, slowloris, stalledBody, waitAllClosed } from '../faults/clients.ts';
+import { idleKeepAlive, neverReader, readToEnd, slowBody, slowloris, slowPostFlood, stalledBody, waitAllClosed } from '../faults/clients.ts';
 import { goodRequest } from '../faults/raw-client.ts';
 import { BODY_TIMEOUT_S, HEADER_TIMEOUT_S, KEEPALIVE_S, SEND_TIMEOUT_S, appAt, stackMissing, startFaultStack, type FaultStack } from '../faults/stack.ts';
 import { FaultLog } from '../faults/summary.ts';
@@ -18,6 +18,9 @@ const proxySkip = proxyMissing() ?? false;
 /** Idle keep-alive connections per target: ~1000 in CI, more on request. */
 const IDLE = Number(process.env.TSGI_FAULTS_IDLE ?? 1000);
 const SLOWLORIS = 200;
+/** Slow POSTs in the flood through the proxy: several times its default streaming cap (bodyStreams.max 32); their
+ * bodies are under both tiers' 64 KiB limit here, so the proxy holds them (requestBody.bufferSize 64k). */
+const SLOW_POSTS = 300;
 
 async function goodRound(port: number, n: number): Promise<{ sent: number; failed: number }> {
   let failed = 0;
@@ -45,6 +48,37 @@ describe('slow and abusive clients', { skip }, () => {
   after(async () => {
     await stack?.stop();
     await log.flush();
+  });
+
+  test(`proxy: a flood of ${SLOW_POSTS} slow POSTs (60 000 bytes declared, 1 byte/s) costs the app no connections while others are served`, { skip: proxySkip, timeout: 60_000 }, async () => {
+    const proxy = stack.proxy as Component;
+    const app = appAt(stack, 0);
+    const fdsBefore = treeFds(app);
+    const flood = await slowPostFlood(proxy.port, '/__faults/echo-length?probe=slow-post-flood', SLOW_POSTS, 60_000, 1000);
+    try {
+      let fdsMax = treeFds(app);
+      const good = { sent: 0, failed: 0 };
+      for (let i = 0; i < 4; i++) {
+        const r = await goodRound(proxy.port, 10);
+        good.sent += r.sent;
+        good.failed += r.failed;
+        fdsMax = Math.max(fdsMax, treeFds(app));
+        await delay(500);
+      }
+      const growth = fdsMax - fdsBefore;
+      // Held bodies take no app connection; the bound leaves room for the normal requests' pool and the workers' own.
+      const bound = 64;
+      const pass = good.failed <= good.sent * 0.05 && growth <= bound;
+      log.add({
+        area: 'slow/proxy', case: `${SLOW_POSTS} slow POSTs (60 000 bytes declared, 1 byte/s)`, expected: `others served (>= 95%); app fds + <= ${bound} (bodies held at the edge)`,
+        seen: `good ${good.sent - good.failed}/${good.sent}; app fds ${fdsBefore} -> max ${fdsMax}; 503 to ${flood.refused()} of ${SLOW_POSTS}`,
+        pass, sent: good.sent + SLOW_POSTS, failed: good.failed, retried: 0,
+      });
+      assert.ok(good.failed <= good.sent * 0.05, `${good.failed} of ${good.sent} normal requests failed during the flood`);
+      assert.ok(growth <= bound, `app fds grew by ${growth} (${fdsBefore} -> ${fdsMax}) during the flood`);
+    } finally {
+      flood.stop();
+    }
   });
 
   for (const t of targets) {

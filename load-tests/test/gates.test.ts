@@ -79,7 +79,7 @@ test('an SLO nobody can meet exits 1 with one FAIL line; a met one exits 0; a re
 
     const missing = await runCli([...quick(out), '--compare', join(out, 'nope.json')]);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr.trim(), /^config: compare: .*nope\.json: .*\(from --compare\)$/);
+    assert.match(missing.stderr.trim(), /^config: results file .*nope\.json: .*\(from --compare\)$/);
   } finally {
     await rm(out, { recursive: true, force: true });
   }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { get as httpGet } from 'node:http';
 import { describe, test, type TestContext } from 'node:test';
 import type { App } from '@tsgi/gateway';
 import { proxyFix, PROXY_FIX_ORIG_KEY, type ProxyFixOptions } from '@tsgi/middleware';
@@ -104,5 +105,56 @@ describe('proxyFix', () => {
   test('a prefix that would start a network-path reference is refused', async (t) => {
     const v = await seen(t, { xPrefix: 1 }, { 'X-Forwarded-Prefix': '//evil.com' });
     assert.equal(v.script, '');
+  });
+});
+
+/** One GET from a chosen local address (127.0.0.2 is loopback on Linux but not 127.0.0.1). */
+function requestFrom(localAddress: string, port: number, headers: Record<string, string>): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet({ host: '127.0.0.1', port, path: '/p', localAddress, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>));
+    });
+    req.on('error', reject);
+  });
+}
+
+describe('proxyFix trustedProxies', () => {
+  const spoof = { 'X-Forwarded-For': '203.0.113.9', 'X-Forwarded-Proto': 'https' };
+
+  test('by default only a loopback peer (127.0.0.1, ::1) is believed: another peer keeps its own address and scheme', async (t) => {
+    const s = await start(t, proxyFix(report));
+    const fromProxy = await requestFrom('127.0.0.1', s.port, spoof);
+    assert.equal(fromProxy.addr, '203.0.113.9');
+    const direct = await requestFrom('127.0.0.2', s.port, spoof);
+    assert.equal(direct.addr, '127.0.0.2');
+    assert.equal(direct.scheme, 'http');
+    assert.equal((direct.orig as Record<string, unknown>).REMOTE_ADDR, '127.0.0.2');
+  });
+
+  test('a CIDR list names the proxies; every X-Forwarded-* header from anyone else is ignored', async (t) => {
+    const s = await start(t, proxyFix(report, { trustedProxies: ['127.0.0.2/32', '10.0.0.0/8'], xHost: 1, xPrefix: 1 }));
+    const headers = { ...spoof, 'X-Forwarded-Host': 'evil.example', 'X-Forwarded-Prefix': '/evil' };
+    const trusted = await requestFrom('127.0.0.2', s.port, headers);
+    assert.deepEqual([trusted.addr, trusted.scheme, trusted.name, trusted.script], ['203.0.113.9', 'https', 'evil.example', '/evil']);
+    const other = await requestFrom('127.0.0.1', s.port, headers);
+    assert.deepEqual([other.addr, other.scheme, other.script], ['127.0.0.1', 'http', '']);
+    assert.notEqual(other.name, 'evil.example');
+  });
+
+  test("'*' believes every peer (Werkzeug's behaviour)", async (t) => {
+    const s = await start(t, proxyFix(report, { trustedProxies: ['*'] }));
+    assert.equal((await requestFrom('127.0.0.2', s.port, spoof)).addr, '203.0.113.9');
+  });
+
+  test('a bad entry is refused at construction, naming the option and the entry', () => {
+    for (const bad of [['10.0.0.0/33'], ['10.0.0.0/'], ['proxy.local'], [], '127.0.0.1', [7]]) {
+      assert.throws(() => proxyFix(report, { trustedProxies: bad as string[] }), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'MW_ERR_OPTION_INVALID');
+        assert.match(err.message, /^proxyFix: trustedProxies must/);
+        return true;
+      });
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { parseAddress } from './config.js';
 import { bindError } from './errors.js';
+import { handleAdminWrite, type AdminControl } from './control/admin-writes.js';
 
 /** Where the admin server gets its answers (one worker's, or the master's merge of all workers'). */
 export interface AdminSources {
@@ -10,6 +11,8 @@ export interface AdminSources {
   ready(): boolean;
   /** A short word for the liveness body: `ok`, `draining`, `starting`. */
   state(): string;
+  /** The write endpoints (POST); absent: none. */
+  control?: AdminControl;
 }
 
 /**
@@ -18,7 +21,7 @@ export interface AdminSources {
  * taking traffic, 503 while draining or before the first worker is ready),
  * `GET /healthz` (liveness: 200 for as long as the process answers, drain
  * included, so an orchestrator never kills a proxy that is finishing its
- * in-flight requests).
+ * in-flight requests), and the authenticated write endpoints (control/admin-writes.ts).
  */
 export async function startAdminServer(address: string, sources: AdminSources): Promise<{ server: Server; port: number; host: string }> {
   const server = createServer((req, res) => {
@@ -27,8 +30,12 @@ export async function startAdminServer(address: string, sources: AdminSources): 
       res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
+    if (req.method === 'POST') {
+      handleAdminWrite(req, res, path ?? '/', sources.control, send);
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('allow', 'GET, HEAD');
+      res.setHeader('allow', 'GET, HEAD, POST');
       send(405, 'text/plain', 'method not allowed\n');
       return;
     }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ArbiterHaltError, EXIT } from '@tsgi/arbiter';
+import { ArbiterError, ArbiterHaltError, EXIT, consoleFormat } from '@tsgi/arbiter';
 import { ConfigError, ProxyError } from './errors.js';
 import { USAGE, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
@@ -8,13 +8,20 @@ import { runSingleProcess } from './single-process.js';
 import { describeConfig } from './describe-config.js';
 import { TlsContexts } from './edge/tls-contexts.js';
 import { firstUnresolved, resolveUpstreamNames } from './upstream-names.js';
+import { configuredAnswers } from './proxy-worker.js';
+import { adminToken } from './control/admin-token.js';
 
 /** `tsgi-proxy`: parse config (exit 2 on any problem), then run single-process or under the arbiter. */
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let loaded: ReturnType<typeof loadConfig>;
   try {
     loaded = loadConfig(argv, env);
+    consoleFormat(env, process.stdout);
   } catch (err) {
+    if (err instanceof ArbiterError && err.code === 'ARB_ERR_LOG_FORMAT') {
+      process.stderr.write(`config: ${err.message}\n`);
+      return 2;
+    }
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
       return 2;
@@ -40,6 +47,16 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       return 2;
     }
   }
+  // Error page files and the admin token file are read here too, so a missing one is a config error before any socket opens.
+  let token: string | null;
+  try {
+    configuredAnswers(config);
+    token = adminToken(config, env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message} (from ${loaded.path})\n`);
+    return 2;
+  }
   if (loaded.cli.checkOnly) {
     // As nginx -t: an upstream name that does not resolve here is refused (--no-resolve skips this away from the deploy network).
     const unresolved = loaded.cli.resolveNames ? firstUnresolved(await resolveUpstreamNames(config)) : null;
@@ -53,7 +70,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const log = createLogger(config, config.workers > 1 ? 'master' : 'proxy');
   const reread = () => loadConfig(argv, env).config;
   try {
-    return await (config.workers > 1 ? runMaster(config, reread, log) : runSingleProcess(config, reread, log));
+    return await (config.workers > 1 ? runMaster(config, reread, log, token) : runSingleProcess(config, reread, log, token));
   } catch (err) {
     return reportStartupFailure(err);
   }

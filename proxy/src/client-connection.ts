@@ -5,7 +5,7 @@ import type { ProxyContext } from './proxy-context.js';
 import { headLimitsOf } from './wire.js';
 import type { ClientInfo } from './edge/edge-listener.js';
 import type { ClientFraming, ClientSide, LocalAnswer, OutgoingHead } from './client/client-side.js';
-import { errorAnswer, serializeAnswer } from './exchange/answers.js';
+import { serializeAnswer } from './exchange/answers.js';
 import { Exchange } from './exchange/exchange.js';
 import { asProxyError, codeOf, detailOf, normalizePeer, refusalRecord } from './exchange/exchange-support.js';
 import { ChunkedBody, LengthBody, type RequestBody } from './exchange/request-body.js';
@@ -129,15 +129,16 @@ export class ClientConnection implements ClientSide {
     // An edge proxy does not tunnel CONNECT; the head itself was valid.
     if (req.method === 'CONNECT') return this.refuseHead(proxyError('PX_ERR_NOT_IMPLEMENTED', 'CONNECT'));
     const body: RequestBody | null = req.chunked ? new ChunkedBody(this.scanner.limits, req.names.length) : req.contentLength > 0 ? new LengthBody(req.contentLength) : null;
-    // The body (or tunnel bytes) wait in the exchange until an upstream is connected; bodiless requests keep reading
-    // (pipelined bytes are parked by holdPipelined, which pauses then).
-    const takesRest = body !== null || req.upgrade !== '';
-    if (takesRest) this.socket.pause();
-    this.buf = takesRest ? null : rest;
+    // The body waits in the exchange until an upstream is connected; bodiless requests keep reading (pipelined
+    // bytes are parked by holdPipelined, which pauses then). Bytes after a bodiless upgrade request stay parked
+    // here too, reading paused: a 101 hands them to the tunnel (sendUpgrade), any other answer leaves them to be
+    // parsed as the next request (exchangeDone), as tsgi-appserver and nginx do.
+    if (body !== null || req.upgrade !== '') this.socket.pause();
+    this.buf = body !== null ? null : rest;
     this.version = req.minor === 0 ? 'h1.0' : 'h1.1';
     this.takesRawChunked = req.minor === 1;
     this.state = 'exchange';
-    const exchange = new Exchange(this.ctx, this, req, body, takesRest ? rest : null, req.keepAlive && !this.ctx.draining && !this.clientEnded && !this.last);
+    const exchange = new Exchange(this.ctx, this, req, body, body !== null ? rest : null, req.keepAlive && !this.ctx.draining && !this.clientEnded && !this.last);
     this.exchange = exchange;
     exchange.start();
   }
@@ -148,7 +149,7 @@ export class ClientConnection implements ClientSide {
     this.state = 'closed';
     this.ownDeadline = Infinity;
     this.ctx.onRecord(refusalRecord(this.peer, err.status ?? 400, code));
-    this.refuse(errorAnswer(code, detailOf(err, code), false));
+    this.refuse(this.ctx.errors.forCode(code, detailOf(err, code), false));
   }
 
   // ---- ClientSide ------------------------------------------------------------

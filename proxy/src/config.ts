@@ -139,16 +139,39 @@ const upstream = z
       .optional(),
     slowStart: duration.default(0),
     sticky: stickySchema.optional(),
+    /** Request bodies streamed to this group at once per worker (over `requestBody.bufferSize`); over it they queue, then 503. */
+    bodyStreams: z
+      .object({
+        max: z.number().int().min(1).default(32),
+        queue: z.number().int().nonnegative().default(64),
+      })
+      .strict()
+      .default({}),
     ...edge.upstream,
   })
   .strict()
   .refine((u) => u.balance !== 'hash' || u.hash !== undefined, { message: 'hash is required with balance: hash', path: ['hash'] });
+
+/** nginx's `error_page`: a body (inline or from a file) for one status the proxy answers itself. */
+const errorPage = z
+  .object({
+    body: z.string().optional(),
+    /** Read when the config is applied (start, HUP); relative paths from the working directory, as TLS files. */
+    file: z.string().min(1).optional(),
+    type: z.string().regex(/^[!-~][ -~]*$/, 'must be a media type such as text/html; charset=utf-8').default('text/html; charset=utf-8'),
+  })
+  .strict()
+  .refine((p) => (p.body === undefined) !== (p.file === undefined), 'needs exactly one of body or file');
+
+const errorPages = z.record(z.string().regex(/^[45]\d\d$/, 'keys are statuses 400-599'), errorPage).default({});
 
 const route = z
   .object({
     host: z.string().min(1).default('*'),
     path: z.string().startsWith('/').default('/'),
     upstream: z.string().min(1),
+    /** Over the global `errorPages` for this route. */
+    errorPages: errorPages,
     ...edge.route,
   })
   .strict();
@@ -160,7 +183,11 @@ const schema = z
       .min(1)
       .default([{ address: '127.0.0.1:8080' }]),
     admin: z
-      .object({ address: address.nullable().default('127.0.0.1:9100') })
+      .object({
+        address: address.nullable().default('127.0.0.1:9100'),
+        /** The admin API's bearer token, first line of this file (TSGI_PROXY_ADMIN_TOKEN wins); none: writes refused. */
+        tokenFile: z.string().min(1).optional(),
+      })
       .strict()
       .default({}),
     workers: z.number().int().min(1).max(256).default(1),
@@ -196,7 +223,18 @@ const schema = z
         clientHeader: positiveDuration.default(10_000),
         keepAlive: duration.default(5000),
         clientIdle: positiveDuration.default(60_000),
+        /** Between two reads of a request body (nginx client_body_timeout): 408 past it. */
+        clientBody: positiveDuration.default(60_000),
         drain: duration.default(30_000),
+      })
+      .strict()
+      .default({}),
+    requestBody: z
+      .object({
+        /** Bodies up to this size are read whole at the edge before an upstream connection is taken (nginx client_body_buffer_size); 0: stream all. */
+        bufferSize: size.default(64 * 1024),
+        /** Body bytes held at the edge at once per worker, all requests together; a body that would pass it streams instead. */
+        maxBuffered: size.default(64 * 1024 * 1024),
       })
       .strict()
       .default({}),
@@ -209,6 +247,9 @@ const schema = z
       .strict()
       .default({}),
     accessLog: z.boolean().default(true),
+    /** The proxy's 5xx/429 answers carry the internal detail (body, `x-proxy-error`): for development only. */
+    debug: z.boolean().default(false),
+    errorPages,
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     ...edge.top,
   })

@@ -1,6 +1,7 @@
 import { EndpointPool } from './endpoint-pool.js';
 import { endpointId } from './edge/unix-address.js';
 import type { UpstreamConfig } from './config.js';
+import type { AdminState } from './control/endpoint-overrides.js';
 
 /**
  * Panic mode (every endpoint of a group out: ejected or failing checks) still sends requests to them, but one
@@ -46,6 +47,11 @@ export class Endpoint {
   admittedAt: number;
   requests = 0;
   failures = 0;
+  /** Set through the admin API (control/endpoint-overrides.ts): disabled or draining endpoints take no new request. */
+  admin: AdminState = 'enabled';
+  /** The weight the config gives; `weight` is this unless the admin API set another. */
+  private configWeight: number;
+  private adminWeight: number | null = null;
   /** Called when it gets ejected (metrics, logs). */
   onEject: ((ep: Endpoint, ms: number) => void) | null = null;
 
@@ -59,6 +65,7 @@ export class Endpoint {
     private settings: UpstreamConfig,
     now: number,
   ) {
+    this.configWeight = weight;
     this.pool = new EndpointPool(this, settings.pool.maxConnections, settings.pool.maxIdle, settings.pool.idleTimeout);
     // Endpoints present at startup serve at full weight; those that appear later ramp up.
     this.admittedAt = now - settings.slowStart;
@@ -71,15 +78,28 @@ export class Endpoint {
   /** Applies a reloaded config to an endpoint that survives the reload. */
   update(settings: UpstreamConfig, weight: number): void {
     this.settings = settings;
-    this.weight = weight;
+    this.configWeight = weight;
+    this.weight = this.adminWeight ?? weight;
     this.pool.maxConnections = settings.pool.maxConnections;
     this.pool.maxIdle = settings.pool.maxIdle;
     this.pool.idleTimeoutMs = settings.pool.idleTimeout;
   }
 
+  /** Applies the admin API's state and weight (null: the configured weight). */
+  override(state: AdminState, weight: number | null): void {
+    this.admin = state;
+    this.adminWeight = weight;
+    this.weight = weight ?? this.configWeight;
+  }
+
   /** Eligible for new requests now. */
   available(now: number): boolean {
-    return !this.removed && !this.failingChecks && this.ejectedUntil <= now;
+    return !this.removed && this.admin === 'enabled' && !this.failingChecks && this.ejectedUntil <= now;
+  }
+
+  /** May take a request whose sticky cookie names it: as `available`, and also while draining. */
+  takesSticky(now: number): boolean {
+    return !this.removed && this.admin !== 'disabled' && !this.failingChecks && this.ejectedUntil <= now;
   }
 
   state(now: number): EndpointState {
@@ -100,7 +120,7 @@ export class Endpoint {
 
   /** May take a panic trial now: not removed, no trial of its own open, not held back after a failed one. */
   panicCandidate(now: number): boolean {
-    if (this.removed || now < this.panicHeldUntil) return false;
+    if (this.removed || this.admin !== 'enabled' || now < this.panicHeldUntil) return false;
     return this.panicOpenSince === 0 || now - this.panicOpenSince > PANIC_TRIAL_STALE_MS;
   }
 
@@ -182,6 +202,7 @@ export class Endpoint {
       address: this.id,
       origin: this.origin,
       weight: this.weight,
+      admin: this.admin,
       state: this.state(now),
       active: this.active,
       open: this.pool.open,

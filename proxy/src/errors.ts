@@ -34,6 +34,10 @@ export const PX_ERRORS = defineErrors({
   PX_ERR_UPSTREAM_IDLE_TIMEOUT: { status: 504, text: 'upstream idle timeout' },
   PX_ERR_UPSTREAM_TOTAL_TIMEOUT: { status: 504, text: 'upstream total timeout' },
   PX_ERR_SHUTTING_DOWN: { status: 503, text: 'proxy is shutting down' },
+  /** The client sent no request body bytes for `timeouts.clientBody` (nginx client_body_timeout). */
+  PX_ERR_BODY_TIMEOUT: { status: 408, text: 'request body timeout' },
+  /** The upstream group's `bodyStreams.max` streamed bodies and its queue are taken. */
+  PX_ERR_BODY_STREAMS_BUSY: { status: 503, text: 'too many request bodies streaming to this upstream' },
   PX_ERR_FORBIDDEN: { status: 403, text: 'access denied' },
   /** limitReq refusal; the zone's `status` (default 429) is what the client gets. */
   PX_ERR_RATE_LIMITED: { status: 429, text: 'rate limit exceeded' },

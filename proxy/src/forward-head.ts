@@ -1,6 +1,4 @@
 import { PROXY_HOP_BY_HOP_FIELDS, type RequestHead } from '@tsgi/http1';
-import { PX_ERRORS, type ProxyErrorCode } from './errors.js';
-import { STATUS_CODES } from 'node:http';
 
 /** What the upstream head needs besides the parsed request. */
 export interface ForwardInfo {
@@ -61,16 +59,4 @@ export function buildUpstreamHead(req: RequestHead, info: ForwardInfo): string {
   if (req.chunked) s += 'Transfer-Encoding: chunked\r\n';
   if (req.upgrade !== '') s += `Connection: upgrade\r\nUpgrade: ${req.upgrade}\r\n`;
   return `${s}\r\n`;
-}
-
-/** A complete plain-text error response whose body names what went wrong. */
-export function errorResponse(code: ProxyErrorCode, detail: string | null, close: boolean, head: boolean): string {
-  const entry = PX_ERRORS[code];
-  const status = entry.status ?? 500;
-  const reason = STATUS_CODES[status] ?? 'Error';
-  const body = `${status} ${reason}: ${entry.text}${detail ? ` (${detail})` : ''}\n`;
-  return (
-    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-    `x-proxy-error: ${code}\r\n${close ? 'connection: close\r\n' : ''}\r\n${head ? '' : body}`
-  );
 }

@@ -9,7 +9,8 @@ import { TlsContexts } from './edge/tls-contexts.js';
 import { bindError } from './errors.js';
 import { isSummedGauge } from './metrics.js';
 import { refuseEmptyingReload } from './upstream-names.js';
-import type { WorkerUpstreams } from './proxy-worker.js';
+import { OverrideStore, isOverridesRequest } from './control/endpoint-overrides.js';
+import { configuredAnswers, type WorkerUpstreams } from './proxy-worker.js';
 
 /**
  * Runs `workers` proxy workers under @tsgi/arbiter's Arbiter (the same
@@ -19,7 +20,7 @@ import type { WorkerUpstreams } from './proxy-worker.js';
  * and the arbiter replaces the workers generation by generation, so no
  * connection is dropped. Resolves with the exit code.
  */
-export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, log: Logger): Promise<number> {
+export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, log: Logger, adminToken: string | null = null): Promise<number> {
   // Workers of every generation must share one port, so port 0 is resolved here once, per listener: two
   // listeners both on `host:0` get two ports (keyed by the address alone they shared one, EADDRINUSE).
   // The pick stays bound until the first worker is about to listen (PortReservation), so no neighbour takes it.
@@ -39,6 +40,10 @@ export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, l
   const own = new Registry();
   registerDefaultMetrics(own);
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  // The admin API's endpoint overrides live here: every worker gets the whole list on each change, a new one
+  // (more workers, a HUP's new generation) gets it in workerData and asks again once ready.
+  const overrides = new OverrideStore();
+  const sendOverrides = (): void => arbiter.broadcast({ tsgiProxy: 'overrides', list: overrides.list() });
   const arbiter = new Arbiter({
     workerModule: fileURLToPath(new URL(`./worker-main${ext}`, import.meta.url)),
     workers: current.workers,
@@ -46,11 +51,12 @@ export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, l
     gracefulTimeoutMs: current.timeouts.drain,
     memoryLimit: memoryLimit(current),
     logger: log,
-    workerData: () => ({ config: current, awaitPortRelease: reservation.held }),
+    workerData: () => ({ config: current, awaitPortRelease: reservation.held, overrides: overrides.list() }),
     hooks: {
       workerSpawned: (w) => ledger.spawned(w.pid),
       workerExited: (w) => ledger.retire(w.pid),
       message: (_w, data) => {
+        if (isOverridesRequest(data)) return sendOverrides();
         if (!reservation.answer(data, (answer) => arbiter.broadcast(answer))) void ledger.recordMessage(data);
       },
       reload: async () => {
@@ -77,9 +83,10 @@ export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, l
         if (next.admin.address !== current.admin.address) {
           log.warn({ kept: ['admin.address'] }, 'reload: admin.address changed; the master binds it only at start (restart to apply)');
         }
-        // Workers of the new generation read the certificates at boot: refuse the reload here if any pair is bad, so the running ones stay.
+        // Workers of the new generation read the certificates and error pages at boot: refuse the reload here if any is bad, so the running ones stay.
         try {
           for (const l of next.listeners) if (l.tls !== undefined) new TlsContexts(l.tls);
+          configuredAnswers(next);
         } catch (err) {
           for (const k of picked) ports.delete(k);
           await reservation.release();
@@ -110,6 +117,21 @@ export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, l
       upstreams: async () => ({ workers: await arbiter.collect('upstreams') }),
       ready: () => arbiter.ready,
       state: () => (arbiter.isStopping ? 'draining' : arbiter.ready ? 'ok' : 'starting'),
+      control: {
+        token: adminToken,
+        endpoints: async (group) => {
+          if (!Object.hasOwn(current.upstreams, group)) return null;
+          const views = (await arbiter.collect('upstreams')) as (WorkerUpstreams | null)[];
+          return [...new Set(views.flatMap((v) => (v?.upstreams[group]?.endpoints ?? []).map((e) => String(e.address))))];
+        },
+        set: (group, endpoint, change) => {
+          const o = overrides.set(group, endpoint, change);
+          log.info({ group, endpoint, state: o.state, weight: o.weight }, 'admin: endpoint override set');
+          sendOverrides();
+          return o;
+        },
+        reload: () => arbiter.signal('SIGHUP'),
+      },
     });
   }
   log.info(

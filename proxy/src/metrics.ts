@@ -22,7 +22,7 @@ export class ProxyMetrics {
   /** Bumped on every request, retry, failure and ejection: the periodic report to the master is skipped while nothing changed. */
   changes = 0;
 
-  constructor(groups: () => Iterable<UpstreamGroup>, activeConnections: () => number) {
+  constructor(groups: () => Iterable<UpstreamGroup>, activeConnections: () => number, heldBodyBytes: () => number) {
     const registers = [this.registry];
     this.stats = new RequestStats(this.registry);
     this.retries = new Counter({ name: 'tsgi_proxy_retries_total', help: 'Attempts retried on another endpoint, by reason.', labelNames: ['upstream', 'reason'], registers });
@@ -61,6 +61,24 @@ export class ProxyMetrics {
       registers,
       collect() {
         this.set(activeConnections());
+      },
+    });
+    new Gauge({
+      name: 'tsgi_proxy_request_body_held_bytes',
+      help: 'Request body bytes read at the edge and not yet forwarded (requestBody.maxBuffered caps them per worker).',
+      registers,
+      collect() {
+        this.set(heldBodyBytes());
+      },
+    });
+    new Gauge({
+      name: 'tsgi_proxy_request_body_streams',
+      help: 'Request bodies streaming to the upstream group now (bodyStreams.max caps them per worker).',
+      labelNames: ['upstream'],
+      registers,
+      collect() {
+        this.reset();
+        for (const g of groups()) this.set({ upstream: g.name }, g.bodyStreams.active);
       },
     });
     registerDefaultMetrics(this.registry);

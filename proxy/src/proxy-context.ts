@@ -5,6 +5,8 @@ import type { ProxyErrorCode } from './errors.js';
 import type { EdgeRoute } from './edge/edge-request.js';
 import type { Encoding } from './edge/compression.js';
 import type { ClientInfo } from './edge/edge-listener.js';
+import type { BodyBudget } from './exchange/body-shield.js';
+import type { ErrorAnswers } from './exchange/answers.js';
 
 /** What routing found: the upstream group and the route's edge settings. */
 export interface RouteMatch {
@@ -25,6 +27,8 @@ export interface ExchangeRecord {
   durationMs: number;
   bytesOut: number;
   error: ProxyErrorCode | null;
+  /** What went wrong beyond the code (`ECONNREFUSED`, the timeout that fired): logged, never sent unless `debug`. */
+  detail?: string | null;
   /** W3C trace id and X-Request-Id sent upstream ('-' when none, e.g. refused before routing). */
   traceId: string;
   requestId: string;
@@ -37,6 +41,8 @@ export interface ExchangeRecord {
  */
 export interface ProxyContext {
   config: ProxyConfig;
+  /** The proxy's own answers where no route applies (refused heads, no route). */
+  readonly errors: ErrorAnswers;
   route(host: string, target: string): RouteMatch | null;
   isTrusted(peer: string): boolean;
   draining: boolean;
@@ -47,6 +53,8 @@ export interface ProxyContext {
   /** One response compressed at the edge: body bytes from the upstream and bytes sent. */
   onCompressed(encoding: Encoding, bytesIn: number, bytesOut: number): void;
   onUpstreamFailure(ep: Endpoint, code: ProxyErrorCode | 'status'): void;
+  /** Request body bytes held at the edge by this worker (`requestBody.maxBuffered`). */
+  readonly bodyBudget: BodyBudget;
   /** Connection bookkeeping for timeouts and drain. */
   connections: Set<LiveConnection>;
 }

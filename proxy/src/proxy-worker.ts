@@ -13,7 +13,10 @@ import { resolveFailure } from './dns-discovery.js';
 import type { Endpoint } from './endpoint.js';
 import type { RouteMatch } from './proxy-context.js';
 import { EdgeListeners, type RemovedListener } from './edge/edge-listeners.js';
+import { ErrorAnswers } from './exchange/answers.js';
+import type { EndpointOverride } from './control/endpoint-overrides.js';
 import { EdgeMetrics } from './edge/edge-metrics.js';
+import { BodyBudget } from './exchange/body-shield.js';
 import { compressionPolicy, type CompressionSettings, type Encoding } from './edge/compression.js';
 import { EdgeZones, RoutePolicy, type LimitConnZone, type LimitReqZone } from './edge/route-policy.js';
 
@@ -34,9 +37,12 @@ export class ProxyWorker implements ProxyContext {
   config: ProxyConfig;
   draining = false;
   readonly connections = new Set<LiveConnection>();
+  readonly bodyBudget = new BodyBudget(() => this.config.requestBody.maxBuffered);
   readonly groups = new Map<string, UpstreamGroup>();
   readonly metrics: ProxyMetrics;
   private router: Router<RouteMatch>;
+  private answers: ConfiguredAnswers;
+  private overrides: readonly EndpointOverride[] = [];
   private zones: EdgeZones;
   private listeners: EdgeListeners | null = null;
   readonly edgeMetrics: EdgeMetrics;
@@ -51,19 +57,26 @@ export class ProxyWorker implements ProxyContext {
     this.metrics = new ProxyMetrics(
       () => this.groups.values(),
       () => this.connections.size,
+      () => this.bodyBudget.held,
     );
     this.edgeMetrics = new EdgeMetrics(this.metrics.registry, () => this.listeners?.h2Sessions ?? 0, () => {
       this.metrics.changes++;
     });
     this.zones = new EdgeZones(config.limitReq as Record<string, LimitReqZone>, config.limitConn as Record<string, LimitConnZone>);
-    this.router = this.buildRouter(config);
+    this.answers = configuredAnswers(config);
+    this.router = this.buildRouter(config, this.answers);
     this.trust = buildTrust(config.forwarded.trust);
   }
 
-  private buildRouter(config: ProxyConfig): Router<RouteMatch> {
+  get errors(): ErrorAnswers {
+    return this.answers.global;
+  }
+
+  private buildRouter(config: ProxyConfig, answers: ConfiguredAnswers): Router<RouteMatch> {
     return new Router(config.routes, (name, r) => ({
       group: this.groups.get(name) as UpstreamGroup,
       edge: {
+        errors: answers.routes[config.routes.indexOf(r)] ?? answers.global,
         label: `${r.host}${r.path}`,
         policy: r.access.length > 0 || r.limitReq.length > 0 || r.limitConn.length > 0 ? new RoutePolicy(r, this.zones) : null,
         maxBodyBytes: r.maxBodyBytes,
@@ -95,7 +108,7 @@ export class ProxyWorker implements ProxyContext {
   /** Resolves upstreams, starts the sweep and binds every listener. */
   async start(listenOptions: { exclusive?: boolean; beforeListen?: () => Promise<void> } = {}): Promise<BoundListener[]> {
     await this.applyGroups(this.config);
-    this.router = this.buildRouter(this.config);
+    this.router = this.buildRouter(this.config, this.answers);
     this.tick = setInterval(() => this.sweep(), TICK_MS);
     this.tick.unref();
     this.listeners = new EdgeListeners(
@@ -126,6 +139,7 @@ export class ProxyWorker implements ProxyContext {
         starts.push(existing.reconfigure(up));
       } else {
         const g = new UpstreamGroup(name, up, this.groupEvents());
+        g.setOverrides(this.overridesOf(name));
         this.groups.set(name, g);
         starts.push(g.start());
       }
@@ -148,6 +162,8 @@ export class ProxyWorker implements ProxyContext {
    * goes up), a removed one stops accepting and its connections drain.
    */
   async reload(config: ProxyConfig, beforeApply?: () => Promise<void>): Promise<ListenerReload> {
+    // Error pages are files read now: one that cannot be read refuses the reload before anything changes.
+    const answers = configuredAnswers(config);
     const change = this.listeners === null ? null : await this.listeners.change(config.listeners, addressesOf(config));
     try {
       await beforeApply?.();
@@ -158,7 +174,8 @@ export class ProxyWorker implements ProxyContext {
     }
     this.config = config;
     this.zones = new EdgeZones(config.limitReq as Record<string, LimitReqZone>, config.limitConn as Record<string, LimitConnZone>, this.zones);
-    this.router = this.buildRouter(config);
+    this.answers = answers;
+    this.router = this.buildRouter(config, answers);
     this.trust = buildTrust(config.forwarded.trust);
     const removed = change?.commit() ?? [];
     for (const r of removed) this.drainListener(r);
@@ -187,6 +204,17 @@ export class ProxyWorker implements ProxyContext {
     step();
   }
 
+  /** The admin API's endpoint overrides, the whole current list (from the master, or this process's admin port). */
+  setOverrides(list: readonly EndpointOverride[]): void {
+    this.overrides = list;
+    for (const [name, g] of this.groups) g.setOverrides(this.overridesOf(name));
+    this.log.info({ overrides: list }, 'endpoint overrides applied');
+  }
+
+  private overridesOf(group: string): Map<string, EndpointOverride> {
+    return new Map(this.overrides.filter((o) => o.group === group).map((o) => [o.endpoint, o]));
+  }
+
   route(host: string, target: string): RouteMatch | null {
     return this.router.match(host, target);
   }
@@ -200,7 +228,7 @@ export class ProxyWorker implements ProxyContext {
     this.metrics.request(r.group, r.status, r.durationMs);
     if (this.config.accessLog) {
       this.log.info(
-        { remote: r.remote, method: r.method, target: r.target, host: r.host, status: r.status, upstream: r.group, endpoint: r.endpoint, attempts: r.attempts, ms: r.durationMs, bytes: r.bytesOut, error: r.error ?? undefined, trace_id: r.traceId, request_id: r.requestId },
+        { remote: r.remote, method: r.method, target: r.target, host: r.host, status: r.status, upstream: r.group, endpoint: r.endpoint, attempts: r.attempts, ms: r.durationMs, bytes: r.bytesOut, error: r.error ?? undefined, detail: r.detail ?? undefined, trace_id: r.traceId, request_id: r.requestId },
         'access',
       );
     }
@@ -282,6 +310,19 @@ export interface WorkerUpstreams {
 export interface ListenerReload {
   added: string[];
   removed: string[];
+}
+
+/** The global error answers and, per route, its own when it has `errorPages` (null: the global ones). */
+interface ConfiguredAnswers {
+  global: ErrorAnswers;
+  routes: (ErrorAnswers | null)[];
+}
+
+/** Throws ConfigError naming the key when an error page file cannot be read. */
+export function configuredAnswers(config: ProxyConfig): ConfiguredAnswers {
+  const global = new ErrorAnswers(config.debug, config.errorPages);
+  const routes = config.routes.map((r, i) => (Object.keys(r.errorPages).length === 0 ? null : new ErrorAnswers(config.debug, { ...config.errorPages, ...r.errorPages }, `routes.${i}.errorPages`)));
+  return { global, routes };
 }
 
 function addressesOf(config: ProxyConfig): { host: string; port: number }[] {

@@ -3,6 +3,7 @@ import { startAdminServer, type AdminSources } from './admin-server.js';
 import type { ProxyConfig } from './config.js';
 import { ProxyWorker } from './proxy-worker.js';
 import { refuseEmptyingReload } from './upstream-names.js';
+import { OverrideStore } from './control/endpoint-overrides.js';
 
 /** How the running proxy re-reads its config on SIGHUP (throws ConfigError on a bad file). */
 export type ConfigReader = () => ProxyConfig;
@@ -14,14 +15,26 @@ export type ConfigReader = () => ProxyConfig;
  * are rebound as nginx does), SIGTERM graceful drain, SIGINT/SIGQUIT fast
  * stop. Resolves with the exit code.
  */
-export async function runSingleProcess(config: ProxyConfig, readConfig: ConfigReader, log: Logger): Promise<number> {
+export async function runSingleProcess(config: ProxyConfig, readConfig: ConfigReader, log: Logger, adminToken: string | null = null): Promise<number> {
   const worker = new ProxyWorker(config, log);
   const bound = await worker.start();
+  const overrides = new OverrideStore();
   const sources: AdminSources = {
     metrics: async () => ({ contentType: worker.metrics.registry.contentType, body: await worker.metrics.registry.metrics() }),
     upstreams: async () => worker.snapshot(),
     ready: () => !worker.draining,
     state: () => (worker.draining ? 'draining' : 'ok'),
+    control: {
+      token: adminToken,
+      endpoints: async (group) => worker.groups.get(group)?.endpoints.map((e) => e.id) ?? null,
+      set: (group, endpoint, change) => {
+        const o = overrides.set(group, endpoint, change);
+        log.info({ group, endpoint, state: o.state, weight: o.weight }, 'admin: endpoint override set');
+        worker.setOverrides(overrides.list());
+        return o;
+      },
+      reload: () => process.kill(process.pid, 'SIGHUP'),
+    },
   };
   let admin: AdminServer | null = config.admin.address === null ? null : await startAdminServer(config.admin.address, sources);
   log.info(

@@ -8,6 +8,8 @@ import { probe } from './active-health.js';
 import { proxyError } from './errors.js';
 import { isUnixAddress } from './edge/unix-address.js';
 import { stickyValue } from './sticky-cookie.js';
+import { BodyStreamGate } from './exchange/body-shield.js';
+import type { EndpointOverride } from './control/endpoint-overrides.js';
 
 /** Events a group reports to the worker (logs, metrics). */
 export interface GroupEvents {
@@ -33,8 +35,11 @@ export class UpstreamGroup {
   private readonly resolved = new Map<number, string[]>();
   balancer: Balancer;
   readonly budget: RetryBudget;
+  /** Request bodies streaming to this group now (per worker), capped by `bodyStreams`. */
+  readonly bodyStreams = new BodyStreamGate();
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
+  private overrides: ReadonlyMap<string, EndpointOverride> = new Map();
 
   constructor(
     readonly name: string,
@@ -155,6 +160,7 @@ export class UpstreamGroup {
       added.push(key);
     }
     this.endpoints = [...this.byKey.values()];
+    for (const ep of this.endpoints) this.applyOverride(ep);
     this.byStickyValue.clear();
     this.stickyValues.clear();
     for (const ep of this.endpoints) {
@@ -164,6 +170,19 @@ export class UpstreamGroup {
     }
     this.balancer.rebuild(this.endpoints);
     if (added.length > 0 || removed.length > 0) this.events.endpointsChanged(this.name, added, removed);
+  }
+
+  /** The admin API's overrides for this group (keyed by endpoint address); endpoints DNS adds later get theirs too. */
+  setOverrides(overrides: ReadonlyMap<string, EndpointOverride>): void {
+    this.overrides = overrides;
+    for (const ep of this.endpoints) this.applyOverride(ep);
+    // Weights feed the balancer's state (the hash ring): rebuilt with them.
+    this.balancer.rebuild(this.endpoints);
+  }
+
+  private applyOverride(ep: Endpoint): void {
+    const o = this.overrides.get(ep.id);
+    ep.override(o?.state ?? 'enabled', o?.weight ?? null);
   }
 
   /** Applies a reloaded config; endpoints whose address stays keep their pools and health. */
@@ -200,7 +219,7 @@ export class UpstreamGroup {
   stickyPick(value: string | null, exclude: readonly Endpoint[] | null, now: number): Endpoint | null {
     if (value === null) return null;
     const ep = this.byStickyValue.get(value);
-    if (ep === undefined || ep.removed || !ep.available(now)) return null;
+    if (ep === undefined || !ep.takesSticky(now)) return null;
     if (exclude !== null && exclude.includes(ep)) return null;
     return ep;
   }

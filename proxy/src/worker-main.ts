@@ -2,12 +2,14 @@ import { EXIT, MetricsReporter, startWorkerRuntime, waitForPortRelease } from '@
 import type { ProxyConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { ProxyWorker } from './proxy-worker.js';
+import { OVERRIDES_REQUEST, isOverridesMessage, type EndpointOverride } from './control/endpoint-overrides.js';
 
 /** The module each arbiter worker runs: one ProxyWorker fed by the master's workerData. */
-const runtime = await startWorkerRuntime<{ config: ProxyConfig; awaitPortRelease: boolean }>({ maxRequests: 0, maxRequestsJitter: 0, watchdogFd: 2 });
+const runtime = await startWorkerRuntime<{ config: ProxyConfig; awaitPortRelease: boolean; overrides: EndpointOverride[] }>({ maxRequests: 0, maxRequestsJitter: 0, watchdogFd: 2 });
 const config = runtime.data.config;
 const log = createLogger(config, 'worker');
 const worker = new ProxyWorker(config, log);
+worker.setOverrides(runtime.data.overrides);
 try {
   // The master holds port-0 picks until a worker is about to listen: node:cluster binds in the master.
   await worker.start({ beforeListen: runtime.data.awaitPortRelease ? () => waitForPortRelease((d) => runtime.sendCustom(d)) : undefined });
@@ -26,4 +28,9 @@ runtime.ready({
   quit: () => reporter.report(),
   collect: (kind) => (kind === 'metrics' ? reporter.collect() : kind === 'upstreams' ? worker.snapshot() : null),
   flush: () => log.flush(),
+  message: (data) => {
+    if (isOverridesMessage(data)) worker.setOverrides(data.list);
+  },
 });
+// An override set while this worker booted reached it before it listened for messages: ask for the current list.
+runtime.sendCustom(OVERRIDES_REQUEST);

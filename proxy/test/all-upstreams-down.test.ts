@@ -30,7 +30,7 @@ async function blackhole(): Promise<{ port: number; close: () => void }> {
 // Now one trial a second goes through and the rest get a fast 502 naming PX_ERR_NO_ENDPOINT.
 test('both upstreams blackholed: after they are ejected, requests get a fast 502 PX_ERR_NO_ENDPOINT, not a connect timeout each', { timeout: 60_000 }, async () => {
   const holes = [await blackhole(), await blackhole()];
-  const proxy = await startProxy(basicConfig(holes.map((h) => h.port), '', 'timeouts: { connect: 500ms }'));
+  const proxy = await startProxy(basicConfig(holes.map((h) => h.port), 'debug: true', 'timeouts: { connect: 500ms }'));
   try {
     const codes: string[] = [];
     for (let i = 0; i < 12; i++) {
@@ -54,7 +54,7 @@ test('both upstreams killed: refused connects answer 502 at once; the proxy reco
   let a = await startUpstream();
   const b = await startUpstream();
   const aPort = a.port;
-  const proxy = await startProxy(basicConfig([aPort, b.port]));
+  const proxy = await startProxy(basicConfig([aPort, b.port], 'debug: true'));
   try {
     assert.equal((await get(proxy.port, '/echo')).status, 200);
     await a.kill('SIGKILL');

@@ -86,7 +86,7 @@ describe('edge end to end: TLS + h2 client → tsgi-proxy → appserver on a uni
     copyFileSync(first.key, keyPath);
     const sock = join(dir, 'app.sock');
     app = spawnTs(APPSERVER, ['-b', `unix:${sock}`, '--metrics-bind', '127.0.0.1:0', '-w', '1', '--access-logfile', '-', '--access-logformat', 'APPLOG %(r)s %(s)s %({traceparent}i)s %({x-request-id}i)s', `${APP}:app`]);
-    await waitFor(app, /^Ready:/m, 'appserver');
+    await waitFor(app, /Ready: /, 'appserver');
     const config = {
       listeners: [
         { address: '127.0.0.1:0', tls: { certs: [{ cert: certPath, key: keyPath }] } },

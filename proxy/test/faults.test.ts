@@ -3,9 +3,9 @@ import { request, Agent } from 'node:http';
 import { test } from 'node:test';
 import { endpointView, basicConfig, get, startProxy, startUpstream, until, upstreamStats, getStatus } from './helpers.ts';
 
-test('a hanging upstream gets 504 naming the header timeout', async () => {
+test('a hanging upstream gets 504 naming the header timeout (with debug: true)', async () => {
   const up = await startUpstream();
-  const proxy = await startProxy(basicConfig([up.port], '', 'timeouts: { header: 400ms }'));
+  const proxy = await startProxy(basicConfig([up.port], 'debug: true', 'timeouts: { header: 400ms }'));
   try {
     const r = await get(proxy.port, '/hang');
     assert.equal(r.status, 504);
@@ -166,7 +166,8 @@ test('once the response relays, a client still sending its body does not keep a 
   });
   await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
   const upPort = (stalled.address() as { port: number }).port;
-  const proxy = await startProxy(basicConfig([upPort], '', 'timeouts: { idle: 400ms }'));
+  // bufferSize 0: this body streams (a held one would reach the upstream only once complete).
+  const proxy = await startProxy(basicConfig([upPort], 'requestBody: { bufferSize: 0 }', 'timeouts: { idle: 400ms }'));
   try {
     const { ms, reply } = await dripBodyUntilClosed(proxy.port, '/upload');
     assert.match(reply, /^HTTP\/1\.1 200 /);

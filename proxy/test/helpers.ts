@@ -19,9 +19,9 @@ export interface Proc {
 }
 
 /** Spawns a child and resolves once `ready(output)` returns a value (a line on stdout, never a sleep). */
-export function spawnReady<T>(args: string[], ready: (out: string) => T | undefined, timeoutMs = 20_000): Promise<Proc & { value: T }> {
+export function spawnReady<T>(args: string[], ready: (out: string) => T | undefined, timeoutMs = 20_000, env: NodeJS.ProcessEnv = {}): Promise<Proc & { value: T }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let out = '';
     let done = false;
     const exited = new Promise<number | null>((r) => child.once('exit', (code, sig) => r(code ?? (sig ? 128 : null))));
@@ -83,7 +83,7 @@ export interface ProxyProc extends Proc {
 }
 
 /** Writes `yaml` to a temp dir and starts tsgi-proxy from sources; ready = its "listening" line. */
-export async function startProxy(yaml: string, extraArgs: string[] = []): Promise<ProxyProc> {
+export async function startProxy(yaml: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ProxyProc> {
   const dir = mkdtempSync(join(tmpdir(), 'tsgi-proxy-test-'));
   const configPath = join(dir, 'proxy.yaml');
   writeFileSync(configPath, yaml);
@@ -97,7 +97,7 @@ export async function startProxy(yaml: string, extraArgs: string[] = []): Promis
       return { port, ports, admin: rec.admin === null ? null : Number(rec.admin.split(':').pop()) };
     }
     return undefined;
-  });
+  }, undefined, env);
   const kill = p.kill;
   return {
     ...p,

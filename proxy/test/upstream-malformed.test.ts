@@ -81,7 +81,7 @@ const BAD_CHUNKS = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nh
 
 test('bad chunk framing before any response byte reached the client: 502, counted as an endpoint failure, logged as 502', async () => {
   const up = await rawUpstream((sock) => sock.write(BAD_CHUNKS));
-  const proxy = await startProxy(withAccessLog(basicConfig([up.port], '', 'passive: { maxFails: 0 }')));
+  const proxy = await startProxy(withAccessLog(basicConfig([up.port], 'debug: true', 'passive: { maxFails: 0 }')));
   try {
     const r = await get(proxy.port, '/bad-chunks');
     assert.equal(r.status, 502);
@@ -104,7 +104,7 @@ test('bad chunk framing before any response byte reached the client: 502, counte
 test('bad chunk framing before any byte went out: an idempotent request is retried on another endpoint, a POST is not', async () => {
   const bad = await rawUpstream((sock) => sock.write(BAD_CHUNKS));
   const good = await startUpstream();
-  const proxy = await startProxy(withAccessLog(basicConfig([bad.port, good.port], '', 'passive: { maxFails: 0 }')));
+  const proxy = await startProxy(withAccessLog(basicConfig([bad.port, good.port], 'debug: true', 'passive: { maxFails: 0 }')));
   try {
     for (let i = 0; i < 6; i++) {
       const r = await get(proxy.port, `/echo?i=${i}`);
@@ -142,7 +142,7 @@ test('chunked bodies that arrive with the head: good framing relayed, bad framin
   // A valid first chunk, then bad framing in the same read: nothing of it may reach the client.
   const bad = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n';
   const up = await rawUpstream((sock, _n, head) => sock.write(head.startsWith('GET /good') ? good : bad));
-  const proxy = await startProxy(basicConfig([up.port], 'compression: { enabled: true, minBytes: 1 }', 'retries: { attempts: 0 }'));
+  const proxy = await startProxy(basicConfig([up.port], 'compression: { enabled: true, minBytes: 1 }\ndebug: true', 'retries: { attempts: 0 }'));
   try {
     const plain = await get(proxy.port, '/good');
     assert.equal(plain.status, 200);
@@ -229,7 +229,7 @@ test('a response head with bare LF line endings is refused at once with 502, not
   ];
   // The upstream keeps its socket open, so only the head's own bytes can end the wait.
   const up = await rawUpstream((sock, n) => sock.write(heads[(n - 1) % heads.length] ?? ''));
-  const proxy = await startProxy(withAccessLog(basicConfig([up.port], '', 'timeouts: { header: 30s }\nretries: { attempts: 0 }')));
+  const proxy = await startProxy(withAccessLog(basicConfig([up.port], 'debug: true', 'timeouts: { header: 30s }\nretries: { attempts: 0 }')));
   try {
     const started = Date.now();
     for (let i = 0; i < heads.length; i++) {

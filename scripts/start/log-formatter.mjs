@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // The terminal side of `npm start`: reads each tier's output from its own pipe
 // (fd 3, 4, ... in the order of the names in argv) and prints one human line
-// per event (log-lines.mjs). A process of its own, not part of start.mjs, so
+// per event (the console of @tsgi/arbiter). A process of its own, not part of start.mjs, so
 // that if start.mjs is killed outright the tiers still have a reader while
 // they drain. Ignores INT/TERM/HUP (Ctrl-C reaches the whole foreground
 // group; the tiers' last lines still need printing) and exits once every pipe
 // has closed, that is once every tier and the start script are gone.
 import { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
-import { humanLine, painterFor } from './log-lines.mjs';
+import { humanLine, painterFor } from '@tsgi/arbiter';
 
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => {});
 

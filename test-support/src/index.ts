@@ -3,3 +3,4 @@ export { rawExchange, rawExchangeOver, type RawExchangeOptions, type RawReply } 
 export { httpRequest, type HttpReply, type HttpRequestOptions } from './http-request.js';
 export { startProcess, type ReadyProcess, type StartOptions } from './child-process.js';
 export { PROMTOOL, hasPromtool, checkMetrics } from './promtool.js';
+export { runInTerminal, terminalLines, type TerminalRun } from './pseudo-terminal.js';

@@ -88,6 +88,13 @@ ${
 ${table(['cell', 'proxy workers', 'app workers', 'req/s', 'p99 ms', 'proxy CPU of allowed', 'app CPU of allowed', 'bottleneck'], matrixRows)}`
     : ''
 }
+${
+  result.capacity
+    ? `<h2>Capacity for ${esc(result.capacity.model.targetRate)} req/s</h2>
+<p>${esc(result.capacity.explanation)} The numbers are written as <code>capacity-patch.yaml</code> next to this report.</p>
+${table(['tier', 'req/s per core (measured)', 'replicas', 'workers per replica', 'CPU request', 'CPU limit', 'expected use of limit'], result.capacity.tiers.map((t) => [t.tier, t.perCoreRps, t.replicas, t.workersPerReplica, `${t.cpuRequestMillis}m`, t.cpuLimit, `${Math.round(t.expectedUtilisation * 100)} %`]))}`
+    : ''
+}
 <h2>Details</h2>
 <p>${esc(result.description)}</p>
 <p>Machine: <b>${esc(m.cores)} cores</b>, ${esc(m.cpuModel)}, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${esc(m.node)}, load average at start ${esc(m.loadAverage.join(' / '))}.

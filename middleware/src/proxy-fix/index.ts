@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { App, Environ } from '@tsgi/gateway';
+import { ForwardedTrust, type App, type Environ } from '@tsgi/gateway';
 import { InvalidOptionError } from '../errors.js';
 import { checkKnown, readInteger } from '../shared/options.js';
 import { HOST_PATTERN } from '../shared/location.js';
@@ -19,6 +19,14 @@ export interface ProxyFixOptions {
   xPort?: number;
   /** X-Forwarded-Prefix hops → SCRIPT_NAME. Default 0. */
   xPrefix?: number;
+  /**
+   * The peers (REMOTE_ADDR as the server saw it) whose X-Forwarded-* headers
+   * are believed: IPs, CIDRs, or '*' for anyone (Werkzeug's behaviour).
+   * Default `['127.0.0.1', '::1']`: a proxy on the same host. From any other
+   * peer every header is ignored, so a client that reaches the app server
+   * directly cannot pick its own address or scheme.
+   */
+  trustedProxies?: readonly string[];
   x_for?: number;
   x_proto?: number;
   x_host?: number;
@@ -40,7 +48,9 @@ export interface ProxyFixOriginal {
 }
 
 const MW = 'proxyFix';
-const KNOWN = ['xFor', 'xProto', 'xHost', 'xPort', 'xPrefix', 'x_for', 'x_proto', 'x_host', 'x_port', 'x_prefix'];
+const KNOWN = ['xFor', 'xProto', 'xHost', 'xPort', 'xPrefix', 'x_for', 'x_proto', 'x_host', 'x_port', 'x_prefix', 'trustedProxies'];
+/** The gateway's own default for forwardedAllowIps: a proxy on this host. */
+const LOOPBACK = ['127.0.0.1', '::1'];
 const PORT = /^\d{1,5}$/;
 // eslint-disable-next-line no-control-regex -- a forwarded prefix may not hold controls
 const PREFIX = /^\/[^\\\u0000-\u001f?#]*$/;
@@ -78,6 +88,21 @@ function splitHostPort(host: string): [string, string | null] {
   return [host.slice(0, i), host.slice(i + 1)];
 }
 
+function readTrust(value: unknown): ForwardedTrust {
+  if (value === undefined) return new ForwardedTrust(LOOPBACK, 'trustedProxies');
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new InvalidOptionError(MW, 'trustedProxies', "must be a non-empty list of IPs, CIDRs or '*'", value);
+  }
+  for (const entry of value as unknown[]) {
+    try {
+      new ForwardedTrust([entry as string], 'trustedProxies');
+    } catch {
+      throw new InvalidOptionError(MW, 'trustedProxies', "must list only IPs, CIDRs or '*'", entry);
+    }
+  }
+  return new ForwardedTrust(value as string[], 'trustedProxies');
+}
+
 /**
  * Werkzeug's ProxyFix: believe the X-Forwarded-* headers set by a known
  * number of proxies in front of the app, and only those. For each header the
@@ -86,7 +111,9 @@ function splitHostPort(host: string): [string, string | null] {
  * that do not parse (not an IP, not http/https, a bad host, port or prefix)
  * are ignored. The originals stay in `environ['mw.proxy_fix.orig']`.
  *
- * Only use this behind proxies that set (not just pass on) these headers.
+ * Only requests whose peer is in `trustedProxies` (default loopback) are
+ * rewritten: unlike Werkzeug, which believes any sender. Only use this behind
+ * proxies that set (not just pass on) these headers.
  */
 export function proxyFix(app: App, options: ProxyFixOptions = {}): App {
   checkKnown(MW, options, KNOWN);
@@ -101,6 +128,7 @@ export function proxyFix(app: App, options: ProxyFixOptions = {}): App {
   const xHost = pick('xHost', 'x_host', 0);
   const xPort = pick('xPort', 'x_port', 0);
   const xPrefix = pick('xPrefix', 'x_prefix', 0);
+  const trust = readTrust(options.trustedProxies);
 
   return function proxyFixApp(environ: Environ, startResponse) {
     const orig: ProxyFixOriginal = {
@@ -112,6 +140,7 @@ export function proxyFix(app: App, options: ProxyFixOptions = {}): App {
       SCRIPT_NAME: environ.SCRIPT_NAME,
     };
     environ[PROXY_FIX_ORIG_KEY] = orig;
+    if (!trust.trusts(environ.REMOTE_ADDR)) return app(environ, startResponse);
 
     const forValue = nthFromRight(xFor, environ.HTTP_X_FORWARDED_FOR);
     if (forValue !== null) {

@@ -22,6 +22,8 @@ export interface OutgoingHead {
 export interface LocalAnswer {
   status: number;
   reason: string;
+  /** Content-Type of the body (plain text, or an `errorPages` entry's). */
+  type: string;
   /** Extra field lines (`x-proxy-error`, `retry-after`, ...), `name: value\r\n` each. */
   lines: string;
   body: string;

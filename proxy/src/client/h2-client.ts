@@ -178,7 +178,7 @@ export class H2StreamClient implements ClientSide {
   answer(a: LocalAnswer): void {
     const stream = this.stream;
     if (stream.destroyed || stream.headersSent) return;
-    const headers: OutgoingHttpHeaders = { ':status': a.status, 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(a.body) };
+    const headers: OutgoingHttpHeaders = { ':status': a.status, 'content-type': a.type, 'content-length': Buffer.byteLength(a.body) };
     addLines(headers, a.lines);
     this.responded = true;
     this.ended = true;

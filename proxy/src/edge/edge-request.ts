@@ -1,7 +1,7 @@
-import { STATUS_CODES } from 'node:http';
 import type { Admission, RoutePolicy } from './route-policy.js';
 import type { CompressionPolicy } from './compression.js';
 import { traceFor, traceHeadersOf, traceHeaderLines, type TraceIds } from './trace-context.js';
+import type { ErrorAnswers } from '../exchange/answers.js';
 
 /** The edge settings attached to a matched route. */
 export interface EdgeRoute {
@@ -13,6 +13,8 @@ export interface EdgeRoute {
   maxHeaderBytes: number | undefined;
   /** Response compression for this route; null when off (the hot path checks only this). */
   compression: CompressionPolicy | null;
+  /** The proxy's own answers on this route (`errorPages` of the route over the global ones). */
+  errors: ErrorAnswers;
 }
 
 /** The parts of a parsed request head the edge checks read. */
@@ -43,17 +45,3 @@ export function traceForHead(head: HeadView): { ids: TraceIds; lines: string } {
   return { ids, lines: traceHeaderLines(ids) };
 }
 
-/**
- * A refusal the edge answers itself: 403 for access, the zone's status
- * (429 by default) with Retry-After for limits. The body names the reason
- * and the x-proxy-error header carries the stable code.
- */
-export function edgeRefusal(status: number, code: string, detail: string, retryAfterS: number | null, close: boolean, headRequest: boolean, requestId: string | null): string {
-  const reason = STATUS_CODES[status] ?? 'Error';
-  const body = `${status} ${reason}: ${detail}\n`;
-  return (
-    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-    `x-proxy-error: ${code}\r\n${retryAfterS !== null ? `retry-after: ${retryAfterS}\r\n` : ''}${requestId !== null ? `x-request-id: ${requestId}\r\n` : ''}` +
-    `${close ? 'connection: close\r\n' : ''}\r\n${headRequest ? '' : body}`
-  );
-}

@@ -1,30 +1,83 @@
+import { readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
-import { PX_ERRORS, type ProxyErrorCode } from '../errors.js';
+import { PX_ERRORS, ConfigError, type ProxyErrorCode } from '../errors.js';
 import type { LocalAnswer } from '../client/client-side.js';
 
-/** A plain-text error answer whose body names what went wrong; `x-proxy-error` carries the stable code. */
-export function errorAnswer(code: ProxyErrorCode, detail: string | null, head: boolean): LocalAnswer {
-  const entry = PX_ERRORS[code];
-  const status = entry.status ?? 500;
-  const reason = STATUS_CODES[status] ?? 'Error';
-  return { status, reason, lines: `x-proxy-error: ${code}\r\n`, body: `${status} ${reason}: ${entry.text}${detail ? ` (${detail})` : ''}\n`, head };
+/** One `errorPages` entry as configured: an inline body or a file, with its content type. */
+export interface ErrorPageConfig {
+  body?: string | undefined;
+  file?: string | undefined;
+  type: string;
+}
+
+const PLAIN = 'text/plain; charset=utf-8';
+
+/**
+ * Statuses whose cause is on the proxy's side (upstream errors, timeouts, shutdown, rate limits): their
+ * default body is only the status line's words, as nginx's, so nothing internal reaches the client.
+ * 501 and 505 are about the request itself and say what in it is unsupported.
+ */
+function hidesDetail(status: number): boolean {
+  return status === 500 || status === 502 || status === 503 || status === 504 || status === 429;
 }
 
 /**
- * A refusal the edge answers itself: 403 for access, the zone's status
- * (429 by default) with Retry-After for limits, 431/413 for per-route
- * limits. The body names the reason.
+ * The one place that builds the proxy's own answers (errors and edge refusals). By default 5xx and 429 say
+ * only `502 Bad Gateway`; the catalogue code and the detail (`upstream connect error (ECONNREFUSED)`) go to the
+ * access record and, with `debug: true`, to the body and an `x-proxy-error` header. Client errors (4xx other
+ * than 429) name what was wrong with the request and carry `x-proxy-error` as before. `errorPages` (nginx's
+ * `error_page`) replace the body of a status; files are read once here, when the config is applied.
  */
-export function edgeAnswer(status: number, code: ProxyErrorCode, detail: string, retryAfterS: number | null, head: boolean, requestId: string | null): LocalAnswer {
-  const reason = STATUS_CODES[status] ?? 'Error';
-  const lines = `x-proxy-error: ${code}\r\n${retryAfterS !== null ? `retry-after: ${retryAfterS}\r\n` : ''}${requestId !== null ? `x-request-id: ${requestId}\r\n` : ''}`;
-  return { status, reason, lines, body: `${status} ${reason}: ${detail}\n`, head };
+export class ErrorAnswers {
+  private readonly pages = new Map<number, { body: string; type: string }>();
+
+  /** `key` names the config key in errors (`errorPages`, `routes.0.errorPages`). Throws ConfigError for a file it cannot read. */
+  constructor(
+    readonly debug: boolean,
+    pages: Readonly<Record<string, ErrorPageConfig>>,
+    key = 'errorPages',
+  ) {
+    for (const [status, page] of Object.entries(pages)) {
+      let body = page.body ?? '';
+      if (page.file !== undefined) {
+        try {
+          body = readFileSync(page.file, 'utf8');
+        } catch (err) {
+          throw new ConfigError(`config: ${key}.${status}.file cannot be read: ${page.file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        }
+      }
+      this.pages.set(Number(status), { body, type: page.type });
+    }
+  }
+
+  /** The answer for a catalogued error (502/504 from the upstream leg, 503 shutting down, 4xx refusals). */
+  forCode(code: ProxyErrorCode, detail: string | null, head: boolean): LocalAnswer {
+    const entry = PX_ERRORS[code];
+    const status = entry.status ?? 500;
+    return this.build(status, code, `${entry.text}${detail ? ` (${detail})` : ''}`, '', head);
+  }
+
+  /** A refusal the edge answers itself: 403 for access, the zone's status (429 by default) with Retry-After for limits, 431/413 for per-route limits. */
+  forEdge(status: number, code: ProxyErrorCode, detail: string, retryAfterS: number | null, head: boolean, requestId: string | null): LocalAnswer {
+    const lines = `${retryAfterS !== null ? `retry-after: ${retryAfterS}\r\n` : ''}${requestId !== null ? `x-request-id: ${requestId}\r\n` : ''}`;
+    return this.build(status, code, detail, lines, head);
+  }
+
+  private build(status: number, code: ProxyErrorCode, detail: string, lines: string, head: boolean): LocalAnswer {
+    const reason = STATUS_CODES[status] ?? 'Error';
+    const hide = hidesDetail(status) && !this.debug;
+    const codeLine = hide ? '' : `x-proxy-error: ${code}\r\n`;
+    const page = this.pages.get(status);
+    if (page !== undefined) return { status, reason, type: page.type, lines: `${codeLine}${lines}`, body: page.body, head };
+    return { status, reason, type: PLAIN, lines: `${codeLine}${lines}`, body: hide ? `${status} ${reason}\n` : `${status} ${reason}: ${detail}\n`, head };
+  }
 }
 
 /** The answer as HTTP/1.1 bytes (latin1 string). */
 export function serializeAnswer(a: LocalAnswer, close: boolean): string {
+  const body = Buffer.from(a.body, 'utf8');
   return (
-    `HTTP/1.1 ${a.status} ${a.reason}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(a.body)}\r\n` +
-    `${a.lines}${close ? 'connection: close\r\n' : ''}\r\n${a.head ? '' : a.body}`
+    `HTTP/1.1 ${a.status} ${a.reason}\r\ncontent-type: ${a.type}\r\ncontent-length: ${body.length}\r\n` +
+    `${a.lines}${close ? 'connection: close\r\n' : ''}\r\n${a.head ? '' : body.toString('latin1')}`
   );
 }

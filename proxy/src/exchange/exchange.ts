@@ -7,9 +7,10 @@ import type { UpstreamConnection } from '../upstream-connection.js';
 import type { CompressionPolicy, Encoding } from '../edge/compression.js';
 import { traceForHead } from '../edge/edge-request.js';
 import { responseTrailerLimitsOf } from '../wire.js';
-import { edgeAnswer, errorAnswer } from './answers.js';
+import type { ErrorAnswers } from './answers.js';
 import { checkRoute } from './edge-gate.js';
-import { AWAITING_RESPONSE, DONE, FORWARDING_BODY, ROUTING, WAITING_UPSTREAM, timeoutOf, type ExchangePhase } from './phase.js';
+import { AWAITING_RESPONSE, DONE, FORWARDING_BODY, QUEUED_BODY, READING_BODY, ROUTING, WAITING_UPSTREAM, timeoutOf, type ExchangePhase } from './phase.js';
+import { streamCapOf, type StreamWaiter } from './body-shield.js';
 import { planResponse } from './response-plan.js';
 import { asProxyError, codeOf, detailOf, errnoOf, errorStatusOf, refusalRecord, writeProxyHeader } from './exchange-support.js';
 import type { RequestBody } from './request-body.js';
@@ -31,7 +32,7 @@ function uncork(sock: UpstreamConnection['socket']): void {
  * the codec's ClientSide. Failures before any response byte reached the
  * client are retried or answered 502/504; after that the client is cut.
  */
-export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
+export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWaiter {
   phase: ExchangePhase = ROUTING;
   bytesOut = 0;
   private due = Infinity;
@@ -50,6 +51,14 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
   private out: OutgoingHead | null = null;
   private reusable = true;
   private endpointId = '-';
+  /** Holds one of the group's streaming slots (bodyStreams) until the body is upstream or the exchange ends. */
+  private streamSlot = false;
+  /** This proxy answered `Expect: 100-continue` itself (it reads the body before any upstream is asked). */
+  private continueSent = false;
+  /** The route's error answers once routed; the worker's global ones before. */
+  private errors: ErrorAnswers;
+  /** What went wrong, for the access record (the client sees it only with `debug: true`). */
+  private detail: string | null = null;
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -60,6 +69,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
     /** The client may keep its connection after this exchange (HTTP/1.1). */
     public keepAlive: boolean,
   ) {
+    this.errors = ctx.errors;
     this.fwd = new RequestForwarder(client, body, rest, this);
     this.reader = new ResponseHeadReader(ctx.config.limits.maxResponseHeaderBytes, req.upgrade !== '');
   }
@@ -87,6 +97,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
     }
     const match = ctx.route(req.host, req.target);
     if (match === null) return this.finishWithError('PX_ERR_NO_ROUTE', `${req.host}${req.target.split('?')[0] ?? ''}`);
+    this.errors = match.edge.errors;
     const group = match.group;
     this.compress = match.edge.compression;
     let extra: string | undefined;
@@ -113,12 +124,94 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
     if (gate.delayMs > 0) {
       // limitReq without nodelay: hold the request until the rate allows it.
       const timer = setTimeout(() => {
-        if (this.phase.kind === 'delayed') leg.attempt(Date.now());
+        if (this.phase.kind === 'delayed') this.dispatch(Date.now());
       }, gate.delayMs);
       this.phase = { kind: 'delayed', timer };
       return;
     }
-    leg.attempt(now);
+    this.dispatch(now);
+  }
+
+  // ---- the request body's shield (body-shield.ts) ------------------------------
+
+  /**
+   * Takes the upstream leg once the body allows it: bodiless requests and upgrades at once; bodies up to
+   * `requestBody.bufferSize` are read whole at the edge first (a slow sender holds no app-tier connection);
+   * larger ones take one of the group's streaming slots, wait for one, or get 503.
+   */
+  private dispatch(now: number): void {
+    const leg = this.leg;
+    if (leg === null) return;
+    if (this.fwd.done || this.req.upgrade !== '') return leg.attempt(now);
+    let held;
+    try {
+      held = this.fwd.hold(this.ctx.config.requestBody.bufferSize, this.ctx.bodyBudget);
+    } catch (err) {
+      this.fwd.done = true;
+      return this.bodyFailed(asProxyError(err));
+    }
+    if (held === 'complete') return leg.attempt(now);
+    if (held === 'stream') return this.streamBody(now);
+    this.phase = READING_BODY;
+    this.arm(this.ctx.config.timeouts.clientBody);
+    if (this.req.expectContinue) {
+      // The body is read here before any upstream is asked (as nginx does), so the go-ahead comes from here.
+      this.continueSent = true;
+      this.client.sendContinue();
+    }
+  }
+
+  bodyHeld(): void {
+    if (this.phase.kind === 'reading-body') this.leg?.attempt(Date.now());
+  }
+
+  bodyOverflowed(): void {
+    if (this.phase.kind === 'reading-body') this.streamBody(Date.now());
+  }
+
+  private streamBody(now: number): void {
+    const leg = this.leg;
+    if (leg === null) return;
+    const group = leg.group;
+    const cfg = group.config;
+    const verdict = group.bodyStreams.acquire(this, streamCapOf(cfg.bodyStreams.max, cfg.pool.maxConnections, group.endpoints.length), cfg.bodyStreams.queue);
+    if (verdict === 'granted') {
+      this.streamSlot = true;
+      return leg.attempt(now);
+    }
+    if (verdict === 'refused') return this.clientSideFailure('PX_ERR_BODY_STREAMS_BUSY', group.name);
+    this.phase = QUEUED_BODY;
+    this.client.pauseReading();
+    this.arm(cfg.timeouts.connect);
+  }
+
+  streamGranted(): void {
+    this.streamSlot = true;
+    if (this.phase.kind === 'queued-body') this.leg?.attempt(Date.now());
+    else this.freeStreamSlot();
+  }
+
+  private freeStreamSlot(): void {
+    const leg = this.leg;
+    if (leg === null) return;
+    if (this.streamSlot) {
+      this.streamSlot = false;
+      leg.group.bodyStreams.release();
+    } else leg.group.bodyStreams.cancel(this);
+  }
+
+  /** A failure on the client's side (body too slow, no streaming slot): nothing counts against the endpoint; answered and closed, or cut. */
+  private clientSideFailure(code: ProxyErrorCode, detail: string): void {
+    this.leg?.drop();
+    this.keepAlive = false;
+    if (this.headSent) {
+      this.freeSlots();
+      this.record(this.resp?.status ?? errorStatusOf(code) ?? 500, code);
+      this.phase = DONE;
+      this.client.cut();
+      return;
+    }
+    this.finishWithError(code, detail);
   }
 
   // ---- the upstream leg's events ---------------------------------------------
@@ -148,7 +241,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
     sock.cork();
     sock.write(this.upstreamHead, 'latin1');
     this.phase = FORWARDING_BODY;
-    this.arm(this.ctx.config.timeouts.clientIdle);
+    this.arm(this.ctx.config.timeouts.clientBody);
     this.fwd.connected(conn);
     process.nextTick(uncork, sock);
   }
@@ -201,7 +294,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
     const conn = phase.kind === 'forwarding-body' || phase.kind === 'awaiting-response' || phase.kind === 'relaying' ? (this.leg?.conn ?? null) : null;
     // Before the response: a body still arriving keeps the client idle deadline moving (never past the total
     // timeout). Once the response relays, only upstream reads move the deadline (nginx's proxy_read_timeout).
-    if (phase.kind === 'forwarding-body' && conn !== null && !this.bodyDone) this.arm(this.ctx.config.timeouts.clientIdle);
+    if ((phase.kind === 'forwarding-body' && conn !== null && !this.bodyDone) || phase.kind === 'reading-body') this.arm(this.ctx.config.timeouts.clientBody);
     this.fwd.data(chunk, conn);
   }
 
@@ -211,6 +304,8 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
   }
 
   bodyComplete(): void {
+    // The body is all upstream: its streaming slot goes to the next large body.
+    this.freeStreamSlot();
     if (this.phase === FORWARDING_BODY) {
       this.phase = AWAITING_RESPONSE;
       this.arm(this.legGroup().config.timeouts.header);
@@ -269,6 +364,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
       this.due = Infinity;
       return;
     }
+    if (t.code === 'PX_ERR_BODY_TIMEOUT' || t.code === 'PX_ERR_BODY_STREAMS_BUSY') return this.clientSideFailure(t.code, t.detail);
     if (t.cutsClient) this.keepAlive = false;
     this.upstreamFailed(t.code, t.detail, t.connectFailure);
   }
@@ -287,7 +383,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
           return this.startResponse(r.head, r.buf, r.start);
         default:
           // Interim responses: relay 100 Continue to a client that asked for it, drop the rest.
-          if (r.head.status === 100 && this.req.expectContinue && !this.headSent) this.client.sendContinue();
+          if (r.head.status === 100 && this.req.expectContinue && !this.headSent && !this.continueSent) this.client.sendContinue();
       }
     }
   }
@@ -367,6 +463,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
   private upstreamFailed(code: ProxyErrorCode, detail: string, connectFailure: boolean): void {
     const phase = this.phase;
     if (phase.kind === 'done') return;
+    this.detail = detail;
     if (this.headSent) {
       // Bytes already went out: cut the connection so the client sees an incomplete response.
       this.leg?.drop();
@@ -382,12 +479,14 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
 
   /** Answers 502/504 (or the error's catalogued status) in place of a response. */
   private finishWithError(code: ProxyErrorCode, detail: string): void {
-    this.answerLocally(0, code, errorAnswer(code, detail, this.req.method === 'HEAD'));
+    this.detail = detail;
+    this.answerLocally(0, code, this.errors.forCode(code, detail, this.req.method === 'HEAD'));
   }
 
   /** Answers a request the edge refused after parsing (nothing forwarded). */
   private answerEdge(status: number, code: ProxyErrorCode, detail: string, retryAfterS: number | null): void {
-    this.answerLocally(status, code, edgeAnswer(status, code, detail, retryAfterS, this.req.method === 'HEAD', this.requestId === '-' ? null : this.requestId));
+    this.detail = detail;
+    this.answerLocally(status, code, this.errors.forEdge(status, code, detail, retryAfterS, this.req.method === 'HEAD', this.requestId === '-' ? null : this.requestId));
   }
 
   /** The proxy's own answer; keeps the client connection when the request body was read to its end. */
@@ -405,7 +504,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
     const code = codeOf(e);
     this.phase = DONE;
     this.ctx.onRecord(refusalRecord(this.client.peer, e.status ?? 400, code));
-    this.client.refuse(errorAnswer(code, detailOf(e, code), false));
+    this.client.refuse(this.ctx.errors.forCode(code, detailOf(e, code), false));
     this.client.exchangeDone(false);
   }
 
@@ -422,6 +521,8 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
   }
 
   private freeSlots(): void {
+    this.freeStreamSlot();
+    this.fwd.releaseBudget();
     const release = this.releaseSlots;
     this.releaseSlots = null;
     if (release !== null) release();
@@ -447,6 +548,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents {
       durationMs: Date.now() - this.startedAt,
       bytesOut: this.bytesOut,
       error,
+      detail: error !== null ? this.detail : null,
       traceId: this.traceId,
       requestId: this.requestId,
     });

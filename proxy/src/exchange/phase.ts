@@ -12,6 +12,10 @@ export type ExchangePhase =
   | { readonly kind: 'routing' }
   /** Routed and checked; held by limitReq without nodelay until the rate allows it. */
   | { readonly kind: 'delayed'; readonly timer: NodeJS.Timeout }
+  /** Reading a small body whole at the edge; no upstream connection is taken yet. */
+  | { readonly kind: 'reading-body' }
+  /** A large body waits for one of its group's streaming slots (`bodyStreams`); the client is paused. */
+  | { readonly kind: 'queued-body' }
   /** Waiting for a pooled or new upstream connection. */
   | { readonly kind: 'waiting-upstream' }
   /** Request head sent, request body streaming upstream, no response head yet. */
@@ -30,6 +34,8 @@ export const WAITING_UPSTREAM: ExchangePhase = { kind: 'waiting-upstream' };
 export const FORWARDING_BODY: ExchangePhase = { kind: 'forwarding-body' };
 export const AWAITING_RESPONSE: ExchangePhase = { kind: 'awaiting-response' };
 export const DONE: ExchangePhase = { kind: 'done' };
+export const READING_BODY: ExchangePhase = { kind: 'reading-body' };
+export const QUEUED_BODY: ExchangePhase = { kind: 'queued-body' };
 
 /** What a passed deadline means in a phase: the failure it is, whether it may go to another endpoint, whether the client connection ends. */
 export interface PhaseTimeout {
@@ -47,8 +53,11 @@ export function timeoutOf(phase: ExchangePhase, total: boolean): PhaseTimeout | 
   switch (phase.kind) {
     case 'waiting-upstream':
       return t('PX_ERR_UPSTREAM_CONNECT_TIMEOUT', 'no connection in time', true);
+    case 'reading-body':
     case 'forwarding-body':
-      return t('PX_ERR_REQUEST_TIMEOUT', 'client body stalled', false, true);
+      return t('PX_ERR_BODY_TIMEOUT', 'client body stalled', false, true);
+    case 'queued-body':
+      return t('PX_ERR_BODY_STREAMS_BUSY', 'no streaming slot in time', true, true);
     case 'awaiting-response':
       return t('PX_ERR_UPSTREAM_HEADER_TIMEOUT', 'no response head in time');
     case 'relaying':

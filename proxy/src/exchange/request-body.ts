@@ -26,13 +26,34 @@ export interface RequestBody {
   check(rest: Buffer | null, maxBody: number, complete: boolean): void;
   /** The client's stream ended (HTTP/2 END_STREAM); throws when that leaves the body short. */
   finish?(up: Socket): void;
+  /** The declared length (-1: chunked, or h2 without content-length). */
+  readonly declared: number;
+  /**
+   * Checks body bytes held at the edge before any upstream connection (the
+   * body is read whole first): where the body ends in `buf[start..)` (-1:
+   * more to come). Throws the 4xx, so a bad body is refused with nothing forwarded.
+   */
+  scan(buf: Buffer, start: number): number;
+  /** The client's stream ended while the body was held (HTTP/2 END_STREAM); throws when that leaves it short. */
+  scanEnd?(): void;
 }
 
 /** Content-Length framed: counted, passed on as is. */
 export class LengthBody implements RequestBody {
   streamed = false;
   maxBody = 0;
-  constructor(private remaining: number) {}
+  readonly declared: number;
+  private unscanned: number;
+  constructor(private remaining: number) {
+    this.declared = remaining;
+    this.unscanned = remaining;
+  }
+
+  scan(buf: Buffer, start: number): number {
+    const take = Math.min(buf.length - start, this.unscanned);
+    this.unscanned -= take;
+    return this.unscanned === 0 ? start + take : -1;
+  }
 
   push(buf: Buffer, start: number, up: Socket): number {
     const avail = buf.length - start;
@@ -61,7 +82,10 @@ function writeChunk(up: Socket, buf: Buffer, s: number, e: number): void {
 export class ChunkedBody implements RequestBody {
   streamed = false;
   maxBody = 0;
+  readonly declared = -1;
   private readonly decoder: ChunkedDecoder;
+  /** Checks the held body; forwarding decodes it again with `decoder`. */
+  private probe: ChunkedDecoder | null = null;
   private up: Socket | null = null;
   private readonly sink = (buf: Buffer, s: number, e: number): void => {
     if (this.up !== null) writeChunk(this.up, buf, s, e);
@@ -77,6 +101,20 @@ export class ChunkedBody implements RequestBody {
 
   check(rest: Buffer | null, maxBody: number): void {
     if (rest !== null) prevalidateChunked(rest, this.limits, this.headFields, maxBody);
+  }
+
+  scan(buf: Buffer, start: number): number {
+    const probe = (this.probe ??= new ChunkedDecoder(this.limits, this.headFields));
+    const maxBody = this.maxBody;
+    probe.maxDeclared = maxBody > 0 ? maxBody : Number.POSITIVE_INFINITY;
+    let end: number;
+    try {
+      end = probe.push(buf, start, ignore);
+    } catch (err) {
+      throw toProxyError(err);
+    }
+    if (maxBody > 0 && probe.total > maxBody) throw new ProxyError('PX_ERR_BODY_TOO_LARGE', `chunked body over ${maxBody}`, 413);
+    return end;
   }
 
   push(buf: Buffer, start: number, up: Socket): number {
@@ -124,8 +162,17 @@ export class DataBody implements RequestBody {
   streamed = false;
   maxBody = 0;
   private received = 0;
+  private scanned = 0;
 
-  constructor(private readonly declared: number) {}
+  constructor(readonly declared: number) {}
+
+  /** DATA is de-framed already: counted against content-length and the limit; the end is END_STREAM (`finish`). */
+  scan(buf: Buffer, start: number): number {
+    this.scanned += buf.length - start;
+    if (this.declared >= 0 && this.scanned > this.declared) throw new ProxyError('PX_ERR_BAD_REQUEST', 'malformed request: DATA beyond content-length', 400);
+    if (this.maxBody > 0 && this.scanned > this.maxBody) throw new ProxyError('PX_ERR_BODY_TOO_LARGE', `body over ${this.maxBody}`, 413);
+    return -1;
+  }
 
   check(rest: Buffer | null, maxBody: number, complete: boolean): void {
     const n = rest === null ? 0 : rest.length;

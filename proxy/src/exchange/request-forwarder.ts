@@ -1,6 +1,7 @@
 import type { ClientSide } from '../client/client-side.js';
 import type { ProxyError } from '../errors.js';
 import type { UpstreamConnection } from '../upstream-connection.js';
+import type { BodyBudget } from './body-shield.js';
 import { asProxyError } from './exchange-support.js';
 import type { RequestBody } from './request-body.js';
 
@@ -10,7 +11,14 @@ export interface ForwarderEvents {
   bodyComplete(): void;
   /** The client's body broke its framing or a limit. */
   bodyFailed(err: ProxyError): void;
+  /** The held body is complete (and checked): an upstream connection may be taken now. */
+  bodyHeld(): void;
+  /** The held body outgrew the buffer or the worker's budget: it streams instead. */
+  bodyOverflowed(): void;
 }
+
+/** Where a body stands when the exchange asks to hold it: all here, being read, or too large to hold. */
+export type HoldOutcome = 'complete' | 'reading' | 'stream';
 
 /**
  * The client's request body on its way upstream: bytes that arrive before
@@ -24,6 +32,12 @@ export class RequestForwarder {
   private pending: Buffer | null;
   /** The h2 stream ended before the upstream connection. */
   private endPending = false;
+  /** Reading the whole body at the edge before an upstream connection is taken. */
+  private holding = false;
+  private holdCap = 0;
+  /** Bytes of `pending` taken from the worker's BodyBudget (given back once forwarded or the exchange ends). */
+  private budgeted = 0;
+  private budget: BodyBudget | null = null;
 
   constructor(
     private readonly client: ClientSide,
@@ -50,9 +64,81 @@ export class RequestForwarder {
     if (this.body !== null) this.body.maxBody = maxBody;
   }
 
+  /**
+   * Starts reading the body at the edge when it may fit `cap` bytes: 'complete' when it is all here already
+   * (checked), 'reading' while more is to come (bodyHeld or bodyOverflowed follow), 'stream' when it is declared
+   * larger or the worker's budget has no room. Throws the 4xx of a body that breaks its framing or the limit.
+   */
+  hold(cap: number, budget: BodyBudget): HoldOutcome {
+    const body = this.body;
+    if (body === null || this.done) return 'complete';
+    if (cap <= 0 || body.declared > cap) return 'stream';
+    this.budget = budget;
+    this.holdCap = cap;
+    const rest = this.pending;
+    if (rest !== null) {
+      if (!this.take(rest.length)) return 'stream';
+      if (body.scan(rest, 0) >= 0) return 'complete';
+    }
+    if (this.endPending) {
+      body.scanEnd?.();
+      return 'complete';
+    }
+    if (this.budgeted > cap) return 'stream';
+    this.holding = true;
+    this.client.resumeReading();
+    return 'reading';
+  }
+
+  /** Gives the held bytes' share of the worker's budget back (forwarded, or the exchange ended). */
+  releaseBudget(): void {
+    if (this.budgeted > 0) this.budget?.give(this.budgeted);
+    this.budgeted = 0;
+  }
+
+  private take(n: number): boolean {
+    const budget = this.budget;
+    if (budget === null || !budget.tryTake(n)) return false;
+    this.budgeted += n;
+    return true;
+  }
+
+  /** A client read while the body is held: kept, checked, and the exchange told when the body is complete or too large. */
+  private holdData(chunk: Buffer): void {
+    this.pending = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
+    let end: number;
+    try {
+      end = (this.body as RequestBody).scan(chunk, 0);
+    } catch (err) {
+      return this.fail(err);
+    }
+    if (end >= 0) {
+      this.holding = false;
+      this.client.pauseReading();
+      // Complete: its last read is held even past the budget (at most one read over it).
+      if (!this.take(chunk.length)) {
+        this.budget?.force(chunk.length);
+        this.budgeted += chunk.length;
+      }
+      return this.events.bodyHeld();
+    }
+    if (!this.take(chunk.length) || this.budgeted > this.holdCap) {
+      this.holding = false;
+      this.client.pauseReading();
+      this.events.bodyOverflowed();
+    }
+  }
+
+  private fail(err: unknown): void {
+    this.holding = false;
+    this.done = true;
+    this.events.bodyFailed(asProxyError(err));
+  }
+
   /** Client bytes; `conn` null while there is no upstream connection to take them. */
   data(chunk: Buffer, conn: UpstreamConnection | null): void {
     if (this.done) return this.client.holdPipelined(chunk);
+    if (this.holding) return this.holdData(chunk);
     if (conn === null) {
       this.pending = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
       this.client.pauseReading();
@@ -64,6 +150,16 @@ export class RequestForwarder {
   /** The client's request stream ended (HTTP/2 END_STREAM). */
   end(conn: UpstreamConnection | null): void {
     if (this.done) return;
+    if (this.holding) {
+      this.holding = false;
+      this.endPending = true;
+      try {
+        this.body?.scanEnd?.();
+      } catch (err) {
+        return this.fail(err);
+      }
+      return this.events.bodyHeld();
+    }
     if (conn === null) this.endPending = true;
     else this.finish(conn);
   }
@@ -73,6 +169,8 @@ export class RequestForwarder {
     const rest = this.pending;
     this.pending = null;
     if (rest !== null) this.forward(rest, conn);
+    // The held bytes are in the socket's hands now.
+    this.releaseBudget();
     if (this.endPending && !this.done) this.finish(conn);
     if (!this.done) this.client.resumeReading();
   }

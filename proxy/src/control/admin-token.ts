@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import type { ProxyConfig } from '../config.js';
+import { ConfigError } from '../errors.js';
+
+/**
+ * The admin API's bearer token: `TSGI_PROXY_ADMIN_TOKEN`, else the first line of `admin.tokenFile` (a
+ * Kubernetes or Compose secret); null when neither is set (writes are then refused). Read once at start.
+ */
+export function adminToken(config: ProxyConfig, env: NodeJS.ProcessEnv): string | null {
+  const fromEnv = env.TSGI_PROXY_ADMIN_TOKEN;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  const file = config.admin.tokenFile;
+  if (file === undefined) return null;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`config: admin.tokenFile cannot be read: ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const token = text.split(/\r?\n/)[0]?.trim() ?? '';
+  if (token.length < 16) throw new ConfigError(`config: admin.tokenFile must hold a token of at least 16 characters: ${file}`);
+  return token;
+}
