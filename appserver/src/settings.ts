@@ -95,7 +95,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   s({ key: 'maxWorkerMemory', kind: 'int', default: 0, schema: z.number().int().min(0).max(1_048_576),
     expect: 'a number of MB from 0 to 1048576', description: 'A worker whose resident set size (RSS) stays above this many MB for --max-worker-memory-beats heartbeats is retired like --max-requests (replacement first, then drain); 0 disables.' }),
   s({ key: 'maxWorkerHeapFraction', kind: 'number', default: 0, schema: z.number().min(0).lt(1),
-    expect: 'a number from 0 up to (not including) 1', description: "The same for V8 heap used above this fraction of V8's heap limit (--max-old-space-size), before V8 dies of heap exhaustion; 0 disables." }),
+    expect: 'a number from 0 up to (not including) 1', description: "The same for V8 heap used above this fraction of V8's heap_size_limit (old plus young generation: with --max-old-space-size=96, 288 MB on Node 24), before V8 dies of heap exhaustion; 0 disables." }),
   s({ key: 'maxWorkerMemoryBeats', kind: 'int', default: 3, schema: z.number().int().min(1).max(1000),
     expect: 'an integer from 1 to 1000', description: 'Consecutive heartbeats over a memory limit before a worker is retired (a heartbeat: --timeout/4, 50 ms..1 s).' }),
   s({ key: 'limitRequestLine', kind: 'int', default: 4094, schema: z.number().int().min(0).max(65536),
