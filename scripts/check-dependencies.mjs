@@ -9,7 +9,10 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const SOURCE = /\.(ts|mts|cts|js|mjs|cjs)$/;
-const SKIP_DIRS = new Set(['node_modules', 'dist', 'results', 'coverage', '.tmp']);
+// create-tsgi/templates/* are the sources of other packages (the projects it writes, each with its
+// own _package.json), create-tsgi/sample-app the packed copy of sample-app/; create-tsgi's tests
+// install and run them.
+const SKIP_DIRS = new Set(['node_modules', 'dist', 'results', 'coverage', '.tmp', 'templates', 'sample-app']);
 // import ... from 'x' · import 'x' · import('x') · require('x') · createRequire(...)('x') · export ... from 'x' (a 'from' inside a word such as '--capacity-from' is not one)
 // (not a method of the same name: `args.require('q')`)
 const SPECIFIER = /(?:(?<![-.\w$])from\s*|(?<![.\w$])import\s*\(\s*|(?<![.\w$])import\s+|(?<![.\w$])require\s*\(\s*|(?<![.\w$])createRequire\([^)]*\)\s*\(\s*)(['"])([^'"\n]+)\1/g;

@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import { availableParallelism } from 'node:os';
 
 const root = new URL('..', import.meta.url).pathname;
-const all = ['scripts', 'errors', 'http1', 'arbiter', 'gateway', 'test-support', 'appserver', 'middleware', 'framework', 'proxy', 'sample-app', 'load-tests', 'deploy-tests'];
+const all = ['scripts', 'errors', 'http1', 'arbiter', 'gateway', 'test-support', 'appserver', 'middleware', 'framework', 'proxy', 'stack', 'sample-app', 'create-tsgi', 'load-tests', 'deploy-tests'];
 const args = process.argv.slice(2);
 const picked = args.length ? args : all;
 

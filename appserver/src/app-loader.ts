@@ -49,8 +49,8 @@ export function checkAppModule(spec: string, cwd: string): AppSpec {
   return parsed;
 }
 
-/** Imports the module and picks the export; throws AppLoadError (code says which step failed). */
-export async function loadApp(spec: string, cwd: string, iface: AppInterface | 'auto'): Promise<LoadedApp> {
+/** Imports the module and picks the export; throws AppLoadError (code says which step failed; APP_ERR_APP_DEBUG: a debug app without `allowDebug`). */
+export async function loadApp(spec: string, cwd: string, iface: AppInterface | 'auto', allowDebug = false): Promise<LoadedApp> {
   const parsed = checkAppModule(spec, cwd);
   let mod: Record<string, unknown>;
   try {
@@ -69,7 +69,25 @@ export async function loadApp(spec: string, cwd: string, iface: AppInterface | '
   }
   const loaded = await classify(mod[name], iface, `${parsed.file}:${name}`);
   loaded.hooks = appHooks(mod, parsed.file);
+  if (!allowDebug) refuseDebug(mod[name], `${parsed.file}:${name}`);
   return loaded;
+}
+
+/**
+ * A production server never serves a debug app (its error page shows requests
+ * and stacks to every client): TSGI_DEBUG=1, or an app whose `config.debug`
+ * is true (@tsgi/framework's App, `debug: true`), is refused unless
+ * --allow-debug.
+ */
+function refuseDebug(app: unknown, where: string): void {
+  const fromEnv = process.env.TSGI_DEBUG === '1';
+  const config = (app as { config?: { debug?: unknown } } | null)?.config;
+  if (!fromEnv && config?.debug !== true) return;
+  const why = fromEnv ? 'TSGI_DEBUG=1' : 'its config has debug: true';
+  throw new AppLoadError(
+    'APP_ERR_APP_DEBUG',
+    `${where} runs in debug mode (${why}): its error page shows requests and stack traces to every client; turn debug off, or pass --allow-debug (development only)`,
+  );
 }
 
 function appHooks(mod: Record<string, unknown>, file: string): AppHooks {

@@ -32,6 +32,8 @@ export interface AppserverConfig {
   /** Development: new worker generation on each change of the app's files (see reload-watch.ts). */
   reload: boolean;
   reloadExtraFile: string[];
+  /** Serve an app in debug mode all the same (development only). */
+  allowDebug: boolean;
   accessLogfile: string | null;
   accessLogformat: string;
   errorLogfile: string;

@@ -16,6 +16,8 @@ export const APPSERVER_ERRORS = defineErrors({
   APP_ERR_APP_IMPORT_FAILED: { text: '%s' },
   /** The export is not an app of the chosen interface (tsgi, node, fetch). */
   APP_ERR_APP_INTERFACE_UNKNOWN: { text: '%s' },
+  /** The app runs in debug mode (TSGI_DEBUG=1, or a framework app with `debug: true`) and --allow-debug was not given. Exit code 2. */
+  APP_ERR_APP_DEBUG: { text: '%s' },
   /** A listen failed: address, flag, reason. Exit code 3. */
   APP_ERR_BIND_FAILED: { text: 'cannot listen on %s (%s): %s' },
   /** A worker threw before it reported ready (an app hook, a listener the app attached): a boot failure. Exit code 3. */
@@ -31,7 +33,7 @@ export const APPSERVER_ERRORS = defineErrors({
 });
 
 export type AppserverErrorCode = CodeOf<typeof APPSERVER_ERRORS>;
-type AppLoadErrorCode = 'APP_ERR_APP_MODULE_NOT_FOUND' | 'APP_ERR_APP_EXPORT_MISSING' | 'APP_ERR_APP_IMPORT_FAILED' | 'APP_ERR_APP_INTERFACE_UNKNOWN';
+type AppLoadErrorCode = 'APP_ERR_APP_MODULE_NOT_FOUND' | 'APP_ERR_APP_EXPORT_MISSING' | 'APP_ERR_APP_IMPORT_FAILED' | 'APP_ERR_APP_INTERFACE_UNKNOWN' | 'APP_ERR_APP_DEBUG';
 
 /** Base of the appserver's errors. */
 export class AppserverError<Code extends AppserverErrorCode = AppserverErrorCode> extends errorClass(APPSERVER_ERRORS)<Code> {}

@@ -26,7 +26,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env:
     }
     if (loaded.config.checkConfig) {
       // The same check the master makes before forking: the module imports and has the export.
-      await loadApp(loaded.config.app!, loaded.config.cwd, loaded.config.interface);
+      await loadApp(loaded.config.app!, loaded.config.cwd, loaded.config.interface, loaded.config.allowDebug);
       checkOutputFiles(loaded.config, loaded.sources);
       process.stdout.write(`${describeConfig(loaded)}\n`);
       return EXIT.OK;

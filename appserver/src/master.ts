@@ -29,7 +29,7 @@ const here = fileURLToPath(import.meta.url);
 const WORKER_MODULE = here.replace(/master\.(ts|js)$/, (_m, ext: string) => `worker.${ext}`);
 
 /** Codes a worker reports that mean "the app spec is wrong" (usage error, exit 2), not "the app crashed loading" (4). */
-const USAGE_APP_ERRORS = new Set(['APP_ERR_APP_MODULE_NOT_FOUND', 'APP_ERR_APP_EXPORT_MISSING', 'APP_ERR_APP_INTERFACE_UNKNOWN']);
+const USAGE_APP_ERRORS = new Set(['APP_ERR_APP_MODULE_NOT_FOUND', 'APP_ERR_APP_EXPORT_MISSING', 'APP_ERR_APP_INTERFACE_UNKNOWN', 'APP_ERR_APP_DEBUG']);
 
 /** Prints one line to stderr and gives the exit code for an error raised before or while starting. */
 export function reportStartupError(err: unknown): number {
@@ -71,7 +71,7 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
   // Imported once here, before any log, socket or worker exists, with or without --preload: a missing
   // module, a missing export or an import that throws is one line and exit 2/4 instead of a worker
   // boot loop's log lines. Node cannot fork a loaded app, so workers import it again (README).
-  await loadApp(config.app!, config.cwd, config.interface);
+  await loadApp(config.app!, config.cwd, config.interface, config.allowDebug);
   checkOutputFiles(config, loaded.sources);
   for (const extra of config.reload ? config.reloadExtraFile : []) {
     // Its folder is what is watched (editors save by rename): it must exist before anything opens.

@@ -1,5 +1,5 @@
-import { isIP } from 'node:net';
 import { z } from 'zod';
+import { ForwardedTrust } from '@tsgi/gateway';
 
 /** gunicorn's default access log format. */
 export const DEFAULT_ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"';
@@ -40,16 +40,9 @@ export function isBindAddress(value: string): boolean {
 
 const bind = z.string().refine(isBindAddress);
 
-/** An IPv4/IPv6 address, a CIDR (`10.0.0.0/8`, `fd00::/8`) or `*`: what --forwarded-allow-ips accepts. */
+/** An IPv4/IPv6 address, a CIDR (`10.0.0.0/8`, `fd00::/8`) or `*`: what --forwarded-allow-ips accepts (the gateway's parser decides). */
 export function isAllowIpEntry(value: string): boolean {
-  if (value === '*') return true;
-  const slash = value.indexOf('/');
-  const ip = slash === -1 ? value : value.slice(0, slash);
-  const family = isIP(ip);
-  if (family === 0) return false;
-  if (slash === -1) return true;
-  const prefix = value.slice(slash + 1);
-  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+  return ForwardedTrust.isEntry(value);
 }
 /** setTimeout's limit (2^31-1 ms): a longer delay fires after 1 ms, so a huge --graceful-timeout cut drains at once. */
 const MAX_TIMER_SECONDS = 2_147_483;
@@ -120,6 +113,8 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     expect: 'true or false', description: "Development: watch the app module's directory (and --reload-extra-file) and start a new worker generation on each change, as HUP does; a change that fails to load keeps the old workers.", reloadable: false }),
   s({ key: 'reloadExtraFile', kind: 'list', repeat: true, default: [], schema: z.array(z.string().min(1)),
     expect: 'a file path', description: 'With --reload: one more file to watch (a config, a template outside the app directory); repeat for several.', reloadable: false }),
+  s({ key: 'allowDebug', kind: 'bool', default: false, schema: z.boolean(),
+    expect: 'true or false', description: 'Serve an app in debug mode (TSGI_DEBUG=1 or the framework\'s debug: true) all the same; without it such an app is refused (exit 2). Development only: the debug page shows requests and stacks to every client.' }),
   s({ key: 'accessLogfile', kind: 'string', default: null, schema: z.string().min(1).nullable(),
     expect: "a path or '-'", description: "Access log: '-' for stdout or a file path; unset: no access log." }),
   s({ key: 'accessLogformat', kind: 'string', default: DEFAULT_ACCESS_LOG_FORMAT, schema: z.string().min(1),

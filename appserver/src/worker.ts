@@ -62,7 +62,7 @@ process.on('unhandledRejection', (reason) => {
 
 async function load(): Promise<LoadedApp> {
   try {
-    return await loadApp(config.app!, config.cwd, config.interface);
+    return await loadApp(config.app!, config.cwd, config.interface, config.allowDebug);
   } catch (err) {
     const e = err instanceof AppLoadError ? err : new AppLoadError('APP_ERR_APP_IMPORT_FAILED', String(err));
     return runtime.fail(EXIT.APP_LOAD_ERROR, e.code, e.message);

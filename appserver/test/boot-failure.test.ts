@@ -110,7 +110,7 @@ test('/healthz is 503 while no worker has ever booted, 200 once one has; /readyz
   assert.equal((await probe('/readyz'))?.status, 503);
 
   writeFileSync(gate, '');
-  await until(() => /^Ready:/m.test(r.stdout()), 30_000, 'Ready');
+  await until(() => /Ready: /.test(r.stdout()), 30_000, 'Ready');
   const after = await probe('/healthz');
   assert.equal(after?.status, 200, after?.body);
   assert.equal((await probe('/readyz'))?.status, 200);

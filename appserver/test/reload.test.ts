@@ -51,3 +51,27 @@ it('--reload: an edited route is served, a broken one keeps the old workers (err
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+it('--reload-extra-file: a change to a file outside the app folder starts a new generation too', { timeout: 60_000 }, async () => {
+  const appDir = tempDir('tsgi-reload-app-');
+  const configDir = tempDir('tsgi-reload-extra-');
+  writeApp(appDir, 'app.mjs', `import { readFileSync } from 'node:fs';
+const text = readFileSync(${JSON.stringify(join(configDir, 'settings.txt'))}, 'utf8').trim();
+export const app = async (environ, startResponse) => {
+  startResponse('200 OK', [['Content-Type', 'text/plain']]);
+  return [new TextEncoder().encode(text)];
+};
+`);
+  const extra = writeApp(configDir, 'settings.txt', 'first\n');
+  const server = await startAppserver(['-w', '1', '--reload', '--reload-extra-file', extra, `${appDir}/app.mjs:app`]);
+  try {
+    assert.equal((await getFresh(server.url)).body, 'first');
+    writeFileSync(extra, 'second\n');
+    await until(async () => (await getFresh(server.url)).body === 'second', 20_000, 'the new generation');
+    assert.match(server.stderr(), /change detected, reloading/);
+  } finally {
+    await server.stop();
+    rmSync(appDir, { recursive: true, force: true });
+    rmSync(configDir, { recursive: true, force: true });
+  }
+});

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { joinRule, normalizePrefix, type Blueprint } from './blueprint.js';
 import type { TsgiCall } from './callable.js';
 import { resolveConfig, type AppConfig, type AppOptions } from './app-config.js';
+import { mergeOptions, optionsFromEnv, optionsFromFile, type LoadedOptions } from './config-sources.js';
 import type { Context, ContextHost } from './context.js';
 import { createDispatcher, type View } from './dispatch.js';
 import { RouteError, SetupError } from './errors.js';
@@ -38,6 +39,14 @@ function lazySession(ctx: Context<unknown>): object {
   );
 }
 
+/** Flask's `config.from_prefixed_env` / `config.from_file`; each returns the new `app.config`. */
+export interface ConfigLoaders {
+  /** Options from environment variables starting with `prefix` (JSON-decoded values, `__` for nesting). */
+  fromPrefixedEnv(prefix: string, env?: Readonly<Record<string, string | undefined>>): AppConfig & ConfigLoaders;
+  /** Options from a file: JSON by default, or any `load(text)` such as a TOML parser. Relative paths are in `rootPath`. */
+  fromFile(path: string | URL, load?: (text: string) => unknown): AppConfig & ConfigLoaders;
+}
+
 function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
@@ -57,7 +66,9 @@ function isDirectory(path: string): boolean {
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface App above
 export class App extends Scaffold implements ContextHost {
-  readonly config: AppConfig;
+  private currentConfig: AppConfig & ConfigLoaders;
+  private options: AppOptions;
+  private staticRouteAdded = false;
   readonly urlMap = new UrlMap();
   /** The JSON provider (Flask's `app.json`): `app.json.sortKeys = false`. */
   readonly json: JsonProvider;
@@ -71,13 +82,67 @@ export class App extends Scaffold implements ContextHost {
 
   constructor(options: AppOptions = {}) {
     super();
-    this.config = resolveConfig(options);
+    this.options = options;
+    this.currentConfig = this.withLoaders(resolveConfig(options));
     this.json = options.json instanceof JsonProvider ? options.json : new JsonProvider(options.json, () => this.config.debug);
     this.templateFolders = [this.config.templatesFolder];
     this.urlMap.hostMatching = this.config.hostMatching;
     this.setCall(createDispatcher(this));
+    this.addAppStaticRoute();
+  }
+
+  /**
+   * The validated, frozen options (Flask's `app.config`), with Flask's loaders:
+   * `app.config.fromPrefixedEnv('APP_')` and `app.config.fromFile('config.json')`
+   * merge more options over those of `new App()`, validate them all again
+   * (errors name the variable or file key) and replace this object.
+   */
+  get config(): AppConfig & ConfigLoaders {
+    return this.currentConfig;
+  }
+
+  private withLoaders(config: AppConfig): AppConfig & ConfigLoaders {
+    const loaders: ConfigLoaders = {
+      fromPrefixedEnv: (prefix, env = process.env) => this.reconfigure(optionsFromEnv(prefix, env)),
+      fromFile: (path, load = JSON.parse) => this.reconfigure(optionsFromFile(path, load, this.currentConfig.rootPath)),
+    };
+    const copy = { ...config };
+    // Not enumerable: templates and JSON dumps of `config` show the options only.
+    for (const [name, fn] of Object.entries(loaders)) Object.defineProperty(copy, name, { value: fn });
+    return Object.freeze(copy) as AppConfig & ConfigLoaders;
+  }
+
+  private reconfigure(loaded: LoadedOptions): AppConfig & ConfigLoaders {
+    const merged = mergeOptions(this.options, loaded.options);
+    let next: AppConfig;
+    try {
+      next = resolveConfig(merged);
+    } catch (error) {
+      const from = [...loaded.sources].filter(([option]) => (error as Error).message.includes(option)).map(([, source]) => source);
+      throw from.length === 0 ? error : new SetupError('FW_ERR_SETUP', `${(error as Error).message} (from ${from.join(', ')})`, { cause: error });
+    }
+    const current = this.currentConfig;
+    if (this.staticRouteAdded && (next.staticFolder !== current.staticFolder || next.staticUrlPath !== current.staticUrlPath)) {
+      const source = loaded.sources.get('staticFolder') ?? loaded.sources.get('staticUrlPath') ?? loaded.sources.get('rootPath');
+      throw new SetupError('FW_ERR_SETUP', `staticFolder and staticUrlPath cannot change once the static route exists; give them to new App()${source ? ` (from ${source})` : ''}`);
+    }
+    this.options = merged;
+    this.currentConfig = this.withLoaders(next);
+    this.templateFolders[0] = next.templatesFolder;
+    this.templates = undefined;
+    this.signer = undefined;
+    this.urlMap.hostMatching = next.hostMatching;
+    // The dispatcher keeps the limits and host settings it was built with (nothing read per request).
+    this.setCall(createDispatcher(this));
+    this.addAppStaticRoute();
+    return this.currentConfig;
+  }
+
+  private addAppStaticRoute(): void {
     const folder = this.config.staticFolder;
-    if (folder !== undefined && isDirectory(folder)) this.addStaticRoute(this.config.staticUrlPath, folder, undefined, '');
+    if (this.staticRouteAdded || folder === undefined || !isDirectory(folder)) return;
+    this.addStaticRoute(this.config.staticUrlPath, folder, undefined, '');
+    this.staticRouteAdded = true;
   }
 
   protected addRoute(record: RouteRecord): void {
@@ -85,8 +150,9 @@ export class App extends Scaffold implements ContextHost {
   }
 
   private addStaticRoute(urlPath: string, folder: string, chain: Blueprint[] | undefined, endpointPrefix: string): void {
-    const maxAge = this.config.sendFileMaxAge;
-    const handler: Handler<{ filename: string }> = (ctx) => sendFromDirectory(ctx.environ, folder, ctx.params.filename, { maxAge });
+    // Read per request: app.config.fromFile / fromPrefixedEnv may change them after the route exists.
+    const handler: Handler<{ filename: string }> = (ctx) =>
+      sendFromDirectory(ctx.environ, folder, ctx.params.filename, { maxAge: this.config.sendFileMaxAge, ...this.config.staticAccess });
     this.addView({ rule: `${urlPath}/<path:filename>`, handler: handler as Handler<never>, options: { endpoint: 'static' }, identity: handler }, chain ?? [], '', endpointPrefix);
   }
 

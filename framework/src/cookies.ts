@@ -42,6 +42,50 @@ export function parseCookieHeader(header: string | undefined): Record<string, st
   return out;
 }
 
+/** Flask's `request.cookies.get(name, default)` beside plain indexing (`cookies.name`). */
+export interface CookieLookup {
+  /** The value of `name` (the first one sent), or `null` when absent, as `request.args.get`. */
+  get(name: string): string | null;
+  /** The value of `name`, or `fallback` when absent (Werkzeug's `get(key, default)`). */
+  get<T>(name: string, fallback: T): string | T;
+  has(name: string): boolean;
+}
+
+/**
+ * The request's cookies: a name → value record (spread, `Object.keys` and JSON see only
+ * cookies) with `get` and `has` as non-enumerable methods. A cookie named `get` or `has` is
+ * read with `get('get')` only: the method keeps the name (`constructor` too).
+ */
+export type RequestCookies = Readonly<Record<string, string>> & CookieLookup;
+
+/** Names the lookup methods keep: such a cookie is only reachable through `get`. */
+const METHOD_NAMES = new Set(['get', 'has', 'constructor']);
+
+class CookieView {
+  // Private, so spreading and JSON never see it.
+  readonly #values: Record<string, string>;
+
+  constructor(values: Record<string, string>) {
+    this.#values = values;
+    const self = this as unknown as Record<string, string>;
+    for (const name in values) if (!METHOD_NAMES.has(name)) self[name] = values[name]!;
+  }
+
+  get(name: string, fallback: unknown = null): unknown {
+    return Object.hasOwn(this.#values, name) ? this.#values[name] : fallback;
+  }
+
+  has(name: string): boolean {
+    return Object.hasOwn(this.#values, name);
+  }
+}
+// No Object.prototype: `cookies.toString` is not a cookie and `cookies.__proto__` not a prototype.
+Object.setPrototypeOf(CookieView.prototype, null);
+
+export function requestCookies(header: string | undefined): RequestCookies {
+  return new CookieView(parseCookieHeader(header)) as unknown as RequestCookies;
+}
+
 function unslash(value: string): string {
   if (!value.includes('\\')) return value;
   const bytes: number[] = [];

@@ -2,7 +2,7 @@ import type { Environ, ResponseBody, ResponseHeaders, StartResponse } from '@tsg
 import type { Blueprint } from './blueprint.js';
 import type { TsgiCall } from './callable.js';
 import { Context, type ContextHost } from './context.js';
-import { escapeHtml } from './html.js';
+import { debugErrorPage } from './debug-page.js';
 import { HTTPException, InternalServerError, MethodNotAllowed, NotFound, RequestRedirect, ResponseAbort } from './http-exceptions.js';
 import { fastTsgi, makeResponse, responseToTsgi } from './make-response.js';
 import { Request } from './request.js';
@@ -206,9 +206,7 @@ export function createDispatcher(app: DispatchHost): TsgiCall {
 
   function serverError(ctx: Context, error: unknown): Response {
     if (!config.debug) return new InternalServerError().getResponse();
-    const text = error instanceof Error ? (error.stack ?? String(error)) : String(error);
-    const body = `<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n<pre>${escapeHtml(text)}</pre>\n`;
-    return new Response(body, { status: 500 });
+    return debugErrorPage(ctx.environ, error);
   }
 
   /** Turns an error into a result: error handlers first, then the HTTP error page or a 500. */

@@ -1,8 +1,8 @@
-export { App } from './app.js';
+export { App, type ConfigLoaders } from './app.js';
 export type { AppOptions, AppConfig } from './app-config.js';
 export { Blueprint, type BlueprintOptions } from './blueprint.js';
 export { Context, type UrlForOptions, type ContextHost, type Flash } from './context.js';
-export { sendFile, sendFromDirectory, safeJoin, guessType, type SendFileOptions } from './send-file.js';
+export { sendFile, sendFromDirectory, safeJoin, guessType, type SendFileOptions, type SendFromDirectoryOptions } from './send-file.js';
 export { MultiDict } from './multi-dict.js';
 export { secureFilename } from './secure-filename.js';
 export { MimeAccept } from './accept.js';
@@ -14,7 +14,7 @@ export type { UploadedFile } from './body.js';
 export { Response, redirect, contentTypeFor, type BodyInit, type BodyChunk, type ResponseInit } from './response.js';
 export { JsonProvider, json, type JsonOptions } from './json-provider.js';
 export { HeaderList, type HeadersInit } from './headers.js';
-export { serializeCookie, parseCookieHeader, type CookieOptions } from './cookies.js';
+export { serializeCookie, parseCookieHeader, type CookieOptions, type CookieLookup, type RequestCookies } from './cookies.js';
 export * from './http-exceptions.js';
 export { FrameworkError, RouteError, BuildError, SetupError, ResponseTypeError, FRAMEWORK_ERRORS, type FrameworkErrorCode, type RouteErrorCode } from './errors.js';
 export {

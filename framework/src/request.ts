@@ -1,6 +1,6 @@
 import type { Environ, InputStream } from '@tsgi/gateway';
 import { checkDeclaredLength, parseMultipart, readBody, type BodyLimits, type FormData, type UploadedFile } from './body.js';
-import { parseCookieHeader } from './cookies.js';
+import { requestCookies, type RequestCookies } from './cookies.js';
 import { MimeAccept } from './accept.js';
 import { parseAuthorization, type Authorization } from './authorization.js';
 import { BadRequest, RequestEntityTooLarge, UnsupportedMediaType } from './http-exceptions.js';
@@ -39,7 +39,7 @@ export class Request {
   private argsCache: MultiDict | undefined;
   private acceptCache: MimeAccept | undefined;
   private headersCache: RequestHeaders | undefined;
-  private cookiesCache: Record<string, string> | undefined;
+  private cookiesCache: RequestCookies | undefined;
   private bodyPromise: Promise<Buffer> | undefined;
   private formPromise: Promise<FormData> | undefined;
 
@@ -69,8 +69,9 @@ export class Request {
     return (this.headersCache ??= new RequestHeaders(this.environ));
   }
 
-  get cookies(): Readonly<Record<string, string>> {
-    return (this.cookiesCache ??= parseCookieHeader(this.environ.HTTP_COOKIE));
+  /** Cookies by name (`cookies.theme`), with `get(name, fallback)` and `has(name)` as Flask's `request.cookies`. */
+  get cookies(): RequestCookies {
+    return (this.cookiesCache ??= requestCookies(this.environ.HTTP_COOKIE));
   }
 
   get contentType(): string | undefined {

@@ -1,7 +1,7 @@
 import { createReadStream, type BigIntStats } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { basename, isAbsolute, posix, resolve } from 'node:path';
-import type { Environ } from '@tsgi/gateway';
+import { realpath, stat } from 'node:fs/promises';
+import { realPathInside, type Environ, type InsideRootPolicy } from '@tsgi/gateway';
 import mime from 'mime-types';
 import { NotFound, PreconditionFailed, RequestedRangeNotSatisfiable } from './http-exceptions.js';
 import { Response } from './response.js';
@@ -187,9 +187,23 @@ export function safeJoin(directory: string, name: string): string | undefined {
   return `${directory.replace(/\/+$/, '')}/${normal.replace(/\/+$/, '')}`;
 }
 
-/** Flask's `send_from_directory`: 404 unless `name` is a file inside `directory`. */
-export async function sendFromDirectory(environ: Environ, directory: string, name: string, options: SendFileOptions = {}): Promise<Response> {
+/** Options of {@link sendFromDirectory}: send_file's, and which files outside the safe default may be sent. */
+export interface SendFromDirectoryOptions extends SendFileOptions, InsideRootPolicy {}
+
+/**
+ * Flask's `send_from_directory`: 404 unless `name` is a file inside
+ * `directory`. Unlike Flask, and as the `staticFiles` middleware (the same
+ * `@tsgi/gateway` policy): a dot-entry (`.env`, `.git/config`) or a symlink
+ * whose target is outside `directory` is 404 too, unless `dotfiles` /
+ * `symlinksOutsideRoot` allow it.
+ */
+export async function sendFromDirectory(environ: Environ, directory: string, name: string, options: SendFromDirectoryOptions = {}): Promise<Response> {
   const path = safeJoin(directory, name);
   if (path === undefined) throw new NotFound();
+  const root = await realpath(resolve(directory)).catch(() => undefined);
+  if (root === undefined) throw new NotFound();
+  const segments = posix.normalize(name).split('/').filter((s) => s !== '');
+  if ((await realPathInside(root, segments, options)) === null) throw new NotFound();
+  // The path as joined, not the real one: Werkzeug's ETag hashes the path it was given.
   return sendFile(environ, path, options);
 }

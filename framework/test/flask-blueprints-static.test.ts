@@ -1,9 +1,10 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Blueprint, safeJoin, sendFile, type Context } from '@tsgi/framework';
+import { pathToFileURL } from 'node:url';
+import { App, Blueprint, safeJoin, sendFile, sendFromDirectory, type Context } from '@tsgi/framework';
 
 /** Behaviours of Flask's test_blueprints.py (nesting, folders) and the send_file/static tests of test_basic/test_helpers. */
 
@@ -82,6 +83,66 @@ test('static files through the router: the static endpoint, Flask answers for di
   const cached = await custom.testClient().get('/assets/hello.txt');
   assert.equal(cached.header('Cache-Control'), 'public, max-age=3600');
   assert.ok(cached.header('Expires'));
+});
+
+test('staticFolder defaults to static/ beside the app: in rootPath (a module URL or a folder) or the cwd, with urlFor(\'static\') (issue 25)', async (t) => {
+  const dir = site(t);
+  writeFileSync(join(dir, 'app.js'), '// the app module');
+  const check = async (app: App, what: string) => {
+    assert.equal(app.urlFor('static', { filename: 'hello.txt' }), '/static/hello.txt', what);
+    assert.equal((await app.testClient().get('/static/hello.txt')).text, 'hello world\n', what);
+    assert.equal(app.renderTemplate('shared.html'), 'from the app', `${what}: templates/ from the same root`);
+  };
+  await check(new App({ rootPath: pathToFileURL(join(dir, 'app.js')).href }), 'rootPath: import.meta.url');
+  await check(new App({ rootPath: new URL(`${pathToFileURL(dir).href}/`) }), 'rootPath: a folder URL');
+  await check(new App({ rootPath: dir }), 'rootPath: a folder path');
+  await check(new App({ rootPath: dir, staticFolder: 'static', templatesFolder: 'templates' }), 'relative folders from rootPath');
+  const cwd = process.cwd();
+  process.chdir(dir);
+  try {
+    await check(new App(), 'no options: the cwd');
+  } finally {
+    process.chdir(cwd);
+  }
+  const none = new App({ rootPath: dir, staticFolder: null });
+  assert.equal((await none.testClient().get('/static/hello.txt')).status, 404);
+  assert.throws(() => none.urlFor('static', { filename: 'x' }), { code: 'FW_ERR_BUILD' });
+  assert.throws(() => new App({ rootPath: '' }), /rootPath must be/);
+});
+
+test('static files refuse dotfiles and symlinks that leave the folder (404, as the staticFiles middleware), unless staticAccess allows them (issue 28)', async (t) => {
+  const dir = site(t);
+  mkdirSync(join(dir, 'outside'));
+  writeFileSync(join(dir, 'outside', 'secret.txt'), 'secret');
+  writeFileSync(join(dir, 'static', '.env'), 'API_KEY=1');
+  mkdirSync(join(dir, 'static', '.git'));
+  writeFileSync(join(dir, 'static', '.git', 'config'), '[core]');
+  symlinkSync(join(dir, 'outside', 'secret.txt'), join(dir, 'static', 'link.txt'));
+  symlinkSync(join(dir, 'outside'), join(dir, 'static', 'linkdir'));
+  symlinkSync(join(dir, 'static', 'hello.txt'), join(dir, 'static', 'inside-link.txt'));
+  const refused = ['/static/.env', '/static/.git/config', '/static/link.txt', '/static/linkdir/secret.txt'];
+
+  const app = new App({ staticFolder: join(dir, 'static') });
+  const client = app.testClient();
+  for (const path of refused) assert.equal((await client.get(path)).status, 404, path);
+  assert.equal((await client.get('/static/inside-link.txt')).text, 'hello world\n', 'a symlink that stays inside is served');
+  assert.equal((await client.get('/static/hello.txt')).status, 200);
+
+  const open = new App({ staticFolder: join(dir, 'static'), staticAccess: { dotfiles: true, symlinksOutsideRoot: true } });
+  for (const path of refused) assert.equal((await open.testClient().get(path)).status, 200, `${path} allowed`);
+  const dotOnly = new App({ staticFolder: join(dir, 'static'), staticAccess: { dotfiles: true } });
+  assert.equal((await dotOnly.testClient().get('/static/.env')).status, 200);
+  assert.equal((await dotOnly.testClient().get('/static/link.txt')).status, 404);
+  assert.throws(() => new App({ staticAccess: { dotfile: true } as never }), /staticAccess\.dotfile is not an option/);
+
+  // sendFromDirectory in a view: the same policy, the same options.
+  const views = new App();
+  views.get('/files/<path:name>', function files(ctx) { return sendFromDirectory(ctx.environ, join(dir, 'static'), ctx.params.name); });
+  views.get('/open/<path:name>', function openFiles(ctx) { return sendFromDirectory(ctx.environ, join(dir, 'static'), ctx.params.name, { dotfiles: true, symlinksOutsideRoot: true }); });
+  for (const path of refused) {
+    assert.equal((await views.testClient().get(path.replace('/static/', '/files/'))).status, 404, path);
+    assert.equal((await views.testClient().get(path.replace('/static/', '/open/'))).status, 200, path);
+  }
 });
 
 test('conditional and range requests as Werkzeug: 304, one range 206, several or bad ranges 416, If-Range (make_conditional)', async (t) => {

@@ -34,6 +34,29 @@ test('cookies as Werkzeug parses them: no percent-decoding, quoted values unesca
   assert.deepEqual(got, { a: '%20b', c: 'x"y;', d: '', e: '' });
 });
 
+test("request.cookies.get(name, default) as Flask's (and args.get); indexing and spreading still see only the cookies", async () => {
+  const app = new App();
+  app.get('/', function index({ request }) {
+    const { cookies } = request;
+    return {
+      theme: cookies.get('theme'),
+      missing: cookies.get('missing'),
+      fallback: cookies.get('missing', 'light'),
+      empty: cookies.get('empty', 'unused'),
+      indexed: cookies['theme'] ?? null,
+      has: [cookies.has('theme'), cookies.has('missing')],
+      named_get: cookies.get('get'),
+      keys: Object.keys(cookies),
+      spread: { ...cookies },
+    };
+  });
+  const got = (await app.testClient().get('/', { headers: { Cookie: 'theme=dark; empty=; get=g' } })).json();
+  assert.deepEqual(got, {
+    theme: 'dark', missing: null, fallback: 'light', empty: '', indexed: 'dark', has: [true, false], named_get: 'g',
+    keys: ['theme', 'empty'], spread: { theme: 'dark', empty: '' }, // a cookie named `get` is read with get('get')
+  });
+});
+
 test('authorization: Basic with a colon in the password, Bearer tokens, malformed headers (request.authorization)', async () => {
   const app = new App();
   app.get('/', function index({ request }) { return JSON.stringify(request.authorization ?? null); });

@@ -23,6 +23,9 @@ app.get('/', () => ${JSON.stringify(home)});
 app.get('/post/<int:post_id>', ({ params }) => \`Post \${params.post_id}\`);
 app.post('/login', () => 'login');
 app.get('/about', () => 'about', { endpoint: 'about_page' });
+app.get('/boom', () => {
+  throw new Error('kaboom <b>');
+});
 `;
 
 let dir: string;
@@ -71,6 +74,7 @@ describe('tsgi routes', () => {
       lines.slice(2).map((l) => l.split(/\s{2,}/)),
       [
         ['/', 'GET', '/'],
+        ['/boom', 'GET', '/boom'],
         ['/login [POST]', 'POST', '/login'],
         ['/post/<int:post_id>', 'GET', '/post/<int:post_id>'],
         ['about_page', 'GET', '/about'],
@@ -81,7 +85,7 @@ describe('tsgi routes', () => {
   it('--sort rule and --sort methods reorder; --all-methods shows HEAD and OPTIONS', async () => {
     const byRule = tsgi(['routes', 'app.ts:app', '--sort', 'rule']);
     assert.equal(await byRule.exited, 0);
-    assert.deepEqual(byRule.output().trimEnd().split('\n').slice(2).map((l) => l.split(/\s{2,}/)[2]), ['/', '/about', '/login', '/post/<int:post_id>']);
+    assert.deepEqual(byRule.output().trimEnd().split('\n').slice(2).map((l) => l.split(/\s{2,}/)[2]), ['/', '/about', '/boom', '/login', '/post/<int:post_id>']);
     const byMethods = tsgi(['routes', 'app.ts:app', '--sort', 'methods', '--all-methods']);
     assert.equal(await byMethods.exited, 0);
     const rows = byMethods.output().trimEnd().split('\n').slice(2).map((l) => l.split(/\s{2,}/));
@@ -132,6 +136,26 @@ describe('tsgi run', () => {
     } finally {
       run.child.kill('SIGTERM');
       await run.exited;
+    }
+  });
+
+  it('--debug serves the debug error page (escaped), --no-reload from one process; without --debug the generic 500', { timeout: 60_000 }, async () => {
+    for (const debug of [true, false]) {
+      const port = await freePort();
+      const run = tsgi(['run', 'app.ts:app', '--no-reload', '--port', String(port), ...(debug ? ['--debug'] : [])]);
+      try {
+        await until(() => /Running on/.test(run.output()), 30_000, 'Running on');
+        assert.match(run.output(), debug ? /Debug mode: on/ : /Debug mode: off/);
+        const res = await fetch(`http://127.0.0.1:${port}/boom`);
+        const page = await res.text();
+        assert.equal(res.status, 500);
+        if (debug) assert.match(page, /kaboom &lt;b&gt;[\s\S]*<th>Method<\/th><td>GET<\/td>/);
+        else assert.doesNotMatch(page, /kaboom/);
+        assert.doesNotMatch(run.output(), /Restarting on changes/, 'no supervisor with --no-reload');
+      } finally {
+        run.child.kill('SIGTERM');
+        assert.equal(await run.exited, 0);
+      }
     }
   });
 });

@@ -10,3 +10,4 @@ export { toNodeHandler, type NodeHandler } from './adapters/node-handler.js';
 export { describeImportFailure, parseAppSpec, type AppSpec } from './app-module.js';
 export { watchForReload, RELOAD_DEBOUNCE_MS, type ReloadWatch } from './reload-watch.js';
 export { ForwardedTrust } from './server/forwarded.js';
+export { openInside, realPathInside, FileAccessError, type InsideRootPolicy, type OpenedFile } from './files/inside-root.js';

@@ -24,8 +24,8 @@ function ignored(relative: string): boolean {
  * watches `appDir` and its sub-folders plus `extraFiles`, and calls
  * `onChange(files)` once per burst of changes, `RELOAD_DEBOUNCE_MS` after the
  * last one. One non-recursive watch per folder (inotify on Linux), folders
- * created later included: Node's recursive mode on Linux missed a second
- * write to the same file within seconds. A watch that cannot start throws
+ * created later included, so node_modules and .git are never watched at all
+ * (Node's recursive mode would watch every folder under them). A watch that cannot start throws
  * (the caller reports it before serving); a later error goes to `onError`.
  * The watches keep the process alive until `close()`.
  */

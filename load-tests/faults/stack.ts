@@ -20,7 +20,7 @@ export const PROXY_LIMITS = { requestLine: 8192, headerBytes: 16384, fields: 100
 /** Idle keep-alive and header timeouts (seconds) of both tiers in the campaign. */
 export const KEEPALIVE_S = 2;
 export const HEADER_TIMEOUT_S = 2;
-/** The appserver's gap limit between request body bytes (nginx client_body_timeout), seconds. */
+/** Both tiers' gap limit between request body bytes (nginx client_body_timeout; the proxy's timeouts.clientBody), seconds. */
 export const BODY_TIMEOUT_S = 2;
 /** The appserver's limit on a response write waiting for a client that does not read (nginx send_timeout), seconds. */
 export const SEND_TIMEOUT_S = 3;
@@ -80,6 +80,7 @@ export function proxyExtraYaml(): string {
 timeouts:
   clientHeader: ${HEADER_TIMEOUT_S}s
   keepAlive: ${KEEPALIVE_S}s
+  clientBody: ${BODY_TIMEOUT_S}s
   drain: 10s
 `;
 }

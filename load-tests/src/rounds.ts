@@ -11,6 +11,8 @@ export interface VariantDef {
   /** Why this variant cannot run here (missing program); checked before starting anything. */
   missing?: () => string | undefined;
   start(): Promise<Topology>;
+  /** Connections for this variant instead of the scenario's (the scaling cells size the load to their capacity). */
+  connections?: number;
 }
 
 /** The load each stage applies. */
@@ -173,7 +175,7 @@ export async function runInterleaved(
       // i < variants.length, and acc has one accumulator per variant.
       const { def, topology } = variants[i]!;
       const base = {
-        connections: shape.connections,
+        connections: def.connections ?? shape.connections,
         pipelining: shape.pipelining,
         maxRequests: settings.maxRequestsPerStage,
         rate: shape.rate,

@@ -15,6 +15,16 @@ import type { ScenarioResult } from '../src/result-types.ts';
 const CHROMIUM = '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : 'Debian chromium not installed (apt-get install chromium)';
 
+/** Debian's Chromium, headless, with a fresh profile per run (a persistent context is how playwright takes --user-data-dir). */
+function launchChromium(profile: string): ReturnType<typeof chromium.launchPersistentContext> {
+  return chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+}
+
 const result: ScenarioResult = JSON.parse(await readFile(new URL('./fixtures/sample-result.json', import.meta.url), 'utf8'));
 
 test('HTML report opens from disk in headless Chromium and draws its three charts', { skip, timeout: 60_000 }, async () => {
@@ -27,13 +37,7 @@ test('HTML report opens from disk in headless Chromium and draws its three chart
   assert.ok(first, 'the sample result has a variant');
   first.name = '</script><img src=x onerror=alert(1)>';
   await writeFile(page, renderHtml(hostile));
-  // A fresh profile per run (persistent context is how playwright takes --user-data-dir).
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium(profile);
   try {
     const tab = await browser.newPage();
     const errors: string[] = [];
@@ -79,12 +83,7 @@ test('a scaling-matrix report reads top-down: verdict and one sentence per tier 
   const dir = await mkdtemp(join(tmpdir(), 'tsgi-lt-report-'));
   const page = join(dir, 'report.html');
   await writeFile(page, renderHtml(matrixResult));
-  const browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium(join(dir, 'profile'));
   try {
     const tab = await browser.newPage();
     const errors: string[] = [];

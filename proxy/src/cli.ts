@@ -54,7 +54,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     token = adminToken(config, env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.message} (from ${loaded.path})\n`);
+    // A message that names its own source (the environment) keeps it; the others came from the file.
+    process.stderr.write(`${err.message}${/\(from [^)]+\)$/.test(err.message) ? '' : ` (from ${loaded.path})`}\n`);
     return 2;
   }
   if (loaded.cli.checkOnly) {

@@ -10,6 +10,8 @@ export interface ForwardInfo {
   via: string;
   /** Lines appended as they are (trace context); with it the client's traceparent/tracestate/x-request-id are replaced. */
   extra?: string;
+  /** A chunked body read whole at the edge: sent with this Content-Length instead of re-chunked. */
+  bodyLength?: number;
 }
 
 /**
@@ -56,7 +58,7 @@ export function buildUpstreamHead(req: RequestHead, info: ForwardInfo): string {
   }
   s += `X-Forwarded-For: ${xff === null ? info.peer : `${xff}, ${info.peer}`}\r\nX-Forwarded-Proto: ${xfp ?? info.proto}\r\nX-Forwarded-Host: ${xfh ?? req.host}\r\nVia: ${req.minor === 1 ? '1.1' : '1.0'} ${info.via}\r\n`;
   if (info.extra !== undefined) s += info.extra;
-  if (req.chunked) s += 'Transfer-Encoding: chunked\r\n';
+  if (req.chunked) s += info.bodyLength === undefined ? 'Transfer-Encoding: chunked\r\n' : `Content-Length: ${info.bodyLength}\r\n`;
   if (req.upgrade !== '') s += `Connection: upgrade\r\nUpgrade: ${req.upgrade}\r\n`;
   return `${s}\r\n`;
 }

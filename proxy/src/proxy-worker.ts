@@ -2,9 +2,10 @@ import { BlockList } from 'node:net';
 import type { Logger } from 'pino';
 import { ClientConnection } from './client-connection.js';
 import { H2StreamClient } from './client/h2-client.js';
-import { codeOf, refusalRecord } from './exchange/exchange-support.js';
+import { codeOf, detailOf, refusalRecord } from './exchange/exchange-support.js';
 import { parseAddress, parseCidr, type ProxyConfig } from './config.js';
-import type { ProxyErrorCode } from './errors.js';
+import type { ProxyError, ProxyErrorCode } from './errors.js';
+import type { LocalAnswer } from './client/client-side.js';
 import { ProxyMetrics } from './metrics.js';
 import type { ExchangeRecord, LiveConnection, ProxyContext } from './proxy-context.js';
 import { Router } from './router.js';
@@ -72,6 +73,12 @@ export class ProxyWorker implements ProxyContext {
     return this.answers.global;
   }
 
+  /** The answer to a request refused before an exchange (HTTP/2 streams the dispatcher refuses). */
+  refusalAnswer(err: ProxyError): LocalAnswer {
+    const code = codeOf(err);
+    return this.errors.forCode(code, detailOf(err, code), false);
+  }
+
   private buildRouter(config: ProxyConfig, answers: ConfiguredAnswers): Router<RouteMatch> {
     return new Router(config.routes, (name, r) => ({
       group: this.groups.get(name) as UpstreamGroup,
@@ -119,6 +126,7 @@ export class ProxyWorker implements ProxyContext {
         refused: (err, info) =>
           this.onRecord(refusalRecord(info.address, err.status ?? 400, codeOf(err))),
         limits: () => this.config.limits,
+        answer: (err) => this.refusalAnswer(err),
         idleTimeout: () => this.config.timeouts.clientIdle,
         accepting: () => !this.draining,
         maxConnections: () => this.config.limits.maxConnections,

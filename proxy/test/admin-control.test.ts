@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { basicConfig, get, hupUntil, startProxy, startUpstream, until, type Reply } from './helpers.ts';
+import { basicConfig, get, hupUntil, runCli, startProxy, startUpstream, until, type Reply } from './helpers.ts';
 
 const TOKEN = 'test-token-0123456789abcdef';
 
@@ -133,5 +133,22 @@ test('workers: 1: drain keeps the clients whose sticky cookie names the endpoint
     await proxy.kill();
     await a.kill();
     await b.kill();
+  }
+});
+
+test('an admin token shorter than 16 characters, or a token file that cannot be read, is a one-line config error, exit 2', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsgi-proxy-admin-'));
+  try {
+    const file = join(dir, 'proxy.yaml');
+    writeFileSync(file, basicConfig([9]).replace('admin: { address: "127.0.0.1:0" }', `admin: { address: "127.0.0.1:0", tokenFile: "${join(dir, 'missing')}" }`));
+    const missing = await runCli(['--config', file, '--check-config', '--no-resolve']);
+    assert.equal(missing.code, 2);
+    assert.equal(missing.stderr, `config: admin.tokenFile cannot be read: ${join(dir, 'missing')} (ENOENT) (from ${file})\n`);
+    writeFileSync(file, basicConfig([9]));
+    const short = await runCli(['--config', file, '--check-config', '--no-resolve'], { TSGI_PROXY_ADMIN_TOKEN: 'short' });
+    assert.equal(short.code, 2);
+    assert.equal(short.stderr, 'config: TSGI_PROXY_ADMIN_TOKEN must be a token of at least 16 characters (from TSGI_PROXY_ADMIN_TOKEN)\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

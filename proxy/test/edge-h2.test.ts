@@ -95,6 +95,7 @@ describe('HTTP/2 to clients through the proxy core to an HTTP/1.1 upstream', () 
         dispatchH2Stream(stream, flags, raw, info, {
           limits: worker.config.limits,
           serve: (stream, request, i) => new H2StreamClient(stream, worker, i, request),
+          answer: (err) => worker.refusalAnswer(err),
         }),
     });
     port = (await listener.listen('127.0.0.1', 0)).port;

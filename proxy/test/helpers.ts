@@ -115,9 +115,9 @@ export async function startProxy(yaml: string, extraArgs: string[] = [], env: No
 }
 
 /** Runs the CLI to completion (for config errors and --check-config). */
-export function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...TSX, join(root, 'proxy/src/cli.ts'), ...args], { cwd: root });
+    const child = spawn(process.execPath, [...TSX, join(root, 'proxy/src/cli.ts'), ...args], { cwd: root, env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

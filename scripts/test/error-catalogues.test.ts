@@ -12,6 +12,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ARBITER_ERRORS } from '@tsgi/arbiter';
 import { APPSERVER_ERRORS } from '@tsgi/appserver';
+import { CREATE_ERRORS } from 'create-tsgi';
 import { CODE_PATTERN, isValidStatus, type ErrorCatalogue } from '@tsgi/errors';
 import { FRAMEWORK_ERRORS } from '@tsgi/framework';
 import { GATEWAY_ERRORS } from '@tsgi/gateway';
@@ -19,6 +20,7 @@ import { WIRE_ERRORS, WireError, type WireErrorCode } from '@tsgi/http1';
 import { LOAD_TEST_ERRORS } from '@tsgi/load-tests';
 import { MIDDLEWARE_ERRORS } from '@tsgi/middleware';
 import { PX_ERRORS } from '@tsgi/proxy';
+import { STACK_ERRORS } from '@tsgi/stack';
 import { toProtocolError } from '../../gateway/src/server/wire-errors.ts';
 import { toProxyError } from '../../proxy/src/wire.ts';
 
@@ -33,7 +35,9 @@ const CATALOGUES: Record<string, { catalogue: ErrorCatalogue; file: string }> = 
   middleware: { catalogue: MIDDLEWARE_ERRORS, file: 'middleware/src/errors.ts' },
   framework: { catalogue: FRAMEWORK_ERRORS, file: 'framework/src/errors.ts' },
   proxy: { catalogue: PX_ERRORS, file: 'proxy/src/errors.ts' },
+  stack: { catalogue: STACK_ERRORS, file: 'stack/src/errors.ts' },
   'load-tests': { catalogue: LOAD_TEST_ERRORS, file: 'load-tests/src/errors.ts' },
+  'create-tsgi': { catalogue: CREATE_ERRORS, file: 'create-tsgi/src/errors.ts' },
 };
 /** A code as written in source; a match ending in `_` is a family in prose (`FW_ERR_ROUTE_*`), not a code. */
 const CODE_IN_SOURCE = /\b[A-Z][A-Z0-9]*_ERR_[A-Z0-9_]+/g;

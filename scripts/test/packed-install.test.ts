@@ -6,11 +6,12 @@
 // test through the framework's test client; and runs both CLIs through npx.
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { node22Dir } from './packed-install/node-22.ts';
 import { offlineLockfile, type Lockfile, type ProjectManifest } from './packed-install/offline-lock.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -80,22 +81,10 @@ function installedManifest(name: string): Manifest {
   return readJson<Manifest>(join(project, 'node_modules', name, 'package.json'));
 }
 
-/** A dir holding Node 22, from the shared node-bin.sh beside (or above) the repository; null if there is none. */
-function node22Dir(): string | null {
-  if (process.versions.node.startsWith('22.')) return dirname(process.execPath);
-  for (let dir = ROOT; dir !== dirname(dir); dir = dirname(dir)) {
-    const script = join(dirname(dir), 'shared', 'node', 'node-bin.sh');
-    if (!existsSync(script)) continue;
-    const result = spawnSync('bash', [script, '22'], { encoding: 'utf8' });
-    return result.status === 0 ? result.stdout.trim() : null;
-  }
-  return null;
-}
-
 /** The Node lines to check: this one, and 22 where it can be had (the test says so where it cannot). */
 function nodeLines(t: TestContext): Array<{ label: string; env: NodeJS.ProcessEnv; node: string }> {
   const lines = [{ label: `Node ${process.versions.node}`, env: offlineEnv, node: process.execPath }];
-  const dir22 = node22Dir();
+  const dir22 = node22Dir(ROOT);
   if (!dir22) t.diagnostic('Node 22 not checked: no shared/node/node-bin.sh beside the repository, or it could not provide Node 22');
   else if (!process.versions.node.startsWith('22.')) {
     const env = { ...offlineEnv, PATH: `${dir22}${delimiter}${process.env.PATH ?? ''}` };
@@ -242,7 +231,7 @@ test('every public entry imports from plain JS, on this Node and on Node 22, wit
       const result = run(node, [...flags, 'import-all.mjs'], project);
       assertOk(result, `${label} ${flags.join(' ')} import-all.mjs`);
       for (const line of result.stdout.trim().split('\n')) {
-        assert.match(line, /\/node_modules\/@tsgi\/[^/]+\/dist\/[^ ]+\.js$/, `${label} ${flags.join(' ')}: ${line} does not resolve into dist`);
+        assert.match(line, /\/node_modules\/(@tsgi\/)?[^/]+\/dist\/[^ ]+\.js$/, `${label} ${flags.join(' ')}: ${line} does not resolve into dist`);
       }
     }
   }

@@ -80,7 +80,8 @@ function superviseWithRestart(options: DevServerOptions): Promise<number> {
   let stopping = false;
   return new Promise((resolve) => {
     const start = (): void => {
-      const server = spawn(process.execPath, args, { cwd: options.cwd, stdio: 'inherit' });
+      // The IPC channel closes if this supervisor dies, even by SIGKILL: the server then stops itself (see tsgi.ts).
+      const server = spawn(process.execPath, args, { cwd: options.cwd, stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
       child = server;
       server.once('exit', (code, signal) => {
         child = undefined;

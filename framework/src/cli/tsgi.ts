@@ -74,6 +74,13 @@ async function main(argv: string[]): Promise<number> {
   return runDevServer({ spec, cwd, host: values.host ?? '127.0.0.1', port, debug: values.debug === true, reload: values['no-reload'] !== true });
 }
 
+// Started by `tsgi run`'s supervisor (or another process manager) with an IPC channel: when that
+// process dies the channel closes, and the server stops as on SIGTERM.
+if (process.channel) {
+  process.channel.unref();
+  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+}
+
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (err) {

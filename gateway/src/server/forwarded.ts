@@ -4,6 +4,26 @@ const PREFIX_DIGITS = /^\d{1,3}$/;
 /** Verdicts remembered: a BlockList check costs ~200 ns, and the same few proxy addresses repeat. */
 const MEMO_SIZE = 256;
 
+interface Entry {
+  ip: string;
+  family: 'ipv4' | 'ipv6';
+  /** Prefix length of a CIDR; undefined for one address. */
+  bits: number | undefined;
+}
+
+function parseEntry(entry: unknown): Entry | undefined {
+  if (typeof entry !== 'string') return undefined;
+  const slash = entry.indexOf('/');
+  const ip = slash === -1 ? entry : entry.slice(0, slash);
+  const family = isIPv4(ip) ? 'ipv4' : isIPv6(ip) ? 'ipv6' : undefined;
+  if (family === undefined) return undefined;
+  if (slash === -1) return { ip, family, bits: undefined };
+  // `10.0.0.0/` or `/x` must not read as /0 (everyone) or NaN.
+  const bits = entry.slice(slash + 1);
+  if (!PREFIX_DIGITS.test(bits) || Number(bits) > (family === 'ipv4' ? 32 : 128)) return undefined;
+  return { ip, family, bits: Number(bits) };
+}
+
 /**
  * Which peers' forwarded headers are believed: the reference server's
  * X-Forwarded-Proto (gunicorn --forwarded-allow-ips) and the proxyFix
@@ -22,21 +42,16 @@ export class ForwardedTrust {
     this.none = entries.length === 0;
     for (const entry of entries) {
       if (entry === '*') continue;
-      const bad = () => new TypeError(`${option}: ${JSON.stringify(entry)} is not an IP, CIDR or '*'`);
-      if (typeof entry !== 'string') throw bad();
-      const slash = entry.indexOf('/');
-      const ip = slash === -1 ? entry : entry.slice(0, slash);
-      const family = isIPv4(ip) ? 'ipv4' : isIPv6(ip) ? 'ipv6' : '';
-      if (family === '') throw bad();
-      if (slash === -1) {
-        this.list.addAddress(ip, family);
-        continue;
-      }
-      // `10.0.0.0/` or `/x` must not read as /0 (everyone) or NaN.
-      const bits = entry.slice(slash + 1);
-      if (!PREFIX_DIGITS.test(bits) || Number(bits) > (family === 'ipv4' ? 32 : 128)) throw bad();
-      this.list.addSubnet(ip, Number(bits), family);
+      const parsed = parseEntry(entry);
+      if (parsed === undefined) throw new TypeError(`${option}: ${JSON.stringify(entry)} is not an IP, CIDR or '*'`);
+      if (parsed.bits === undefined) this.list.addAddress(parsed.ip, parsed.family);
+      else this.list.addSubnet(parsed.ip, parsed.bits, parsed.family);
     }
+  }
+
+  /** True for what the constructor accepts: an IPv4/IPv6 address, a CIDR (`10.0.0.0/8`, `fd00::/8`) or '*'. */
+  static isEntry(value: unknown): boolean {
+    return value === '*' || parseEntry(value) !== undefined;
   }
 
   trusts(address: string): boolean {

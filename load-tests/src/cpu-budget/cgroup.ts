@@ -18,6 +18,8 @@ export type CgroupSupport =
 export const CFS_PERIOD_US = 10_000;
 
 const V2_ROOT = '/sys/fs/cgroup';
+const CGROUP_V2_MAX_WEIGHT = 10_000;
+const CGROUP_V1_MAX_SHARES = 262_144;
 const V1_ROOTS = ['/sys/fs/cgroup/cpu', '/sys/fs/cgroup/cpu,cpuacct'];
 
 function read(path: string): string | undefined {
@@ -120,7 +122,13 @@ export class CpuBudgets {
   constructor(private readonly support: Extract<CgroupSupport, { ok: true }>) {
     this.parent = join(support.root, `tsgi-loadtest-${process.pid}`);
     mkdirSync(this.parent, { recursive: true });
-    if (support.version === 'v2') writeFileSync(join(this.parent, 'cgroup.subtree_control'), '+cpu\n');
+    // A cgroup competes with its siblings as one scheduling entity of its weight, whatever the nice
+    // values inside: at the default weight, all budgets together would get one process's share of a
+    // busy machine. The highest weight lets each budget, not other load, be its limit.
+    if (support.version === 'v2') {
+      writeFileSync(join(this.parent, 'cgroup.subtree_control'), '+cpu\n');
+      writeFileSync(join(this.parent, 'cpu.weight'), `${CGROUP_V2_MAX_WEIGHT}\n`);
+    } else writeFileSync(join(this.parent, 'cpu.shares'), `${CGROUP_V1_MAX_SHARES}\n`);
   }
 
   get version(): CgroupVersion {

@@ -1,4 +1,5 @@
-import { setPriority } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { availableParallelism, setPriority } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { workerChildren } from '../proc-stats.js';
 import type { Component } from '../topology/topology.js';
@@ -46,6 +47,21 @@ export function raisePriority(pid: number): void {
   }
 }
 
+let nextCpu = 0;
+
+/**
+ * Pins every thread of a budgeted process to one CPU, the processes spread
+ * round-robin over the machine's CPUs. CFS hands out a quota in slices of up
+ * to 5 ms per CPU (sched_cfs_bandwidth_slice_us): a Node process whose threads
+ * run on two CPUs gets its 1 ms quota taken by one CPU's run queue while a
+ * thread on the other is throttled, so a 0.1-core worker measured about half
+ * its budget and was throttled anyway. On one CPU its quota is its own.
+ */
+function pinToOneCpu(pid: number): void {
+  const cpu = nextCpu++ % availableParallelism();
+  spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore', timeout: 5000 });
+}
+
 /**
  * Puts each worker of a tier's master in a budget of its own, as a pod per
  * replica gets `resources.limits.cpu`. The master stays outside: it is not a
@@ -57,6 +73,7 @@ export async function budgetWorkers(budgets: CpuBudgets, tier: string, master: C
     const budget = budgets.create(`${tier}-${master.proc.pid}-w${i + 1}`, cores);
     budget.place(pid);
     raisePriority(pid);
+    pinToOneCpu(pid);
     return { tier, pid, budget };
   });
 }

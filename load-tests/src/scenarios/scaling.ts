@@ -43,9 +43,21 @@ function cellOf(tier: Tier, workers: number, fixed: number): Cell {
 }
 
 /** proxy (P workers) -> tsgi-appserver (A workers) -> sample app, from dist; each worker budgeted when asked. */
+/**
+ * Requests in flight per worker of the cell's smaller tier (its bottleneck). A
+ * fixed count would give the one-worker cells a queue 4 times deeper than the
+ * four-worker ones: the small cells would spend CPU on queueing (more live
+ * requests, more GC) and the large ones would starve, so ratios would measure
+ * the queue, not the tier. Scaled with capacity, every cell keeps each
+ * bottleneck worker equally busy, as k6 users scaled with the replica count.
+ * `--connections N` fixes the count instead.
+ */
+export const CONNECTIONS_PER_BOTTLENECK_WORKER = 48;
+
 function cellVariant(ctx: ScenarioContext, cell: Cell, path: string): VariantDef {
   return {
     name: cellName(cell),
+    connections: ctx.cfg.connections ?? CONNECTIONS_PER_BOTTLENECK_WORKER * Math.min(cell.proxyWorkers, cell.appWorkers),
     params: { proxyWorkers: cell.proxyWorkers, appWorkers: cell.appWorkers },
     missing: () => appserverMissing() ?? proxyMissing() ?? sampleAppMissing(),
     start: async () => {
@@ -185,7 +197,6 @@ function scalingRun(ctx: ScenarioContext, scenario: string, tiers: Tier[]): Prom
   }
   const path = ctx.cfg.path ?? DEFAULT_SCALING_PATH;
   const budgetCores = ctx.budgets && ctx.cfg.cpuBudget !== undefined ? ctx.cfg.cpuBudget : null;
-  const maxUnits = Math.max(...cells.map((c) => c.proxyWorkers + c.appWorkers));
   let headline: string[] = [];
   let matrix: ScalingMatrix | undefined;
   return runSideBySide(ctx, {
@@ -194,7 +205,8 @@ function scalingRun(ctx: ScenarioContext, scenario: string, tiers: Tier[]): Prom
       `GET ${path} through tsgi-proxy to tsgi-appserver (sample app), both from dist; ` +
       cuts.map((c) => `${c.tier} workers ${c.sweep.join(' -> ')} with ${other(c.tier)} workers fixed at ${c.fixed}`).join('; ') +
       (budgetCores === null ? '; unbudgeted.' : `; each worker in its own cgroup with ${budgetCores} core.`),
-    shape: { path, connections: ctx.cfg.connections ?? Math.max(32, 4 * maxUnits) },
+    // Each cell sets its own connection count (cellVariant); this is what the report shows for the largest.
+    shape: { path, connections: ctx.cfg.connections ?? CONNECTIONS_PER_BOTTLENECK_WORKER * Math.max(...cells.map((c) => Math.min(c.proxyWorkers, c.appWorkers))) },
     variants: cells.map((c) => cellVariant(ctx, c, path)),
     analyse: (results) => {
       const a = analyseMatrix(results, cuts, budgetCores, availableParallelism());

@@ -93,13 +93,8 @@ function readTrust(value: unknown): ForwardedTrust {
   if (!Array.isArray(value) || value.length === 0) {
     throw new InvalidOptionError(MW, 'trustedProxies', "must be a non-empty list of IPs, CIDRs or '*'", value);
   }
-  for (const entry of value as unknown[]) {
-    try {
-      new ForwardedTrust([entry as string], 'trustedProxies');
-    } catch {
-      throw new InvalidOptionError(MW, 'trustedProxies', "must list only IPs, CIDRs or '*'", entry);
-    }
-  }
+  const bad = (value as unknown[]).find((entry) => !ForwardedTrust.isEntry(entry));
+  if (bad !== undefined) throw new InvalidOptionError(MW, 'trustedProxies', "must list only IPs, CIDRs or '*'", bad);
   return new ForwardedTrust(value as string[], 'trustedProxies');
 }
 

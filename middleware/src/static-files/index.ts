@@ -1,13 +1,13 @@
 import { extname } from 'node:path';
 import { contentType } from 'mime-types';
-import type { App, Environ, ResponseBody, ResponseHeaders, StartResponse } from '@tsgi/gateway';
+import { FileAccessError, openInside, type App, type Environ, type OpenedFile, type ResponseBody, type ResponseHeaders, type StartResponse } from '@tsgi/gateway';
 import { encodingPreferences } from '../shared/accept-encoding.js';
 import { localLocation } from '../shared/location.js';
 import { respond, respondText } from '../shared/respond.js';
 import { fileRangeBody, readWhole, SMALL_FILE } from './file-body.js';
 import { resolveStaticOptions, type StaticFilesOptions } from './options.js';
 import { parseRange } from './range.js';
-import { FileAccessError, openInside, splitPath, type OpenedFile } from './resolve.js';
+import { splitPath } from './resolve.js';
 import { evaluatePreconditions, httpDateSeconds, makeEtag, mtimeSeconds, strongMatch } from './validators.js';
 
 export type { StaticFilesOptions } from './options.js';
@@ -64,7 +64,7 @@ export function staticFiles(app: App, options: StaticFilesOptions): App {
 
   async function pickVariant(environ: Environ, dir: readonly string[], name: string, file: OpenedFile) {
     for (const coding of accepted(environ.HTTP_ACCEPT_ENCODING)) {
-      const variant = await openInside(root, [...dir, name + SUFFIX[coding]], allowDot);
+      const variant = await openInside(root, [...dir, name + SUFFIX[coding]], { dotfiles: allowDot });
       if (variant === null) continue;
       if (variant.stat.isFile()) {
         await file.fh.close();
@@ -177,7 +177,7 @@ export function staticFiles(app: App, options: StaticFilesOptions): App {
     if (split.kind === 'dotfile') return opts.dotfiles === 'deny' ? respondText(startResponse, 403) : notFound(environ, startResponse);
     const { segments, trailingSlash } = split;
 
-    const opened = await openInside(root, segments, allowDot);
+    const opened = await openInside(root, segments, { dotfiles: allowDot });
     if (opened === null) return notFound(environ, startResponse);
 
     if (opened.stat.isFile()) {
@@ -199,7 +199,7 @@ export function staticFiles(app: App, options: StaticFilesOptions): App {
       return respond(startResponse, 301, [['Location', location], ['Content-Type', 'text/plain; charset=utf-8']], `Redirecting to ${location}\n`);
     }
     for (const name of index) {
-      const file = await openInside(root, [...segments, name], allowDot);
+      const file = await openInside(root, [...segments, name], { dotfiles: allowDot });
       if (file === null) continue;
       if (file.stat.isFile()) return serveFile(environ, startResponse, segments, name, file);
       await file.fh.close();

@@ -6,21 +6,9 @@ import { Exchange } from '../exchange/exchange.js';
 import { DataBody } from '../exchange/request-body.js';
 import type { ClientFraming, ClientSide, LocalAnswer, OutgoingHead } from './client-side.js';
 
-/**
- * Request bodies up to this size (declared, or without content-length up to
- * here) are held until the stream ends before the exchange starts: nghttp2
- * checks content-length against the DATA only at END_STREAM, and the
- * exchange checks the body that came with the head before anything goes
- * upstream, so a mismatching or oversized small request is refused before
- * any of it is forwarded (as nginx buffers small bodies). Beyond this the
- * body streams.
- */
-const HOLD_BODY_MAX = 65536;
-/** How long a held body may take to arrive before the exchange starts anyway and the rest streams. */
-const HOLD_MS = 1000;
-
 /** Adds `name: value` lines (`name: value\r\n` each) to h2 response headers, dropping fields HTTP/2 forbids. */
-function addLines(headers: OutgoingHttpHeaders, lines: string): void {
+/** Adds `name: value\r\n` lines to h2 response headers, leaving out the fields HTTP/2 forbids. */
+export function addLines(headers: OutgoingHttpHeaders, lines: string): void {
   let pos = 0;
   while (pos < lines.length) {
     let eol = lines.indexOf('\r\n', pos);
@@ -51,12 +39,8 @@ export class H2StreamClient implements ClientSide {
   readonly peer: string;
   readonly version = 'h2';
   readonly takesRawChunked = false;
-  /** Null until the request starts (after a held body) and again once it is answered. */
+  /** Null once the request is answered. */
   private exchange: Exchange | null = null;
-  private readonly body: DataBody | null;
-  private held: Buffer[] | null = null;
-  private heldBytes = 0;
-  private holdTimer: NodeJS.Timeout | null = null;
   private ended = false;
   private responded = false;
 
@@ -64,32 +48,22 @@ export class H2StreamClient implements ClientSide {
     private readonly stream: ServerHttp2Stream,
     private readonly ctx: ProxyContext,
     readonly info: ClientInfo,
-    private readonly request: TranslatedRequest,
+    request: TranslatedRequest,
   ) {
     this.peer = info.address;
     const head = request.head;
     const body = request.endStream ? null : new DataBody(head.contentLength);
-    this.body = body;
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('end', () => this.onEnd());
     stream.on('drain', () => this.exchange?.clientDrained());
     stream.on('error', () => {});
     stream.on('close', () => this.onClose());
     ctx.connections.add(this);
-    if (body !== null && (head.contentLength > 0 ? head.contentLength <= HOLD_BODY_MAX : head.contentLength < 0)) {
-      this.held = [];
-      // A slow sender must not hold the request forever: after a moment the body streams.
-      this.holdTimer = setTimeout(() => this.release(false), HOLD_MS);
-      return;
-    }
-    this.begin(null).start();
-  }
-
-  /** The exchange, with the body bytes that came first (checked before anything goes upstream). */
-  private begin(first: Buffer | null): Exchange {
-    const exchange = new Exchange(this.ctx, this, this.request.head, this.body, first, true);
+    // A small body is read whole by the exchange before any upstream is asked (requestBody.bufferSize), so a
+    // content-length that the DATA does not match is refused at END_STREAM with nothing forwarded.
+    const exchange = new Exchange(ctx, this, head, body, null, true);
     this.exchange = exchange;
-    return exchange;
+    exchange.start();
   }
 
   get deadline(): number {
@@ -97,37 +71,14 @@ export class H2StreamClient implements ClientSide {
   }
 
   private onData(chunk: Buffer): void {
-    const held = this.held;
-    if (held !== null) {
-      held.push(chunk);
-      this.heldBytes += chunk.length;
-      if (this.heldBytes > HOLD_BODY_MAX) this.release(false);
-      return;
-    }
     this.exchange?.requestData(chunk);
   }
 
   private onEnd(): void {
-    if (this.held !== null) this.release(true);
-    else this.exchange?.requestEnd();
-  }
-
-  /** Starts the exchange with the body collected so far (all of it when `complete`). */
-  private release(complete: boolean): void {
-    const held = this.held;
-    if (held === null) return;
-    this.held = null;
-    if (this.holdTimer !== null) clearTimeout(this.holdTimer);
-    this.holdTimer = null;
-    if (this.stream.destroyed) return;
-    const first = held.length === 0 ? null : held.length === 1 ? (held[0] ?? null) : Buffer.concat(held);
-    const exchange = this.begin(first);
-    if (complete) exchange.requestEnd();
-    exchange.start();
+    this.exchange?.requestEnd();
   }
 
   private onClose(): void {
-    if (this.holdTimer !== null) clearTimeout(this.holdTimer);
     this.ctx.connections.delete(this);
     const exchange = this.exchange;
     this.exchange = null;

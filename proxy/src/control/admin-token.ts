@@ -2,13 +2,19 @@ import { readFileSync } from 'node:fs';
 import type { ProxyConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
 
+/** A shorter token is guessable over a network: refused at start. */
+const MIN_LENGTH = 16;
+
 /**
  * The admin API's bearer token: `TSGI_PROXY_ADMIN_TOKEN`, else the first line of `admin.tokenFile` (a
  * Kubernetes or Compose secret); null when neither is set (writes are then refused). Read once at start.
  */
 export function adminToken(config: ProxyConfig, env: NodeJS.ProcessEnv): string | null {
   const fromEnv = env.TSGI_PROXY_ADMIN_TOKEN;
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    if (fromEnv.trim().length < MIN_LENGTH) throw new ConfigError(`config: TSGI_PROXY_ADMIN_TOKEN must be a token of at least ${MIN_LENGTH} characters (from TSGI_PROXY_ADMIN_TOKEN)`);
+    return fromEnv.trim();
+  }
   const file = config.admin.tokenFile;
   if (file === undefined) return null;
   let text: string;
@@ -18,6 +24,6 @@ export function adminToken(config: ProxyConfig, env: NodeJS.ProcessEnv): string 
     throw new ConfigError(`config: admin.tokenFile cannot be read: ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   const token = text.split(/\r?\n/)[0]?.trim() ?? '';
-  if (token.length < 16) throw new ConfigError(`config: admin.tokenFile must hold a token of at least 16 characters: ${file}`);
+  if (token.length < MIN_LENGTH) throw new ConfigError(`config: admin.tokenFile must hold a token of at least ${MIN_LENGTH} characters: ${file}`);
   return token;
 }

@@ -1,3 +1,4 @@
+import type { LocalAnswer } from '../client/client-side.js';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { bindError, type ProxyError } from '../errors.js';
@@ -22,6 +23,8 @@ export interface EdgeServe {
   http1(socket: Socket, info: ClientInfo): void;
   h2(stream: ServerHttp2Stream, request: TranslatedRequest, info: ClientInfo): void;
   refused(err: ProxyError, info: ClientInfo): void;
+  /** The proxy's answer to a refused request (exchange/answers.ts). */
+  answer(err: ProxyError): LocalAnswer;
   limits(): H2Limits;
   /** Idle time after which an h2 connection without streams is closed (ms). */
   idleTimeout(): number;
@@ -106,6 +109,7 @@ export class EdgeListeners {
         dispatchH2Stream(stream, flags, raw, info, {
           limits: serve.limits(),
           serve: (stream, request, i) => serve.h2(stream, request, i),
+          answer: (err) => serve.answer(err),
           refused: (err, i) => {
             metrics.h2Refused.inc({ code: err.code });
             serve.refused(err, i);

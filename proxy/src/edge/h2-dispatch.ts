@@ -1,5 +1,7 @@
 import { constants, type ServerHttp2Stream } from 'node:http2';
-import { STATUS_CODES } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { LocalAnswer } from '../client/client-side.js';
+import { addLines } from '../client/h2-client.js';
 import { ProxyError } from '../errors.js';
 import type { ClientInfo } from './edge-listener.js';
 import { translateH2Request, type H2Limits, type TranslatedRequest } from './h2-request.js';
@@ -9,6 +11,8 @@ export interface H2DispatchTarget {
   limits: H2Limits;
   /** Serve the validated request on its stream (the worker's H2StreamClient). */
   serve(stream: ServerHttp2Stream, request: TranslatedRequest, info: ClientInfo): void;
+  /** The answer to a refused request (the one builder, exchange/answers.ts). */
+  answer(err: ProxyError): LocalAnswer;
   /** A request refused before it reached an exchange (for the access log and metrics). */
   refused?(err: ProxyError, info: ClientInfo): void;
 }
@@ -27,19 +31,19 @@ export function dispatchH2Stream(stream: ServerHttp2Stream, flags: number, rawHe
   } catch (err) {
     const e = err instanceof ProxyError ? err : new ProxyError('PX_ERR_BAD_REQUEST', String(err), 400);
     target.refused?.(e, info);
-    answer(stream, e);
+    answer(stream, target.answer(e));
     return;
   }
   target.serve(stream, request, info);
 }
 
-function answer(stream: ServerHttp2Stream, err: ProxyError): void {
-  const status = err.status ?? 400;
-  const body = `${status} ${STATUS_CODES[status] ?? 'Error'}: ${err.message}\n`;
+function answer(stream: ServerHttp2Stream, a: LocalAnswer): void {
   stream.on('error', () => {});
   if (stream.destroyed || stream.headersSent) return;
-  stream.respond({ ':status': status, 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-proxy-error': err.code });
-  stream.end(body);
+  const headers: OutgoingHttpHeaders = { ':status': a.status, 'content-type': a.type, 'content-length': Buffer.byteLength(a.body) };
+  addLines(headers, a.lines);
+  stream.respond(headers);
+  stream.end(a.body);
   // The request body, if any, is not wanted.
   stream.resume();
 }

@@ -1,7 +1,7 @@
 import type { RequestHead, ResponseHead } from '@tsgi/http1';
 import type { ClientFraming, ClientSide, LocalAnswer, OutgoingHead } from '../client/client-side.js';
 import { ProxyError, type ProxyErrorCode } from '../errors.js';
-import { buildUpstreamHead } from '../forward-head.js';
+import { buildUpstreamHead, type ForwardInfo } from '../forward-head.js';
 import type { ProxyContext } from '../proxy-context.js';
 import type { UpstreamConnection } from '../upstream-connection.js';
 import type { CompressionPolicy, Encoding } from '../edge/compression.js';
@@ -55,6 +55,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWa
   private streamSlot = false;
   /** This proxy answered `Expect: 100-continue` itself (it reads the body before any upstream is asked). */
   private continueSent = false;
+  private forwardInfo: ForwardInfo | null = null;
   /** The route's error answers once routed; the worker's global ones before. */
   private errors: ErrorAnswers;
   /** What went wrong, for the access record (the client sees it only with `debug: true`). */
@@ -120,7 +121,9 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWa
     const total = group.config.timeouts.total;
     if (total > 0) this.totalDeadline = now + total;
     const info = this.client.info;
-    this.upstreamHead = buildUpstreamHead(req, { peer: this.client.peer, trusted: ctx.isTrusted(this.client.peer), proto: info.tls ? 'https' : 'http', via: ctx.config.forwarded.via, extra });
+    const forwardInfo: ForwardInfo = { peer: this.client.peer, trusted: ctx.isTrusted(this.client.peer), proto: info.tls ? 'https' : 'http', via: ctx.config.forwarded.via, extra };
+    this.forwardInfo = forwardInfo;
+    this.upstreamHead = buildUpstreamHead(req, forwardInfo);
     if (gate.delayMs > 0) {
       // limitReq without nodelay: hold the request until the rate allows it.
       const timer = setTimeout(() => {
@@ -150,7 +153,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWa
       this.fwd.done = true;
       return this.bodyFailed(asProxyError(err));
     }
-    if (held === 'complete') return leg.attempt(now);
+    if (held === 'complete') return this.attemptHeld(now);
     if (held === 'stream') return this.streamBody(now);
     this.phase = READING_BODY;
     this.arm(this.ctx.config.timeouts.clientBody);
@@ -162,7 +165,15 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWa
   }
 
   bodyHeld(): void {
-    if (this.phase.kind === 'reading-body') this.leg?.attempt(Date.now());
+    if (this.phase.kind === 'reading-body') this.attemptHeld(Date.now());
+  }
+
+  /** The body is all here: a chunked one goes with its Content-Length now that it is known (as nginx sends it). */
+  private attemptHeld(now: number): void {
+    const length = this.fwd.heldLength;
+    const info = this.forwardInfo;
+    if (length >= 0 && info !== null) this.upstreamHead = buildUpstreamHead(this.req, { ...info, bodyLength: length });
+    this.leg?.attempt(now);
   }
 
   bodyOverflowed(): void {

@@ -36,6 +36,8 @@ export interface RequestBody {
   scan(buf: Buffer, start: number): number;
   /** The client's stream ended while the body was held (HTTP/2 END_STREAM); throws when that leaves it short. */
   scanEnd?(): void;
+  /** The data of a held body without a declared length (chunked, h2 without content-length), decoded by `scan`: sent with Content-Length. */
+  readonly decoded?: Buffer[];
 }
 
 /** Content-Length framed: counted, passed on as is. */
@@ -84,8 +86,12 @@ export class ChunkedBody implements RequestBody {
   maxBody = 0;
   readonly declared = -1;
   private readonly decoder: ChunkedDecoder;
-  /** Checks the held body; forwarding decodes it again with `decoder`. */
+  /** Checks and decodes the held body. */
   private probe: ChunkedDecoder | null = null;
+  readonly decoded: Buffer[] = [];
+  private readonly keep = (buf: Buffer, s: number, e: number): void => {
+    this.decoded.push(buf.subarray(s, e));
+  };
   private up: Socket | null = null;
   private readonly sink = (buf: Buffer, s: number, e: number): void => {
     if (this.up !== null) writeChunk(this.up, buf, s, e);
@@ -109,7 +115,7 @@ export class ChunkedBody implements RequestBody {
     probe.maxDeclared = maxBody > 0 ? maxBody : Number.POSITIVE_INFINITY;
     let end: number;
     try {
-      end = probe.push(buf, start, ignore);
+      end = probe.push(buf, start, this.keep);
     } catch (err) {
       throw toProxyError(err);
     }
@@ -163,12 +169,16 @@ export class DataBody implements RequestBody {
   maxBody = 0;
   private received = 0;
   private scanned = 0;
+  readonly decoded: Buffer[] | undefined;
 
-  constructor(readonly declared: number) {}
+  constructor(readonly declared: number) {
+    if (declared < 0) this.decoded = [];
+  }
 
   /** DATA is de-framed already: counted against content-length and the limit; the end is END_STREAM (`finish`). */
   scan(buf: Buffer, start: number): number {
     this.scanned += buf.length - start;
+    if (this.decoded !== undefined && start < buf.length) this.decoded.push(start === 0 ? buf : buf.subarray(start));
     if (this.declared >= 0 && this.scanned > this.declared) throw new ProxyError('PX_ERR_BAD_REQUEST', 'malformed request: DATA beyond content-length', 400);
     if (this.maxBody > 0 && this.scanned > this.maxBody) throw new ProxyError('PX_ERR_BODY_TOO_LARGE', `body over ${this.maxBody}`, 413);
     return -1;

@@ -38,6 +38,10 @@ export class RequestForwarder {
   /** Bytes of `pending` taken from the worker's BodyBudget (given back once forwarded or the exchange ends). */
   private budgeted = 0;
   private budget: BodyBudget | null = null;
+  /** A held body without a declared length, decoded: sent with Content-Length (`heldLength`), then `afterHeld` is pipelined. */
+  private decodedHeld: Buffer | null = null;
+  private afterHeld: Buffer | null = null;
+  private sentHeld = false;
 
   constructor(
     private readonly client: ClientSide,
@@ -51,7 +55,22 @@ export class RequestForwarder {
 
   /** Some body byte went upstream: the request can no longer be retried. */
   get streamed(): boolean {
-    return this.body?.streamed ?? false;
+    return this.sentHeld || (this.body?.streamed ?? false);
+  }
+
+  /** The Content-Length of a held chunked (or h2 unsized) body sent decoded; -1 when the body goes as it came. */
+  get heldLength(): number {
+    return this.decodedHeld === null ? -1 : this.decodedHeld.length;
+  }
+
+  /** The held body is complete: one without a declared length is kept decoded, the bytes after its end are the next request. */
+  private held(last: Buffer | null, end: number): void {
+    const decoded = this.body?.decoded;
+    if (decoded === undefined) return;
+    this.decodedHeld = decoded.length === 1 ? (decoded[0] as Buffer) : Buffer.concat(decoded);
+    decoded.length = 0;
+    this.afterHeld = last !== null && end >= 0 && end < last.length ? last.subarray(end) : null;
+    this.pending = null;
   }
 
   /** Checks what came with the head against framing and the limit before anything is forwarded (throws the 4xx). */
@@ -78,10 +97,15 @@ export class RequestForwarder {
     const rest = this.pending;
     if (rest !== null) {
       if (!this.take(rest.length)) return 'stream';
-      if (body.scan(rest, 0) >= 0) return 'complete';
+      const end = body.scan(rest, 0);
+      if (end >= 0) {
+        this.held(rest, end);
+        return 'complete';
+      }
     }
     if (this.endPending) {
       body.scanEnd?.();
+      this.held(null, -1);
       return 'complete';
     }
     if (this.budgeted > cap) return 'stream';
@@ -120,6 +144,7 @@ export class RequestForwarder {
         this.budget?.force(chunk.length);
         this.budgeted += chunk.length;
       }
+      this.held(chunk, end);
       return this.events.bodyHeld();
     }
     if (!this.take(chunk.length) || this.budgeted > this.holdCap) {
@@ -158,6 +183,7 @@ export class RequestForwarder {
       } catch (err) {
         return this.fail(err);
       }
+      this.held(null, -1);
       return this.events.bodyHeld();
     }
     if (conn === null) this.endPending = true;
@@ -166,6 +192,8 @@ export class RequestForwarder {
 
   /** The upstream connection is ready: what was held goes now; the client reads on while the body is not complete. */
   connected(conn: UpstreamConnection): void {
+    const decoded = this.decodedHeld;
+    if (decoded !== null) return this.sendDecoded(conn, decoded);
     const rest = this.pending;
     this.pending = null;
     if (rest !== null) this.forward(rest, conn);
@@ -173,6 +201,19 @@ export class RequestForwarder {
     this.releaseBudget();
     if (this.endPending && !this.done) this.finish(conn);
     if (!this.done) this.client.resumeReading();
+  }
+
+  /** A held body sent with Content-Length (the exchange's head says so), then the next request's bytes handed back. */
+  private sendDecoded(conn: UpstreamConnection, decoded: Buffer): void {
+    this.decodedHeld = null;
+    if (decoded.length > 0) conn.socket.write(decoded);
+    this.sentHeld = true;
+    this.releaseBudget();
+    this.complete();
+    const after = this.afterHeld;
+    this.afterHeld = null;
+    if (after !== null) this.client.holdPipelined(after);
+    else this.client.pauseReading();
   }
 
   /** Held bytes of an upgrade request: they belong to the tunnel. */

@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// The create-tsgi command. A committed shim rather than dist/cli.js itself: npm links
+// a bin only if its file exists at install time, and dist/ is built after
+// `npm install` on a fresh clone.
+try {
+  await import('../dist/cli.js');
+} catch (error) {
+  if (error?.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('dist/cli.js')) {
+    process.stderr.write('create-tsgi: create-tsgi is not built; run `npm run build` at the repository root first\n');
+    process.exit(2);
+  }
+  throw error;
+}
