@@ -38,7 +38,7 @@ upstreams:
 routes: [{ upstream: app }]
 `,
   );
-  const proc = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', PROXY_CLI, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--conditions=@tsgi/source', '--import', 'tsx', PROXY_CLI, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
