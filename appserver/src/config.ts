@@ -28,6 +28,7 @@ export interface AppserverConfig {
   interface: 'auto' | 'tsgi' | 'fetch' | 'node';
   socketModel: 'round-robin' | 'shared' | 'reuse-port';
   sticky: boolean;
+  proxyProtocolFrom: string[];
   /** Development: new worker generation on each change of the app's files (see reload-watch.ts). */
   reload: boolean;
   reloadExtraFile: string[];
@@ -109,6 +110,9 @@ export async function loadConfig(
   config.cwd = cwd;
   if (config.maxRequestsJitter > 0 && config.maxRequests === 0) {
     throw new ConfigError('maxRequestsJitter', 'config: max-requests-jitter needs --max-requests > 0');
+  }
+  if (config.proxyProtocolFrom.length > 0 && !config.sticky) {
+    throw new ConfigError('proxyProtocolFrom', `config: proxy-protocol-from needs --sticky (the sticky master reads the header; from ${sources.proxyProtocolFrom})`);
   }
   checkDistinctAddresses(config, sources);
   if (!config.app) {

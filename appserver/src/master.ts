@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { fileURLToPath } from 'node:url';
 import { Arbiter, ArbiterCrashError, ArbiterHaltError, EXIT, PortReservation, type MemoryLimit } from '@tsgi/arbiter';
-import { watchForReload, type ReloadWatch } from '@tsgi/gateway';
+import { ForwardedTrust, watchForReload, type ReloadWatch } from '@tsgi/gateway';
 import { checkAppModule, loadApp, parseAppSpec } from './app-loader.js';
 import { loadConfig, type AppserverConfig, type LoadedConfig } from './config.js';
 import { AppLoadError, BindError, ConfigError } from './errors.js';
@@ -21,6 +21,7 @@ import { createMetricsServer, MasterMetrics } from './metrics-server.js';
 import { SETTINGS } from './settings.js';
 import { logLostHandovers } from './handover-warnings.js';
 import { StickyListener } from './sticky-listener.js';
+import { warnSessionsWithoutAffinity } from './session-affinity-warning.js';
 import { ControlServer } from './control/control-server.js';
 import type { WorkerData } from './worker-data.js';
 
@@ -78,11 +79,13 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
   }
 
   const logs = createLogs(config, 'master');
+  warnSessionsWithoutAffinity(config, logs.error);
   const binds = config.bind.map(parseBind);
   for (const t of binds) if ('path' in t) await clearStaleUnixSocket(t.path, '--bind');
   let arbiter: Arbiter | undefined;
   // Sockets before workers, as gunicorn binds before it forks: a port-0 pick is held from here on.
-  const sticky = config.sticky ? new StickyListener(binds, () => arbiter?.workers ?? [], logs.error) : undefined;
+  const proxyPeers = config.proxyProtocolFrom.length > 0 ? new ForwardedTrust(config.proxyProtocolFrom) : undefined;
+  const sticky = config.sticky ? new StickyListener(binds, () => arbiter?.workers ?? [], logs.error, proxyPeers) : undefined;
   const reservation = sticky ? undefined : new PortReservation();
   let targets: readonly ListenTarget[];
   if (sticky) {

@@ -45,3 +45,23 @@ export function dropStrayHandleAcks(child: ChildProcess): void {
     for (const l of listeners) l.call(child, message, handle);
   });
 }
+
+/**
+ * Stops libuv reading a socket now and for good in this process (its
+ * handle's `readStop()`, and a no-op `_read` so Node's read-ahead, which a
+ * `pause()` or a `read()` schedules, cannot start it again): bytes read in
+ * the master are not in the kernel any more when the socket moves to a
+ * worker. The --sticky master reads a PROXY protocol header this way and
+ * forwards exactly the bytes it read; `read()` still returns what is
+ * buffered. Checked on Node 22 and 24 by test/node-internals.test.ts.
+ */
+export function stopReading(socket: Socket): void {
+  socket.pause();
+  const internals = socket as unknown as { _handle?: { readStop?: () => number; reading?: boolean }; _read: (size: number) => void };
+  internals._read = () => {};
+  const handle = internals._handle;
+  if (typeof handle?.readStop === 'function') {
+    handle.reading = false;
+    handle.readStop();
+  }
+}

@@ -15,7 +15,7 @@ import { createLogs } from './logger.js';
 import { NodeHost } from './node-host.js';
 import { RequestObserver } from './request-observer.js';
 import { ShutdownHooks } from './shutdown-hooks.js';
-import { isStickyHandover } from './sticky-listener.js';
+import { isStickyHandover, restoreHandedOver } from './sticky-listener.js';
 import type { WorkerData } from './worker-data.js';
 import { WorkerMetrics } from './worker-metrics.js';
 import { EXIT, MetricsReporter, startWorkerRuntime, waitForPortRelease } from '@tsgi/arbiter';
@@ -164,7 +164,7 @@ if (config.sticky) {
   // The master accepts and hands each connection to the worker its client address hashes to.
   for (const s of host.servers) s.emit('listening');
   process.on('message', (msg: unknown, handle: unknown) => {
-    if (isStickyHandover(msg) && handle) host.adopt(msg.bind, handle as Socket);
+    if (isStickyHandover(msg) && handle) host.adopt(msg.bind, restoreHandedOver(handle as Socket, msg));
   });
 } else {
   const reusePort = config.socketModel === 'reuse-port';

@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer, type ServerResponse } from 'node:http';
-import { connect, createServer as createNetServer } from 'node:net';
+import { connect, createServer as createNetServer, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { request } from 'undici';
-import { dropStrayHandleAcks, serializedHeader, socketFd } from '../src/node-internals.ts';
+import { dropStrayHandleAcks, serializedHeader, socketFd, stopReading } from '../src/node-internals.ts';
 
 test(`headers given straight to writeHead() are read back from the sent head (Node ${process.versions.node})`, async (t) => {
   let captured: ServerResponse | undefined;
@@ -56,4 +56,33 @@ test(`a handle sent to a child still flows through the wrapped internalMessage l
   client.on('error', () => {});
   t.after(() => client.destroy());
   assert.equal(await reply, 'got');
+});
+
+test(`stopReading leaves later bytes in the kernel: bytesRead stops where the handle was stopped (Node ${process.versions.node})`, async (t) => {
+  let accepted: Socket | undefined;
+  const firstChunk = new Promise<Buffer>((resolve) => {
+    const server = createNetServer({ pauseOnConnect: true }, (socket) => {
+      accepted = socket;
+      socket.once('data', (chunk: Buffer) => {
+        stopReading(socket);
+        resolve(chunk);
+      });
+      socket.resume();
+    });
+    server.listen(0, '127.0.0.1', () => {
+      const client = connect((server.address() as { port: number }).port, '127.0.0.1', () => {
+        client.write('first');
+        // Written once the server stopped reading: it must stay in the kernel.
+        void firstChunk.then(() => setTimeout(() => client.write('second'), 50));
+      });
+      t.after(() => {
+        client.destroy();
+        server.close();
+      });
+    });
+  });
+  assert.equal((await firstChunk).toString(), 'first');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(accepted!.bytesRead, 5, 'nothing read after stopReading');
+  assert.equal(accepted!.readableLength, 0);
 });

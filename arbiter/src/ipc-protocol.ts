@@ -77,6 +77,8 @@ export interface StackDump {
   inFlight: number;
   idle: boolean;
   stack: string | null;
+  /** How long the capture took (absent when idle). */
+  captureMs?: number;
 }
 
 /** The stdio index of the report pipe in every worker the arbiter forks. */

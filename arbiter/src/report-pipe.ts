@@ -30,7 +30,8 @@ export function readReports(pipe: Duplex, on: ReportListener): void {
       const about = { request: r.request, inFlight: Number(r.inFlight) || 0, blockedMs: Number(r.blockedMs) || 0 };
       if (Number.isInteger(r.dump)) {
         const stack = typeof r.stack === 'string' ? r.stack : null;
-        on.dump({ ...about, dump: r.dump as number, pid: Number(r.pid) || 0, idle: r.idle === true, stack });
+        const captureMs = typeof r.captureMs === 'number' ? { captureMs: r.captureMs } : {};
+        on.dump({ ...about, dump: r.dump as number, pid: Number(r.pid) || 0, idle: r.idle === true, stack, ...captureMs });
       } else {
         on.blocked(about);
       }

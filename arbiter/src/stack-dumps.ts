@@ -7,7 +7,7 @@ import type { WorkerRecord } from './worker-record.js';
  * it (the kill of a timed-out worker waits at most this long). A little more
  * than the thread's own capture cap, so a slow capture still answers.
  */
-export const STACK_DUMP_WAIT_MS = 1000;
+export const STACK_DUMP_WAIT_MS = 2000;
 
 /**
  * Stack dump requests to workers' watchdog threads (over the report pipe,

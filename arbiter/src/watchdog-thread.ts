@@ -97,8 +97,9 @@ async function answerDump(id) {
   const about = { dump: id, pid, blockedMs, request: current(), inFlight: Atomics.load(shared, 2) };
   // An idle loop would pause at its next timer (ours): say it is idle instead of showing that.
   if (blockedMs < idleBelowMs) return send({ ...about, idle: true, stack: null });
+  const started = Date.now();
   const stack = await captureStack();
-  send({ ...about, idle: false, stack });
+  send({ ...about, idle: false, stack, captureMs: Date.now() - started });
 }
 
 setInterval(() => {

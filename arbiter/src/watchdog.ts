@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { WATCHDOG_THREAD_SOURCE } from './watchdog-thread.js';
 
-/** How long a stack capture may take before the answer goes without one (then the kill goes ahead). */
-export const STACK_CAPTURE_CAP_MS = 900;
+/** How long a stack capture may take before the answer goes without one (then the kill goes ahead). Typically 20-200 ms. */
+export const STACK_CAPTURE_CAP_MS = 1900;
 
 /**
  * A thread beside the worker's event loop that notices when the loop has been

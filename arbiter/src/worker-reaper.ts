@@ -59,9 +59,10 @@ function killAfterStackDump(s: ArbiterState, r: WorkerRecord, log: (dump: StackD
   );
 }
 
-/** The stack as a log field (absent when the worker could not give one). */
-function stackFields(dump: StackDump | undefined): { stack?: string } {
-  return dump?.stack ? { stack: dump.stack } : {};
+/** The stack as log fields (absent when the worker could not give one), with what the capture took. */
+function stackFields(dump: StackDump | undefined): { stack?: string; stackMs?: number } {
+  if (!dump || dump.idle) return {};
+  return { ...(dump.stack ? { stack: dump.stack } : {}), ...(dump.captureMs !== undefined ? { stackMs: dump.captureMs } : {}) };
 }
 
 function logTimeout(s: ArbiterState, r: WorkerRecord, now: number, dump: StackDump | undefined): void {

@@ -44,6 +44,8 @@ export const WIRE_ERRORS = defineErrors({
   H1_ERR_UNSUPPORTED_TE: { status: 501, close: true, area: 'coding', text: 'unsupported transfer coding (only chunked)' },
   /** HTTP/x.y with a major version other than 1. */
   H1_ERR_VERSION: { status: 505, close: true, area: 'version', text: 'HTTP version not supported (HTTP/1.0 and HTTP/1.1 only)' },
+  /** A PROXY protocol v1/v2 header that is malformed or missing where one is required; the connection is closed unanswered, as nginx does. */
+  H1_ERR_PROXY_PROTOCOL: { status: 400, close: true, area: 'request', text: 'bad PROXY protocol header' },
   /** An upstream response head or body a proxy could misframe; the client gets 502. */
   H1_ERR_BAD_RESPONSE: { status: 502, close: true, area: 'response', text: 'malformed response' },
 });

@@ -29,7 +29,7 @@ export type ControlReply = { ok: true; result: unknown } | { ok: false; error: s
 
 /** A request line longer than this is not a control command. */
 const MAX_REQUEST_BYTES = 4096;
-/** A connection idle this long is closed (the longest command, a dump, answers within 1 s). */
+/** A connection idle this long is closed (the longest command, a dump, answers within 2 s). */
 const REQUEST_WAIT_MS = 10_000;
 
 /**
@@ -127,7 +127,7 @@ async function run(arbiter: Arbiter, c: ControlCommand): Promise<ControlReply> {
     case 'dump': {
       if (!arbiter.workers.some((w) => w.pid === c.pid)) return { ok: false, error: `no worker with pid ${c.pid}` };
       const dump: StackDump | undefined = await arbiter.dumpStack(c.pid);
-      if (!dump) return { ok: false, error: `worker ${c.pid} did not answer within 1 s (still booting, or gone)` };
+      if (!dump) return { ok: false, error: `worker ${c.pid} did not answer within 2 s (still booting, or gone)` };
       return { ok: true, result: dump };
     }
   }

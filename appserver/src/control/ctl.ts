@@ -13,7 +13,7 @@ commands: ${CONTROL_COMMANDS_USAGE}
   dump PID      that worker's main-thread JS stack (works while its event loop is blocked)
 PATH is the master's --control-socket; TSGI_CONTROL_SOCKET is read when --socket is not given.`;
 
-/** How long ctl waits for the master's answer (a dump takes at most 1 s). */
+/** How long ctl waits for the master's answer (a dump takes at most 2 s). */
 const ANSWER_WAIT_MS = 5000;
 
 /**
