@@ -5,9 +5,9 @@
 // TSGI_START_APP or `npm start -- --app module:export` names another app.
 // Every other flag and variable is tsgi-stack's (`npm start -- --help`).
 //
-// Stopping during the build: TERM, INT or HUP stops tsc and exits 0. After
-// it, tsgi-stack's own guarantees hold (signals, orphaning, SIGKILL of this
-// process: the tiers drain).
+// Stopping during the build: TERM, INT or HUP stops tsc and exits 0; so does
+// one between the build and tsgi-stack's start. After that, tsgi-stack's own
+// guarantees hold (signals, orphaning, SIGKILL of this process: the tiers drain).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -54,4 +54,10 @@ function build() {
 }
 
 if (env.TSGI_START_BUILD !== '0') await build();
+// Between the build and tsgi-stack's own handlers (installed as it starts, before any tier), a signal
+// still ends the start script with exit 0: nothing runs yet. Once tsgi-stack listens, the signal is its.
+const beforeStack = (signal) => {
+  if (process.listenerCount(signal) === 1) process.exit(0);
+};
+for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(s, beforeStack);
 await import('../stack/bin/tsgi-stack.js');
