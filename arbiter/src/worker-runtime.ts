@@ -54,6 +54,7 @@ export class WorkerRuntime<Data = unknown> {
   private readonly reportFd: number;
   private readonly heartbeatMs: number;
   private readonly heapLimit = getHeapStatistics().heap_size_limit;
+  private lastRss = 0;
 
   /** @internal use startWorkerRuntime() */
   constructor(init: Extract<MasterMessage, { tsgi: 'init' }>, options: WorkerRuntimeOptions) {
@@ -160,9 +161,22 @@ export class WorkerRuntime<Data = unknown> {
 
   private beat(): void {
     // Once per heartbeat (at most 20 a second), never per request: for memory recycling and `ctl status`.
-    const { rss, heapUsed } = process.memoryUsage();
-    const memory = { rss, heapUsed, heapLimit: this.heapLimit };
+    const memory = { rss: this.readRss(), heapUsed: getHeapStatistics().used_heap_size, heapLimit: this.heapLimit };
     this.send({ tsgi: 'heartbeat', inFlight: this.inFlight.size, requests: this.inFlightRequests(), served: this.served, memory });
+  }
+
+  /**
+   * RSS comes from /proc/self, which takes a file descriptor: a worker out of
+   * them (EMFILE, `ulimit -n`) keeps its last reading instead of dying in its
+   * heartbeat (Node 22's process.memoryUsage() throws there).
+   */
+  private readRss(): number {
+    try {
+      this.lastRss = process.memoryUsage.rss();
+    } catch {
+      // Out of descriptors or /proc unreadable: the last reading stands until the next beat.
+    }
+    return this.lastRss;
   }
 
   private async onMessage(msg: MasterMessage): Promise<void> {
