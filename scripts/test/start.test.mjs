@@ -6,11 +6,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { pidsWithEnv } from '@tsgi/test-support';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const START = join(root, 'scripts', 'start.mjs');
@@ -48,19 +49,7 @@ async function stackEnv(extra = {}) {
 
 /** Pids of live processes whose environment holds the marker (zombies excluded). */
 function markedPids(marker) {
-  const needle = `TSGI_START_TEST_MARKER=${marker}`;
-  const out = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
-      if (readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(needle)) out.push(Number(name));
-    } catch {
-      // Gone while we looked, or not ours to read.
-    }
-  }
-  return out;
+  return pidsWithEnv('TSGI_START_TEST_MARKER', marker);
 }
 
 async function waitUntil(what, ms, check) {

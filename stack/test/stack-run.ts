@@ -2,11 +2,12 @@
 // and finds every process of a run, orphans included: each carries a marker in its environment.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pidsWithEnv } from '@tsgi/test-support';
 
 export const BIN = fileURLToPath(new URL('../bin/tsgi-stack.js', import.meta.url));
 
@@ -98,21 +99,9 @@ export function records(text: string): Record<string, unknown>[] {
 export const upRecord = (run: StackRun): { pids: Record<string, number> } | undefined =>
   records(run.stdout()).find((r) => r.tier === 'start' && r.msg === 'TSGI local stack is up') as { pids: Record<string, number> } | undefined;
 
-/** Pids of live processes whose environment holds the marker (zombies excluded). */
+/** Pids of live processes of one run (its marker in their environment; zombies excluded). */
 export function markedPids(marker: string): number[] {
-  const needle = `TSGI_STACK_TEST_MARKER=${marker}`;
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
-      if (readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(needle)) out.push(Number(name));
-    } catch {
-      // Gone while we looked, or not ours to read.
-    }
-  }
-  return out;
+  return pidsWithEnv('TSGI_STACK_TEST_MARKER', marker);
 }
 
 export async function waitUntil<T>(what: string, ms: number, check: () => T | Promise<T>): Promise<NonNullable<T>> {

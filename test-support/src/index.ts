@@ -4,3 +4,4 @@ export { httpRequest, type HttpReply, type HttpRequestOptions } from './http-req
 export { startProcess, type ReadyProcess, type StartOptions } from './child-process.js';
 export { PROMTOOL, hasPromtool, checkMetrics } from './promtool.js';
 export { runInTerminal, terminalLines, type TerminalRun } from './pseudo-terminal.js';
+export { pidsWithEnv } from './marked-processes.js';
