@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { FIXTURES, runCli, startAppserver, until } from './helpers.js';
 
-const PROXY_CLI = fileURLToPath(new URL('../../proxy/src/cli.ts', import.meta.url));
+const PROXY_CLI = fileURLToPath(new URL('../../proxy/src/process/cli.ts', import.meta.url));
 const SOCKETIO = join(FIXTURES, 'socketio-app.mjs') + ':app';
 // A constant, not inline: scripts/check-dependencies.mjs would read `from', '` as an import.
 const FROM_FLAG = '--proxy-protocol-from';

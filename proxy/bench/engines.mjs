@@ -130,9 +130,9 @@ async function startTsgi(from = root) {
     `listeners: [{ address: "127.0.0.1:0" }]\nadmin: { address: null }\nworkers: ${workers}\naccessLog: false\n` +
       `upstreams: { app: { servers: ["127.0.0.1:${up}"] } }\nroutes: [{ upstream: app }]\n`,
   );
-  const dist = join(from, 'proxy/dist/cli.js');
+  const dist = join(from, 'proxy/dist/process/cli.js');
   const useDist = !args.source && spawnSync('test', ['-f', dist]).status === 0;
-  const argv = useDist ? [dist, '--config', cfg] : ['--conditions=@tsgi/source', '--import', 'tsx', join(root, 'proxy/src/cli.ts'), '--config', cfg];
+  const argv = useDist ? [dist, '--config', cfg] : ['--conditions=@tsgi/source', '--import', 'tsx', join(root, 'proxy/src/process/cli.ts'), '--config', cfg];
   const { port, child } = await start(process.execPath, argv, (out) => {
     const m = /"listeners":\["[^"]*:(\d+)"/.exec(out);
     return m?.[1];

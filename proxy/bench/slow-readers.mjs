@@ -69,7 +69,7 @@ http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir}; fas
   pid = Number(execFileSync('pgrep', ['-P', String(master.pid)]).toString().trim().split('\n')[0]);
 } else {
   writeFileSync(join(dir, 'proxy.yaml'), `listeners: [{ address: "127.0.0.1:${port}" }]\nadmin: { address: null }\naccessLog: false\nlimits: { maxConnections: 20000 }\nupstreams: { app: { servers: ["127.0.0.1:${upPort}"] } }\nroutes: [{ upstream: app }]\n`);
-  const p = await start(process.execPath, [join(root, 'proxy/dist/cli.js'), '--config', join(dir, 'proxy.yaml')], (o) => (o.includes('tsgi-proxy listening') ? true : undefined));
+  const p = await start(process.execPath, [join(root, 'proxy/dist/process/cli.js'), '--config', join(dir, 'proxy.yaml')], (o) => (o.includes('tsgi-proxy listening') ? true : undefined));
   pid = p.child.pid;
 }
 

@@ -110,9 +110,9 @@ writeFileSync(
     `upstreams: { app: { servers: ["127.0.0.1:${up}"] } }\nroutes: [{ upstream: app }]\n`,
 );
 async function startTsgi(from) {
-  const dist = join(from, 'proxy/dist/cli.js');
+  const dist = join(from, 'proxy/dist/process/cli.js');
   const useDist = !args.source && spawnSync('test', ['-f', dist]).status === 0;
-  const argv = useDist ? [dist, '--config', cfg] : ['--conditions=@tsgi/source', '--import', 'tsx', join(from, 'proxy/src/cli.ts'), '--config', cfg];
+  const argv = useDist ? [dist, '--config', cfg] : ['--conditions=@tsgi/source', '--import', 'tsx', join(from, 'proxy/src/process/cli.ts'), '--config', cfg];
   return (await start(process.execPath, argv, (o) => /"listeners":\["[^"]*:(\d+)"/.exec(o)?.[1])).port;
 }
 

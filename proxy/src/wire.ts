@@ -1,5 +1,5 @@
 import { WireError, type HeadLimits, type WireErrorArea } from '@tsgi/http1';
-import type { ProxyConfig } from './config.js';
+import type { ProxyConfig } from './config/config.js';
 import { proxyError, type ProxyErrorCode } from './errors.js';
 
 /** The proxy's stable codes for each area of the wire catalogue (status and close come from the catalogue). */

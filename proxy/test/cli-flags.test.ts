@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseArgv } from '../src/config.ts';
+import { parseArgv } from '../src/config/config.ts';
 import { ConfigError } from '../src/errors.ts';
 import { runCli } from './helpers.ts';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { z } from 'zod';
-import { configSchema } from '../src/config.ts';
+import { configSchema } from '../src/config/config.ts';
 import { configErrorOf as errorOf, runCli } from './helpers.ts';
 
 // Keys that take one of a fixed set of words, or one of a few shapes, say so plainly. Before, the message was zod's:

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { validateConfig } from '../src/config.ts';
+import { validateConfig } from '../src/config/config.ts';
 import { configErrorOf as errorOf, MINIMAL_CONFIG as base, runCli } from './helpers.ts';
 
 const app = (extra: Record<string, unknown>) => ({ upstreams: { app: { servers: ['127.0.0.1:9'], ...extra } } });

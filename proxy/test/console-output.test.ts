@@ -18,7 +18,7 @@ describe('console output', () => {
     const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color', FORCE_COLOR: '1' };
     delete env.NO_COLOR;
     delete env.LOG_FORMAT;
-    const run = runInTerminal(process.execPath, ['--conditions=@tsgi/source', '--import', 'tsx', join(root, 'proxy/src/cli.ts'), '--config', configPath], { cwd: root, env });
+    const run = runInTerminal(process.execPath, ['--conditions=@tsgi/source', '--import', 'tsx', join(root, 'proxy/src/process/cli.ts'), '--config', configPath], { cwd: root, env });
     try {
       await until(() => /tsgi-proxy listening/.test(run.output()), 30_000, `listening\n${run.output()}`);
       const plain = terminalLines(run.output()).join('\n');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { hasPromtool } from '@tsgi/test-support';
 import { validateConfig, type UpstreamConfig } from '../src/index.ts';
-import { UpstreamGroup } from '../src/upstream-group.ts';
+import { UpstreamGroup } from '../src/upstream/upstream-group.ts';
 import { adminJson, assertPromtool, get, startProxy, startUpstream, until } from './helpers.ts';
 import { startDns } from './dns-server.ts';
 

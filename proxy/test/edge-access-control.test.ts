@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AccessList, parseCidrRule } from '../src/edge/access-control.js';
+import { AccessList, parseCidrRule } from '../src/policy/access-control.js';
 
 describe('allow/deny by CIDR (first match wins, as nginx)', () => {
   test('nginx example: deny one host, allow its network and another, deny the rest', () => {

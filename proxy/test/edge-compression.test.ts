@@ -7,7 +7,7 @@ import type { Transform } from 'node:stream';
 import { rawExchange } from '@tsgi/test-support';
 import { get, runCli, startProxy, until, type ProxyProc } from './helpers.ts';
 import { makePki, type TestPki } from './edge-certs.js';
-import { negotiateEncoding } from '../src/edge/compression.js';
+import { negotiateEncoding } from '../src/policy/compression.js';
 
 const TEXT = 'All work and no play makes Jack a dull boy. '.repeat(200);
 

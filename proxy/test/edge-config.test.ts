@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { validateConfig } from '../src/config.js';
+import { validateConfig } from '../src/config/config.js';
 import { configErrorOf as errorOf } from './helpers.ts';
 
 describe('edge config keys', () => {
@@ -55,7 +55,7 @@ describe('tsgi-proxy --check-config with TLS', () => {
     try {
       const file = join(dir, 'p.yaml');
       writeFileSync(file, `listeners: [{ address: "127.0.0.1:0", tls: { certs: [{ cert: ${dir}/missing.pem, key: ${dir}/missing.key }] } }]\nupstreams: { a: { servers: ["127.0.0.1:1"] } }\nroutes: [{ upstream: a }]\n`);
-      const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+      const cli = fileURLToPath(new URL('../src/process/cli.ts', import.meta.url));
       const r = spawnSync(process.execPath, ['--conditions=@tsgi/source', '--import', 'tsx', cli, '--config', file, '--check-config'], { encoding: 'utf8' });
       assert.equal(r.status, 2);
       assert.equal(r.stderr.trim(), `config: listeners.0.tls cannot read certificate ${dir}/missing.pem: ENOENT (from ${file})`);

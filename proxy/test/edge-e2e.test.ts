@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { rawExchange } from '@tsgi/test-support';
-import { encodeProxyV1 } from '../src/edge/proxy-protocol.js';
+import { encodeProxyV1 } from '../src/listener/proxy-protocol.js';
 import { makePki, type TestPki } from './edge-certs.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const APPSERVER = join(ROOT, 'appserver/src/cli.ts');
-const PROXY = join(ROOT, 'proxy/src/cli.ts');
+const PROXY = join(ROOT, 'proxy/src/process/cli.ts');
 const APP = fileURLToPath(new URL('./fixtures/edge-echo-app.mjs', import.meta.url));
 
 interface Proc {

@@ -4,14 +4,14 @@ import { createServer, type Server } from 'node:http';
 import * as http2 from 'node:http2';
 import { spawn, spawnSync } from 'node:child_process';
 import pino from 'pino';
-import { validateConfig } from '../src/config.js';
-import { ProxyWorker } from '../src/proxy-worker.js';
-import { ClientConnection } from '../src/client-connection.js';
-import { H2StreamClient } from '../src/client/h2-client.js';
-import { buildUpstreamHead } from '../src/forward-head.js';
-import { TlsContexts, DEFAULT_CIPHERS } from '../src/edge/tls-contexts.js';
-import { EdgeListener } from '../src/edge/edge-listener.js';
-import { dispatchH2Stream } from '../src/edge/h2-dispatch.js';
+import { validateConfig } from '../src/config/config.js';
+import { ProxyWorker } from '../src/process/proxy-worker.js';
+import { ClientConnection } from '../src/codec/h1-client.js';
+import { H2StreamClient } from '../src/codec/h2-client.js';
+import { buildUpstreamHead } from '../src/exchange/forward-head.js';
+import { TlsContexts, DEFAULT_CIPHERS } from '../src/listener/tls-contexts.js';
+import { EdgeListener } from '../src/listener/edge-listener.js';
+import { dispatchH2Stream } from '../src/codec/h2-dispatch.js';
 import { makePki, type TestPki } from './edge-certs.js';
 
 interface H2Result {
@@ -240,7 +240,7 @@ describe('HTTP/2 to clients through the proxy core to an HTTP/1.1 upstream', () 
 });
 
 describe('HTTP/2 request translation (RFC 9113 8.2-8.3)', async () => {
-  const { translateH2Request } = await import('../src/edge/h2-request.js');
+  const { translateH2Request } = await import('../src/codec/h2-request.js');
   const limits = { maxHeaders: 100, maxHeaderBytes: 16384, maxRequestLine: 4094, maxFieldBytes: 8190 };
   const base = [':method', 'GET', ':scheme', 'https', ':path', '/p?q=1', ':authority', 'a.test'];
   const codeOf = (raw: string[], endStream = true): string => {

@@ -2,8 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer } from 'node:net';
 import { RawConnection } from '@tsgi/test-support';
-import { parseProxyHeader, encodeProxyV1, encodeProxyV2, proxiedAddressOf } from '../src/edge/proxy-protocol.js';
-import { EdgeListener, type ClientInfo } from '../src/edge/edge-listener.js';
+import { parseProxyHeader, encodeProxyV1, encodeProxyV2, proxiedAddressOf } from '../src/listener/proxy-protocol.js';
+import { EdgeListener, type ClientInfo } from '../src/listener/edge-listener.js';
 import type { ProxyError } from '../src/errors.js';
 
 const V2_SIG = Buffer.from('0d0a0d0a000d0a515549540a', 'hex');

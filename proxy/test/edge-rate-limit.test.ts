@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RateLimiter, ConcurrencyLimiter, parseRate } from '../src/edge/rate-limiter.js';
-import { resolveClientAddress } from '../src/edge/client-address.js';
+import { RateLimiter, ConcurrencyLimiter, parseRate } from '../src/policy/rate-limiter.js';
+import { resolveClientAddress } from '../src/listener/client-address.js';
 
 // The limiter takes the time as an argument, so these run on an exact request schedule.
 describe('limit_req semantics', () => {

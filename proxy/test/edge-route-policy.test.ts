@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EdgeZones, RoutePolicy, type RequestKeys } from '../src/edge/route-policy.js';
+import { EdgeZones, RoutePolicy, type RequestKeys } from '../src/policy/route-policy.js';
 
 const keys = (client: string, headers: Record<string, string> = {}): RequestKeys => ({ client, route: '*/api', header: (n) => headers[n] ?? null });
 

@@ -4,9 +4,9 @@ import { connect as tcpConnect } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TlsContexts, DEFAULT_CIPHERS } from '../src/edge/tls-contexts.js';
-import { EdgeListener, type ClientInfo } from '../src/edge/edge-listener.js';
-import { encodeProxyV1 } from '../src/edge/proxy-protocol.js';
+import { TlsContexts, DEFAULT_CIPHERS } from '../src/listener/tls-contexts.js';
+import { EdgeListener, type ClientInfo } from '../src/listener/edge-listener.js';
+import { encodeProxyV1 } from '../src/listener/proxy-protocol.js';
 import { makePki, type TestPki } from './edge-certs.js';
 
 function tlsConnect(port: number, opts: { servername?: string; ca: Buffer; maxVersion?: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'; minVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' }): Promise<TLSSocket> {

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTraceparent, validTracestate, traceFor, traceHeadersOf, traceHeaderLines } from '../src/edge/trace-context.js';
+import { parseTraceparent, validTracestate, traceFor, traceHeadersOf, traceHeaderLines } from '../src/policy/trace-context.js';
 
 const VALID = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 

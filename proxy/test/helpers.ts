@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkMetrics, rawExchange } from '@tsgi/test-support';
-import { validateConfig } from '../src/config.ts';
+import { validateConfig } from '../src/config/config.ts';
 import { ConfigError } from '../src/errors.ts';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -87,7 +87,7 @@ export async function startProxy(yaml: string, extraArgs: string[] = [], env: No
   const dir = mkdtempSync(join(tmpdir(), 'tsgi-proxy-test-'));
   const configPath = join(dir, 'proxy.yaml');
   writeFileSync(configPath, yaml);
-  const p = await spawnReady([...TSX, join(root, 'proxy/src/cli.ts'), '--config', configPath, ...extraArgs], (out) => {
+  const p = await spawnReady([...TSX, join(root, 'proxy/src/process/cli.ts'), '--config', configPath, ...extraArgs], (out) => {
     for (const line of out.split('\n')) {
       if (!line.includes('tsgi-proxy listening')) continue;
       const rec = JSON.parse(line) as { listeners: string[]; admin: string | null };
@@ -117,7 +117,7 @@ export async function startProxy(yaml: string, extraArgs: string[] = [], env: No
 /** Runs the CLI to completion (for config errors and --check-config). */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...TSX, join(root, 'proxy/src/cli.ts'), ...args], { cwd: root, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [...TSX, join(root, 'proxy/src/process/cli.ts'), ...args], { cwd: root, env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { RawConnection } from '@tsgi/test-support';
-import { validateConfig } from '../src/config.ts';
+import { validateConfig } from '../src/config/config.ts';
 import { ConfigError } from '../src/errors.ts';
 import { basicConfig, get, raw, startProxy, startUpstream, until, type Proc, type ProxyProc } from './helpers.ts';
 

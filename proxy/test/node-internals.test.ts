@@ -1,11 +1,11 @@
-// The Node private fields the proxy relies on (src/edge/node-internals.ts), on
+// The Node private fields the proxy relies on (src/listener/node-internals.ts), on
 // the Node running this test: CI runs it on Node 22 and 24.
 import assert from 'node:assert/strict';
 import * as http2 from 'node:http2';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
-import { EdgeListener } from '../src/edge/edge-listener.ts';
-import { DEFAULT_CIPHERS, TlsContexts } from '../src/edge/tls-contexts.ts';
+import { EdgeListener } from '../src/listener/edge-listener.ts';
+import { DEFAULT_CIPHERS, TlsContexts } from '../src/listener/tls-contexts.ts';
 import { makePki } from './edge-certs.ts';
 
 test(`an h2 session starts on the listener's own server-side TLS socket (Node ${process.versions.node})`, async (t) => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
-import { validateConfig } from '../src/config.ts';
+import { validateConfig } from '../src/config/config.ts';
 import { ConfigError } from '../src/errors.ts';
 import { basicConfig, startProxy, startUpstream, type Proc, type ProxyProc } from './helpers.ts';
 

@@ -10,7 +10,7 @@ import type { Component } from './topology.js';
 // The tiers run from their builds (`npm run build`), exactly as `tsgi-appserver` and `tsgi-proxy`
 // are deployed: a TypeScript loader in the measured processes would be measured too.
 export const APPSERVER_CLI = repoPath('appserver/dist/cli.js');
-export const PROXY_CLI = repoPath('proxy/dist/cli.js');
+export const PROXY_CLI = repoPath('proxy/dist/process/cli.js');
 export const SAMPLE_APP = repoPath('sample-app/dist/app.js');
 
 function notBuilt(what: string, file: string): string | undefined {
@@ -88,7 +88,7 @@ export interface ProxyOptions {
 
 /**
  * The YAML the TS proxy is started with: one listener, one route, one
- * upstream group (schema: proxy/src/config.ts). Access logs off so the
+ * upstream group (schema: proxy/src/config/config.ts). Access logs off so the
  * terminal and the CPU numbers measure proxying, not logging.
  */
 export function proxyConfig(port: number, admin: number, opts: ProxyOptions): string {

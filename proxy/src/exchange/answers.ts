@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import { PX_ERRORS, ConfigError, type ProxyErrorCode } from '../errors.js';
-import type { LocalAnswer } from '../client/client-side.js';
+import type { LocalAnswer } from '../codec/client-side.js';
 
 /** One `errorPages` entry as configured: an inline body or a file, with its content type. */
 export interface ErrorPageConfig {

@@ -1,6 +1,6 @@
 import type { ChunkedDecoder } from '@tsgi/http1';
-import type { CompressionPolicy, Encoding } from '../edge/compression.js';
-import { ResponseCompressor } from '../edge/response-compressor.js';
+import type { CompressionPolicy, Encoding } from '../policy/compression.js';
+import { ResponseCompressor } from '../policy/response-compressor.js';
 import { decodeChunks, streamFraming, type BodyRelay, type RelayHost } from './relays.js';
 
 /** How the upstream frames the body the compressor takes. */

@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
 import { PX_ERRORS, ProxyError, type ProxyErrorCode } from '../errors.js';
-import type { ClientInfo } from '../edge/edge-listener.js';
-import type { ExchangeRecord } from '../proxy-context.js';
-import { encodeProxyV1, encodeProxyV2, proxiedAddressOf } from '../edge/proxy-protocol.js';
+import type { ClientInfo } from '../listener/edge-listener.js';
+import type { ExchangeRecord } from '../route/proxy-context.js';
+import { encodeProxyV1, encodeProxyV2, proxiedAddressOf } from '../listener/proxy-protocol.js';
 import { toProxyError } from '../wire.js';
 
 export function isProxyErrorCode(code: string): code is ProxyErrorCode {

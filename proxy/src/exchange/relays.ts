@@ -1,6 +1,6 @@
 import type { ChunkedDecoder } from '@tsgi/http1';
-import type { ClientFraming, ClientSide } from '../client/client-side.js';
-import type { Encoding } from '../edge/compression.js';
+import type { ClientFraming, ClientSide } from '../codec/client-side.js';
+import type { Encoding } from '../policy/compression.js';
 import { messageOf } from './exchange-support.js';
 
 /** What a relay needs of its exchange. */

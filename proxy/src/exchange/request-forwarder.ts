@@ -1,6 +1,6 @@
-import type { ClientSide } from '../client/client-side.js';
+import type { ClientSide } from '../codec/client-side.js';
 import type { ProxyError } from '../errors.js';
-import type { UpstreamConnection } from '../upstream-connection.js';
+import type { UpstreamConnection } from '../upstream/upstream-connection.js';
 import type { BodyBudget } from './body-shield.js';
 import { asProxyError } from './exchange-support.js';
 import type { RequestBody } from './request-body.js';

@@ -1,6 +1,6 @@
 import { ChunkedDecoder, type RequestHead, type ResponseHead } from '@tsgi/http1';
-import type { OutgoingHead } from '../client/client-side.js';
-import { planCompression, type CompressionPolicy } from '../edge/compression.js';
+import type { OutgoingHead } from '../codec/client-side.js';
+import { planCompression, type CompressionPolicy } from '../policy/compression.js';
 import type { HeadLimits } from '@tsgi/http1';
 import { CompressedRelay, type UpstreamFraming } from './compressed-relay.js';
 import { ChunkedRelay, LengthRelay, NoBodyRelay, UntilCloseRelay, type BodyRelay, type RelayHost } from './relays.js';

@@ -1,5 +1,5 @@
-import type { ClientSide } from '../client/client-side.js';
-import type { UpstreamConnection } from '../upstream-connection.js';
+import type { ClientSide } from '../codec/client-side.js';
+import type { UpstreamConnection } from '../upstream/upstream-connection.js';
 
 /**
  * An upgraded connection (WebSocket and the like) after the upstream's 101:

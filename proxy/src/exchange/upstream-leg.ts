@@ -1,11 +1,11 @@
 import type { RequestHead } from '@tsgi/http1';
-import type { Endpoint } from '../endpoint.js';
-import type { Waiter } from '../endpoint-pool.js';
+import type { Endpoint } from '../upstream/endpoint.js';
+import type { Waiter } from '../upstream/endpoint-pool.js';
 import type { ProxyErrorCode } from '../errors.js';
-import type { ProxyContext } from '../proxy-context.js';
-import type { UpstreamConnection, UpstreamHandler } from '../upstream-connection.js';
-import type { UpstreamGroup } from '../upstream-group.js';
-import { cookieValue, stickyCookieLine } from '../sticky-cookie.js';
+import type { ProxyContext } from '../route/proxy-context.js';
+import type { UpstreamConnection, UpstreamHandler } from '../upstream/upstream-connection.js';
+import type { UpstreamGroup } from '../upstream/upstream-group.js';
+import { cookieValue, stickyCookieLine } from '../upstream/sticky-cookie.js';
 import { errnoOf } from './exchange-support.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);

@@ -1,15 +1,15 @@
-import type { UpstreamConfig } from './config.js';
-import { parseAddress } from './config.js';
+import type { UpstreamConfig } from '../config/config.js';
+import { parseAddress } from '../config/config.js';
 import { createBalancer, type Balancer } from './balancer.js';
 import { Endpoint } from './endpoint.js';
 import { RetryBudget } from './retry-budget.js';
 import { resolveHost } from './dns-discovery.js';
 import { probe } from './active-health.js';
-import { proxyError } from './errors.js';
-import { isUnixAddress } from './edge/unix-address.js';
+import { proxyError } from '../errors.js';
+import { isUnixAddress } from './unix-address.js';
 import { stickyValue } from './sticky-cookie.js';
-import { BodyStreamGate } from './exchange/body-shield.js';
-import type { EndpointOverride } from './control/endpoint-overrides.js';
+import { BodyStreamGate } from '../exchange/body-shield.js';
+import type { EndpointOverride } from '../admin/endpoint-overrides.js';
 
 /** Events a group reports to the worker (logs, metrics). */
 export interface GroupEvents {

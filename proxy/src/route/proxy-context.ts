@@ -1,12 +1,12 @@
-import type { ProxyConfig } from './config.js';
-import type { UpstreamGroup } from './upstream-group.js';
-import type { Endpoint } from './endpoint.js';
-import type { ProxyErrorCode } from './errors.js';
-import type { EdgeRoute } from './edge/edge-request.js';
-import type { Encoding } from './edge/compression.js';
-import type { ClientInfo } from './edge/edge-listener.js';
-import type { BodyBudget } from './exchange/body-shield.js';
-import type { ErrorAnswers } from './exchange/answers.js';
+import type { ProxyConfig } from '../config/config.js';
+import type { UpstreamGroup } from '../upstream/upstream-group.js';
+import type { Endpoint } from '../upstream/endpoint.js';
+import type { ProxyErrorCode } from '../errors.js';
+import type { EdgeRoute } from '../policy/edge-request.js';
+import type { Encoding } from '../policy/compression.js';
+import type { ClientInfo } from '../listener/edge-listener.js';
+import type { BodyBudget } from '../exchange/body-shield.js';
+import type { ErrorAnswers } from '../exchange/answers.js';
 
 /** What routing found: the upstream group and the route's edge settings. */
 export interface RouteMatch {

@@ -1,6 +1,6 @@
 import { consoleFormat, prettyStreamWrite } from '@tsgi/arbiter';
 import pino, { type Logger } from 'pino';
-import type { ProxyConfig } from './config.js';
+import type { ProxyConfig } from '../config/config.js';
 
 /**
  * The proxy's logs on stdout: events at the configured level and, when

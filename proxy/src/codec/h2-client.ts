@@ -1,7 +1,7 @@
 import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
-import type { ProxyContext } from '../proxy-context.js';
-import type { ClientInfo } from '../edge/edge-listener.js';
-import { H2_FORBIDDEN_RESPONSE, type TranslatedRequest } from '../edge/h2-request.js';
+import type { ProxyContext } from '../route/proxy-context.js';
+import type { ClientInfo } from '../listener/edge-listener.js';
+import { H2_FORBIDDEN_RESPONSE, type TranslatedRequest } from './h2-request.js';
 import { Exchange } from '../exchange/exchange.js';
 import { DataBody } from '../exchange/request-body.js';
 import type { ClientFraming, ClientSide, LocalAnswer, OutgoingHead } from './client-side.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { UpstreamConfig } from './config.js';
+import type { UpstreamConfig } from '../config/config.js';
 
 export type StickyConfig = NonNullable<UpstreamConfig['sticky']>;
 

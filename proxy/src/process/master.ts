@@ -2,14 +2,14 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { Arbiter, MetricsLedger, PortReservation, registerDefaultMetrics, type MemoryLimit } from '@tsgi/arbiter';
-import { startAdminServer } from './admin-server.js';
-import { parseAddress, type ProxyConfig } from './config.js';
+import { startAdminServer } from '../admin/admin-server.js';
+import { parseAddress, type ProxyConfig } from '../config/config.js';
 import type { ConfigReader } from './single-process.js';
-import { TlsContexts } from './edge/tls-contexts.js';
-import { bindError } from './errors.js';
+import { TlsContexts } from '../listener/tls-contexts.js';
+import { bindError } from '../errors.js';
 import { isSummedGauge } from './metrics.js';
-import { refuseEmptyingReload } from './upstream-names.js';
-import { OverrideStore, isOverridesRequest } from './control/endpoint-overrides.js';
+import { refuseEmptyingReload } from '../upstream/upstream-names.js';
+import { OverrideStore, isOverridesRequest } from '../admin/endpoint-overrides.js';
 import { configuredAnswers, type WorkerUpstreams } from './proxy-worker.js';
 
 /**

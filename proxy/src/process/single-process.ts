@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import { startAdminServer, type AdminSources } from './admin-server.js';
-import type { ProxyConfig } from './config.js';
+import { startAdminServer, type AdminSources } from '../admin/admin-server.js';
+import type { ProxyConfig } from '../config/config.js';
 import { ProxyWorker } from './proxy-worker.js';
-import { refuseEmptyingReload } from './upstream-names.js';
-import { OverrideStore } from './control/endpoint-overrides.js';
+import { refuseEmptyingReload } from '../upstream/upstream-names.js';
+import { OverrideStore } from '../admin/endpoint-overrides.js';
 
 /** How the running proxy re-reads its config on SIGHUP (throws ConfigError on a bad file). */
 export type ConfigReader = () => ProxyConfig;

@@ -1,8 +1,8 @@
 import type { RequestHead } from '@tsgi/http1';
 import type { ProxyErrorCode } from '../errors.js';
-import type { ProxyContext } from '../proxy-context.js';
-import { resolveClientAddress } from '../edge/client-address.js';
-import { admit, type EdgeRoute } from '../edge/edge-request.js';
+import type { ProxyContext } from '../route/proxy-context.js';
+import { resolveClientAddress } from '../listener/client-address.js';
+import { admit, type EdgeRoute } from './edge-request.js';
 
 /** What the route's edge checks decided. */
 export type GateVerdict =

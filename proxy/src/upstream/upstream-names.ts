@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
-import { parseAddress, type ProxyConfig } from './config.js';
+import { parseAddress, type ProxyConfig } from '../config/config.js';
 import { resolveFailure, resolveHost, type ResolveFailure } from './dns-discovery.js';
-import { isUnixAddress } from './edge/unix-address.js';
-import { ProxyError } from './errors.js';
+import { isUnixAddress } from './unix-address.js';
+import { ProxyError } from '../errors.js';
 
 /** One upstream server entry whose name gave no address. */
 export interface UnresolvedName {

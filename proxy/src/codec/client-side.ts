@@ -1,4 +1,4 @@
-import type { ClientInfo } from '../edge/edge-listener.js';
+import type { ClientInfo } from '../listener/edge-listener.js';
 
 /**
  * How body bytes handed to a client side are framed on its wire: by the

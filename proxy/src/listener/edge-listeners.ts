@@ -1,13 +1,13 @@
-import type { LocalAnswer } from '../client/client-side.js';
+import type { LocalAnswer } from '../codec/client-side.js';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { bindError, type ProxyError } from '../errors.js';
 import { EdgeListener, type ClientInfo, type EdgeListenerOptions } from './edge-listener.js';
 import { ConnectionCap } from './connection-cap.js';
-import type { EdgeMetrics } from './edge-metrics.js';
-import { dispatchH2Stream } from './h2-dispatch.js';
+import type { EdgeMetrics } from '../process/edge-metrics.js';
+import { dispatchH2Stream } from '../codec/h2-dispatch.js';
 import type { ServerHttp2Stream } from 'node:http2';
-import type { H2Limits, TranslatedRequest } from './h2-request.js';
+import type { H2Limits, TranslatedRequest } from '../codec/h2-request.js';
 import { TlsContexts, type TlsSettings } from './tls-contexts.js';
 
 /** One listener's config as validated (core keys plus the edge ones). */

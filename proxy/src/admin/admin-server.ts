@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
-import { parseAddress } from './config.js';
-import { bindError } from './errors.js';
-import { handleAdminWrite, type AdminControl } from './control/admin-writes.js';
+import { parseAddress } from '../config/config.js';
+import { bindError } from '../errors.js';
+import { handleAdminWrite, type AdminControl } from './admin-writes.js';
 
 /** Where the admin server gets its answers (one worker's, or the master's merge of all workers'). */
 export interface AdminSources {
@@ -21,7 +21,7 @@ export interface AdminSources {
  * taking traffic, 503 while draining or before the first worker is ready),
  * `GET /healthz` (liveness: 200 for as long as the process answers, drain
  * included, so an orchestrator never kills a proxy that is finishing its
- * in-flight requests), and the authenticated write endpoints (control/admin-writes.ts).
+ * in-flight requests), and the authenticated write endpoints (admin-writes.ts).
  */
 export async function startAdminServer(address: string, sources: AdminSources): Promise<{ server: Server; port: number; host: string }> {
   const server = createServer((req, res) => {

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { registerDefaultMetrics, type MetricJson } from '@tsgi/arbiter';
 import { RequestStats } from './request-stats.js';
-import type { UpstreamGroup } from './upstream-group.js';
+import type { UpstreamGroup } from '../upstream/upstream-group.js';
 
 /** The proxy's own gauges add up over workers (`endpoint_healthy` reads as "workers that consider it healthy"). */
 export const isSummedGauge = (name: string): boolean => name.startsWith('tsgi_proxy_');

@@ -1,4 +1,4 @@
-import type { RouteConfig } from './config.js';
+import type { RouteConfig } from '../config/config.js';
 
 interface CompiledRoute<T> {
   host: string;

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { LineCounter, isNode, parseDocument } from 'yaml';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../errors.js';
 
 /** A config file's values, and where in the file each one is (for error messages). */
 export interface ConfigSource {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { ProxyConfig } from '../config.js';
+import type { ProxyConfig } from '../config/config.js';
 import { ConfigError } from '../errors.js';
 
 /** A shorter token is guessable over a network: refused at start. */

@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { connectOptionsFor } from './edge/unix-address.js';
+import { connectOptionsFor } from './unix-address.js';
 
 /** Where every upstream read lands before it is copied out (JS is single-threaded: one read at a time). */
 const READ_BUFFER = Buffer.allocUnsafe(65536);

@@ -1,15 +1,15 @@
 #!/usr/bin/env node
 import { ArbiterError, ArbiterHaltError, EXIT, consoleFormat } from '@tsgi/arbiter';
-import { ConfigError, ProxyError } from './errors.js';
-import { USAGE, loadConfig } from './config.js';
+import { ConfigError, ProxyError } from '../errors.js';
+import { USAGE, loadConfig } from '../config/config.js';
 import { createLogger } from './logger.js';
 import { runMaster } from './master.js';
 import { runSingleProcess } from './single-process.js';
-import { describeConfig } from './describe-config.js';
-import { TlsContexts } from './edge/tls-contexts.js';
-import { firstUnresolved, resolveUpstreamNames } from './upstream-names.js';
+import { describeConfig } from '../config/describe-config.js';
+import { TlsContexts } from '../listener/tls-contexts.js';
+import { firstUnresolved, resolveUpstreamNames } from '../upstream/upstream-names.js';
 import { configuredAnswers } from './proxy-worker.js';
-import { adminToken } from './control/admin-token.js';
+import { adminToken } from '../admin/admin-token.js';
 
 /** `tsgi-proxy`: parse config (exit 2 on any problem), then run single-process or under the arbiter. */
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { connectOptionsFor } from './edge/unix-address.js';
+import { connectOptionsFor } from './unix-address.js';
 
 /**
  * One HTTP probe: `GET path` on a fresh connection (never a pooled one, so a

@@ -1,9 +1,9 @@
 import { constants, type ServerHttp2Stream } from 'node:http2';
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { LocalAnswer } from '../client/client-side.js';
-import { addLines } from '../client/h2-client.js';
+import type { LocalAnswer } from './client-side.js';
+import { addLines } from './h2-client.js';
 import { ProxyError } from '../errors.js';
-import type { ClientInfo } from './edge-listener.js';
+import type { ClientInfo } from '../listener/edge-listener.js';
 import { translateH2Request, type H2Limits, type TranslatedRequest } from './h2-request.js';
 
 /** What the dispatcher needs from the proxy. */

@@ -3,13 +3,13 @@ import { resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
 import { CommandLineError, parseCommandLine, type CliOption } from '@tsgi/arbiter';
 import { TOKEN_RE } from '@tsgi/http1';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../errors.js';
 import { readConfigSource, type ConfigSource } from './config-file.js';
 import { issueText } from './config-messages.js';
 
 export { readConfigFile } from './config-file.js';
 import { duration, positiveDuration, size } from './config-units.js';
-import { checkEdgeReferences, edgeSchemas, unixServerAddress } from './edge/edge-config.js';
+import { checkEdgeReferences, edgeSchemas, unixServerAddress } from './edge-config.js';
 
 /** `host:port`, `[v6]:port`; port 0 lets the OS choose (tests). */
 const address = z.string().refine((s) => !s.startsWith('unix:') && parseAddress(s) !== null, 'must be host:port with a port 0-65535');
