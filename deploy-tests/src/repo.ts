@@ -10,7 +10,7 @@ export const REPO_ROOT = process.env.TSGI_REPO_ROOT ?? resolve(import.meta.dirna
 export interface ProxyYaml {
   listeners: { address: string }[];
   admin: { address: string };
-  upstreams: Record<string, { servers: (string | { address: string })[] }>;
+  upstreams: Record<string, { servers: (string | { address: string })[]; resolve?: { servers?: string[] } }>;
   timeouts?: { drain?: string | number };
 }
 
@@ -27,7 +27,7 @@ export function checkProxyConfig(text: string): { status: number | null; output:
     writeFileSync(file, text);
     const r = spawnSync(
       process.execPath,
-      ['--conditions=@tsgi/source', '--import', 'tsx', join(REPO_ROOT, 'proxy', 'src', 'cli.ts'), '--check-config', '--no-resolve', '--config', file],
+      ['--conditions=@tsgi/source', '--import', 'tsx', join(REPO_ROOT, 'proxy', 'src', 'process', 'cli.ts'), '--check-config', '--no-resolve', '--config', file],
       { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 },
     );
     return { status: r.status, output: `${r.stdout}${r.stderr}` };
