@@ -35,3 +35,19 @@ export function checkProxyConfig(text: string): { status: number | null; output:
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Runs `tsgi-check-stack` from the sources with these arguments (stdin: `input`, for `--k8s -`), in the
+ * repository root, with only the given `TSGI_*` variables. Returns the exit code, stdout and stderr lines.
+ */
+export function checkStack(args: string[], env: Record<string, string> = {}, input?: string): { status: number | null; stdout: string; lines: string[] } {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TSGI_') || k === 'TSGI_REPO_ROOT'));
+  const r = spawnSync(process.execPath, ['--conditions=@tsgi/source', '--import', 'tsx', join(REPO_ROOT, 'stack', 'src', 'check', 'cli.ts'), ...args], {
+    cwd: REPO_ROOT,
+    env: { ...base, ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+    input,
+  });
+  return { status: r.status, stdout: r.stdout, lines: r.stderr.split('\n').filter(Boolean) };
+}
