@@ -1,7 +1,7 @@
 import type { ChunkedDecoder } from '@tsgi/http1';
 import type { CompressionPolicy, Encoding } from '../policy/compression.js';
 import { ResponseCompressor } from '../policy/response-compressor.js';
-import { decodeChunks, RelayBase, streamFraming, type BodyRelay, type RelayTarget } from './relays.js';
+import { decodeChunks, ResponseOut, streamFraming, type BodyRelay, type RelayTarget } from './relays.js';
 
 /** Where one compressed response is counted (the worker's metrics). */
 export interface CompressionSink {
@@ -17,7 +17,8 @@ export type UpstreamFraming = { kind: 'length'; remaining: number } | { kind: 'c
  * for HTTP/1.0, DATA for HTTP/2). The upstream is freed as soon as its body
  * is in; the response is done when zlib has written its last byte.
  */
-export class CompressedRelay extends RelayBase implements BodyRelay {
+export class CompressedRelay implements BodyRelay {
+  readonly out: ResponseOut;
   private readonly zip: ResponseCompressor;
   /** The compressor took every decoded chunk of the current read without asking to wait. */
   private zipOk = true;
@@ -33,21 +34,21 @@ export class CompressedRelay extends RelayBase implements BodyRelay {
     private readonly upstreamFraming: UpstreamFraming,
     metrics: CompressionSink,
   ) {
-    super(target, streamFraming(target.client));
+    this.out = new ResponseOut(target, streamFraming(target.client));
     this.zip = new ResponseCompressor(encoding, policy, {
       output: (out) => {
-        this.bytesOut += out.length;
-        return this.client.sendBody(out, 0, out.length);
+        this.out.bytesOut += out.length;
+        return this.out.client.sendBody(out, 0, out.length);
       },
       writable: () => {
-        if (!this.upstreamDone) this.upstream.resume();
+        if (!this.upstreamDone) this.out.upstream.resume();
       },
       done: () => {
         metrics.onCompressed(this.zip.encoding, this.zip.bytesIn, this.zip.bytesOut);
-        this.client.endBody();
-        this.done.responseDone();
+        this.out.client.endBody();
+        this.out.done.responseDone();
       },
-      failed: () => this.done.broken('compression failed'),
+      failed: () => this.out.done.broken('compression failed'),
     });
   }
 
@@ -55,16 +56,16 @@ export class CompressedRelay extends RelayBase implements BodyRelay {
     if (this.upstreamFraming.kind === 'chunked' && start < buf.length) {
       // Bad framing in the first bytes is still a clean 502: check before the head goes out.
       this.zipOk = true;
-      const end = decodeChunks(this.upstreamFraming.decoder, buf, start, this.sink, this.done, true);
+      const end = decodeChunks(this.upstreamFraming.decoder, buf, start, this.sink, this.out.done, true);
       if (end === null) {
         this.zip.destroy();
         return;
       }
-      this.sendHead(null, 0, 0);
+      this.out.sendHead(null, 0, 0);
       this.afterChunks(end, buf.length);
       return;
     }
-    this.sendHead(null, 0, 0);
+    this.out.sendHead(null, 0, 0);
     if (this.upstreamFraming.kind === 'length' && this.upstreamFraming.remaining === 0) this.bodyIn(buf.length > start);
     else if (start < buf.length) this.data(buf, start);
   }
@@ -79,20 +80,20 @@ export class CompressedRelay extends RelayBase implements BodyRelay {
       if (f.remaining === 0) this.bodyIn(avail > take);
       else {
         this.zip.flush();
-        if (!ok) this.upstream.pause();
+        if (!ok) this.out.upstream.pause();
       }
       return;
     }
     if (f.kind === 'chunked') {
       this.zipOk = true;
-      const end = decodeChunks(f.decoder, buf, start, this.sink, this.done, false);
+      const end = decodeChunks(f.decoder, buf, start, this.sink, this.out.done, false);
       if (end === null) return;
       this.afterChunks(end, buf.length);
       return;
     }
     const ok = this.zip.write(start === 0 ? buf : buf.subarray(start));
     this.zip.flush();
-    if (!ok) this.upstream.pause();
+    if (!ok) this.out.upstream.pause();
   }
 
   private afterChunks(end: number, length: number): void {
@@ -101,13 +102,13 @@ export class CompressedRelay extends RelayBase implements BodyRelay {
       return;
     }
     this.zip.flush();
-    if (!this.zipOk) this.upstream.pause();
+    if (!this.zipOk) this.out.upstream.pause();
   }
 
   /** The upstream body is complete: free the upstream now, finish when zlib has written everything. */
   private bodyIn(leftover: boolean): void {
     this.upstreamDone = true;
-    this.done.upstreamDone(leftover);
+    this.out.done.upstreamDone(leftover);
     this.zip.end();
   }
 

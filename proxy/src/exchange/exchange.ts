@@ -37,7 +37,7 @@ export class Exchange implements LegEvents, RelayDone, ForwarderEvents, StreamWa
   private due = Infinity;
   private totalDeadline = Infinity;
   private readonly startedAt = Date.now();
-  /** An answer or a 101 went to the client (a relay's head is its own `headSent`). */
+  /** An answer or a 101 went to the client (a relay's head: its `out.headSent`). */
   private answered = false;
   private readonly fwd: RequestForwarder;
   private readonly reader: ResponseHeadReader;
@@ -83,12 +83,12 @@ export class Exchange implements LegEvents, RelayDone, ForwarderEvents, StreamWa
 
   /** Some response byte reached the client: a failure from now on cuts it instead of answering. */
   private get headSent(): boolean {
-    return this.answered || (this.relay !== null && this.relay.headSent);
+    return this.answered || (this.relay !== null && this.relay.out.headSent);
   }
 
   /** Response body bytes sent to the client. */
   get bytesOut(): number {
-    return this.relay === null ? 0 : this.relay.bytesOut;
+    return this.relay === null ? 0 : this.relay.out.bytesOut;
   }
 
   /** When the sweep calls onTimeout. */
@@ -429,7 +429,7 @@ export class Exchange implements LegEvents, RelayDone, ForwarderEvents, StreamWa
     if (!plan.reusable) this.reusable = false;
     const relay = plan.relay;
     // Without framing the body ends with the connection.
-    if (relay.framing === 'close') this.keepAlive = false;
+    if (relay.out.framing === 'close') this.keepAlive = false;
     this.relay = relay;
     this.phase = { kind: 'relaying', relay };
     this.arm(leg.group.config.timeouts.idle);

@@ -47,12 +47,8 @@ export function decodeChunks(decoder: ChunkedDecoder, buf: Buffer, start: number
  * when that saves a write); `data` takes later upstream reads.
  */
 export interface BodyRelay {
-  /** How the client's side frames the body; known when the relay is made ('close' ends the client connection). */
-  readonly framing: ClientFraming;
-  /** The head went to the client: a failure from now on cuts the response instead of answering 502. */
-  readonly headSent: boolean;
-  /** Body bytes sent to the client (access log). */
-  readonly bytesOut: number;
+  /** Its framing (known when the relay is made), whether the head went out, and the bytes sent. */
+  readonly out: ResponseOut;
   start(buf: Buffer, start: number): void;
   data(buf: Buffer, start: number): void;
   /** The upstream sent FIN. */
@@ -67,18 +63,24 @@ export function streamFraming(client: ClientSide): ClientFraming {
   return client.version === 'h1.0' ? 'close' : 'chunked';
 }
 
-/** What every relay holds: the target's parts in fields of their own (read on each upstream read), and the head sent once. */
-export abstract class RelayBase {
+/**
+ * The response side every relay holds (composition, not a base class): the
+ * client and upstream it moves bytes between, its `done`, the head it sends
+ * once, and what the exchange reads back (framing, head sent, bytes out).
+ */
+export class ResponseOut {
   headSent = false;
+  /** Body bytes sent to the client (access log). */
   bytesOut = 0;
-  protected readonly client: ClientSide;
-  protected readonly upstream: Pick<Socket, 'pause' | 'resume'>;
-  protected readonly done: RelayDone;
+  readonly client: ClientSide;
+  readonly upstream: Pick<Socket, 'pause' | 'resume'>;
+  readonly done: RelayDone;
   private readonly head: OutgoingHead;
   private readonly keepAlive: boolean;
 
   constructor(
     target: RelayTarget,
+    /** How the client's side frames the body ('close' ends the client connection). */
     readonly framing: ClientFraming,
   ) {
     this.client = target.client;
@@ -90,27 +92,28 @@ export abstract class RelayBase {
   }
 
   /** Sends the response head with `first[start..end)` as the first body bytes; false: client full. */
-  protected sendHead(first: Buffer | null, start: number, end: number): boolean {
+  sendHead(first: Buffer | null, start: number, end: number): boolean {
     this.headSent = true;
     return this.client.sendHead(this.head, this.framing, this.keepAlive, first, start, end);
   }
 }
 
 /** HEAD, 204, 304: the head is the whole response. */
-export class NoBodyRelay extends RelayBase implements BodyRelay {
+export class NoBodyRelay implements BodyRelay {
+  readonly out: ResponseOut;
   constructor(
     target: RelayTarget,
     /** The upstream announced a body anyway (204/304 with a length or chunked): its socket cannot be reused. */
     private readonly desync: boolean,
   ) {
-    super(target, 'none');
+    this.out = new ResponseOut(target, 'none');
   }
   start(buf: Buffer, start: number): void {
-    this.sendHead(null, 0, 0);
+    this.out.sendHead(null, 0, 0);
     // A body on a 204/304 (or any byte after it) would desync the socket.
-    this.client.endBody();
-    this.done.upstreamDone(this.desync || start < buf.length);
-    this.done.responseDone();
+    this.out.client.endBody();
+    this.out.done.upstreamDone(this.desync || start < buf.length);
+    this.out.done.responseDone();
   }
   data(): void {}
   upstreamEnded(): void {}
@@ -119,50 +122,51 @@ export class NoBodyRelay extends RelayBase implements BodyRelay {
 }
 
 /** Upstream body framed by Content-Length: bytes counted and passed on. */
-export class LengthRelay extends RelayBase implements BodyRelay {
+export class LengthRelay implements BodyRelay {
+  readonly out: ResponseOut;
   constructor(
     target: RelayTarget,
     private remaining: number,
   ) {
-    super(target, 'length');
+    this.out = new ResponseOut(target, 'length');
   }
 
   start(buf: Buffer, start: number): void {
     const avail = buf.length - start;
     if (this.remaining === 0) {
-      this.sendHead(null, 0, 0);
+      this.out.sendHead(null, 0, 0);
       this.finish(avail > 0);
       return;
     }
     // The body bytes that came with the head go out with it (one buffer when small, one corked write otherwise).
     const take = avail < this.remaining ? avail : this.remaining;
-    const ok = this.sendHead(take > 0 ? buf : null, start, start + take);
+    const ok = this.out.sendHead(take > 0 ? buf : null, start, start + take);
     this.advance(take, avail > take, ok);
   }
 
   data(buf: Buffer, start: number): void {
     const avail = buf.length - start;
     const take = avail < this.remaining ? avail : this.remaining;
-    const ok = this.client.sendBody(buf, start, start + take);
+    const ok = this.out.client.sendBody(buf, start, start + take);
     this.advance(take, avail > take, ok);
   }
 
   private advance(take: number, leftover: boolean, ok: boolean): void {
-    this.bytesOut += take;
+    this.out.bytesOut += take;
     this.remaining -= take;
     if (this.remaining === 0) this.finish(leftover);
-    else if (!ok) this.upstream.pause();
+    else if (!ok) this.out.upstream.pause();
   }
 
   private finish(leftover: boolean): void {
-    this.client.endBody();
-    this.done.upstreamDone(leftover);
-    this.done.responseDone();
+    this.out.client.endBody();
+    this.out.done.upstreamDone(leftover);
+    this.out.done.responseDone();
   }
 
   upstreamEnded(): void {}
   clientDrained(): void {
-    this.upstream.resume();
+    this.out.upstream.resume();
   }
   destroy(): void {}
 }
@@ -174,15 +178,16 @@ export class LengthRelay extends RelayBase implements BodyRelay {
  * head are decoded before the head is written, so bad framing there is
  * still a clean 502 the exchange may retry.
  */
-export class ChunkedRelay extends RelayBase implements BodyRelay {
+export class ChunkedRelay implements BodyRelay {
+  readonly out: ResponseOut;
   private held: Buffer[] | null = null;
   private ok = true;
   private readonly raw: boolean;
   private readonly sink = (buf: Buffer, s: number, e: number): void => {
     if (this.held !== null) this.held.push(buf.subarray(s, e));
     else if (!this.raw) {
-      this.bytesOut += e - s;
-      if (!this.client.sendBody(buf, s, e)) this.ok = false;
+      this.out.bytesOut += e - s;
+      if (!this.out.client.sendBody(buf, s, e)) this.ok = false;
     }
   };
 
@@ -190,17 +195,17 @@ export class ChunkedRelay extends RelayBase implements BodyRelay {
     target: RelayTarget,
     private readonly decoder: ChunkedDecoder,
   ) {
-    super(target, target.client.takesRawChunked ? 'raw-chunked' : streamFraming(target.client));
+    this.out = new ResponseOut(target, target.client.takesRawChunked ? 'raw-chunked' : streamFraming(target.client));
     this.raw = target.client.takesRawChunked;
   }
 
   start(buf: Buffer, start: number): void {
     if (start >= buf.length) {
-      if (!this.sendHead(null, 0, 0)) this.upstream.pause();
+      if (!this.out.sendHead(null, 0, 0)) this.out.upstream.pause();
       return;
     }
     this.held = [];
-    const end = decodeChunks(this.decoder, buf, start, this.sink, this.done, true);
+    const end = decodeChunks(this.decoder, buf, start, this.sink, this.out.done, true);
     if (end === null) {
       this.held = null;
       return;
@@ -210,13 +215,13 @@ export class ChunkedRelay extends RelayBase implements BodyRelay {
     const stop = end < 0 ? buf.length : end;
     let ok: boolean;
     if (this.raw) {
-      ok = this.sendHead(buf, start, stop);
-      this.bytesOut += stop - start;
+      ok = this.out.sendHead(buf, start, stop);
+      this.out.bytesOut += stop - start;
     } else {
-      ok = this.sendHead(null, 0, 0);
+      ok = this.out.sendHead(null, 0, 0);
       for (const b of held) {
-        ok = this.client.sendBody(b, 0, b.length) && ok;
-        this.bytesOut += b.length;
+        ok = this.out.client.sendBody(b, 0, b.length) && ok;
+        this.out.bytesOut += b.length;
       }
     }
     this.after(end, buf.length, ok);
@@ -224,30 +229,30 @@ export class ChunkedRelay extends RelayBase implements BodyRelay {
 
   data(buf: Buffer, start: number): void {
     this.ok = true;
-    const end = decodeChunks(this.decoder, buf, start, this.sink, this.done, false);
+    const end = decodeChunks(this.decoder, buf, start, this.sink, this.out.done, false);
     if (end === null) return;
     let ok = this.ok;
     if (this.raw) {
       const stop = end < 0 ? buf.length : end;
-      ok = this.client.sendRaw(buf, start, stop);
-      this.bytesOut += stop - start;
+      ok = this.out.client.sendRaw(buf, start, stop);
+      this.out.bytesOut += stop - start;
     }
     this.after(end, buf.length, ok);
   }
 
   private after(end: number, length: number, ok: boolean): void {
     if (end >= 0) {
-      this.client.endBody();
-      this.done.upstreamDone(end < length);
-      this.done.responseDone();
+      this.out.client.endBody();
+      this.out.done.upstreamDone(end < length);
+      this.out.done.responseDone();
     } else if (!ok) {
-      this.upstream.pause();
+      this.out.upstream.pause();
     }
   }
 
   upstreamEnded(): void {}
   clientDrained(): void {
-    this.upstream.resume();
+    this.out.upstream.resume();
   }
   destroy(): void {
     this.held = null;
@@ -255,30 +260,31 @@ export class ChunkedRelay extends RelayBase implements BodyRelay {
 }
 
 /** Upstream body delimited by its close: re-chunked for HTTP/1.1 clients, passed on until close otherwise. */
-export class UntilCloseRelay extends RelayBase implements BodyRelay {
+export class UntilCloseRelay implements BodyRelay {
+  readonly out: ResponseOut;
   constructor(target: RelayTarget) {
-    super(target, streamFraming(target.client));
+    this.out = new ResponseOut(target, streamFraming(target.client));
   }
 
   start(buf: Buffer, start: number): void {
-    const ok = this.sendHead(start < buf.length ? buf : null, start, buf.length);
-    this.bytesOut += buf.length - start;
-    if (!ok) this.upstream.pause();
+    const ok = this.out.sendHead(start < buf.length ? buf : null, start, buf.length);
+    this.out.bytesOut += buf.length - start;
+    if (!ok) this.out.upstream.pause();
   }
 
   data(buf: Buffer, start: number): void {
-    this.bytesOut += buf.length - start;
-    if (!this.client.sendBody(buf, start, buf.length)) this.upstream.pause();
+    this.out.bytesOut += buf.length - start;
+    if (!this.out.client.sendBody(buf, start, buf.length)) this.out.upstream.pause();
   }
 
   upstreamEnded(): void {
-    this.client.endBody();
-    this.done.upstreamDone(true);
-    this.done.responseDone();
+    this.out.client.endBody();
+    this.out.done.upstreamDone(true);
+    this.out.done.responseDone();
   }
 
   clientDrained(): void {
-    this.upstream.resume();
+    this.out.upstream.resume();
   }
   destroy(): void {}
 }
