@@ -1,6 +1,6 @@
 import { constants, type ServerHttp2Stream } from 'node:http2';
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { LocalAnswer } from './client-side.js';
+import type { LocalAnswer } from '../policy/error-answers.js';
 import { addLines } from './h2-client.js';
 import { ProxyError } from '../errors.js';
 import type { ClientInfo } from '../listener/edge-listener.js';

@@ -1,8 +1,8 @@
 import { ChunkedDecoder, type RequestHead, type ResponseHead } from '@tsgi/http1';
-import type { OutgoingHead } from '../codec/client-side.js';
+import type { OutgoingHead } from './client-side.js';
 import { planCompression, type CompressionPolicy } from '../policy/compression.js';
 import type { HeadLimits } from '@tsgi/http1';
-import type { ClientSide } from '../codec/client-side.js';
+import type { ClientSide } from './client-side.js';
 import { CompressedRelay, type CompressionSink, type UpstreamFraming } from './compressed-relay.js';
 import { ChunkedRelay, LengthRelay, NoBodyRelay, UntilCloseRelay, type BodyRelay, type RelayDone, type RelayTarget } from './relays.js';
 

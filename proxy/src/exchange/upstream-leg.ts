@@ -6,7 +6,7 @@ import type { ProxyContext } from '../route/proxy-context.js';
 import type { UpstreamConnection, UpstreamHandler } from '../upstream/upstream-connection.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
 import { cookieValue, stickyCookieLine } from '../upstream/sticky-cookie.js';
-import { errnoOf } from './exchange-support.js';
+import { errnoOf } from '../caught-errors.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 

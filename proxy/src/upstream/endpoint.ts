@@ -1,7 +1,7 @@
 import { EndpointPool } from './endpoint-pool.js';
 import { endpointId } from './unix-address.js';
 import type { UpstreamConfig } from '../config/config.js';
-import type { AdminState } from '../admin/endpoint-overrides.js';
+import type { AdminState } from './endpoint-overrides.js';
 
 /**
  * Panic mode (every endpoint of a group out: ejected or failing checks) still sends requests to them, but one
