@@ -11,7 +11,7 @@ export interface H2DispatchTarget {
   limits: H2Limits;
   /** Serve the validated request on its stream (the worker's H2StreamClient). */
   serve(stream: ServerHttp2Stream, request: TranslatedRequest, info: ClientInfo): void;
-  /** The answer to a refused request (the one builder, exchange/answers.ts). */
+  /** The answer to a refused request (the one builder, policy/error-answers.ts). */
   answer(err: ProxyError): LocalAnswer;
   /** A request refused before it reached an exchange (for the access log and metrics). */
   refused?(err: ProxyError, info: ClientInfo): void;

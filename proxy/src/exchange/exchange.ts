@@ -1,6 +1,5 @@
 import type { RequestHead, ResponseHead } from '@tsgi/http1';
 import type { ClientSide } from './client-side.js';
-import type { LocalAnswer } from '../policy/error-answers.js';
 import { ProxyError, type ProxyErrorCode } from '../errors.js';
 import { buildUpstreamHead, type ForwardInfo } from './forward-head.js';
 import type { ProxyContext } from '../route/proxy-context.js';
@@ -8,7 +7,7 @@ import type { UpstreamConnection } from '../upstream/upstream-connection.js';
 import type { CompressionPolicy } from '../policy/compression.js';
 import { traceForHead } from '../policy/edge-request.js';
 import { responseTrailerLimitsOf } from '../config/wire-limits.js';
-import type { ErrorAnswers } from '../policy/error-answers.js';
+import type { ErrorAnswers, LocalAnswer } from '../policy/error-answers.js';
 import { checkRoute } from '../policy/edge-gate.js';
 import { AWAITING_RESPONSE, DONE, FORWARDING_BODY, QUEUED_BODY, READING_BODY, ROUTING, WAITING_UPSTREAM, timeoutOf, type ExchangePhase } from './phase.js';
 import { streamCapOf, type StreamWaiter } from '../upstream/body-shield.js';
@@ -31,8 +30,10 @@ function uncork(sock: UpstreamConnection['socket']): void {
  * One request and its response, from a parsed head to the last byte: the
  * route and its edge checks, the upstream leg (attempts, retries), the
  * request body moved upstream, the response head and a relay for its body,
- * or a tunnel after a 101. The client codec feeds it; it answers through
- * the codec's ClientSide. Failures before any response byte reached the
+ * or a tunnel after a 101. The client codec feeds it and the attempt's
+ * upstream connection calls it (it is the connection's handler); it answers
+ * through ClientSide, which each codec implements, and hears from its relay
+ * only through RelayDone. Failures before any response byte reached the
  * client are retried or answered 502/504; after that the client is cut.
  */
 export class Exchange implements LegEvents, RelayDone, ForwarderEvents, StreamWaiter {
@@ -150,7 +151,7 @@ export class Exchange implements LegEvents, RelayDone, ForwarderEvents, StreamWa
     this.dispatch(now);
   }
 
-  // ---- the request body's shield (body-shield.ts) ------------------------------
+  // ---- the request body's shield (upstream/body-shield.ts) --------------------------
 
   /**
    * Takes the upstream leg once the body allows it: bodiless requests and upgrades at once; bodies up to

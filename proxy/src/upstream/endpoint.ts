@@ -47,7 +47,7 @@ export class Endpoint {
   admittedAt: number;
   requests = 0;
   failures = 0;
-  /** Set through the admin API (admin/endpoint-overrides.ts): disabled or draining endpoints take no new request. */
+  /** Set through the admin API (upstream/endpoint-overrides.ts): disabled or draining endpoints take no new request. */
   admin: AdminState = 'enabled';
   /** The weight the config gives; `weight` is this unless the admin API set another. */
   private configWeight: number;
