@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AccessList, parseCidrRule } from '../src/policy/access-control.js';
+import { AccessList } from '../src/policy/access-control.js';
+import { parseCidrRule } from '../src/config/config-units.js';
 
 describe('allow/deny by CIDR (first match wins, as nginx)', () => {
   test('nginx example: deny one host, allow its network and another, deny the rest', () => {

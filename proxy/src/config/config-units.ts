@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Node's timers hold at most 2^31-1 ms (~24.8 days); a longer one fires after 1 ms (TimeoutOverflowWarning). */
@@ -46,3 +47,25 @@ export const size = z.unknown().transform((v, ctx): number => {
   ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a size such as 16k, 10m or 1g (a plain number is bytes)' });
   return z.NEVER;
 });
+
+/** Parses `10r/s`, `30r/m` or a plain number (per second); null when malformed or zero. */
+export function parseRate(text: string | number): number | null {
+  if (typeof text === 'number') return text > 0 && Number.isFinite(text) ? text : null;
+  const m = /^(\d+(?:\.\d+)?)\s*r\/(s|m)$/.exec(text.trim());
+  if (!m) return null;
+  const n = Number(m[1]) / (m[2] === 'm' ? 60 : 1);
+  return n > 0 ? n : null;
+}
+
+/** `ip` or `ip/prefix` with the prefix in range; null otherwise. */
+export function parseCidrRule(s: string): { ip: string; prefix: number; family: 4 | 6 } | null {
+  const slash = s.indexOf('/');
+  const ip = slash < 0 ? s : s.slice(0, slash);
+  const family = isIP(ip);
+  if (family === 0) return null;
+  const max = family === 4 ? 32 : 128;
+  if (slash < 0) return { ip, prefix: max, family: family as 4 | 6 };
+  const p = s.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(p) || Number(p) > max) return null;
+  return { ip, prefix: Number(p), family: family as 4 | 6 };
+}

@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import { parseCidrRule } from '../config/config-units.js';
 
 /** One rule as written in the config: `{ allow: "10.0.0.0/8" }`, `{ deny: "all" }`. */
 export type AccessRule = { allow: string } | { deny: string };
@@ -49,17 +50,4 @@ export class AccessList {
     for (const r of this.rules) if (r.list === null) return r.allow;
     return true;
   }
-}
-
-/** `ip` or `ip/prefix` with the prefix in range; null otherwise. */
-export function parseCidrRule(s: string): { ip: string; prefix: number; family: 4 | 6 } | null {
-  const slash = s.indexOf('/');
-  const ip = slash < 0 ? s : s.slice(0, slash);
-  const family = isIP(ip);
-  if (family === 0) return null;
-  const max = family === 4 ? 32 : 128;
-  if (slash < 0) return { ip, prefix: max, family: family as 4 | 6 };
-  const p = s.slice(slash + 1);
-  if (!/^\d{1,3}$/.test(p) || Number(p) > max) return null;
-  return { ip, prefix: Number(p), family: family as 4 | 6 };
 }
