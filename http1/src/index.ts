@@ -19,4 +19,5 @@ export { HOP_BY_HOP_FIELDS, PROXY_HOP_BY_HOP_FIELDS } from './hop-by-hop.js';
 export { TOKEN_RE } from './chars.js';
 export { adoptForBufferedReads, isFreshlyAccepted } from './node-internals.js';
 export { parseHttpDate } from './http-date.js';
+export { AddressSet, normalizePeer, parseCidr, type Cidr } from './address.js';
 export { parseProxyHeader, encodeProxyV1, encodeProxyV2, proxiedAddressOf, type ProxiedAddress, type ProxyHeader } from './proxy-protocol.js';

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { LAST_CHUNK, leadingEmptyLines, parseRequestHead, RequestHeadScanner, writeChunk, type RequestHead } from '@tsgi/http1';
+import { LAST_CHUNK, leadingEmptyLines, normalizePeer, parseRequestHead, RequestHeadScanner, writeChunk, type RequestHead } from '@tsgi/http1';
 import { proxyError, ProxyError } from '../errors.js';
 import type { ProxyContext } from '../route/proxy-context.js';
 import { headLimitsOf } from '../wire.js';
@@ -7,10 +7,8 @@ import type { ClientInfo } from '../listener/edge-listener.js';
 import type { ClientFraming, ClientSide, LocalAnswer, OutgoingHead } from './client-side.js';
 import { serializeAnswer } from '../exchange/answers.js';
 import { Exchange } from '../exchange/exchange.js';
-import { asProxyError, codeOf, detailOf, normalizePeer, refusalRecord } from '../exchange/exchange-support.js';
+import { asProxyError, codeOf, detailOf, refusalRecord } from '../exchange/exchange-support.js';
 import { ChunkedBody, LengthBody, type RequestBody } from '../exchange/request-body.js';
-
-export { normalizePeer } from '../exchange/exchange-support.js';
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 /** Response heads with at most this much body go out as one buffer in one write. */

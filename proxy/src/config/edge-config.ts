@@ -1,7 +1,6 @@
-import { TOKEN_RE } from '@tsgi/http1';
+import { parseCidr, TOKEN_RE } from '@tsgi/http1';
 import { z } from 'zod';
 import { positiveDuration, size } from './config-units.js';
-import { parseCidrRule } from '../policy/access-control.js';
 import { DEFAULT_COMPRESSIBLE_TYPES } from '../policy/compression.js';
 import { parseRate } from '../policy/rate-limiter.js';
 import { DEFAULT_CIPHERS } from '../listener/tls-contexts.js';
@@ -73,7 +72,7 @@ export function edgeSchemas() {
     })
     .strict();
 
-  const target = z.string().refine((s) => s === 'all' || parseCidrRule(s) !== null, 'must be all, an IP address or a CIDR such as 10.0.0.0/8');
+  const target = z.string().refine((s) => s === 'all' || parseCidr(s) !== null, 'must be all, an IP address or a CIDR such as 10.0.0.0/8');
   // One object with exactly one of the two keys (not a union of two objects), so a wrong rule is named plainly.
   const ruleShape = 'must be { allow: <target> } or { deny: <target> }';
   const accessRule = z

@@ -30,11 +30,6 @@ export function detailOf(err: Error, code: ProxyErrorCode): string {
   return err.message.startsWith(`${text}: `) ? err.message.slice(text.length + 2) : err.message === text ? '' : err.message;
 }
 
-/** `::ffff:127.0.0.1` → `127.0.0.1`, so logs, XFF and trust checks see one form. */
-export function normalizePeer(addr: string): string {
-  return addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr;
-}
-
 /** The PROXY protocol header naming the client, first on a fresh upstream connection. */
 export function writeProxyHeader(sock: Socket, version: 'v1' | 'v2', info: ClientInfo): void {
   const addr = proxiedAddressOf(info.address, info.port, info.localAddress, info.localPort);
