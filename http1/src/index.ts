@@ -19,5 +19,6 @@ export { HOP_BY_HOP_FIELDS, PROXY_HOP_BY_HOP_FIELDS } from './hop-by-hop.js';
 export { TOKEN_RE } from './chars.js';
 export { adoptForBufferedReads, isFreshlyAccepted } from './node-internals.js';
 export { parseHttpDate } from './http-date.js';
+export { encodingNegotiator, encodingPreferences, forbidsTransform, negotiateEncoding, parseAcceptEncoding, varyCovers, weakenETag } from './content-coding.js';
 export { AddressSet, normalizePeer, parseCidr, type Cidr } from './address.js';
 export { parseProxyHeader, encodeProxyV1, encodeProxyV2, proxiedAddressOf, type ProxiedAddress, type ProxyHeader } from './proxy-protocol.js';
