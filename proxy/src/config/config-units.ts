@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Node's timers hold at most 2^31-1 ms (~24.8 days); a longer one fires after 1 ms (TimeoutOverflowWarning). */
@@ -57,15 +56,3 @@ export function parseRate(text: string | number): number | null {
   return n > 0 ? n : null;
 }
 
-/** `ip` or `ip/prefix` with the prefix in range; null otherwise. */
-export function parseCidrRule(s: string): { ip: string; prefix: number; family: 4 | 6 } | null {
-  const slash = s.indexOf('/');
-  const ip = slash < 0 ? s : s.slice(0, slash);
-  const family = isIP(ip);
-  if (family === 0) return null;
-  const max = family === 4 ? 32 : 128;
-  if (slash < 0) return { ip, prefix: max, family: family as 4 | 6 };
-  const p = s.slice(slash + 1);
-  if (!/^\d{1,3}$/.test(p) || Number(p) > max) return null;
-  return { ip, prefix: Number(p), family: family as 4 | 6 };
-}

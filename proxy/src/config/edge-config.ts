@@ -1,6 +1,6 @@
-import { TOKEN_RE } from '@tsgi/http1';
+import { parseCidr, TOKEN_RE } from '@tsgi/http1';
 import { z } from 'zod';
-import { parseCidrRule, parseRate, positiveDuration, size } from './config-units.js';
+import { parseRate, positiveDuration, size } from './config-units.js';
 import { DEFAULT_CIPHERS, DEFAULT_COMPRESSIBLE_TYPES, MAX_UNIX_PATH } from './edge-defaults.js';
 
 /** A limitReq/limitConn key: `ip`, `route` or `header:<token>` (the token class shared with @tsgi/http1). */
@@ -69,7 +69,7 @@ export function edgeSchemas() {
     })
     .strict();
 
-  const target = z.string().refine((s) => s === 'all' || parseCidrRule(s) !== null, 'must be all, an IP address or a CIDR such as 10.0.0.0/8');
+  const target = z.string().refine((s) => s === 'all' || parseCidr(s) !== null, 'must be all, an IP address or a CIDR such as 10.0.0.0/8');
   // One object with exactly one of the two keys (not a union of two objects), so a wrong rule is named plainly.
   const ruleShape = 'must be { allow: <target> } or { deny: <target> }';
   const accessRule = z

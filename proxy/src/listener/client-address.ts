@@ -1,3 +1,5 @@
+import { normalizePeer } from '@tsgi/http1';
+
 /**
  * The client address after trusted-proxy resolution (nginx realip with
  * `real_ip_recursive on`): walk X-Forwarded-For from the right while the hop
@@ -27,14 +29,5 @@ function stripPort(hop: string): string {
   }
   const colon = hop.indexOf(':');
   if (colon > 0 && colon === hop.lastIndexOf(':')) return hop.slice(0, colon);
-  return hop.startsWith('::ffff:') && hop.includes('.') ? hop.slice(7) : hop;
-}
-
-/**
- * `::ffff:127.0.0.1` → `127.0.0.1`, so logs, XFF and trust checks see one
- * form. The one peer normaliser of the proxy: an address module shared by
- * the repo would take it over.
- */
-export function normalizePeer(addr: string): string {
-  return addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr;
+  return normalizePeer(hop);
 }

@@ -1,11 +1,11 @@
-import { BlockList } from 'node:net';
+import { AddressSet, parseCidr } from '@tsgi/http1';
 import type { Logger } from 'pino';
 import { ClientConnection } from '../codec/h1-client.js';
 import { H2StreamClient } from '../codec/h2-client.js';
 import { dispatchH2Stream } from '../codec/h2-dispatch.js';
 import { codeOf, detailOf } from '../caught-errors.js';
 import { refusalRecord } from '../exchange/access-record.js';
-import { parseAddress, parseCidr, type ProxyConfig } from '../config/config.js';
+import { parseAddress, type ProxyConfig } from '../config/config.js';
 import type { ProxyError, ProxyErrorCode } from '../errors.js';
 import type { LocalAnswer } from '../policy/error-answers.js';
 import { ProxyMetrics } from './metrics.js';
@@ -49,7 +49,7 @@ export class ProxyWorker implements ProxyContext {
   private zones: EdgeZones;
   private listeners: EdgeListeners | null = null;
   readonly edgeMetrics: EdgeMetrics;
-  private trust: BlockList | null = null;
+  private trust: AddressSet | null = null;
   private tick: NodeJS.Timeout | null = null;
   private housekeeping = 0;
   constructor(
@@ -236,8 +236,7 @@ export class ProxyWorker implements ProxyContext {
   }
 
   isTrusted(peer: string): boolean {
-    if (this.trust === null) return false;
-    return this.trust.check(peer, peer.includes(':') ? 'ipv6' : 'ipv4');
+    return this.trust !== null && this.trust.has(peer);
   }
 
   onRecord(r: ExchangeRecord): void {
@@ -345,12 +344,8 @@ function addressesOf(config: ProxyConfig): { host: string; port: number }[] {
   return config.listeners.map((l) => parseAddress(l.address) as { host: string; port: number });
 }
 
-function buildTrust(cidrs: readonly string[]): BlockList | null {
+/** The config's `forwarded.trust` (validated CIDRs) as a set; null when empty. */
+function buildTrust(cidrs: readonly string[]): AddressSet | null {
   if (cidrs.length === 0) return null;
-  const list = new BlockList();
-  for (const c of cidrs) {
-    const p = parseCidr(c) as { ip: string; prefix: number; family: 4 | 6 };
-    list.addSubnet(p.ip, p.prefix, p.family === 4 ? 'ipv4' : 'ipv6');
-  }
-  return list;
+  return new AddressSet(cidrs.flatMap((c) => parseCidr(c) ?? []));
 }
