@@ -6,6 +6,7 @@ import { GracefulDrain } from './graceful-drain.js';
 import { limitedRequestClass, type BodyLimited } from './limited-request.js';
 import { serializedHeader } from './node-internals.js';
 import type { RequestObserver } from './request-observer.js';
+import { routeOfNodeRequest } from './node-route.js';
 import { UpgradedConnections, wantsWebSocket } from './upgraded-connections.js';
 
 export interface NodeHostLimits {
@@ -181,7 +182,7 @@ export class NodeHost {
       }
       if (mayUpgrade) this.upgraded.untrack(socket);
       const status = res.headersSent ? res.statusCode : 0;
-      this.observer.finished(res, method, status, durationMs);
+      this.observer.finished(res, method, status, durationMs, routeOfNodeRequest(req));
       if (!this.observer.logsAccess) return;
       const length = responseHeader(res, 'content-length');
       this.observer.logAccess({

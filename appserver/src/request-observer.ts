@@ -1,4 +1,4 @@
-import type { Environ, RequestRecord, ServerHooks } from '@tsgi/gateway';
+import { ROUTE_KEY, type Environ, type RequestRecord, type ServerHooks } from '@tsgi/gateway';
 import { compileAccessFormat, type AccessEntry } from './access-log-format.js';
 import type { Logs } from './logger.js';
 import type { WorkerMetrics } from './worker-metrics.js';
@@ -32,13 +32,13 @@ export class RequestObserver {
   }
 
   /** A request ended: runtime accounting (max-requests) and metrics. Cheap: no allocation but the metric's first use. */
-  finished(key: object, method: string, status: number, durationMs: number): void {
+  finished(key: object, method: string, status: number, durationMs: number, route: unknown): void {
     const token = this.tokens.get(key);
     if (token !== undefined) {
       this.tokens.delete(key);
       this.runtime.requestFinished(token);
     }
-    this.metrics.observe(method, status, durationMs);
+    this.metrics.observe(method, status, durationMs, route);
   }
 
   /** The app took the connection over inside a route (no response): an upgrade, not a status-0 request. */
@@ -66,7 +66,7 @@ export class RequestObserver {
       },
       onRequestEnd: (record: RequestRecord) => {
         const env = record.environ;
-        this.finished(env, env.REQUEST_METHOD, record.status, record.durationMs);
+        this.finished(env, env.REQUEST_METHOD, record.status, record.durationMs, env[ROUTE_KEY]);
         // The entry (a Date and three closures) is built only when an access log is on.
         if (this.format) this.logAccess(accessEntry(record));
       },
