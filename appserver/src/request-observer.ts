@@ -3,6 +3,7 @@ import { compileAccessFormat, type AccessEntry } from './access-log-format.js';
 import type { Logs } from './logger.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 import type { WorkerRuntime } from '@tsgi/arbiter';
+import type { RequestSpans } from './request-spans.js';
 
 /**
  * Turns request start/end events from any host (TSGI server hooks or the
@@ -18,12 +19,15 @@ export class RequestObserver {
     private readonly metrics: WorkerMetrics,
     private readonly logs: Logs,
     accessLogformat: string,
+    /** Spans per request when traces are exported (null: off, nothing is done per request). */
+    private readonly spans: RequestSpans | null = null,
   ) {
     this.format = logs.access ? compileAccessFormat(accessLogformat) : undefined;
   }
 
-  started(key: object, method: string, target: string, remote: string): void {
+  started(key: object, method: string, target: string, remote: string, traceparent: unknown): void {
     this.tokens.set(key, this.runtime.requestStarted(`${method} ${target}`, remote));
+    if (this.spans !== null) this.spans.begin(key, method, target, traceparent, remote);
   }
 
   /** True when an access log is written: only then are access entries worth building. */
@@ -39,12 +43,14 @@ export class RequestObserver {
       this.runtime.requestFinished(token);
     }
     this.metrics.observe(method, status, durationMs, route);
+    if (this.spans !== null) this.spans.end(key, method, status, route);
   }
 
   /** The app took the connection over inside a route (no response): an upgrade, not a status-0 request. */
   upgradeEnded(key: object): void {
     const token = this.tokens.get(key);
     if (token !== undefined) this.runtime.requestFinished(token);
+    this.spans?.drop(key);
     this.metrics.upgrade();
   }
 
@@ -62,7 +68,7 @@ export class RequestObserver {
   tsgiHooks(): ServerHooks {
     return {
       onRequestStart: (environ: Environ) => {
-        this.started(environ, environ.REQUEST_METHOD, rawUri(environ), environ.REMOTE_ADDR);
+        this.started(environ, environ.REQUEST_METHOD, rawUri(environ), environ.REMOTE_ADDR, environ.HTTP_TRACEPARENT);
       },
       onRequestEnd: (record: RequestRecord) => {
         const env = record.environ;
