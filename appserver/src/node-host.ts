@@ -166,7 +166,7 @@ export class NodeHost {
     const mayUpgrade = req.headers.upgrade !== undefined;
     const writtenBefore = socket.bytesWritten;
     if (mayUpgrade) this.upgraded.track(socket, wantsWebSocket(req.headers.upgrade));
-    this.observer.started(res, req.method ?? '', target, remote, req.headers.traceparent);
+    this.observer.started(res, req.method ?? '', target, remote, this.observer.traces ? req.headers.traceparent : undefined);
     this.active.add(res);
     let done = false;
     const finish = (): void => {

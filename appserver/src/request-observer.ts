@@ -25,6 +25,11 @@ export class RequestObserver {
     this.format = logs.access ? compileAccessFormat(accessLogformat) : undefined;
   }
 
+  /** True when spans are exported: only then is the request's traceparent worth reading (a lazy environ or Node's headers object builds on first read). */
+  get traces(): boolean {
+    return this.spans !== null;
+  }
+
   started(key: object, method: string, target: string, remote: string, traceparent: unknown): void {
     this.tokens.set(key, this.runtime.requestStarted(`${method} ${target}`, remote));
     if (this.spans !== null) this.spans.begin(key, method, target, traceparent, remote);
@@ -68,7 +73,7 @@ export class RequestObserver {
   tsgiHooks(): ServerHooks {
     return {
       onRequestStart: (environ: Environ) => {
-        this.started(environ, environ.REQUEST_METHOD, rawUri(environ), environ.REMOTE_ADDR, environ.HTTP_TRACEPARENT);
+        this.started(environ, environ.REQUEST_METHOD, rawUri(environ), environ.REMOTE_ADDR, this.spans === null ? undefined : environ.HTTP_TRACEPARENT);
       },
       onRequestEnd: (record: RequestRecord) => {
         const env = record.environ;

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { checkMetrics, hasPromtool } from '@tsgi/test-support';
 import { FIXTURES, get, metricValue, startAppserver, until } from './helpers.js';
-
-const PROMTOOL = '/usr/bin/promtool';
 
 /** The distinct `route` label values of tsgi_http_requests_total. */
 function routesOf(text: string): Set<string> {
@@ -30,12 +27,12 @@ test('a TSGI app that sets tsgi.route gets one route label per rule, "" for unma
   assert.equal(metricValue(text, 'tsgi_http_requests_total', { route: '', status: '404' }), 1);
   // 1 rule + "" + 99 raw paths admitted before the cap + <other>.
   assert.equal(routesOf(text).size, 102, [...routesOf(text)].join(' '));
-  if (!existsSync(PROMTOOL)) {
+  if (!hasPromtool()) {
     t.diagnostic('promtool is not installed (Debian package prometheus; .ci/run installs it): promtool step not run');
     return;
   }
-  const r = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  assert.equal(r.status, 0, `promtool: ${r.stdout}${r.stderr}`);
+  const r = checkMetrics(text);
+  assert.ok(r.ok, `promtool: ${r.output}`);
 });
 
 test('an Express app gets its matched route (mount path included) without code; a handler can name its route with req["tsgi.route"]', async (t) => {

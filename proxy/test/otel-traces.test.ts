@@ -1,66 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { startOtlpReceiver } from '@tsgi/test-support';
 import { basicConfig, get, root, spawnReady, startProxy, type Proc } from './helpers.js';
 
 const TSX = ['--conditions=@tsgi/source', '--import', 'tsx'];
 
-interface OtlpSpan {
-  service: string;
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  name: string;
-  kind: number;
-  attributes: Record<string, unknown>;
-}
-
-interface AnyValue {
-  stringValue?: string;
-  intValue?: string | number;
-  boolValue?: boolean;
-}
-interface KeyValue {
-  key: string;
-  value: AnyValue;
-}
-interface ExportRequest {
-  resourceSpans?: { resource?: { attributes?: KeyValue[] }; scopeSpans?: { spans?: (Omit<OtlpSpan, 'service' | 'attributes'> & { attributes?: KeyValue[] })[] }[] }[];
-}
-
-const valueOf = (v: AnyValue): unknown => v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : v.boolValue);
-const attributesOf = (list: KeyValue[] | undefined): Record<string, unknown> => Object.fromEntries((list ?? []).map((a) => [a.key, valueOf(a.value)]));
-
-/** A real OTLP/HTTP receiver: takes the JSON ExportTraceServiceRequests the exporter POSTs to /v1/traces. */
-async function startReceiver(): Promise<{ server: Server; url: string; spans: OtlpSpan[] }> {
-  const spans: OtlpSpan[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (d: string) => (body += d));
-    req.on('end', () => {
-      if (req.method === 'POST' && req.url === '/v1/traces' && (req.headers['content-type'] ?? '').startsWith('application/json')) {
-        const msg = JSON.parse(body) as ExportRequest;
-        for (const rs of msg.resourceSpans ?? []) {
-          const service = String(attributesOf(rs.resource?.attributes)['service.name']);
-          for (const ss of rs.scopeSpans ?? []) for (const s of ss.spans ?? []) spans.push({ ...s, service, attributes: attributesOf(s.attributes) });
-        }
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  return { server, url: `http://127.0.0.1:${port}`, spans };
-}
-
 test('OpenTelemetry: a request through tsgi-proxy to tsgi-appserver exports two spans in one trace, the proxy\'s the parent of the appserver\'s, flushed on graceful exit', async (t) => {
-  const receiver = await startReceiver();
-  t.after(() => receiver.server.close());
+  const receiver = await startOtlpReceiver();
+  t.after(() => receiver.close());
   const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: '' };
   const procs: Proc[] = [];
   t.after(async () => {
