@@ -2,12 +2,13 @@ import type { Socket } from 'node:net';
 import { LAST_CHUNK, leadingEmptyLines, normalizePeer, parseRequestHead, RequestHeadScanner, writeChunk, type RequestHead } from '@tsgi/http1';
 import { proxyError, ProxyError } from '../errors.js';
 import type { ProxyContext } from '../route/proxy-context.js';
-import { headLimitsOf } from '../wire.js';
+import { headLimitsOf } from '../config/wire-limits.js';
 import type { ClientInfo } from '../listener/edge-listener.js';
-import type { ClientFraming, ClientSide, LocalAnswer, OutgoingHead } from './client-side.js';
-import { serializeAnswer } from '../exchange/answers.js';
+import type { ClientFraming, ClientSide, OutgoingHead } from '../exchange/client-side.js';
+import { serializeAnswer, type LocalAnswer } from '../policy/error-answers.js';
 import { Exchange } from '../exchange/exchange.js';
-import { asProxyError, codeOf, detailOf, refusalRecord } from '../exchange/exchange-support.js';
+import { asProxyError, codeOf, detailOf } from '../caught-errors.js';
+import { refusalRecord } from '../exchange/access-record.js';
 import { ChunkedBody, LengthBody, type RequestBody } from '../exchange/request-body.js';
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';

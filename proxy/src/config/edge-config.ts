@@ -1,10 +1,7 @@
 import { parseCidr, TOKEN_RE } from '@tsgi/http1';
 import { z } from 'zod';
-import { positiveDuration, size } from './config-units.js';
-import { DEFAULT_COMPRESSIBLE_TYPES } from '../policy/compression.js';
-import { parseRate } from '../policy/rate-limiter.js';
-import { DEFAULT_CIPHERS } from '../listener/tls-contexts.js';
-import { MAX_UNIX_PATH } from '../upstream/unix-address.js';
+import { parseRate, positiveDuration, size } from './config-units.js';
+import { DEFAULT_CIPHERS, DEFAULT_COMPRESSIBLE_TYPES, MAX_UNIX_PATH } from './edge-defaults.js';
 
 /** A limitReq/limitConn key: `ip`, `route` or `header:<token>` (the token class shared with @tsgi/http1). */
 const LIMIT_KEY = new RegExp(`^(?:ip|route|header:${TOKEN_RE.source.slice(1, -1)})$`);

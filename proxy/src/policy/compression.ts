@@ -127,20 +127,3 @@ export function planCompression(policy: CompressionPolicy, acceptEncoding: strin
   if (encoding !== null) out += `content-encoding: ${encoding}\r\n`;
   return { lines: out, encoding };
 }
-
-/** Media types compressed by default: text, and the structured formats served as text. */
-export const DEFAULT_COMPRESSIBLE_TYPES: readonly string[] = [
-  'text/*',
-  'application/json',
-  'application/*+json',
-  'application/javascript',
-  'application/ecmascript',
-  'application/xml',
-  'application/*+xml',
-  'application/x-www-form-urlencoded',
-  'application/wasm',
-  'image/svg+xml',
-  'image/x-icon',
-  'font/ttf',
-  'font/otf',
-];

@@ -1,7 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { reasonPhrase, serializeErrorAnswer } from '@tsgi/http1';
 import { PX_ERRORS, ConfigError, type ProxyErrorCode } from '../errors.js';
-import type { LocalAnswer } from '../codec/client-side.js';
+
+/** A complete answer the proxy makes itself (errors, edge refusals): small, plain text. */
+export interface LocalAnswer {
+  status: number;
+  reason: string;
+  /** Content-Type of the body (plain text, or an `errorPages` entry's). */
+  type: string;
+  /** Extra field lines (`x-proxy-error`, `retry-after`, ...), `name: value\r\n` each. */
+  lines: string;
+  body: string;
+  /** The request was HEAD: send the head only. */
+  head: boolean;
+}
 
 /** One `errorPages` entry as configured: an inline body or a file, with its content type. */
 export interface ErrorPageConfig {
