@@ -3,21 +3,13 @@ import { Agent } from 'node:http';
 import { connect, createServer, type Server } from 'node:net';
 import { test } from 'node:test';
 import { request as httpsRequest } from 'node:https';
+import { freePort } from '@tsgi/test-support';
 import { makePki } from './edge-certs.ts';
 import { RELOADED, basicConfig, get, getStatus, hupUntil, raw, startProxy, startUpstream, until, upstreamStats } from './helpers.ts';
 
 // A HUP rebinds listeners as nginx does, whatever `workers` says (one process model: the arbiter's generation
 // reload): the new workers listen where the new file says, a removed address stops accepting once the old workers
 // have finished their in-flight requests, one that stays keeps its port. Each case runs with 1 and 2 workers.
-
-/** A port nothing listens on now (bound, then released). */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 /** Resolves with the connect error code, or 'connected'. */
 function connectResult(port: number): Promise<string> {
