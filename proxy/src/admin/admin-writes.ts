@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bearerMatches } from './admin-token.js';
-import type { AdminState, EndpointOverride } from './endpoint-overrides.js';
+import type { AdminState, EndpointOverride } from '../upstream/endpoint-overrides.js';
 
 /** What the admin port's write endpoints act on (the master's view of every worker, or the single process's). */
 export interface AdminControl {

@@ -1,12 +1,11 @@
-import { isIP } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
 import { CommandLineError, parseCommandLine, type CliOption } from '@tsgi/arbiter';
-import { TOKEN_RE } from '@tsgi/http1';
+import { parseCidr, TOKEN_RE } from '@tsgi/http1';
 import { ConfigError } from '../errors.js';
 import { readConfigSource, type ConfigSource } from './config-file.js';
 import { issueText } from './config-messages.js';
-import { ACCESS_LOG_FIELDS, unknownAccessLogFields } from '../telemetry/access-log.js';
+import { ACCESS_LOG_FIELD_NAMES, parseAccessLogFormat } from './access-log-format.js';
 
 export { readConfigFile } from './config-file.js';
 import { duration, positiveDuration, size } from './config-units.js';
@@ -25,8 +24,8 @@ const edge = edgeSchemas();
 const accessLogFormat = z.string().superRefine((f, ctx) => {
   if (f === 'json' || f === 'combined') return;
   if (!f.includes('$')) return void ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be json, combined, or a template with $field references' });
-  const bad = unknownAccessLogFields(f);
-  if (bad.length > 0) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `names unknown fields ${bad.join(', ')} (have: ${Object.keys(ACCESS_LOG_FIELDS).map((n) => `$${n}`).join(' ')}, $http_<header>)` });
+  const bad = parseAccessLogFormat(f).unknown;
+  if (bad.length > 0) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `names unknown fields ${bad.join(', ')} (have: ${ACCESS_LOG_FIELD_NAMES.map((n) => `$${n}`).join(' ')}, $http_<header>)` });
 });
 
 const serverAddress = z.string().superRefine((s, ctx) => {
@@ -454,13 +453,3 @@ export function parseAddress(s: string): { host: string; port: number } | null {
   return { host: (m[1] ?? m[2])!, port }; // one of the two host alternatives matched
 }
 
-/** Parses `ip` or `ip/prefix`; null when malformed. */
-export function parseCidr(s: string): { ip: string; prefix: number; family: 4 | 6 } | null {
-  const [ip = '', prefixText] = s.split('/');
-  const family = isIP(ip);
-  if (family === 0) return null;
-  const max = family === 4 ? 32 : 128;
-  const prefix = prefixText === undefined ? max : Number(prefixText);
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max || (prefixText !== undefined && !/^\d+$/.test(prefixText))) return null;
-  return { ip, prefix, family: family as 4 | 6 };
-}
