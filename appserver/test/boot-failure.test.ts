@@ -94,7 +94,7 @@ test('/healthz is 503 while no worker has ever booted, 200 once one has; /readyz
     return before !== undefined;
   }, 30_000, 'the metrics port to answer');
   assert.equal(before!.status, 503, before!.body);
-  assert.deepEqual(JSON.parse(before!.body), { status: 'starting' });
+  assert.deepEqual(JSON.parse(before!.body), { status: 'starting', workers: 0 });
   assert.equal((await probe('/readyz'))?.status, 503);
 
   writeFileSync(gate, '');

@@ -1,9 +1,8 @@
 export { ProxyError, ConfigError, PX_ERRORS, proxyError, type ProxyErrorCode } from './errors.js';
 export { loadConfig, validateConfig, readConfigFile, parseArgv, USAGE, type ProxyConfig, type UpstreamConfig, type RouteConfig } from './config/config.js';
 export { ProxyWorker, type BoundListener } from './process/proxy-worker.js';
-export { runSingleProcess } from './process/single-process.js';
-export { runMaster } from './process/master.js';
-export { startAdminServer, type AdminSources } from './admin/admin-server.js';
+export { runMaster, type ConfigReader } from './process/master.js';
+export { adminRoutes } from './admin/admin-routes.js';
 export { RoundRobin, LeastConnections, PowerOfTwo, ConsistentHash, createBalancer, hashKey, type Balancer } from './upstream/balancer.js';
 export { Endpoint, type EndpointState } from './upstream/endpoint.js';
 export { RetryBudget } from './upstream/retry-budget.js';

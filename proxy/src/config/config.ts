@@ -5,7 +5,7 @@ import { parseCidr, TOKEN_RE } from '@tsgi/http1';
 import { ConfigError } from '../errors.js';
 import { readConfigSource, type ConfigSource } from './config-file.js';
 import { issueText } from './config-messages.js';
-import { ACCESS_LOG_FIELD_NAMES, parseAccessLogFormat } from './access-log-format.js';
+import { ACCESS_LOG_FIELD_NAMES, unknownAccessLogFields } from './access-log-format.js';
 
 export { readConfigFile } from './config-file.js';
 import { duration, positiveDuration, size } from './config-units.js';
@@ -24,7 +24,7 @@ const edge = edgeSchemas();
 const accessLogFormat = z.string().superRefine((f, ctx) => {
   if (f === 'json' || f === 'combined') return;
   if (!f.includes('$')) return void ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be json, combined, or a template with $field references' });
-  const bad = parseAccessLogFormat(f).unknown;
+  const bad = unknownAccessLogFields(f);
   if (bad.length > 0) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `names unknown fields ${bad.join(', ')} (have: ${ACCESS_LOG_FIELD_NAMES.map((n) => `$${n}`).join(' ')}, $http_<header>)` });
 });
 

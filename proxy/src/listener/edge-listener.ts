@@ -78,16 +78,11 @@ export class EdgeListener {
   readonly server: Server;
   private readonly sessions = new Set<ServerHttp2Session>();
 
-  constructor(private options: EdgeListenerOptions) {
-    // Every socket is accepted paused, whatever the options (a reload may change them on the bound socket): a plain
+  constructor(private readonly options: EdgeListenerOptions) {
+    // Every socket is accepted paused, whatever the options: a plain
     // HTTP/1.x handle moves to a socket that reads through `onread`, the others resume once TLS or the PROXY reader is set.
     this.server = createTcpServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true }, (socket) => this.onConnection(socket));
     this.server.maxConnections = 1_000_000;
-  }
-
-  /** New settings for the bound socket (a reload that keeps the address): connections accepted from now on use them. */
-  reconfigure(options: EdgeListenerOptions): void {
-    this.options = options;
   }
 
   listen(host: string, port: number, exclusive = false): Promise<{ host: string; port: number }> {
@@ -120,7 +115,6 @@ export class EdgeListener {
   }
 
   private onConnection(accepted: Socket): void {
-    // One connection keeps the settings it was accepted under, even if a reload changes them meanwhile.
     const o = this.options;
     if (o.accepting !== undefined && !o.accepting()) {
       accepted.destroy();

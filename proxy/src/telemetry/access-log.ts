@@ -1,10 +1,12 @@
-/**
- * The access log's values: each named field of config/access-log-format.ts
- * (nginx's variable names where nginx has one) for text formats, and the
- * default JSON record.
- */
+import { FIELD_REFERENCE, type AccessLogFieldName } from '../config/access-log-format.js';
 import type { ExchangeRecord } from '../route/proxy-context.js';
-import { parseAccessLogFormat, type AccessLogFieldName } from '../config/access-log-format.js';
+
+/**
+ * The access log's named fields (nginx's variable names where nginx has
+ * one) and the two ways to write them: `json` (the default: one pino JSON
+ * line per request) or a text template of `$field` references
+ * (`combined` is nginx's combined format plus upstream timings).
+ */
 
 type Field = (r: ExchangeRecord, now: Date) => string;
 
@@ -34,8 +36,8 @@ function requestHeader(r: ExchangeRecord, lower: string): string {
 
 const dash = (v: string | number | null | undefined): string => (v === null || v === undefined || v === '' ? '-' : String(v));
 
-/** Each field's value (`$http_<name>` headers are read by the compiled format). */
-const FIELDS: Readonly<Record<AccessLogFieldName, Field>> = {
+/** Every `$name` a format may use; `$http_<name>` reads any request header (dashes as underscores). */
+export const ACCESS_LOG_FIELDS: Readonly<Record<AccessLogFieldName, Field>> = {
   remote_addr: (r) => r.remote,
   time_local: (_r, now) => timeLocal(now),
   time_iso8601: (_r, now) => now.toISOString(),
@@ -58,9 +60,24 @@ const FIELDS: Readonly<Record<AccessLogFieldName, Field>> = {
   request_id: (r) => escape(r.requestId),
 };
 
-/** A text format (`combined` or a template the config checked) compiled to one function per line. */
+/** nginx's `combined`, then the upstream's address, timings, request length and retries. */
+export const COMBINED_FORMAT =
+  '$remote_addr - - [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" ' +
+  'upstream=$upstream_addr uct=$upstream_connect_time uht=$upstream_header_time rt=$request_time rl=$request_length retries=$retries';
+
+/** A text format (`combined` or a template) compiled to one function per line; call only with a checked template. */
 export function compileAccessLogFormat(format: string): (r: ExchangeRecord) => string {
-  const parts = parseAccessLogFormat(format).parts.map((p): string | Field => ('text' in p ? p.text : 'field' in p ? FIELDS[p.field] : (r) => requestHeader(r, p.header)));
+  const template = format === 'combined' ? COMBINED_FORMAT : format;
+  const parts: (string | Field)[] = [];
+  let at = 0;
+  for (const m of template.matchAll(FIELD_REFERENCE)) {
+    if (m.index > at) parts.push(template.slice(at, m.index));
+    const name = m[1]!;
+    const header = name.startsWith('http_') ? name.slice(5).replace(/_/g, '-') : null;
+    parts.push(Object.hasOwn(ACCESS_LOG_FIELDS, name) ? ACCESS_LOG_FIELDS[name as AccessLogFieldName] : (r) => requestHeader(r, header!));
+    at = m.index + m[0].length;
+  }
+  if (at < template.length) parts.push(template.slice(at));
   return (r) => {
     const now = new Date();
     let line = '';
