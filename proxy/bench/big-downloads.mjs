@@ -7,7 +7,7 @@
 //   node proxy/bench/big-downloads.mjs [--rounds 3] [--checkout DIR]
 //
 // Upstream: test/fixtures/upstream.mjs (/download?bytes=N). tsgi-proxy from proxy/dist (npm run build).
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,15 @@ const bytes = 64 * 1024 * 1024;
 const clients = 4;
 const dir = mkdtempSync(join(tmpdir(), 'tsgi-big-downloads-'));
 const procs = [];
+
+/** The proxy's worker: the master's child since workers: 1 runs under the arbiter, the process itself in older builds. */
+function workerOf(masterPid) {
+  try {
+    return Number(execFileSync('pgrep', ['-P', String(masterPid)], { encoding: 'latin1' }).trim().split('\n')[0]);
+  } catch {
+    return masterPid;
+  }
+}
 
 function start(argv, ready) {
   return new Promise((resolve, reject) => {
@@ -49,8 +58,9 @@ const { port } = probe.address();
 await new Promise((r) => probe.close(r));
 writeFileSync(join(dir, 'proxy.yaml'), `listeners: [{ address: "127.0.0.1:${port}" }]\nadmin: { address: null }\naccessLog: false\nupstreams: { app: { servers: ["127.0.0.1:${up.value}"] } }\nroutes: [{ upstream: app }]\n`);
 const proxy = await start([join(checkout, 'proxy/dist/process/cli.js'), '--config', join(dir, 'proxy.yaml')], (o) => (o.includes('tsgi-proxy listening') ? true : undefined));
+const worker = workerOf(proxy.child.pid);
 const cpuTicks = () => {
-  const f = readFileSync(`/proc/${proxy.child.pid}/stat`, 'latin1').split(') ')[1].split(' ');
+  const f = readFileSync(`/proc/${worker}/stat`, 'latin1').split(') ')[1].split(' ');
   return Number(f[11]) + Number(f[12]);
 };
 

@@ -29,6 +29,14 @@ const checkout = args.checkout ?? root;
 const dir = mkdtempSync(join(tmpdir(), 'tsgi-slow-readers-'));
 const procs = [];
 
+/** The proxy's worker: the master's child since workers: 1 runs under the arbiter, the process itself in older builds. */
+function workerOf(masterPid) {
+  try {
+    return Number(execFileSync('pgrep', ['-P', String(masterPid)], { encoding: 'latin1' }).trim().split('\n')[0]);
+  } catch {
+    return masterPid;
+  }
+}
 
 function start(cmd, argv, ready) {
   return new Promise((resolve, reject) => {
@@ -70,7 +78,7 @@ http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir}; fas
 } else {
   writeFileSync(join(dir, 'proxy.yaml'), `listeners: [{ address: "127.0.0.1:${port}" }]\nadmin: { address: null }\naccessLog: false\nlimits: { maxConnections: 20000 }\nupstreams: { app: { servers: ["127.0.0.1:${upPort}"] } }\nroutes: [{ upstream: app }]\n`);
   const p = await start(process.execPath, [join(checkout, 'proxy/dist/process/cli.js'), '--config', join(dir, 'proxy.yaml')], (o) => (o.includes('tsgi-proxy listening') ? true : undefined));
-  pid = p.child.pid;
+  pid = workerOf(p.child.pid);
 }
 
 const rssMiB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))[1]) / 1024;

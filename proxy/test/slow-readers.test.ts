@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -17,6 +17,16 @@ const KIB_PER_STALLED_CLIENT = 40;
 const NEW_REQUESTS = 12;
 /** A new request gets its response head within this long (generous: this is "answered at all", not a latency bound). */
 const ANSWER_WITHIN_MS = 20_000;
+
+/** The proxy's worker: its master's one node child (workers: 1 runs under the arbiter too; tsx adds an esbuild child). */
+function workerPid(masterPid: number): number {
+  const node = realpathSync(process.execPath);
+  const children = readdirSync(`/proc/${masterPid}/task`)
+    .flatMap((task) => readFileSync(`/proc/${masterPid}/task/${task}/children`, 'latin1').split(' ').filter(Boolean))
+    .filter((pid) => readlinkSync(`/proc/${pid}/exe`) === node);
+  assert.equal(children.length, 1, `expected one proxy worker under pid ${masterPid}, found ${children.length}`);
+  return Number(children[0]);
+}
 
 function rssKiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
@@ -105,8 +115,8 @@ routes: [{ upstream: app }]
     await proxy.kill();
     await up.kill();
   });
-  const pid = proxy.child.pid as number;
   assert.equal(await answeredCount(proxy.port), NEW_REQUESTS);
+  const pid = workerPid(proxy.child.pid as number);
 
   await openStalled(proxy.port, WARM, socks);
   await untilStalled(pid);
