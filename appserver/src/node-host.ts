@@ -7,6 +7,7 @@ import { GracefulDrain } from './graceful-drain.js';
 import { limitedRequestClass, type BodyLimited } from './limited-request.js';
 import { serializedHeader } from './node-internals.js';
 import type { RequestObserver } from './request-observer.js';
+import { routeOfNodeRequest } from './node-route.js';
 import { UpgradedConnections, wantsWebSocket } from './upgraded-connections.js';
 
 export interface NodeHostLimits {
@@ -156,7 +157,7 @@ export class NodeHost {
     const mayUpgrade = req.headers.upgrade !== undefined;
     const writtenBefore = socket.bytesWritten;
     if (mayUpgrade) this.upgraded.track(socket, wantsWebSocket(req.headers.upgrade));
-    this.observer.started(res, req.method ?? '', target, remote);
+    this.observer.started(res, req.method ?? '', target, remote, this.observer.traces ? req.headers.traceparent : undefined);
     this.active.add(res);
     let done = false;
     const finish = (): void => {
@@ -172,7 +173,7 @@ export class NodeHost {
       }
       if (mayUpgrade) this.upgraded.untrack(socket);
       const status = res.headersSent ? res.statusCode : 0;
-      this.observer.finished(res, method, status, durationMs);
+      this.observer.finished(res, method, status, durationMs, routeOfNodeRequest(req));
       if (!this.observer.logsAccess) return;
       const length = responseHeader(res, 'content-length');
       this.observer.logAccess({

@@ -45,3 +45,7 @@ export { consoleFormat, prettyStreamWrite, type ConsoleFormat } from './console/
 export { humanLine, jsonLine, tierStyle } from './console/log-line.js';
 export { painterFor, type ColourTarget, type Painter, type Style } from './console/painter.js';
 export { BackOff } from './back-off.js';
+export { RequestTracing, type RemoteParent, type ServerSpan, type SpanAttributes } from './tracing/request-tracing.js';
+export { tracingRequestedBy } from './tracing/tracing-env.js';
+export { checkTracingEnv } from './tracing/sdk-env.js';
+export { parseTraceparent } from './tracing/traceparent.js';

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parse as parseYaml, stringify } from 'yaml';
-import { findRenderer } from '../src/kube.js';
+import { findRenderer, renderText } from '../src/kube.js';
 import { checkStack, REPO_ROOT } from '../src/repo.js';
 
 // tsgi-check-stack (stack/src/check/) on what this repository ships: each rendered overlay, the Compose
@@ -27,10 +26,7 @@ function rendered(target: string | { name: string; kustomization: Record<string,
     writeFileSync(join(dir, 'kustomization.yaml'), stringify(k));
   }
   if ('skip' in renderer) throw new Error(renderer.skip);
-  const [cmd, ...args] = renderer.argv;
-  const r = spawnSync(cmd, [...args, dir], { encoding: 'utf8', timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout;
+  return renderText(renderer, dir);
 }
 
 // An overlay over production renames the placeholder itself (`kustomize edit set image` in the production

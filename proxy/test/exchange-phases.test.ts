@@ -263,6 +263,7 @@ describe('the exchange, phase by phase, with a fake client side and a fake leg',
       onUpstreamFailure: () => {},
       bodyBudget: new BodyBudget(() => 1 << 20),
       connections: new Set(),
+      startSpan: null,
     };
     const bytes = Buffer.from(head, 'latin1');
     const req = parseRequestHead(bytes, 0, bytes.length, headLimitsOf(config.limits));

@@ -6,3 +6,4 @@ export { PROMTOOL, hasPromtool, checkMetrics } from './promtool.js';
 export { runInTerminal, terminalLines, type TerminalRun } from './pseudo-terminal.js';
 export { pidsWithEnv } from './marked-processes.js';
 export { busyPort, freePort, freePorts } from './ports.js';
+export { startOtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';

@@ -3,6 +3,7 @@ import type { ClientSide } from './client-side.js';
 import { ProxyError, type ProxyErrorCode } from '../errors.js';
 import { buildUpstreamHead, type ForwardInfo } from './forward-head.js';
 import type { ProxyContext } from '../route/proxy-context.js';
+import type { ServerSpan } from '@tsgi/arbiter';
 import type { UpstreamConnection } from '../upstream/upstream-connection.js';
 import type { CompressionPolicy } from '../policy/compression.js';
 import { traceForHead } from '../policy/edge-request.js';
@@ -51,6 +52,12 @@ export class Exchange implements LegEvents, RelayDone, ForwarderEvents, StreamWa
   private upstreamHead = '';
   private traceId = '-';
   private requestId = '-';
+  /** Timings and counts for the access record: the current attempt's start, its connect and response-head times (ms, -1 none), client bytes. */
+  private attemptAt = 0;
+  private connectMs = -1;
+  private headerMs = -1;
+  private bytesIn: number;
+  private span: ServerSpan | null = null;
   private releaseSlots: (() => void) | null = null;
   private compress: CompressionPolicy | null = null;
   private resp: ResponseHead | null = null;
@@ -77,6 +84,7 @@ export class Exchange implements LegEvents, RelayDone, ForwarderEvents, StreamWa
     private readonly openLeg: LegOpener = openUpstreamLeg,
   ) {
     this.errors = ctx.errors;
+    this.bytesIn = req.headBytes + (rest?.length ?? 0);
     this.fwd = new RequestForwarder(client, body, rest, this);
     this.reader = new ResponseHeadReader(ctx.config.limits.maxResponseHeaderBytes, req.upgrade !== '');
   }
@@ -119,7 +127,8 @@ export class Exchange implements LegEvents, RelayDone, ForwarderEvents, StreamWa
     this.compress = match.edge.compression;
     let extra: string | undefined;
     if (ctx.config.trace.enabled) {
-      const t = traceForHead(req);
+      const t = traceForHead(req, ctx.startSpan);
+      this.span = t.ids.span;
       this.traceId = t.ids.traceId;
       this.requestId = t.ids.requestId;
       extra = t.lines;
@@ -248,10 +257,14 @@ export class Exchange implements LegEvents, RelayDone, ForwarderEvents, StreamWa
     if (leg === null) return;
     this.phase = WAITING_UPSTREAM;
     this.endpointId = leg.endpoint?.id ?? '-';
+    this.attemptAt = performance.now();
+    this.connectMs = -1;
+    this.headerMs = -1;
     this.arm(leg.group.config.timeouts.connect);
   }
 
   connected(conn: UpstreamConnection): void {
+    this.connectMs = performance.now() - this.attemptAt;
     const group = this.legGroup();
     const sock = conn.socket;
     this.reader.reset();
@@ -319,6 +332,7 @@ export class Exchange implements LegEvents, RelayDone, ForwarderEvents, StreamWa
   requestData(chunk: Buffer): void {
     const phase = this.phase;
     if (phase.kind === 'tunnel') return phase.tunnel.fromClient(chunk);
+    this.bytesIn += chunk.length;
     const conn = phase.kind === 'forwarding-body' || phase.kind === 'awaiting-response' || phase.kind === 'relaying' ? (this.leg?.conn ?? null) : null;
     // Before the response: a body still arriving keeps the client idle deadline moving (never past the total
     // timeout). Once the response relays, only upstream reads move the deadline (nginx's proxy_read_timeout).
@@ -419,6 +433,7 @@ export class Exchange implements LegEvents, RelayDone, ForwarderEvents, StreamWa
   private startResponse(head: ResponseHead, buf: Buffer, start: number): void {
     const leg = this.leg;
     if (leg === null) return;
+    this.headerMs = performance.now() - this.attemptAt;
     if (head.status === 101) {
       if (this.req.upgrade === '') return this.upstreamFailed('PX_ERR_UPSTREAM_BAD_RESPONSE', '101 without upgrade request', false);
       return this.startTunnel(head, buf, start, leg);
@@ -564,6 +579,14 @@ export class Exchange implements LegEvents, RelayDone, ForwarderEvents, StreamWa
       detail: error !== null ? this.detail : null,
       traceId: this.traceId,
       requestId: this.requestId,
+      protocol: this.client.version === 'h2' ? 'HTTP/2.0' : req.minor === 0 ? 'HTTP/1.0' : 'HTTP/1.1',
+      head: req,
+      // A Content-Length body ends where it says: bytes after it are the next pipelined request.
+      bytesIn: req.contentLength >= 0 ? Math.min(this.bytesIn, req.headBytes + req.contentLength) : this.bytesIn,
+      connectMs: this.connectMs,
+      headerMs: this.headerMs,
+      startedAt: this.startedAt,
+      span: this.span,
     });
   }
 }

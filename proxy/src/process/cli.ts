@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ArbiterError, ArbiterHaltError, EXIT, consoleFormat } from '@tsgi/arbiter';
+import { ArbiterError, ArbiterHaltError, EXIT, checkTracingEnv, consoleFormat } from '@tsgi/arbiter';
 import { ConfigError, ProxyError } from '../errors.js';
 import { USAGE, loadConfig } from '../config/config.js';
 import { createLogger } from './logger.js';
@@ -16,8 +16,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   try {
     loaded = loadConfig(argv, env);
     consoleFormat(env, process.stdout);
+    checkTracingEnv(env);
   } catch (err) {
-    if (err instanceof ArbiterError && err.code === 'ARB_ERR_LOG_FORMAT') {
+    if (err instanceof ArbiterError && (err.code === 'ARB_ERR_LOG_FORMAT' || err.code === 'ARB_ERR_TRACING_CONFIG')) {
       process.stderr.write(`config: ${err.message}\n`);
       return 2;
     }

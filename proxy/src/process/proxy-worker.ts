@@ -19,6 +19,11 @@ import { EdgeListeners } from '../listener/edge-listeners.js';
 import { ErrorAnswers } from '../policy/error-answers.js';
 import type { EndpointOverride } from '../upstream/endpoint-overrides.js';
 import { EdgeMetrics } from './edge-metrics.js';
+import { RequestTracing } from '@tsgi/arbiter';
+import { rawLineWriter } from './logger.js';
+import { AccessLogWriter } from '../telemetry/access-log-writer.js';
+import { endExchangeSpan } from '../telemetry/exchange-span.js';
+import type { SpanStarter } from '../policy/trace-context.js';
 import { BodyBudget } from '../upstream/body-shield.js';
 import { compressionPolicy, type CompressionSettings, type Encoding } from '../policy/compression.js';
 import { EdgeZones, RoutePolicy, type LimitConnZone, type LimitReqZone } from '../policy/route-policy.js';
@@ -52,11 +57,16 @@ export class ProxyWorker implements ProxyContext {
   private trust: AddressSet | null = null;
   private tick: NodeJS.Timeout | null = null;
   private housekeeping = 0;
+  private readonly accessLog: AccessLogWriter;
+  /** OpenTelemetry traces, loaded by start() when OTEL_EXPORTER_OTLP_*ENDPOINT asks for them. */
+  private tracing: RequestTracing | null = null;
+  startSpan: SpanStarter | null = null;
   constructor(
     config: ProxyConfig,
     private readonly log: Logger,
   ) {
     this.config = config;
+    this.accessLog = new AccessLogWriter(log, rawLineWriter(log));
     this.metrics = new ProxyMetrics(
       () => this.groups.values(),
       () => this.connections.size,
@@ -116,6 +126,11 @@ export class ProxyWorker implements ProxyContext {
 
   /** Resolves upstreams, starts the sweep and binds every listener. */
   async start(listenOptions: { exclusive?: boolean; beforeListen?: () => Promise<void> } = {}): Promise<BoundListener[]> {
+    const tracing = await RequestTracing.start('tsgi-proxy');
+    if (tracing !== null) {
+      this.tracing = tracing;
+      this.startSpan = (parent) => tracing.startServerSpan('HTTP', parent, {});
+    }
     await this.startGroups(this.config);
     this.router = this.buildRouter(this.config, this.answers);
     this.tick = setInterval(() => this.sweep(), TICK_MS);
@@ -179,12 +194,9 @@ export class ProxyWorker implements ProxyContext {
 
   onRecord(r: ExchangeRecord): void {
     this.metrics.request(r.group, r.status, r.durationMs);
-    if (this.config.accessLog) {
-      this.log.info(
-        { remote: r.remote, method: r.method, target: r.target, host: r.host, status: r.status, upstream: r.group, endpoint: r.endpoint, attempts: r.attempts, ms: r.durationMs, bytes: r.bytesOut, error: r.error ?? undefined, detail: r.detail ?? undefined, trace_id: r.traceId, request_id: r.requestId },
-        'access',
-      );
-    }
+    if (r.span) endExchangeSpan(r);
+    const access = this.config.accessLog;
+    if (access !== null) this.accessLog.write(access.format, r);
   }
 
   onEdge(event: 'denied' | 'limited' | 'delayed', label: string, kind?: 'req' | 'conn'): void {
@@ -240,6 +252,8 @@ export class ProxyWorker implements ProxyContext {
       for (const c of this.connections) c.closeIfIdle();
     }
     this.stop();
+    // The spans of the last requests are still in the batch: send them before the worker exits.
+    await this.tracing?.shutdown();
   }
 
   /** Stops timers and upstream pools; cuts any connection left. */
