@@ -13,7 +13,7 @@ export function isProxyErrorCode(code: string): code is ProxyErrorCode {
 export function asProxyError(err: unknown): ProxyError {
   const e = toProxyError(err);
   if (e instanceof ProxyError) return e;
-  return new ProxyError('PX_ERR_BAD_REQUEST', e instanceof Error ? e.message : String(e), 400);
+  return new ProxyError('PX_ERR_BAD_REQUEST', messageOf(e));
 }
 
 export function codeOf(err: ProxyError): ProxyErrorCode {
@@ -22,12 +22,6 @@ export function codeOf(err: ProxyError): ProxyErrorCode {
 
 export function errorStatusOf(code: ProxyErrorCode): number | undefined {
   return PX_ERRORS[code].status;
-}
-
-/** The part of a catalogued error's message after its fixed text. */
-export function detailOf(err: Error, code: ProxyErrorCode): string {
-  const text = PX_ERRORS[code].text;
-  return err.message.startsWith(`${text}: `) ? err.message.slice(text.length + 2) : err.message === text ? '' : err.message;
 }
 
 /** `::ffff:127.0.0.1` → `127.0.0.1`, so logs, XFF and trust checks see one form. */

@@ -12,7 +12,7 @@ import { checkRoute } from '../policy/edge-gate.js';
 import { AWAITING_RESPONSE, DONE, FORWARDING_BODY, QUEUED_BODY, READING_BODY, ROUTING, WAITING_UPSTREAM, timeoutOf, type ExchangePhase } from './phase.js';
 import { streamCapOf, type StreamWaiter } from './body-shield.js';
 import { planResponse } from './response-plan.js';
-import { asProxyError, codeOf, detailOf, errnoOf, errorStatusOf, refusalRecord, writeProxyHeader } from './exchange-support.js';
+import { asProxyError, codeOf, errnoOf, errorStatusOf, refusalRecord, writeProxyHeader } from './exchange-support.js';
 import type { RequestBody } from './request-body.js';
 import { RequestForwarder, type ForwarderEvents } from './request-forwarder.js';
 import { ResponseHeadReader } from './response-reader.js';
@@ -90,7 +90,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWa
     const { ctx, req } = this;
     const now = this.startedAt;
     const maxBody = ctx.config.limits.maxBodyBytes;
-    if (maxBody > 0 && req.contentLength > maxBody) return this.refuse(new ProxyError('PX_ERR_BODY_TOO_LARGE', `Content-Length ${req.contentLength} > ${maxBody}`, 413));
+    if (maxBody > 0 && req.contentLength > maxBody) return this.refuse(new ProxyError('PX_ERR_BODY_TOO_LARGE', `Content-Length ${req.contentLength} > ${maxBody}`));
     try {
       this.fwd.check(maxBody);
     } catch (err) {
@@ -333,7 +333,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWa
     }
     this.keepAlive = false;
     const code = codeOf(err);
-    this.finishWithError(code, detailOf(err, code));
+    this.finishWithError(code, err.detail);
   }
 
   /** The client sent FIN (HTTP/1.1). */
@@ -515,7 +515,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWa
     const code = codeOf(e);
     this.phase = DONE;
     this.ctx.onRecord(refusalRecord(this.client.peer, e.status ?? 400, code));
-    this.client.refuse(this.ctx.errors.forCode(code, detailOf(e, code), false));
+    this.client.refuse(this.ctx.errors.forCode(code, e.detail, false));
     this.client.exchangeDone(false);
   }
 

@@ -190,5 +190,5 @@ function certNames(x509: X509Certificate): string[] {
 }
 
 function tlsError(message: string): ProxyError {
-  return new ProxyError('PX_ERR_TLS_CERT', `tls: ${message}`);
+  return new ProxyError('PX_ERR_TLS_CERT', message);
 }

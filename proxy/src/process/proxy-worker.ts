@@ -2,7 +2,7 @@ import { BlockList } from 'node:net';
 import type { Logger } from 'pino';
 import { ClientConnection } from '../codec/h1-client.js';
 import { H2StreamClient } from '../codec/h2-client.js';
-import { codeOf, detailOf, refusalRecord } from '../exchange/exchange-support.js';
+import { codeOf, refusalRecord } from '../exchange/exchange-support.js';
 import { parseAddress, parseCidr, type ProxyConfig } from '../config/config.js';
 import type { ProxyError, ProxyErrorCode } from '../errors.js';
 import type { LocalAnswer } from '../codec/client-side.js';
@@ -76,7 +76,7 @@ export class ProxyWorker implements ProxyContext {
   /** The answer to a request refused before an exchange (HTTP/2 streams the dispatcher refuses). */
   refusalAnswer(err: ProxyError): LocalAnswer {
     const code = codeOf(err);
-    return this.errors.forCode(code, detailOf(err, code), false);
+    return this.errors.forCode(code, err.detail, false);
   }
 
   private buildRouter(config: ProxyConfig, answers: ConfiguredAnswers): Router<RouteMatch> {
