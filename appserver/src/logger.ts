@@ -2,6 +2,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { consoleFormat, prettyStreamWrite } from '@tsgi/arbiter';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { messageOf, asError } from '@tsgi/errors';
 import type { AppserverConfig } from './config.js';
 
 type Destination = DestinationStream & { reopen(file?: string): void; flushSync(): void; fd?: number };
@@ -39,7 +40,7 @@ function destination(target: string, stdFd: number, sync: boolean): { dest: Dest
     return { dest: open(target) };
   } catch (err) {
     // The master checked the file before starting (exit 2); it went bad since: a replacement worker logs to its std stream rather than failing to boot.
-    return { dest: open(stdFd), fallback: err as Error };
+    return { dest: open(stdFd), fallback: asError(err) };
   }
 }
 
@@ -111,7 +112,7 @@ export function createLogs(config: Pick<AppserverConfig, 'errorLogfile' | 'acces
       dest.reopen();
     } catch (err) {
       // A sync reopen throws as well as emitting 'error': the previous file stays open and in use.
-      error.error({ err }, `cannot reopen ${what} ${file}, still writing to the previous file: ${(err as Error).message}`);
+      error.error({ err }, `cannot reopen ${what} ${file}, still writing to the previous file: ${messageOf(err)}`);
     }
   };
   return {

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { fileURLToPath } from 'node:url';
 import { Arbiter, ArbiterCrashError, ArbiterHaltError, EXIT, PortReservation, type MemoryLimit } from '@tsgi/arbiter';
 import { ForwardedTrust, watchForReload, type ReloadWatch } from '@tsgi/gateway';
+import { messageOf } from '@tsgi/errors';
 import { checkAppModule, loadApp, parseAppSpec } from './app-loader.js';
 import { loadConfig, type AppserverConfig, type LoadedConfig } from './config.js';
 import { AppLoadError, BindError, ConfigError } from './errors.js';
@@ -54,7 +55,7 @@ export function reportStartupError(err: unknown): number {
     process.stderr.write(`tsgi-appserver: ${err.message}\n`);
     return err.exitCode;
   }
-  process.stderr.write(`tsgi-appserver: ${(err as Error)?.message ?? String(err)}\n`);
+  process.stderr.write(`tsgi-appserver: ${messageOf(err)}\n`);
   return EXIT.FAILURE;
 }
 

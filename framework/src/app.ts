@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { messageOf } from '@tsgi/errors';
 import { joinRule, normalizePrefix, type Blueprint } from './blueprint.js';
 import type { TsgiCall } from './callable.js';
 import { resolveConfig, type AppConfig, type AppOptions } from './app-config.js';
@@ -119,8 +120,8 @@ export class App extends Dispatcher {
     try {
       next = resolveConfig(merged);
     } catch (error) {
-      const from = [...loaded.sources].filter(([option]) => (error as Error).message.includes(option)).map(([, source]) => source);
-      throw from.length === 0 ? error : new SetupError('FW_ERR_SETUP', `${(error as Error).message} (from ${from.join(', ')})`, { cause: error });
+      const from = [...loaded.sources].filter(([option]) => messageOf(error).includes(option)).map(([, source]) => source);
+      throw from.length === 0 ? error : new SetupError('FW_ERR_SETUP', `${messageOf(error)} (from ${from.join(', ')})`, { cause: error });
     }
     const current = this.currentConfig;
     if (this.staticRouteAdded && (next.staticFolder !== current.staticFolder || next.staticUrlPath !== current.staticUrlPath)) {

@@ -1,4 +1,4 @@
-import { defineErrors, errorClass, type CodeOf, type ErrorArgs } from '@tsgi/errors';
+import { defineErrors, errorClass, type CodeOf, type ErrorArgs, messageOf, errorCode } from '@tsgi/errors';
 
 /** Client-facing codes with their status and a short reason used in response bodies. */
 export const PX_ERRORS = defineErrors({
@@ -72,8 +72,8 @@ const BIND_REASONS: Record<string, string> = {
 
 /** A listen that failed, named by the config key its address came from (`listeners.0.address`, `admin.address`): one line, exit 3. */
 export function bindError(key: string, address: string, cause: unknown): ProxyError<'PX_ERR_BIND'> {
-  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
-  const reason = (code !== undefined ? BIND_REASONS[code] : undefined) ?? (cause as Error | undefined)?.message ?? String(cause);
+  const code = errorCode(cause);
+  const reason = (code !== undefined ? BIND_REASONS[code] : undefined) ?? messageOf(cause);
   return new ProxyError('PX_ERR_BIND', address, key, reason, { cause });
 }
 

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { messageOf } from '@tsgi/errors';
 import { parseAddress } from '../config/config.js';
 import { bindError } from '../errors.js';
 import { handleAdminWrite, type AdminControl } from './admin-writes.js';
@@ -39,7 +40,7 @@ export async function startAdminServer(address: string, sources: AdminSources): 
       send(405, 'text/plain', 'method not allowed\n');
       return;
     }
-    const fail = (err: unknown): void => send(500, 'text/plain', `admin error: ${(err as Error).message}\n`);
+    const fail = (err: unknown): void => send(500, 'text/plain', `admin error: ${messageOf(err)}\n`);
     switch (path) {
       case '/metrics':
         sources.metrics().then((m) => send(200, m.contentType, m.body), fail);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
+import { messageOf, errorCode } from '@tsgi/errors';
 import { PX_ERRORS, ConfigError, type ProxyErrorCode } from '../errors.js';
 import type { LocalAnswer } from '../codec/client-side.js';
 
@@ -43,7 +44,7 @@ export class ErrorAnswers {
         try {
           body = readFileSync(page.file, 'utf8');
         } catch (err) {
-          throw new ConfigError(`config: ${key}.${status}.file cannot be read: ${page.file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+          throw new ConfigError(`config: ${key}.${status}.file cannot be read: ${page.file} (${errorCode(err) ?? messageOf(err)})`);
         }
       }
       this.pages.set(Number(status), { body, type: page.type });

@@ -1,3 +1,4 @@
+import { messageOf } from '@tsgi/errors';
 import type { Socket } from 'node:net';
 import { PX_ERRORS, ProxyError, type ProxyErrorCode } from '../errors.js';
 import type { ClientInfo } from '../listener/edge-listener.js';
@@ -33,16 +34,6 @@ export function normalizePeer(addr: string): string {
 export function writeProxyHeader(sock: Socket, version: 'v1' | 'v2', info: ClientInfo): void {
   const addr = proxiedAddressOf(info.address, info.port, info.localAddress, info.localPort);
   sock.write(version === 'v2' ? encodeProxyV2(addr) : encodeProxyV1(addr));
-}
-
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** A socket error's errno code (`ECONNREFUSED`), else `fallback`. */
-export function errnoOf(err: Error | null, fallback: string): string {
-  const code: unknown = err !== null && 'code' in err ? err.code : undefined;
-  return typeof code === 'string' ? code : fallback;
 }
 
 /** The access-log record of a request refused before routing (nothing about it is trusted enough to log). */

@@ -1,3 +1,4 @@
+import { errorCode } from '@tsgi/errors';
 import type { RequestHead, ResponseHead } from '@tsgi/http1';
 import type { ClientFraming, ClientSide, LocalAnswer, OutgoingHead } from '../codec/client-side.js';
 import { ProxyError, type ProxyErrorCode } from '../errors.js';
@@ -12,7 +13,7 @@ import { checkRoute } from '../policy/edge-gate.js';
 import { AWAITING_RESPONSE, DONE, FORWARDING_BODY, QUEUED_BODY, READING_BODY, ROUTING, WAITING_UPSTREAM, timeoutOf, type ExchangePhase } from './phase.js';
 import { streamCapOf, type StreamWaiter } from './body-shield.js';
 import { planResponse } from './response-plan.js';
-import { asProxyError, codeOf, errnoOf, errorStatusOf, refusalRecord, writeProxyHeader } from './exchange-support.js';
+import { asProxyError, codeOf, errorStatusOf, refusalRecord, writeProxyHeader } from './exchange-support.js';
 import type { RequestBody } from './request-body.js';
 import { RequestForwarder, type ForwarderEvents } from './request-forwarder.js';
 import { ResponseHeadReader } from './response-reader.js';
@@ -288,7 +289,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWa
     const phase = this.phase;
     if (phase.kind === 'tunnel') return phase.tunnel.close();
     if (phase.kind === 'done') return;
-    this.upstreamFailed('PX_ERR_UPSTREAM_RESET', errnoOf(error, 'connection closed'), false);
+    this.upstreamFailed('PX_ERR_UPSTREAM_RESET', errorCode(error) ?? 'connection closed', false);
   }
 
   drain(): void {

@@ -1,7 +1,7 @@
+import { messageOf } from '@tsgi/errors';
 import type { ChunkedDecoder } from '@tsgi/http1';
 import type { ClientFraming, ClientSide } from '../codec/client-side.js';
 import type { Encoding } from '../policy/compression.js';
-import { messageOf } from './exchange-support.js';
 
 /** What a relay needs of its exchange. */
 export interface RelayHost {

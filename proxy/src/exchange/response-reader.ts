@@ -1,5 +1,5 @@
+import { messageOf } from '@tsgi/errors';
 import { parseResponseHead, partialResponseHeadIsBad, type ResponseHead } from '@tsgi/http1';
-import { messageOf } from './exchange-support.js';
 
 /** What the upstream's bytes so far amount to. */
 export type ReadResult =

@@ -1,3 +1,4 @@
+import { errorCode } from '@tsgi/errors';
 import type { RequestHead } from '@tsgi/http1';
 import type { Endpoint } from '../upstream/endpoint.js';
 import type { Waiter } from '../upstream/endpoint-pool.js';
@@ -6,7 +7,6 @@ import type { ProxyContext } from '../route/proxy-context.js';
 import type { UpstreamConnection, UpstreamHandler } from '../upstream/upstream-connection.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
 import { cookieValue, stickyCookieLine } from '../upstream/sticky-cookie.js';
-import { errnoOf } from './exchange-support.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
@@ -95,7 +95,7 @@ export class UpstreamLeg implements Waiter, UpstreamHandler {
     }
     this.waitingForConnection = false;
     if (conn === null) {
-      this.events.connectFailed(errnoOf(error, String(error)));
+      this.events.connectFailed(errorCode(error) ?? String(error));
       return;
     }
     this.conn = conn;

@@ -1,5 +1,6 @@
 import { BlockList } from 'node:net';
 import type { Logger } from 'pino';
+import { errorCode } from '@tsgi/errors';
 import { ClientConnection } from '../codec/h1-client.js';
 import { H2StreamClient } from '../codec/h2-client.js';
 import { codeOf, refusalRecord } from '../exchange/exchange-support.js';
@@ -105,7 +106,7 @@ export class ProxyWorker implements ProxyContext {
       resolveFailed: (group: string, name: string, error: Error, kept: number) => {
         const reason = resolveFailure(error);
         this.metrics.resolveFailure(group, reason);
-        const fields = { upstream: group, name, reason, err: (error as NodeJS.ErrnoException).code ?? error.message, kept };
+        const fields = { upstream: group, name, reason, err: errorCode(error) ?? error.message, kept };
         if (kept > 0) this.log.warn(fields, 'DNS resolution failed; keeping last endpoints');
         else this.log.warn(fields, 'DNS resolution failed; this name has no endpoints');
       },

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { messageOf } from '@tsgi/errors';
 import { startAdminServer, type AdminSources } from '../admin/admin-server.js';
 import type { ProxyConfig } from '../config/config.js';
 import { ProxyWorker } from './proxy-worker.js';
@@ -56,13 +57,13 @@ export async function runSingleProcess(config: ProxyConfig, readConfig: ConfigRe
       try {
         next = readConfig();
       } catch (err) {
-        log.error({ err: (err as Error).message }, 'reload refused; keeping the running config');
+        log.error({ err: messageOf(err) }, 'reload refused; keeping the running config');
         return;
       }
       try {
         await refuseEmptyingReload(next, (group) => (worker.groups.get(group)?.endpoints.length ?? 0) > 0);
       } catch (err) {
-        log.error({ err: (err as Error).message }, 'reload refused; keeping the running config');
+        log.error({ err: messageOf(err) }, 'reload refused; keeping the running config');
         return;
       }
       if (next.workers !== worker.config.workers) {
@@ -84,7 +85,7 @@ export async function runSingleProcess(config: ProxyConfig, readConfig: ConfigRe
         }
       } catch (err) {
         if (nextAdmin !== admin) closeAdmin(nextAdmin);
-        log.error({ err: (err as Error).message }, 'reload refused; keeping the running config');
+        log.error({ err: messageOf(err) }, 'reload refused; keeping the running config');
       }
     };
     // One reload at a time: a HUP during a reload's binds waits its turn.

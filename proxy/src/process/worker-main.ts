@@ -1,4 +1,5 @@
 import { EXIT, MetricsReporter, startWorkerRuntime, waitForPortRelease } from '@tsgi/arbiter';
+import { messageOf } from '@tsgi/errors';
 import type { ProxyConfig } from '../config/config.js';
 import { createLogger } from './logger.js';
 import { ProxyWorker } from './proxy-worker.js';
@@ -14,7 +15,7 @@ try {
   // The master holds port-0 picks until a worker is about to listen: node:cluster binds in the master.
   await worker.start({ beforeListen: runtime.data.awaitPortRelease ? () => waitForPortRelease((d) => runtime.sendCustom(d)) : undefined });
 } catch (err) {
-  runtime.fail(EXIT.WORKER_BOOT_ERROR, 'PX_ERR_BIND', (err as Error).message);
+  runtime.fail(EXIT.WORKER_BOOT_ERROR, 'PX_ERR_BIND', messageOf(err));
 }
 // The master's MetricsLedger keeps counters from going back: a report each second while counts change and a final
 // one before exiting, so a worker killed with -9 loses at most its last second of counts.

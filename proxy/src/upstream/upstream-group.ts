@@ -1,3 +1,4 @@
+import { asError } from '@tsgi/errors';
 import type { UpstreamConfig } from '../config/config.js';
 import { parseAddress } from '../config/config.js';
 import { createBalancer, type Balancer } from './balancer.js';
@@ -117,7 +118,7 @@ export class UpstreamGroup {
     } catch (err) {
       // Keep the last known endpoints: a resolver hiccup must not empty the group.
       const last = initial ? (previous?.get(entry.address) ?? []) : (this.resolved.get(index) ?? []);
-      this.events.resolveFailed(this.name, host, err as Error, last.length);
+      this.events.resolveFailed(this.name, host, asError(err), last.length);
       if (!initial) return;
       addresses = last;
     }
