@@ -240,14 +240,13 @@ function keepFixedSettings(
   next: Readonly<AppserverConfig>,
   log: { warn(o: object, m: string): void },
 ): Readonly<AppserverConfig> {
-  const merged = { ...next } as Record<string, unknown>;
+  const merged: AppserverConfig = { ...next };
   for (const s of SETTINGS) {
     if (s.reloadable) continue;
-    const before = JSON.stringify((current as unknown as Record<string, unknown>)[s.key]);
-    if (JSON.stringify(merged[s.key]) !== before) {
+    if (JSON.stringify(next[s.key]) !== JSON.stringify(current[s.key])) {
       log.warn({ setting: s.key }, `${s.flag.slice(2)} cannot change on reload; restart the master to apply it`);
-      merged[s.key] = (current as unknown as Record<string, unknown>)[s.key];
+      Object.assign(merged, { [s.key]: current[s.key] });
     }
   }
-  return Object.freeze(merged) as unknown as Readonly<AppserverConfig>;
+  return Object.freeze(merged);
 }
