@@ -6,7 +6,6 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-// @ts-expect-error plain ESM helper without types, shipped beside the template
 import { renderNginxConfig } from '../../nginx/render.mjs';
 import { appserverMissing, get, raw, startAppserver, until, getStatus } from './helpers.ts';
 
