@@ -1,5 +1,6 @@
 import { Server as HttpServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { reasonPhrase, serializeErrorAnswer } from '@tsgi/http1';
 import type { Logger } from 'pino';
 import type { AppHooks } from './app-loader.js';
 import { GracefulDrain } from './graceful-drain.js';
@@ -24,16 +25,6 @@ export interface NodeApp {
   upgradeServer?: HttpServer;
   hooks: AppHooks;
 }
-
-const REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  408: 'Request Timeout',
-  413: 'Content Too Large',
-  414: 'URI Too Long',
-  431: 'Request Header Fields Too Large',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
 
 /**
  * A node:http server whose request, 100-continue and upgrade events pass
@@ -137,7 +128,7 @@ export class NodeHost {
 
   private refuse(res: ServerResponse, status: number): void {
     res.shouldKeepAlive = false;
-    const reason = REASONS[status] ?? 'Error';
+    const reason = reasonPhrase(status);
     res.writeHead(status, reason, { 'content-type': 'text/plain', connection: 'close' }).end(`${reason}\n`);
   }
 
@@ -253,8 +244,9 @@ export class NodeHost {
   }
 }
 
-function rawResponse(status: number): string {
-  return `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
+/** The answer to a request node:http cannot hand to the app (bad head, refused upgrade): no body, the connection closes. */
+function rawResponse(status: number): Buffer {
+  return serializeErrorAnswer({ status, body: '', close: true });
 }
 
 /**

@@ -8,11 +8,13 @@ export { RoundRobin, LeastConnections, PowerOfTwo, ConsistentHash, createBalance
 export { Endpoint, type EndpointState } from './upstream/endpoint.js';
 export { RetryBudget } from './upstream/retry-budget.js';
 export { describeConfig } from './config/describe-config.js';
-export { TlsContexts, DEFAULT_CIPHERS, type TlsSettings, type CertSpec, type ReloadResult } from './listener/tls-contexts.js';
+export { DEFAULT_CIPHERS, DEFAULT_COMPRESSIBLE_TYPES } from './config/edge-defaults.js';
+export { parseRate } from './config/config-units.js';
+export { TlsContexts, type TlsSettings, type CertSpec, type ReloadResult } from './listener/tls-contexts.js';
 export { EdgeListener, type ClientInfo, type EdgeListenerOptions } from './listener/edge-listener.js';
 export { parseProxyHeader, encodeProxyV1, encodeProxyV2, type ProxyHeader, type ProxiedAddress } from './listener/proxy-protocol.js';
-export { RateLimiter, ConcurrencyLimiter, parseRate, type RateLimitSettings, type RateDecision } from './policy/rate-limiter.js';
+export { RateLimiter, ConcurrencyLimiter, type RateLimitSettings, type RateDecision } from './policy/rate-limiter.js';
 export { AccessList, type AccessRule } from './policy/access-control.js';
 export { parseTraceparent, traceFor, type TraceIds } from './policy/trace-context.js';
 export { translateH2Request } from './codec/h2-request.js';
-export { compressionPolicy, negotiateEncoding, planCompression, DEFAULT_COMPRESSIBLE_TYPES, type CompressionPolicy, type CompressionSettings, type CompressionPlan, type Encoding } from './policy/compression.js';
+export { compressionPolicy, negotiateEncoding, planCompression, type CompressionPolicy, type CompressionSettings, type CompressionPlan, type Encoding } from './policy/compression.js';

@@ -3,21 +3,13 @@ import { Agent } from 'node:http';
 import { connect, createServer, type Server } from 'node:net';
 import { test } from 'node:test';
 import { request as httpsRequest } from 'node:https';
+import { freePort } from '@tsgi/test-support';
 import { makePki } from './edge-certs.ts';
 import { basicConfig, get, getStatus, hupUntil, raw, startProxy, startUpstream, until, upstreamStats } from './helpers.ts';
 
 // Single-process (`workers: 1`) HUP rebinds listeners as nginx does: an added address is bound, a removed one stops
 // accepting once its in-flight requests finish, one that stays keeps its socket. Before, such a HUP only warned that
 // listeners apply at start, so the new port refused and the removed one kept serving.
-
-/** A port nothing listens on now (bound, then released). */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 /** Resolves with the connect error code, or 'connected'. */
 function connectResult(port: number): Promise<string> {

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { messageOf } from '@tsgi/errors';
 import { parseAddress } from '../config/config.js';
 import { bindError } from '../errors.js';
+import { upstreamsReadVerdict } from './admin-reads.js';
 import { handleAdminWrite, type AdminControl } from './admin-writes.js';
 
 /** Where the admin server gets its answers (one worker's, or the master's merge of all workers'). */
@@ -18,7 +19,8 @@ export interface AdminSources {
 
 /**
  * The admin port: `GET /metrics` (Prometheus text), `GET /upstreams` (JSON
- * view of every group's endpoints), `GET /readyz` (readiness: 200 while
+ * view of every group's endpoints; loopback peers or the bearer token only,
+ * admin-reads.ts), `GET /readyz` (readiness: 200 while
  * taking traffic, 503 while draining or before the first worker is ready),
  * `GET /healthz` (liveness: 200 for as long as the process answers, drain
  * included, so an orchestrator never kills a proxy that is finishing its
@@ -45,9 +47,16 @@ export async function startAdminServer(address: string, sources: AdminSources): 
       case '/metrics':
         sources.metrics().then((m) => send(200, m.contentType, m.body), fail);
         return;
-      case '/upstreams':
+      case '/upstreams': {
+        const refused = upstreamsReadVerdict(req, sources.control?.token ?? null);
+        if (refused !== null) {
+          if (refused.status === 401) res.setHeader('www-authenticate', 'Bearer realm="tsgi-proxy admin"');
+          send(refused.status, 'application/json', `${JSON.stringify({ error: refused.error })}\n`);
+          return;
+        }
         sources.upstreams().then((u) => send(200, 'application/json', `${JSON.stringify(u, null, 2)}\n`), fail);
         return;
+      }
       case '/healthz':
         send(200, 'application/json', `{"status":"${sources.state()}"}\n`);
         return;

@@ -1,6 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AdminState, EndpointOverride } from './endpoint-overrides.js';
+import { bearerMatches } from './admin-token.js';
+import type { AdminState, EndpointOverride } from '../upstream/endpoint-overrides.js';
 
 /** What the admin port's write endpoints act on (the master's view of every worker, or the single process's). */
 export interface AdminControl {
@@ -55,13 +55,6 @@ export function handleAdminWrite(req: IncomingMessage, res: ServerResponse, path
     },
     (err: Error) => json(err.message === 'too large' ? 413 : 400, { error: err.message === 'too large' ? `body over ${MAX_BODY} bytes` : 'could not read the body' }),
   );
-}
-
-function bearerMatches(header: string | undefined, token: string): boolean {
-  const m = /^Bearer +(\S+) *$/i.exec(header ?? '');
-  if (m === null) return false;
-  // Equal-length digests: the comparison takes the same time whatever was sent.
-  return timingSafeEqual(createHash('sha256').update(m[1] ?? '').digest(), createHash('sha256').update(token).digest());
 }
 
 function weightOf(body: string): number | null | undefined {

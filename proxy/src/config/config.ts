@@ -1,8 +1,7 @@
-import { isIP } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
 import { CommandLineError, parseCommandLine, type CliOption } from '@tsgi/arbiter';
-import { TOKEN_RE } from '@tsgi/http1';
+import { parseCidr, TOKEN_RE } from '@tsgi/http1';
 import { ConfigError } from '../errors.js';
 import { readConfigSource, type ConfigSource } from './config-file.js';
 import { issueText } from './config-messages.js';
@@ -441,13 +440,3 @@ export function parseAddress(s: string): { host: string; port: number } | null {
   return { host: (m[1] ?? m[2])!, port }; // one of the two host alternatives matched
 }
 
-/** Parses `ip` or `ip/prefix`; null when malformed. */
-export function parseCidr(s: string): { ip: string; prefix: number; family: 4 | 6 } | null {
-  const [ip = '', prefixText] = s.split('/');
-  const family = isIP(ip);
-  if (family === 0) return null;
-  const max = family === 4 ? 32 : 128;
-  const prefix = prefixText === undefined ? max : Number(prefixText);
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max || (prefixText !== undefined && !/^\d+$/.test(prefixText))) return null;
-  return { ip, prefix, family: family as 4 | 6 };
-}

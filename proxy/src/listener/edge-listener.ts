@@ -3,7 +3,7 @@ import { createServer as createTcpServer, type Server, type Socket } from 'node:
 import { TLSSocket } from 'node:tls';
 import { performServerHandshake, type ServerHttp2Session, type ServerHttp2Stream, type IncomingHttpHeaders, type Settings } from 'node:http2';
 import type { ProxyError } from '../errors.js';
-import { adoptForBufferedReads } from '@tsgi/http1';
+import { adoptForBufferedReads, normalizePeer } from '@tsgi/http1';
 import { markServerHandshakeDone } from './node-internals.js';
 import { readProxyHeader } from './proxy-protocol-reader.js';
 import type { ProxiedAddress } from './proxy-protocol.js';
@@ -103,7 +103,7 @@ export class EdgeListener {
   }
 
   private baseInfo(socket: Socket, proxied: ProxiedAddress | null): ClientInfo {
-    const peer = normalize(socket.remoteAddress ?? '');
+    const peer = normalizePeer(socket.remoteAddress ?? '');
     return {
       address: proxied?.sourceAddress ?? peer,
       port: proxied?.sourcePort ?? socket.remotePort ?? 0,
@@ -113,7 +113,7 @@ export class EdgeListener {
       alpn: '',
       servername: '',
       tlsProtocol: null,
-      localAddress: proxied?.destinationAddress ?? normalize(socket.localAddress ?? ''),
+      localAddress: proxied?.destinationAddress ?? normalizePeer(socket.localAddress ?? ''),
       localPort: proxied?.destinationPort ?? socket.localPort ?? 0,
       listener: this.id,
     };
@@ -214,10 +214,6 @@ export class EdgeListener {
   destroySessions(): void {
     for (const s of this.sessions) s.destroy();
   }
-}
-
-function normalize(addr: string): string {
-  return addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr;
 }
 
 function tlsReason(err: NodeJS.ErrnoException): string {

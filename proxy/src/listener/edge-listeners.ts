@@ -1,13 +1,10 @@
-import type { LocalAnswer } from '../codec/client-side.js';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { bindError, type ProxyError } from '../errors.js';
+import type { Counter } from 'prom-client';
+import { bindError } from '../errors.js';
 import { EdgeListener, type ClientInfo, type EdgeListenerOptions } from './edge-listener.js';
 import { ConnectionCap } from './connection-cap.js';
-import type { EdgeMetrics } from '../process/edge-metrics.js';
-import { dispatchH2Stream } from '../codec/h2-dispatch.js';
 import type { ServerHttp2Stream } from 'node:http2';
-import type { H2Limits, TranslatedRequest } from '../codec/h2-request.js';
 import { TlsContexts, type TlsSettings } from './tls-contexts.js';
 
 /** One listener's config as validated (core keys plus the edge ones). */
@@ -18,14 +15,30 @@ export interface EdgeListenerConfig {
   proxyProtocolTimeout: number;
 }
 
-/** How the worker serves what the listeners accept. */
+/** The request limits the HTTP/2 session settings are sized from (config `limits`). */
+export interface H2SessionLimits {
+  maxHeaders: number;
+  maxHeaderBytes: number;
+  maxRequestLine: number;
+}
+
+/** The counters the listeners move (the worker's EdgeMetrics). */
+export interface ListenerMetrics {
+  readonly connectionsRefused: Counter;
+  readonly tlsHandshakes: Counter<'protocol' | 'alpn'>;
+  readonly tlsErrors: Counter<'reason'>;
+  readonly certReloads: Counter<'result'>;
+  readonly proxyProtocolErrors: Counter;
+  readonly h2Sessions: Counter;
+  readonly h2Streams: Counter;
+}
+
+/** How the worker serves what the listeners accept: the codecs take it from here. */
 export interface EdgeServe {
   http1(socket: Socket, info: ClientInfo): void;
-  h2(stream: ServerHttp2Stream, request: TranslatedRequest, info: ClientInfo): void;
-  refused(err: ProxyError, info: ClientInfo): void;
-  /** The proxy's answer to a refused request (exchange/answers.ts). */
-  answer(err: ProxyError): LocalAnswer;
-  limits(): H2Limits;
+  /** One HTTP/2 stream's HEADERS as received (`flags` says whether they ended the stream). */
+  h2Stream(stream: ServerHttp2Stream, flags: number, rawHeaders: string[], info: ClientInfo): void;
+  limits(): H2SessionLimits;
   /** Idle time after which an h2 connection without streams is closed (ms). */
   idleTimeout(): number;
   accepting(): boolean;
@@ -75,7 +88,7 @@ export class EdgeListeners {
   constructor(
     configs: readonly EdgeListenerConfig[],
     private readonly serve: EdgeServe,
-    private readonly metrics: EdgeMetrics,
+    private readonly metrics: ListenerMetrics,
     private readonly log: Logger,
   ) {
     this.cap = new ConnectionCap(
@@ -105,16 +118,7 @@ export class EdgeListeners {
       h2MaxHeaderPairs: serve.limits().maxHeaders + 8,
       h2IdleTimeout: serve.idleTimeout(),
       onHttp1: (socket, info) => serve.http1(socket, info),
-      onH2Stream: (stream, _headers, flags, raw, info) =>
-        dispatchH2Stream(stream, flags, raw, info, {
-          limits: serve.limits(),
-          serve: (stream, request, i) => serve.h2(stream, request, i),
-          answer: (err) => serve.answer(err),
-          refused: (err, i) => {
-            metrics.h2Refused.inc({ code: err.code });
-            serve.refused(err, i);
-          },
-        }),
+      onH2Stream: (stream, _headers, flags, raw, info) => serve.h2Stream(stream, flags, raw, info),
       accepting: () => serve.accepting(),
       admit: (socket) => this.cap.admit(socket),
       events: {

@@ -1,7 +1,7 @@
 import type { Admission, RoutePolicy } from './route-policy.js';
 import type { CompressionPolicy } from './compression.js';
 import { traceFor, traceHeadersOf, traceHeaderLines, type TraceIds } from './trace-context.js';
-import type { ErrorAnswers } from '../exchange/answers.js';
+import type { ErrorAnswers } from './error-answers.js';
 
 /** The edge settings attached to a matched route. */
 export interface EdgeRoute {

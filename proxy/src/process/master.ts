@@ -9,7 +9,7 @@ import { TlsContexts } from '../listener/tls-contexts.js';
 import { bindError } from '../errors.js';
 import { isSummedGauge } from './metrics.js';
 import { refuseEmptyingReload } from '../upstream/upstream-names.js';
-import { OverrideStore, isOverridesRequest } from '../admin/endpoint-overrides.js';
+import { OverrideStore, isOverridesRequest } from '../upstream/endpoint-overrides.js';
 import { configuredAnswers, type WorkerUpstreams } from './proxy-worker.js';
 
 /**

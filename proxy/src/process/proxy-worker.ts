@@ -1,12 +1,14 @@
-import { BlockList } from 'node:net';
+import { AddressSet, parseCidr } from '@tsgi/http1';
 import type { Logger } from 'pino';
 import { errorCode } from '@tsgi/errors';
 import { ClientConnection } from '../codec/h1-client.js';
 import { H2StreamClient } from '../codec/h2-client.js';
-import { codeOf, refusalRecord } from '../exchange/exchange-support.js';
-import { parseAddress, parseCidr, type ProxyConfig } from '../config/config.js';
+import { dispatchH2Stream } from '../codec/h2-dispatch.js';
+import { codeOf } from '../caught-errors.js';
+import { refusalRecord } from '../exchange/access-record.js';
+import { parseAddress, type ProxyConfig } from '../config/config.js';
 import type { ProxyError, ProxyErrorCode } from '../errors.js';
-import type { LocalAnswer } from '../codec/client-side.js';
+import type { LocalAnswer } from '../policy/error-answers.js';
 import { ProxyMetrics } from './metrics.js';
 import type { ExchangeRecord, LiveConnection, ProxyContext } from '../route/proxy-context.js';
 import { Router } from '../route/router.js';
@@ -15,10 +17,10 @@ import { resolveFailure } from '../upstream/dns-discovery.js';
 import type { Endpoint } from '../upstream/endpoint.js';
 import type { RouteMatch } from '../route/proxy-context.js';
 import { EdgeListeners, type RemovedListener } from '../listener/edge-listeners.js';
-import { ErrorAnswers } from '../exchange/answers.js';
-import type { EndpointOverride } from '../admin/endpoint-overrides.js';
+import { ErrorAnswers } from '../policy/error-answers.js';
+import type { EndpointOverride } from '../upstream/endpoint-overrides.js';
 import { EdgeMetrics } from './edge-metrics.js';
-import { BodyBudget } from '../exchange/body-shield.js';
+import { BodyBudget } from '../upstream/body-shield.js';
 import { compressionPolicy, type CompressionSettings, type Encoding } from '../policy/compression.js';
 import { EdgeZones, RoutePolicy, type LimitConnZone, type LimitReqZone } from '../policy/route-policy.js';
 
@@ -48,7 +50,7 @@ export class ProxyWorker implements ProxyContext {
   private zones: EdgeZones;
   private listeners: EdgeListeners | null = null;
   readonly edgeMetrics: EdgeMetrics;
-  private trust: BlockList | null = null;
+  private trust: AddressSet | null = null;
   private tick: NodeJS.Timeout | null = null;
   private housekeeping = 0;
   constructor(
@@ -123,11 +125,17 @@ export class ProxyWorker implements ProxyContext {
       this.config.listeners,
       {
         http1: (socket, info) => new ClientConnection(socket, this, info),
-        h2: (stream, request, info) => new H2StreamClient(stream, this, info, request),
-        refused: (err, info) =>
-          this.onRecord(refusalRecord(info.address, err.status ?? 400, codeOf(err))),
+        h2Stream: (stream, flags, raw, info) =>
+          dispatchH2Stream(stream, flags, raw, info, {
+            limits: this.config.limits,
+            serve: (s, request, i) => new H2StreamClient(s, this, i, request),
+            answer: (err) => this.refusalAnswer(err),
+            refused: (err, i) => {
+              this.edgeMetrics.h2Refused.inc({ code: err.code });
+              this.onRecord(refusalRecord(i.address, err.status ?? 400, codeOf(err)));
+            },
+          }),
         limits: () => this.config.limits,
-        answer: (err) => this.refusalAnswer(err),
         idleTimeout: () => this.config.timeouts.clientIdle,
         accepting: () => !this.draining,
         maxConnections: () => this.config.limits.maxConnections,
@@ -229,8 +237,7 @@ export class ProxyWorker implements ProxyContext {
   }
 
   isTrusted(peer: string): boolean {
-    if (this.trust === null) return false;
-    return this.trust.check(peer, peer.includes(':') ? 'ipv6' : 'ipv4');
+    return this.trust !== null && this.trust.has(peer);
   }
 
   onRecord(r: ExchangeRecord): void {
@@ -338,12 +345,8 @@ function addressesOf(config: ProxyConfig): { host: string; port: number }[] {
   return config.listeners.map((l) => parseAddress(l.address) as { host: string; port: number });
 }
 
-function buildTrust(cidrs: readonly string[]): BlockList | null {
+/** The config's `forwarded.trust` (validated CIDRs) as a set; null when empty. */
+function buildTrust(cidrs: readonly string[]): AddressSet | null {
   if (cidrs.length === 0) return null;
-  const list = new BlockList();
-  for (const c of cidrs) {
-    const p = parseCidr(c) as { ip: string; prefix: number; family: 4 | 6 };
-    list.addSubnet(p.ip, p.prefix, p.family === 4 ? 'ipv4' : 'ipv6');
-  }
-  return list;
+  return new AddressSet(cidrs.flatMap((c) => parseCidr(c) ?? []));
 }

@@ -4,7 +4,7 @@ import { startAdminServer, type AdminSources } from '../admin/admin-server.js';
 import type { ProxyConfig } from '../config/config.js';
 import { ProxyWorker } from './proxy-worker.js';
 import { refuseEmptyingReload } from '../upstream/upstream-names.js';
-import { OverrideStore } from '../admin/endpoint-overrides.js';
+import { OverrideStore } from '../upstream/endpoint-overrides.js';
 
 /** How the running proxy re-reads its config on SIGHUP (throws ConfigError on a bad file). */
 export type ConfigReader = () => ProxyConfig;

@@ -3,7 +3,7 @@ import { messageOf } from '@tsgi/errors';
 import type { ProxyConfig } from '../config/config.js';
 import { createLogger } from './logger.js';
 import { ProxyWorker } from './proxy-worker.js';
-import { OVERRIDES_REQUEST, isOverridesMessage, type EndpointOverride } from '../admin/endpoint-overrides.js';
+import { OVERRIDES_REQUEST, isOverridesMessage, type EndpointOverride } from '../upstream/endpoint-overrides.js';
 
 /** The module each arbiter worker runs: one ProxyWorker fed by the master's workerData. */
 const runtime = await startWorkerRuntime<{ config: ProxyConfig; awaitPortRelease: boolean; overrides: EndpointOverride[] }>({ maxRequests: 0, maxRequestsJitter: 0, watchdogFd: 2 });

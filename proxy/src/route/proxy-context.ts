@@ -5,8 +5,8 @@ import type { ProxyErrorCode } from '../errors.js';
 import type { EdgeRoute } from '../policy/edge-request.js';
 import type { Encoding } from '../policy/compression.js';
 import type { ClientInfo } from '../listener/edge-listener.js';
-import type { BodyBudget } from '../exchange/body-shield.js';
-import type { ErrorAnswers } from '../exchange/answers.js';
+import type { BodyBudget } from '../upstream/body-shield.js';
+import type { ErrorAnswers } from '../policy/error-answers.js';
 
 /** What routing found: the upstream group and the route's edge settings. */
 export interface RouteMatch {
