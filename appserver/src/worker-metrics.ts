@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import { registerDefaultMetrics, type MetricJson } from '@tsgi/arbiter';
+import { asMetricJson, registerDefaultMetrics, type MetricJson } from '@tsgi/arbiter';
 import { RequestTally } from './request-tally.js';
 import { RouteLabels } from './route-labels.js';
 
@@ -81,6 +81,6 @@ export class WorkerMetrics {
   }
 
   async snapshot(): Promise<MetricJson> {
-    return [...(await this.registry.getMetricsAsJSON()), ...(this.tally.toJson() as unknown as MetricJson)];
+    return [...(await this.registry.getMetricsAsJSON()), ...asMetricJson(this.tally.toJson())];
   }
 }

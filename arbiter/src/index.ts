@@ -21,6 +21,8 @@ export {
   MetricsLedger,
   isWorkerMetricsReport,
   type MetricJson,
+  type PlainMetricJson,
+  asMetricJson,
   type MetricsLedgerOptions,
   type MetricsReportMessage,
   type WorkerMetricsReport,

@@ -5,6 +5,25 @@ import type { Arbiter } from './arbiter.js';
 export type MetricJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 type Metric = MetricJson[number];
 
+/**
+ * One metric as prom-client's JSON holds it at run time, for code that builds
+ * it without a prom-client metric (a hot-path tally): prom-client's d.ts types
+ * `type` as a numeric enum and requires `collect`, the JSON has the type's name
+ * and no function.
+ */
+export interface PlainMetricJson {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge' | 'histogram' | 'summary';
+  aggregator: 'sum' | 'first' | 'min' | 'max' | 'average' | 'omit';
+  values: readonly { value: number; labels: Readonly<Record<string, string | number>>; metricName?: string }[];
+}
+
+/** Plain metrics as prom-client's JSON type: the one bridge over its d.ts (see PlainMetricJson). */
+export function asMetricJson(plain: readonly PlainMetricJson[]): MetricJson {
+  return plain as unknown as MetricJson;
+}
+
 /** What a worker answers to a metrics collect (and sends once more right before it exits). */
 export interface WorkerMetricsReport {
   pid: number;
