@@ -53,10 +53,11 @@ function openBudgets(cores: number | undefined, containers: boolean, progress: (
   }
   const budgets = new CpuBudgets(support);
   raisePriority(process.pid);
+  budgets.prioritise(process.pid);
   progress(
     containers
-      ? `cpu budget: cpus: ${cores} per replica (Docker), the replicas under ${budgets.cgroupParent} at the highest CPU weight (cgroup ${support.version}); the load generator at nice ${BUDGETED_NICE}`
-      : `cpu budget: ${cores} core per worker (cgroup ${support.version}, ${support.root}; budgeted workers and the load generator at nice ${BUDGETED_NICE})`,
+      ? `cpu budget: cpus: ${cores} per replica (Docker), the replicas under ${budgets.cgroupParent} at the highest CPU weight (cgroup ${support.version}); the load generator beside them at that weight and nice ${BUDGETED_NICE}`
+      : `cpu budget: ${cores} core per worker (cgroup ${support.version}, ${support.root}; budgeted workers and the load generator at nice ${BUDGETED_NICE}, the load generator in an unbudgeted group at the budgets' weight)`,
   );
   return budgets;
 }

@@ -122,6 +122,7 @@ export function composeCells(ctx: ScenarioContext): CellPlacement {
       const opts = await composeProject(project, FILES, env);
       const t = new Topology();
       const down: Component['cleanup'] = async () => {
+        await compose.execCompose('unpause', [], opts).catch(() => undefined);
         await compose.downAll({ ...opts, commandOptions: ['-v', '--remove-orphans', ['-t', '5']] });
         live.delete(project);
       };
@@ -141,16 +142,29 @@ export function composeCells(ctx: ScenarioContext): CellPlacement {
           if (budget) t.budgets.push({ tier: c.service, pid: c.pid, budget });
         }
         // Docker's relay of each loopback-published proxy port: outside the tiers' budgets, like the
-        // load generator, so it gets the load generator's priority and is measured as its own group.
+        // load generator, so it gets the load generator's priority and CPU weight and is measured as its own group.
         for (const p of proxies) {
           const relay = portRelayPid(p.published['8080/tcp'] ?? 0);
           if (relay === undefined) continue;
           raisePriority(relay);
+          ctx.budgets?.prioritise(relay);
           t.add({ role: 'docker-proxy', proc: new ExternalProcess(relay), port: p.published['8080/tcp'] ?? 0 });
         }
         // Stopping the topology stops its last component last: that one takes the project down.
         t.components.at(-1)!.cleanup = down;
         await runStageOver(t.origins.map((o) => o + path), { connections: 16, durationS: JIT_WARMUP_S, maxRequests: 1_000_000 });
+        // Idle, the replicas of a cell still spend CPU (health checks, the proxies' DNS re-resolution,
+        // timers): about 0.01 core each, half a core over the full grid's 62 containers, taken from
+        // the cell being measured. Frozen between its stages (cgroup freezer), a cell costs nothing.
+        t.idle = {
+          resume: async () => {
+            await compose.execCompose('unpause', [], opts);
+          },
+          hold: async () => {
+            await compose.execCompose('pause', [], opts);
+          },
+        };
+        await t.idle.hold();
       } catch (err) {
         await down().catch(() => undefined);
         throw err;
