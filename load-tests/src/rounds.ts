@@ -183,12 +183,10 @@ export async function runInterleaved(
         rate: shape.rate,
       };
       const urls = topology.origins.map((o) => o + shape.path);
-      await topology.idle?.resume();
       if (settings.warmupS > 0) {
         await runStageOver(urls, { ...base, durationS: settings.warmupS });
       }
       const { stage, cpu, machineBusyMs, budgets } = await measuredStage(topology, urls, { ...base, durationS: settings.durationS });
-      await topology.idle?.hold();
       acc[i]!.add(stage, cpu, machineBusyMs, budgets);
       progress(progressLine(r + 1, settings.rounds, def.name, stage, cpu, machineBusyMs));
     }

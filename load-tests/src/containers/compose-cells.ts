@@ -24,10 +24,18 @@ const JIT_WARMUP_S = 3;
 const READY_TIMEOUT_MS = 120_000;
 
 /** Projects up now: taken down at exit too (Ctrl-C), not only by Topology.stop. */
-const live = new Map<string, string[]>();
+const live = new Set<string>();
 
+/** At exit (synchronous): every container of the live projects removed in one command, then their networks. */
 function downNow(): void {
-  for (const [project, args] of live) spawnSync(args[0]!, [...args.slice(1), '-p', project, ...FILES.flatMap((f) => ['-f', f]), 'down', '-v', '-t', '1'], { stdio: 'ignore', timeout: 60_000, cwd: repoPath() });
+  const ids = [...live.keys()].flatMap((project) =>
+    spawnSync('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`], { encoding: 'utf8', timeout: 30_000 }).stdout?.split('\n').filter(Boolean) ?? [],
+  );
+  if (ids.length > 0) spawnSync('docker', ['rm', '-f', '-v', ...ids], { stdio: 'ignore', timeout: 120_000 });
+  for (const project of live.keys()) {
+    spawnSync('docker', ['network', 'rm', `${project}_default`], { stdio: 'ignore', timeout: 30_000 });
+    spawnSync('docker', ['volume', 'rm', `${project}_prometheus-data`], { stdio: 'ignore', timeout: 30_000 });
+  }
   live.clear();
 }
 
@@ -110,7 +118,7 @@ export function composeCells(ctx: ScenarioContext): CellPlacement {
       const ups = await Promise.allSettled(
         cells.map(async (cell) => {
           const opts = await composeProject(projectOf(cell), FILES, env);
-          live.set(projectOf(cell), opts.executable && 'standalone' in opts.executable ? ['docker-compose'] : ['docker', 'compose']);
+          live.add(projectOf(cell));
           await compose.upMany(['app', 'proxy'], { ...opts, commandOptions: ['--no-build', ['--scale', `app=${cell.appWorkers}`], ['--scale', `proxy=${cell.proxyWorkers}`]] });
         }),
       );
@@ -122,7 +130,6 @@ export function composeCells(ctx: ScenarioContext): CellPlacement {
       const opts = await composeProject(project, FILES, env);
       const t = new Topology();
       const down: Component['cleanup'] = async () => {
-        await compose.execCompose('unpause', [], opts).catch(() => undefined);
         await compose.downAll({ ...opts, commandOptions: ['-v', '--remove-orphans', ['-t', '5']] });
         live.delete(project);
       };
@@ -153,18 +160,6 @@ export function composeCells(ctx: ScenarioContext): CellPlacement {
         // Stopping the topology stops its last component last: that one takes the project down.
         t.components.at(-1)!.cleanup = down;
         await runStageOver(t.origins.map((o) => o + path), { connections: 16, durationS: JIT_WARMUP_S, maxRequests: 1_000_000 });
-        // Idle, the replicas of a cell still spend CPU (health checks, the proxies' DNS re-resolution,
-        // timers): about 0.01 core each, half a core over the full grid's 62 containers, taken from
-        // the cell being measured. Frozen between its stages (cgroup freezer), a cell costs nothing.
-        t.idle = {
-          resume: async () => {
-            await compose.execCompose('unpause', [], opts);
-          },
-          hold: async () => {
-            await compose.execCompose('pause', [], opts);
-          },
-        };
-        await t.idle.hold();
       } catch (err) {
         await down().catch(() => undefined);
         throw err;
@@ -174,8 +169,10 @@ export function composeCells(ctx: ScenarioContext): CellPlacement {
   };
 }
 
-/** The useful part of a failed Compose command: its stderr's last line, else the error. */
+/** The useful part of a failed Compose command: its stderr's error lines, else the error. */
 function composeError(reason: unknown): string {
   const err = (reason as { err?: string }).err;
-  return (typeof err === 'string' && err.trim().split('\n').at(-1)) || String(reason);
+  if (typeof err !== 'string') return String(reason);
+  const lines = err.trim().split('\n');
+  return lines.filter((l) => /error|unhealthy|failed/i.test(l)).slice(-3).join('; ') || lines.at(-1) || String(reason);
 }

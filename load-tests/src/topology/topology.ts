@@ -54,12 +54,6 @@ export class Topology {
   /** Processes running under a CPU budget (`--cpu-budget`), measured against it each stage. */
   readonly budgets: PlacedBudget[] = [];
 
-  /**
-   * Where a topology costs CPU even while idle (containers: health checks, DNS re-resolution),
-   * side-by-side rounds hold it still between its stages: `resume` before its warm-up, `hold` after.
-   */
-  idle?: { resume(): Promise<void>; hold(): Promise<void> };
-
   add(c: Component): Component {
     this.components.push(c);
     return c;
