@@ -9,7 +9,7 @@ export default tseslint.config(
   // create-tsgi's framework test imports the sample app it is scaffolded beside, so it is type-checked
   // (and run) in the project create-tsgi writes (create-tsgi/test/scaffold.test.ts), not here;
   // create-tsgi/sample-app is the packed copy of sample-app/ (git-ignored), linted there.
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/results/**', '**/coverage/**', '**/.tmp/**', '**/*.d.ts', 'create-tsgi/templates/framework/test/**', 'create-tsgi/sample-app/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/results/**', '**/coverage/**', '**/.tmp/**', '**/*.d.ts', 'create-tsgi/templates/framework/test/**', 'create-tsgi/sample-app/**', '**/.next/**'] },
   js.configs.recommended,
   {
     rules: {

@@ -16,8 +16,8 @@ const SKIP_DIRS = new Set(['node_modules', 'dist', 'results', 'coverage', '.tmp'
 // import ... from 'x' · import 'x' · import('x') · require('x') · createRequire(...)('x') · export ... from 'x' (a 'from' inside a word such as '--capacity-from' is not one)
 // (not a method of the same name: `args.require('q')`)
 const SPECIFIER = /(?:(?<![-.\w$])from\s*|(?<![.\w$])import\s*\(\s*|(?<![.\w$])import\s+|(?<![.\w$])require\s*\(\s*|(?<![.\w$])createRequire\([^)]*\)\s*\(\s*)(['"])([^'"\n]+)\1/g;
-/** Declared for a reason other than an import: types, build tools, binaries run by name. */
-const USED_WITHOUT_IMPORT = /^(@types\/|typescript$|tsx$)/;
+/** Declared for a reason other than an import: types, build tools, binaries run by name, a peer another package loads (next loads react-dom). */
+const USED_WITHOUT_IMPORT = /^(@types\/|typescript$|tsx$|react-dom$)/;
 /** Modules a runtime other than Node provides: k6 scripts import k6's own. */
 const NOT_NPM = new Set(['k6']);
 /**

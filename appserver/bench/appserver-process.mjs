@@ -1,19 +1,11 @@
 // A built tsgi-appserver (dist/) with 2 workers on a free port, for the bench scripts.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@tsgi/test-support';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
-export function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts `-w 2 ...flags bench/pid-cpu-app.mjs:app`; resolves at its Ready line with `{ url, stop() }`. */
 export async function startBenchAppserver(flags, label = flags.join(' ')) {

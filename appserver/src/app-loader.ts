@@ -68,7 +68,8 @@ export async function loadApp(spec: string, cwd: string, iface: AppInterface | '
     );
   }
   const loaded = await classify(mod[name], iface, `${parsed.file}:${name}`);
-  loaded.hooks = appHooks(mod, parsed.file);
+  // The module's own hooks win over those a framework brings (Next.js's upgrade handler).
+  loaded.hooks = { ...loaded.hooks, ...appHooks(mod, parsed.file) };
   if (!allowDebug) refuseDebug(mod[name], `${parsed.file}:${name}`);
   return loaded;
 }
@@ -102,10 +103,27 @@ function appHooks(mod: Record<string, unknown>, file: string): AppHooks {
 }
 
 /**
+ * Next.js's custom-server object (`next({ dir })`): prepared here, then its request handler is the
+ * listener and its upgrade handler (rewrites to WebSocket upstreams, HMR in dev) answers upgrades.
+ */
+interface NextServerLike {
+  prepare: () => Promise<unknown>;
+  getRequestHandler: () => RequestListener;
+  getUpgradeHandler?: () => NonNullable<AppHooks['upgrade']>;
+  close?: () => Promise<unknown>;
+}
+
+function isNextServer(value: unknown): value is NextServerLike {
+  const obj = value as Partial<Record<keyof NextServerLike, unknown>> | null;
+  return typeof value === 'object' && value !== null && typeof obj?.prepare === 'function' && typeof obj.getRequestHandler === 'function';
+}
+
+/**
  * Decides the interface where unambiguous: an object with `fetch` (Hono) or
  * a one-argument function is a fetch handler; an Express/Connect app
- * (`handle` + `use`) or a Fastify instance is a Node listener; any other
- * two-argument function is a TSGI app unless `--interface node` says so.
+ * (`handle` + `use`), a Fastify instance or a Next.js server (`next({ dir })`)
+ * is a Node listener; any other two-argument function is a TSGI app unless
+ * `--interface node` says so.
  */
 export async function classify(value: unknown, iface: AppInterface | 'auto', where: string): Promise<LoadedApp> {
   const obj = value as Record<string, unknown> & ((...a: unknown[]) => unknown) & Closable;
@@ -116,7 +134,7 @@ export async function classify(value: unknown, iface: AppInterface | 'auto', whe
   const koaCallback = isKoaCallback(value);
   let kind: AppInterface | undefined = iface === 'auto' ? undefined : iface;
   if (!kind) {
-    if (fastify || connect || koa || koaCallback) kind = 'node';
+    if (fastify || connect || koa || koaCallback || isNextServer(value)) kind = 'node';
     else if (hasFetch) kind = 'fetch';
     else if (typeof value === 'function') kind = value.length === 1 ? 'fetch' : 'tsgi';
   }
@@ -130,6 +148,12 @@ export async function classify(value: unknown, iface: AppInterface | 'auto', whe
       // that wrapped them there (fastify-socket.io's engine.io `attach`) sees its requests; its upgrades likewise.
       const listener: RequestListener = own && own.listenerCount('request') > 0 ? (req, res) => own.emit('request', req, res) : (req, res) => routing(req, res);
       return { kind, listener, upgradeServer: own, close: () => obj.close!(), hooks };
+    }
+    if (isNextServer(value)) {
+      await value.prepare();
+      if (value.getUpgradeHandler) hooks.upgrade = value.getUpgradeHandler();
+      const close = value.close?.bind(value);
+      return { kind, listener: value.getRequestHandler(), ...(close ? { close } : {}), hooks };
     }
     // A Koa app is not itself a listener; its callback() is.
     if (koa) return { kind, listener: (obj.callback as () => RequestListener).call(value), hooks };

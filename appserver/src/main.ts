@@ -1,6 +1,6 @@
 import { describeConfig, loadConfig } from './config.js';
 import { loadApp } from './app-loader.js';
-import { EXIT, consoleFormat } from '@tsgi/arbiter';
+import { EXIT, checkTracingEnv, consoleFormat } from '@tsgi/arbiter';
 import { ConfigError } from './errors.js';
 import { checkOutputFiles } from './output-files.js';
 import { reportStartupError, runMaster } from './master.js';
@@ -23,6 +23,11 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env:
       consoleFormat(env, process.stdout);
     } catch (err) {
       throw new ConfigError('LOG_FORMAT', `config: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      checkTracingEnv(env);
+    } catch (err) {
+      throw new ConfigError('OTEL', `config: ${(err as Error).message}`, { cause: err });
     }
     if (loaded.config.checkConfig) {
       // The same check the master makes before forking: the module imports and has the export.

@@ -1,9 +1,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { fileURLToPath } from 'node:url';
-import { Arbiter, ArbiterCrashError, ArbiterHaltError, EXIT, PortReservation, type MemoryLimit } from '@tsgi/arbiter';
+import { Arbiter, ArbiterCrashError, ArbiterHaltError, EXIT, MasterServices, type MemoryLimit } from '@tsgi/arbiter';
 import { ForwardedTrust, watchForReload, type ReloadWatch } from '@tsgi/gateway';
 import { checkAppModule, loadApp, parseAppSpec } from './app-loader.js';
 import { loadConfig, type AppserverConfig, type LoadedConfig } from './config.js';
@@ -17,7 +16,7 @@ import {
 } from './listen-targets.js';
 import { createAnnouncer, createLogs } from './logger.js';
 import { checkOutputFiles, removeOwnPidFile } from './output-files.js';
-import { createMetricsServer, MasterMetrics } from './metrics-server.js';
+import { SUMMED_GAUGES } from './worker-metrics.js';
 import { SETTINGS } from './settings.js';
 import { logLostHandovers } from './handover-warnings.js';
 import { StickyListener } from './sticky-listener.js';
@@ -83,37 +82,35 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
   const binds = config.bind.map(parseBind);
   for (const t of binds) if ('path' in t) await clearStaleUnixSocket(t.path, '--bind');
   let arbiter: Arbiter | undefined;
+  // Port-0 picks, the metrics port and the metrics ledger: the arbiter's helper, the same as tsgi-proxy's master.
+  const services = new MasterServices({ summedGauge: (name) => SUMMED_GAUGES.has(name) });
   // Sockets before workers, as gunicorn binds before it forks: a port-0 pick is held from here on.
   const proxyPeers = config.proxyProtocolFrom.length > 0 ? new ForwardedTrust(config.proxyProtocolFrom) : undefined;
   const sticky = config.sticky ? new StickyListener(binds, () => arbiter?.workers ?? [], logs.error, proxyPeers) : undefined;
-  const reservation = sticky ? undefined : new PortReservation();
   let targets: readonly ListenTarget[];
   if (sticky) {
     logLostHandovers(logs.error);
     await sticky.listen();
     targets = sticky.bound;
   } else {
-    targets = await reservePorts(binds, reservation!, config.socketModel === 'reuse-port');
+    const reusePort = config.socketModel === 'reuse-port';
+    targets = await services.reservePorts(binds, (i, err) => new BindError('--bind', describeTarget(binds[i] as ListenTarget), err), { reusePort });
   }
   // Under node:cluster the master binds for the workers, so they ask for the pick to close first.
   const clusterBinds = !sticky && config.socketModel !== 'reuse-port';
 
-  const metrics = new MasterMetrics(() => arbiter);
-  // /healthz: a master whose workers never booted (a crash loop) is not healthy, however alive its loop is.
-  let everBooted = false;
-  let metricsServer: Server | undefined;
   let metricsUrl: string | undefined;
   if (config.metricsBind) {
     const mt = parseBind(config.metricsBind);
     if ('path' in mt) await clearStaleUnixSocket(mt.path, '--metrics-bind');
-    metricsServer = createMetricsServer(metrics, () => arbiter, () => arbiter?.isStopping ?? false, () => everBooted);
-    const server = metricsServer;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new BindError('--metrics-bind', describeTarget(mt), err)));
-      server.listen('path' in mt ? { path: mt.path } : { host: mt.host, port: mt.port }, () => resolve());
-    });
-    const addr = server.address();
-    metricsUrl = 'path' in mt ? `unix:${mt.path}` : describeTarget({ host: mt.host, port: typeof addr === 'object' && addr ? addr.port : 0 });
+    try {
+      const { bound } = await services.startStatus(mt);
+      metricsUrl = describeTarget('path' in bound || 'path' in mt ? mt : { host: mt.host, port: bound.port });
+    } catch (err) {
+      sticky?.close();
+      await services.close();
+      throw new BindError('--metrics-bind', describeTarget(mt), err);
+    }
   }
   const control = config.controlSocket ? new ControlServer(config.controlSocket, () => arbiter) : undefined;
   await control?.listen();
@@ -129,7 +126,7 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
     logger: logs.error,
     // --reload: files broken on disk halt nothing; the next change reloads.
     onBootFailure: config.reload ? 'wait' : 'halt',
-    workerData: (): WorkerData => ({ config, targets: [...targets], awaitPortRelease: clusterBinds && reservation!.held }),
+    workerData: (): WorkerData => ({ config, targets: [...targets], awaitPortRelease: clusterBinds && services.reservation.held }),
     hooks: {
       reload: async () => {
         const next = await loadConfig(argv, env, config.cwd);
@@ -146,25 +143,20 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
         };
       },
       reopenLogs: () => logs.reopen(),
-      workerSpawned: (info) => metrics.workerSpawned(info),
-      workerExited: (info, reason) => metrics.workerExited(info, reason),
-      message: (_info, data) => {
-        if (!reservation?.answer(data, (answer) => arbiter?.broadcast(answer))) metrics.workerMessage(data);
-      },
+      ...services.hooks(),
     },
   });
+  services.attach(arbiter);
 
   let watcher: ReloadWatch | undefined;
   const cleanup = (): void => {
     watcher?.close();
     sticky?.close();
-    void reservation?.release();
-    metricsServer?.close();
+    void services.close();
     control?.close();
     if (config.pid) removeOwnPidFile(config.pid);
   };
 
-  arbiter.once('workerReady', () => (everBooted = true));
   if (config.reload) watcher = startReloadWatch(config, arbiter, logs.error);
   try {
     await arbiter.start();
@@ -176,7 +168,7 @@ export async function runMaster(loaded: LoadedConfig, argv: readonly string[], e
     return exit.code;
   }
   // reuse-port: every worker is in the SO_REUSEPORT group now; sticky: a worker is there to take connections.
-  await reservation?.release();
+  await services.reservation.release();
   sticky?.open();
   // Each announcement once, on stdout (JSON or human as the console is), whatever --log-level.
   const announce = createAnnouncer();
@@ -214,24 +206,6 @@ function startReloadWatch(config: Readonly<AppserverConfig>, arbiter: Arbiter, l
 /** --max-worker-memory (RSS, MB), --max-worker-heap-fraction and --max-worker-memory-beats for the arbiter. */
 function memoryLimit(config: Readonly<AppserverConfig>): MemoryLimit {
   return { maxRssBytes: config.maxWorkerMemory * 1024 * 1024, maxHeapFraction: config.maxWorkerHeapFraction, beats: config.maxWorkerMemoryBeats };
-}
-
-/** `--bind` with port 0 resolved: each pick stays bound in `reservation` (see PortReservation). */
-async function reservePorts(binds: readonly ListenTarget[], reservation: PortReservation, reusePort: boolean): Promise<ListenTarget[]> {
-  const out: ListenTarget[] = [];
-  for (const t of binds) {
-    if ('path' in t || t.port !== 0) {
-      out.push(t);
-      continue;
-    }
-    try {
-      out.push({ host: t.host, port: await reservation.pick(t.host, { reusePort }) });
-    } catch (err) {
-      await reservation.release();
-      throw new BindError('--bind', describeTarget(t), err);
-    }
-  }
-  return out;
 }
 
 function keepFixedSettings(

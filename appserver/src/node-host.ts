@@ -1,11 +1,13 @@
 import { Server as HttpServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { reasonPhrase, serializeErrorAnswer } from '@tsgi/http1';
 import type { Logger } from 'pino';
 import type { AppHooks } from './app-loader.js';
 import { GracefulDrain } from './graceful-drain.js';
 import { limitedRequestClass, type BodyLimited } from './limited-request.js';
 import { serializedHeader } from './node-internals.js';
 import type { RequestObserver } from './request-observer.js';
+import { routeOfNodeRequest } from './node-route.js';
 import { UpgradedConnections, wantsWebSocket } from './upgraded-connections.js';
 
 export interface NodeHostLimits {
@@ -24,16 +26,6 @@ export interface NodeApp {
   upgradeServer?: HttpServer;
   hooks: AppHooks;
 }
-
-const REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  408: 'Request Timeout',
-  413: 'Content Too Large',
-  414: 'URI Too Long',
-  431: 'Request Header Fields Too Large',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
 
 /**
  * A node:http server whose request, 100-continue and upgrade events pass
@@ -137,7 +129,7 @@ export class NodeHost {
 
   private refuse(res: ServerResponse, status: number): void {
     res.shouldKeepAlive = false;
-    const reason = REASONS[status] ?? 'Error';
+    const reason = reasonPhrase(status);
     res.writeHead(status, reason, { 'content-type': 'text/plain', connection: 'close' }).end(`${reason}\n`);
   }
 
@@ -165,7 +157,7 @@ export class NodeHost {
     const mayUpgrade = req.headers.upgrade !== undefined;
     const writtenBefore = socket.bytesWritten;
     if (mayUpgrade) this.upgraded.track(socket, wantsWebSocket(req.headers.upgrade));
-    this.observer.started(res, req.method ?? '', target, remote);
+    this.observer.started(res, req.method ?? '', target, remote, this.observer.traces ? req.headers.traceparent : undefined);
     this.active.add(res);
     let done = false;
     const finish = (): void => {
@@ -181,7 +173,7 @@ export class NodeHost {
       }
       if (mayUpgrade) this.upgraded.untrack(socket);
       const status = res.headersSent ? res.statusCode : 0;
-      this.observer.finished(res, method, status, durationMs);
+      this.observer.finished(res, method, status, durationMs, routeOfNodeRequest(req));
       if (!this.observer.logsAccess) return;
       const length = responseHeader(res, 'content-length');
       this.observer.logAccess({
@@ -253,8 +245,9 @@ export class NodeHost {
   }
 }
 
-function rawResponse(status: number): string {
-  return `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
+/** The answer to a request node:http cannot hand to the app (bad head, refused upgrade): no body, the connection closes. */
+function rawResponse(status: number): Buffer {
+  return serializeErrorAnswer({ status, body: '', close: true });
 }
 
 /**

@@ -1,8 +1,9 @@
-import type { Environ, RequestRecord, ServerHooks } from '@tsgi/gateway';
+import { ROUTE_KEY, type Environ, type RequestRecord, type ServerHooks } from '@tsgi/gateway';
 import { compileAccessFormat, type AccessEntry } from './access-log-format.js';
 import type { Logs } from './logger.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 import type { WorkerRuntime } from '@tsgi/arbiter';
+import type { RequestSpans } from './request-spans.js';
 
 /**
  * Turns request start/end events from any host (TSGI server hooks or the
@@ -18,12 +19,20 @@ export class RequestObserver {
     private readonly metrics: WorkerMetrics,
     private readonly logs: Logs,
     accessLogformat: string,
+    /** Spans per request when traces are exported (null: off, nothing is done per request). */
+    private readonly spans: RequestSpans | null = null,
   ) {
     this.format = logs.access ? compileAccessFormat(accessLogformat) : undefined;
   }
 
-  started(key: object, method: string, target: string, remote: string): void {
+  /** True when spans are exported: only then is the request's traceparent worth reading (a lazy environ or Node's headers object builds on first read). */
+  get traces(): boolean {
+    return this.spans !== null;
+  }
+
+  started(key: object, method: string, target: string, remote: string, traceparent: unknown): void {
     this.tokens.set(key, this.runtime.requestStarted(`${method} ${target}`, remote));
+    if (this.spans !== null) this.spans.begin(key, method, target, traceparent, remote);
   }
 
   /** True when an access log is written: only then are access entries worth building. */
@@ -32,19 +41,21 @@ export class RequestObserver {
   }
 
   /** A request ended: runtime accounting (max-requests) and metrics. Cheap: no allocation but the metric's first use. */
-  finished(key: object, method: string, status: number, durationMs: number): void {
+  finished(key: object, method: string, status: number, durationMs: number, route: unknown): void {
     const token = this.tokens.get(key);
     if (token !== undefined) {
       this.tokens.delete(key);
       this.runtime.requestFinished(token);
     }
-    this.metrics.observe(method, status, durationMs);
+    this.metrics.observe(method, status, durationMs, route);
+    if (this.spans !== null) this.spans.end(key, method, status, route);
   }
 
   /** The app took the connection over inside a route (no response): an upgrade, not a status-0 request. */
   upgradeEnded(key: object): void {
     const token = this.tokens.get(key);
     if (token !== undefined) this.runtime.requestFinished(token);
+    this.spans?.drop(key);
     this.metrics.upgrade();
   }
 
@@ -62,11 +73,11 @@ export class RequestObserver {
   tsgiHooks(): ServerHooks {
     return {
       onRequestStart: (environ: Environ) => {
-        this.started(environ, environ.REQUEST_METHOD, rawUri(environ), environ.REMOTE_ADDR);
+        this.started(environ, environ.REQUEST_METHOD, rawUri(environ), environ.REMOTE_ADDR, this.spans === null ? undefined : environ.HTTP_TRACEPARENT);
       },
       onRequestEnd: (record: RequestRecord) => {
         const env = record.environ;
-        this.finished(env, env.REQUEST_METHOD, record.status, record.durationMs);
+        this.finished(env, env.REQUEST_METHOD, record.status, record.durationMs, env[ROUTE_KEY]);
         // The entry (a Date and three closures) is built only when an access log is on.
         if (this.format) this.logAccess(accessEntry(record));
       },

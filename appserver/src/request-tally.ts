@@ -15,7 +15,7 @@ export interface TallyMetricJson {
 }
 
 interface Cell {
-  labels: { method: string; status: string };
+  labels: { method: string; status: string; route: string };
   count: number;
   sum: number;
   /** Observations per bucket (not cumulative); the last slot is +Inf. */
@@ -31,22 +31,29 @@ interface Cell {
  * AggregatorRegistry sums it like any other worker metric.
  */
 export class RequestTally {
-  private readonly cells = new Map<string, Map<number, Cell>>();
+  /** Cells by route, then method, then status: nested maps, so no key string is built per request. */
+  private readonly cells = new Map<string, Map<string, Map<number, Cell>>>();
 
   constructor(
     private readonly counter: { name: string; help: string },
     private readonly histogram: { name: string; help: string; buckets: readonly number[] },
   ) {}
 
-  observe(method: string, status: number, seconds: number): void {
-    let byStatus = this.cells.get(method);
+  /** `route` must already be bounded (RouteLabels): every distinct value is a series. */
+  observe(method: string, status: number, seconds: number, route: string): void {
+    let byMethod = this.cells.get(route);
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      this.cells.set(route, byMethod);
+    }
+    let byStatus = byMethod.get(method);
     if (byStatus === undefined) {
       byStatus = new Map();
-      this.cells.set(method, byStatus);
+      byMethod.set(method, byStatus);
     }
     let cell = byStatus.get(status);
     if (cell === undefined) {
-      cell = { labels: { method, status: String(status) }, count: 0, sum: 0, buckets: new Float64Array(this.histogram.buckets.length + 1) };
+      cell = { labels: { method, status: String(status), route }, count: 0, sum: 0, buckets: new Float64Array(this.histogram.buckets.length + 1) };
       byStatus.set(status, cell);
     }
     cell.count += 1;
@@ -63,17 +70,19 @@ export class RequestTally {
     const counts: TallyValue[] = [];
     const histogram: TallyValue[] = [];
     const { name, buckets: bounds } = this.histogram;
-    for (const byStatus of this.cells.values()) {
-      for (const cell of byStatus.values()) {
-        counts.push({ value: cell.count, labels: { ...cell.labels } });
-        let cumulative = 0;
-        for (let i = 0; i <= bounds.length; i++) {
-          cumulative += cell.buckets[i]!; // bounds.length + 1 cells
-          const le = bounds[i] ?? '+Inf';
-          histogram.push({ value: cumulative, metricName: `${name}_bucket`, labels: { le, ...cell.labels } });
+    for (const byMethod of this.cells.values()) {
+      for (const byStatus of byMethod.values()) {
+        for (const cell of byStatus.values()) {
+          counts.push({ value: cell.count, labels: { ...cell.labels } });
+          let cumulative = 0;
+          for (let i = 0; i <= bounds.length; i++) {
+            cumulative += cell.buckets[i]!; // bounds.length + 1 cells
+            const le = bounds[i] ?? '+Inf';
+            histogram.push({ value: cumulative, metricName: `${name}_bucket`, labels: { le, ...cell.labels } });
+          }
+          histogram.push({ value: cell.sum, metricName: `${name}_sum`, labels: { ...cell.labels } });
+          histogram.push({ value: cell.count, metricName: `${name}_count`, labels: { ...cell.labels } });
         }
-        histogram.push({ value: cell.sum, metricName: `${name}_sum`, labels: { ...cell.labels } });
-        histogram.push({ value: cell.count, metricName: `${name}_count`, labels: { ...cell.labels } });
       }
     }
     return [

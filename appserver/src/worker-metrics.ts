@@ -1,6 +1,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { registerDefaultMetrics, type MetricJson } from '@tsgi/arbiter';
 import { RequestTally } from './request-tally.js';
+import { RouteLabels } from './route-labels.js';
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE']);
 
@@ -20,13 +21,14 @@ export class WorkerMetrics {
   changes = 0;
   /** The two per-request series, counted without prom-client on the request path. */
   private readonly tally = new RequestTally(
-    { name: 'tsgi_http_requests_total', help: 'HTTP requests served, by method and status.' },
+    { name: 'tsgi_http_requests_total', help: 'HTTP requests served, by method, status and matched route rule.' },
     {
       name: 'tsgi_http_request_duration_seconds',
-      help: 'Time from request head parsed to response finished, by method and status.',
+      help: 'Time from request head parsed to response finished, by method, status and matched route rule.',
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     },
   );
+  private readonly routes = new RouteLabels();
 
   constructor(inFlight: () => number, upgradedOpen: () => number) {
     this.protocolErrors = new Counter({
@@ -59,10 +61,13 @@ export class WorkerMetrics {
     registerDefaultMetrics(this.registry, { eventLoopMonitoringPrecision: 20 });
   }
 
-  /** Records one finished request (status 0: the connection died before a status line). */
-  observe(method: string, status: number, durationMs: number): void {
+  /**
+   * Records one finished request (status 0: the connection died before a
+   * status line); `route` is the rule the app matched (`tsgi.route`), bounded here.
+   */
+  observe(method: string, status: number, durationMs: number, route: unknown): void {
     this.changes++;
-    this.tally.observe(KNOWN_METHODS.has(method) ? method : 'OTHER', status, durationMs / 1000);
+    this.tally.observe(KNOWN_METHODS.has(method) ? method : 'OTHER', status, durationMs / 1000, this.routes.label(route));
   }
 
   upgrade(): void {

@@ -18,7 +18,8 @@ import { ShutdownHooks } from './shutdown-hooks.js';
 import { isStickyHandover, restoreHandedOver } from './sticky-listener.js';
 import type { WorkerData } from './worker-data.js';
 import { WorkerMetrics } from './worker-metrics.js';
-import { EXIT, MetricsReporter, startWorkerRuntime, waitForPortRelease } from '@tsgi/arbiter';
+import { ArbiterError, EXIT, MetricsReporter, RequestTracing, startWorkerRuntime, waitForPortRelease } from '@tsgi/arbiter';
+import { RequestSpans } from './request-spans.js';
 
 const UNLIMITED = 1 << 20;
 /** Drain budget when the worker got SIGTERM itself (fast stop): leaves the hooks ~0.5 s before the master's SIGKILL. */
@@ -69,6 +70,16 @@ async function load(): Promise<LoadedApp> {
   }
 }
 const loaded = await load();
+
+/** OpenTelemetry traces when OTEL_EXPORTER_OTLP_*ENDPOINT asks for them; a worker that cannot load them does not boot. */
+async function startTracing(): Promise<RequestTracing | null> {
+  try {
+    return await RequestTracing.start('tsgi-appserver');
+  } catch (err) {
+    const code = err instanceof ArbiterError ? err.code : 'APP_ERR_BOOT_FAILED';
+    return runtime.fail(EXIT.WORKER_BOOT_ERROR, code, (err as Error).message);
+  }
+}
 if (loaded.kind !== 'node' && (loaded.hooks.onServer || loaded.hooks.upgrade)) {
   logs.error.warn({ kind: loaded.kind }, `the app module's onServer/upgrade exports apply to Node listeners only (--interface node); this ${loaded.kind} app runs without them`);
 }
@@ -77,7 +88,8 @@ const metrics = new WorkerMetrics(
   () => host.inFlight(),
   () => host.upgradedOpen(),
 );
-const observer = new RequestObserver(runtime, metrics, logs, config.accessLogformat);
+const tracing = await startTracing();
+const observer = new RequestObserver(runtime, metrics, logs, config.accessLogformat, tracing === null ? null : new RequestSpans(tracing));
 const limits = {
   requestLine: config.limitRequestLine || UNLIMITED,
   fields: config.limitRequestFields || UNLIMITED,
@@ -206,6 +218,8 @@ runtime.ready({
     logs.error.info({ reason }, 'worker draining');
     await host.drain(drainMs);
     await reporter.report();
+    // The spans of the last requests are still in the batch: send them before the worker exits.
+    await tracing?.shutdown(Math.min(2000, deadline - Date.now()));
     await shutdownHooks.run(loaded, reason, deadline - Date.now(), logs.error);
     logs.flush();
   },

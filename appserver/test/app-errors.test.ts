@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { EXIT } from '@tsgi/arbiter';
+import { busyPort } from '@tsgi/test-support';
 import { FIXTURES, get, runCli, startAppserver, tempDir, writeApp } from './helpers.js';
 
 const KOA = join(FIXTURES, 'koa-app.mjs');
@@ -53,12 +53,6 @@ test('a syntax error in a TypeScript file (under tsx) names its file and line', 
 test('a SyntaxError thrown while a module runs (JSON.parse at import time) names that module and line', async () => {
   await assertLocatedLoadError({ 'settings.mjs': "export const x = 1;\n\nexport const settings = JSON.parse('{bad');\n" }, 'settings.mjs', 'settings.mjs:3', 'SyntaxError');
 });
-
-async function busyPort(): Promise<{ server: Server; port: number }> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, port: (server.address() as { port: number }).port };
-}
 
 for (const [flag, extra] of [
   ['--bind', []],

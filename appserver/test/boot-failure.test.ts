@@ -3,23 +3,11 @@
 // /healthz does not call a master healthy while none of its workers ever booted.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { EXIT } from '@tsgi/arbiter';
+import { busyPort, freePort } from '@tsgi/test-support';
 import { FIXTURES, runCli, tempDir, until, writeApp } from './helpers.js';
-
-async function busyPort(): Promise<{ server: Server; port: number }> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, port: (server.address() as { port: number }).port };
-}
-
-async function freePort(): Promise<number> {
-  const { server, port } = await busyPort();
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /** Runs the appserver with two workers on a taken port; it must halt with exit 3 and not respawn a worker in between. */
 async function assertHaltsOnBusyPort(app: string): Promise<void> {
@@ -106,7 +94,7 @@ test('/healthz is 503 while no worker has ever booted, 200 once one has; /readyz
     return before !== undefined;
   }, 30_000, 'the metrics port to answer');
   assert.equal(before!.status, 503, before!.body);
-  assert.deepEqual(JSON.parse(before!.body), { status: 'starting' });
+  assert.deepEqual(JSON.parse(before!.body), { status: 'starting', workers: 0 });
   assert.equal((await probe('/readyz'))?.status, 503);
 
   writeFileSync(gate, '');

@@ -22,6 +22,10 @@ export const ARBITER_ERRORS = defineErrors({
   ARB_ERR_CLI_MISSING_VALUE: { text: '%s needs a value' },
   /** LOG_FORMAT holds something other than json or pretty. */
   ARB_ERR_LOG_FORMAT: { text: 'LOG_FORMAT must be json or pretty, got %s' },
+  /** OTEL_EXPORTER_OTLP_*ENDPOINT asks for traces, but the OpenTelemetry packages were left out (npm --omit=optional). */
+  ARB_ERR_TRACING_UNAVAILABLE: { text: '%s is set but the OpenTelemetry packages are not installed (%s): install them or unset it' },
+  /** An OTEL_* variable the SDK would reject. */
+  ARB_ERR_TRACING_CONFIG: { text: '%s' },
 });
 
 export type ArbiterErrorCode = CodeOf<typeof ARBITER_ERRORS>;

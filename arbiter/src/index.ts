@@ -28,7 +28,24 @@ export {
 export { MetricsReporter, METRICS_REPORT_MS } from './metrics-reporter.js';
 export { registerDefaultMetrics } from './default-metrics.js';
 export { PortReservation, waitForPortRelease } from './port-reservation.js';
+export { MasterServices, type MasterServicesOptions, type MasterServiceHooks } from './master-services.js';
+export { MasterMetrics } from './status/master-metrics.js';
+export {
+  createStatusServer,
+  listenStatusServer,
+  type HealthAnswer,
+  type HealthState,
+  type StatusExtension,
+  type StatusReply,
+  type StatusServer,
+  type StatusSources,
+  type StatusTarget,
+} from './status/status-server.js';
 export { consoleFormat, prettyStreamWrite, type ConsoleFormat } from './console/console-format.js';
 export { humanLine, jsonLine, tierStyle } from './console/log-line.js';
 export { painterFor, type ColourTarget, type Painter, type Style } from './console/painter.js';
 export { BackOff } from './back-off.js';
+export { RequestTracing, type RemoteParent, type ServerSpan, type SpanAttributes } from './tracing/request-tracing.js';
+export { tracingRequestedBy } from './tracing/tracing-env.js';
+export { checkTracingEnv } from './tracing/sdk-env.js';
+export { parseTraceparent } from './tracing/traceparent.js';

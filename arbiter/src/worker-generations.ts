@@ -58,7 +58,11 @@ export function manageWorkers(s: ArbiterState): void {
   const readyNow = active.filter((r) => r.state === 'ready').length;
   if (readyNow >= s.target) {
     s.startedUp = true;
-    for (const r of s.records.values()) if (r.state === 'retiring') drain(s, r, r.leaveReason ?? 'reload');
+    const retiring = [...s.records.values()].filter((r) => r.state === 'retiring');
+    // One line when a reload's new generation has taken over: what a HUP's caller waits for.
+    const replaced = retiring.filter((r) => r.leaveReason === 'reload').length;
+    if (replaced > 0) s.log.info({ generation: s.generation, workers: readyNow, retiring: replaced }, `reloaded: generation ${s.generation} serving, the old workers drain`);
+    for (const r of retiring) drain(s, r, r.leaveReason ?? 'reload');
     if (s.readyWaiters.length > 0) {
       for (const w of s.readyWaiters) w.resolve();
       s.readyWaiters = [];

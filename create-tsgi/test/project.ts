@@ -1,7 +1,6 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join, relative, resolve, sep } from 'node:path';
 import { offlineLockfile, type Lockfile } from '../../scripts/test/packed-install/offline-lock.ts';
@@ -160,19 +159,6 @@ export function startScript(project: string, script: string, env: NodeJS.Process
       clearTimeout(timer);
     },
   };
-}
-
-/** `n` ports free right now on 127.0.0.1 (for programs that take fixed ports, as tsgi-stack does). */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<Server>((resolveServer) => {
-      const server = createServer();
-      server.listen(0, '127.0.0.1', () => resolveServer(server));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((done) => s.close(done))));
-  return ports;
 }
 
 /** GET over a fresh connection: status, body and which process answered. */

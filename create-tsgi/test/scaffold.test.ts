@@ -5,9 +5,9 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
-import { startProcess } from '@tsgi/test-support';
+import { freePorts, startProcess } from '@tsgi/test-support';
 import { node22Dir } from '../../scripts/test/packed-install/node-22.ts';
-import { freePorts, get, installOffline, npmRun, packAll, REPO_ROOT, removeTemp, scaffoldProject, startScript } from './project.js';
+import { get, installOffline, npmRun, packAll, REPO_ROOT, removeTemp, scaffoldProject, startScript } from './project.js';
 
 // From an empty folder outside the repository, with no network, and only what the
 // documented commands produce: create-tsgi from its packed tarball (npm exec), `npm

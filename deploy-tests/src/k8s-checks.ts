@@ -11,10 +11,12 @@ import { checkProxyConfig, type ProxyYaml } from './repo.js';
 // (test/scaffold-k8s.test.ts). Each target must render, match the Kubernetes schemas
 // and keep the promises below.
 // What each program serves on its metrics/admin port: the appserver has /readyz
-// (false while draining) beside /healthz; so does the proxy's admin port.
-const PROBE_PATHS: Record<string, { readiness: string; liveness: string }> = {
-  app: { readiness: '/readyz', liveness: '/healthz' },
-  proxy: { readiness: '/readyz', liveness: '/healthz' },
+// (false while draining) beside /healthz; so does the proxy's admin port. Startup
+// must wait for a worker: the appserver's /healthz answers 503 until one has booted,
+// the proxy's /healthz answers 200 "starting" at once, so the proxy starts on /readyz.
+const PROBE_PATHS: Record<string, { startup: string; readiness: string; liveness: string }> = {
+  app: { startup: '/healthz', readiness: '/readyz', liveness: '/healthz' },
+  proxy: { startup: '/readyz', readiness: '/readyz', liveness: '/healthz' },
 };
 
 interface Probe {
@@ -147,13 +149,14 @@ export function describeKustomizations(title: string, root: string, targets: rea
             assert.ok(selects(s.selector.matchLabels, s.template.metadata.labels), `${name}: selector matches its pod labels`);
             for (const c of s.template.spec.containers) {
               const where = `${name}/${c.name}`;
-              for (const probe of ['readinessProbe', 'livenessProbe'] as const) {
+              for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe'] as const) {
                 const port = portOf(c, c[probe]?.httpGet?.port);
                 assert.ok(port, `${where}: ${probe} is an HTTP GET on a declared container port`);
                 assert.notEqual(port, portOf(c, 'http'), `${where}: ${probe} is not on the serving port`);
               }
               const paths = PROBE_PATHS[c.name];
               assert.ok(paths, `${where}: a known program (${Object.keys(PROBE_PATHS).join(', ')})`);
+              assert.equal(c.startupProbe?.httpGet?.path, paths.startup, `${where}: startup on the path that waits for a booted worker`);
               assert.equal(c.readinessProbe?.httpGet?.path, paths.readiness, `${where}: readiness on the path that fails while draining`);
               assert.equal(c.livenessProbe?.httpGet?.path, paths.liveness, `${where}: liveness path`);
               const annotations = s.template.metadata.annotations ?? {};
@@ -218,7 +221,10 @@ export function describeKustomizations(title: string, root: string, targets: rea
               const [svcName = '', ns, svcWord, ...zone] = host.split('.');
               const svc = byName(all, 'Service', svcName);
               if (ns !== undefined) assert.equal(ns, svc.metadata.namespace, `${address}: namespace part is the Service's namespace`);
-              if (svcWord !== undefined) assert.equal([svcWord, ...zone].join('.'), 'svc.cluster.local', `${address}: a cluster DNS name`);
+              if (svcWord !== undefined) assert.equal(svcWord, 'svc', `${address}: a cluster DNS name`);
+              // The pod's search list adds the cluster's own domain; a written one is wrong on any other cluster.
+              assert.deepEqual(zone, [], `${address}: no cluster domain written in the name`);
+              assert.equal(u.resolve?.servers, undefined, `${address}: resolved through the system resolver, which applies the search list`);
               const s = spec<{ clusterIP?: string; selector?: Record<string, string>; ports: { port: number; targetPort?: string | number }[] }>(svc);
               assert.equal(s.clusterIP, 'None', `${svcName} is headless, so DNS lists every ready pod`);
               assert.ok(selects(s.selector, appPod.metadata.labels), `${svcName} selects the app pods`);
@@ -237,10 +243,9 @@ export function describeKustomizations(title: string, root: string, targets: rea
           const { config } = proxyConfig(all);
           assert.equal(bindPort(config.listeners?.[0]?.address), portOf(c, 'http'), 'listener port is the http container port');
           assert.equal(bindPort(config.admin?.address), portOf(c, c.readinessProbe?.httpGet?.port), 'admin port is the probed port');
-          const svc = ofKind(all, 'Service').find((s) => selects(spec<{ selector?: Record<string, string> }>(s).selector, pod.metadata.labels));
-          assert.ok(svc, 'a Service selects the proxy pods');
-          const target = spec<{ ports: { targetPort?: string | number }[] }>(svc).ports[0]?.targetPort;
-          assert.equal(portOf(c, target), portOf(c, 'http'));
+          const services = ofKind(all, 'Service').filter((s) => selects(spec<{ selector?: Record<string, string> }>(s).selector, pod.metadata.labels));
+          const targets = services.flatMap((s) => spec<{ ports: { targetPort?: string | number }[] }>(s).ports.map((p) => portOf(c, p.targetPort)));
+          assert.ok(targets.includes(portOf(c, 'http')), `a Service selecting the proxy pods reaches the listener (targets: ${targets.join(', ')})`);
         });
 
         it('scales each tier on its own (one HPA per Deployment) and guards it with a PodDisruptionBudget', () => {

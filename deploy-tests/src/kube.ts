@@ -30,12 +30,17 @@ export function findRenderer(env: NodeJS.ProcessEnv = process.env): Renderer {
   return { skip: 'neither kubectl nor kustomize is installed' };
 }
 
-/** Renders a kustomization folder into its objects; throws with kustomize's stderr on failure. */
-export function render(renderer: { argv: [string, ...string[]] }, dir: string): KubeObject[] {
+/** Renders a kustomization folder into its YAML text; throws with kustomize's stderr on failure. */
+export function renderText(renderer: { argv: [string, ...string[]] }, dir: string): string {
   const [cmd, ...args] = renderer.argv;
   const r = spawnSync(cmd, [...args, dir], { encoding: 'utf8', timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`${renderer.argv.join(' ')} ${dir} failed (${r.status}): ${r.stderr}`);
-  return parseAllDocuments(r.stdout)
+  return r.stdout;
+}
+
+/** Renders a kustomization folder into its objects; throws with kustomize's stderr on failure. */
+export function render(renderer: { argv: [string, ...string[]] }, dir: string): KubeObject[] {
+  return parseAllDocuments(renderText(renderer, dir))
     .map((doc) => {
       const [error] = doc.errors;
       if (error) throw new Error(`rendered YAML of ${dir} does not parse: ${error.message}`);

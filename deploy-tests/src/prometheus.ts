@@ -54,9 +54,13 @@ export function dashboardQueries(file: string): PanelQuery[] {
   return out;
 }
 
-/** Replaces Grafana's built-in range variables the way Grafana would for a short dashboard range. */
-export function expandGrafanaVariables(expr: string): string {
+/**
+ * Replaces Grafana's built-in range variables the way Grafana would for a short dashboard range, and the
+ * dashboard's `$job` with the regex Grafana builds from the values chosen (all jobs by default).
+ */
+export function expandGrafanaVariables(expr: string, jobs = '.+'): string {
   return expr
+    .replaceAll('$job', jobs)
     .replaceAll('$__rate_interval', '1m')
     .replaceAll('$__interval', '15s')
     .replaceAll('$__range', '15m');

@@ -10,7 +10,7 @@ export const REPO_ROOT = process.env.TSGI_REPO_ROOT ?? resolve(import.meta.dirna
 export interface ProxyYaml {
   listeners: { address: string }[];
   admin: { address: string };
-  upstreams: Record<string, { servers: (string | { address: string })[] }>;
+  upstreams: Record<string, { servers: (string | { address: string })[]; resolve?: { servers?: string[] } }>;
   timeouts?: { drain?: string | number };
 }
 
@@ -27,11 +27,27 @@ export function checkProxyConfig(text: string): { status: number | null; output:
     writeFileSync(file, text);
     const r = spawnSync(
       process.execPath,
-      ['--conditions=@tsgi/source', '--import', 'tsx', join(REPO_ROOT, 'proxy', 'src', 'cli.ts'), '--check-config', '--no-resolve', '--config', file],
+      ['--conditions=@tsgi/source', '--import', 'tsx', join(REPO_ROOT, 'proxy', 'src', 'process', 'cli.ts'), '--check-config', '--no-resolve', '--config', file],
       { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 },
     );
     return { status: r.status, output: `${r.stdout}${r.stderr}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs `tsgi-check-stack` from the sources with these arguments (stdin: `input`, for `--k8s -`), in the
+ * repository root, with only the given `TSGI_*` variables. Returns the exit code, stdout and stderr lines.
+ */
+export function checkStack(args: string[], env: Record<string, string> = {}, input?: string): { status: number | null; stdout: string; lines: string[] } {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TSGI_') || k === 'TSGI_REPO_ROOT'));
+  const r = spawnSync(process.execPath, ['--conditions=@tsgi/source', '--import', 'tsx', join(REPO_ROOT, 'stack', 'src', 'check', 'cli.ts'), ...args], {
+    cwd: REPO_ROOT,
+    env: { ...base, ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+    input,
+  });
+  return { status: r.status, stdout: r.stdout, lines: r.stderr.split('\n').filter(Boolean) };
 }

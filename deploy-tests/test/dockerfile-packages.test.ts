@@ -37,14 +37,19 @@ function runtimeClosure(roots: string[]): Set<string> {
   return seen;
 }
 
-/** The `COPY --from=build /app/<dir>/dist` lines of one stage of docker/Dockerfile. */
-function copiedDists(stage: string): Set<string> {
+/** The text of one stage of docker/Dockerfile. */
+function stageText(stage: string): string {
   const text = readFileSync(join(REPO_ROOT, 'docker/Dockerfile'), 'utf8');
   const start = text.search(new RegExp(`^FROM \\S+ AS ${stage}$`, 'm'));
   assert.ok(start >= 0, `docker/Dockerfile has a stage ${stage}`);
   const rest = text.slice(start + 1);
   const next = rest.search(/^FROM /m);
-  const body = next === -1 ? rest : rest.slice(0, next);
+  return next === -1 ? rest : rest.slice(0, next);
+}
+
+/** The `COPY --from=build /app/<dir>/dist` lines of one stage of docker/Dockerfile. */
+function copiedDists(stage: string): Set<string> {
+  const body = stageText(stage);
   return new Set([...body.matchAll(/^COPY --from=build \/app\/([\w-]+)\/dist /gm)].map((m) => m[1] ?? ''));
 }
 
@@ -59,3 +64,12 @@ for (const [stage, roots] of [
     assert.deepEqual(missing, [], `docker/Dockerfile stage ${stage} lacks COPY --from=build /app/<dir>/dist for: ${missing.join(', ')}`);
   });
 }
+
+// A HEALTHCHECK on /readyz marked a draining proxy unhealthy, and an orchestrator that restarts unhealthy
+// containers killed it mid-drain; /healthz stays 200 for as long as the process answers (proxy/README.md).
+test("the proxy image's HEALTHCHECK probes liveness (/healthz), not readiness", () => {
+  const body = stageText('proxy');
+  assert.match(body, /^HEALTHCHECK /m);
+  assert.ok(body.includes('"$HEALTH_URL'), 'the HEALTHCHECK reads HEALTH_URL');
+  assert.match(body, /HEALTH_URL=http:\/\/127\.0\.0\.1:9100\/healthz\b/);
+});

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { describeKustomizations } from '../src/k8s-checks.js';
-import { checkProxyConfig, REPO_ROOT } from '../src/repo.js';
+import { findRenderer, renderText } from '../src/kube.js';
+import { checkProxyConfig, checkStack, REPO_ROOT } from '../src/repo.js';
 
 // The k8s/ that `create-tsgi` writes into a user's project passes the same checks as
 // this repository's own (src/k8s-checks.ts), under the project's name: scaffolded
@@ -30,3 +31,17 @@ test("the project's Compose proxy.yaml passes tsgi-proxy --check-config", () => 
 });
 
 describeKustomizations('a scaffolded project: Kubernetes manifests (kustomize render)', project, ['k8s/base', 'k8s/overlays/dev', 'k8s/overlays/production']);
+
+// What the project's k8s/README tells its user to run before applying production.
+const renderer = findRenderer();
+test("tsgi-check-stack holds on the project's overlays; production is refused for its placeholder images only", { skip: 'skip' in renderer ? renderer.skip : false }, () => {
+  const rendered = (overlay: string): string => renderText(renderer as { argv: [string, ...string[]] }, join(project, 'k8s', overlay));
+  for (const overlay of ['base', 'overlays/dev']) {
+    const r = checkStack(['--k8s', '-'], {}, rendered(overlay));
+    assert.equal(r.status, 0, `${overlay}: ${r.lines.join('\n')}`);
+  }
+  const r = checkStack(['--k8s', '-'], {}, rendered('overlays/production'));
+  assert.equal(r.status, 2, r.stdout);
+  assert.equal(r.lines.length, 2, r.lines.join('\n'));
+  for (const line of r.lines) assert.match(line, /image registry\.example\.invalid\/shop-app\/(app|proxy):0\.1\.0 is a placeholder/);
+});

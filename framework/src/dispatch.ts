@@ -1,4 +1,4 @@
-import type { Environ, ResponseBody, ResponseHeaders, StartResponse } from '@tsgi/gateway';
+import { ROUTE_KEY, type Environ, type ResponseBody, type ResponseHeaders, type StartResponse } from '@tsgi/gateway';
 import type { Blueprint } from './blueprint.js';
 import type { TsgiCall } from './callable.js';
 import { Context, type ContextHost } from './context.js';
@@ -89,6 +89,7 @@ export function createDispatcher(app: DispatchHost): TsgiCall {
         ctx.params = buildParams(rule, match.values);
         if (rule.domain !== undefined) ctx.params = { ...urlMap.domainValues(rule, ctx.domain), ...(ctx.params as Record<string, unknown>) };
         environ['fw.endpoint'] = rule.endpoint;
+        environ[ROUTE_KEY] = rule.rule;
         routingError = ruleRedirect(ctx, rule, ctx.params as Record<string, unknown>);
       } else if (match.kind === 'slash') {
         routingError = redirectTo(ctx, `${ctx.request.path}/`);

@@ -2,6 +2,7 @@ export * from './types.js';
 export * from './server-types.js';
 export * from './errors.js';
 export * from './rules.js';
+export { ROUTE_KEY } from './extensions.js';
 export { validator, type ValidatorOptions } from './validator/index.js';
 export { fromFetch, type FetchHandler } from './adapters/fetch-from.js';
 export { toFetch, type ToFetchOptions } from './adapters/fetch-to.js';

@@ -80,3 +80,34 @@ test('over a socket: a short body after the headers went out is cut, with one RE
     await server.close();
   }
 });
+
+test('RESP-1: the validator and the server give the same verdict on each status (obs-text is one byte, U+0100 and up are refused)', async () => {
+  // Before the rule was written once, the validator let '200 Grœn' through and the server answered it with a 500.
+  const statuses: Array<[status: string, valid: boolean]> = [
+    ['200 OK', true],
+    ['200 ', true],
+    ['200 a\tb', true],
+    ['200 Caf\u00e9', true],
+    ['200 Gr\u0153n', false],
+    ['200 \u20ac', false],
+    ['200 a\u007f', false],
+    ['200 a\u0000', false],
+  ];
+  const byPath: App = (environ, start) => (start(statuses[Number(environ.PATH_INFO.slice(1))]![0], [['Content-Length', '0']]), []);
+  const lines: string[] = [];
+  const plain = await serve(byPath, { port: 0, host: '127.0.0.1', errors: { write: () => undefined, flush: () => undefined } });
+  const checked = await serve(validator(byPath, { log: (l) => lines.push(l) }), { port: 0, host: '127.0.0.1', errors: { write: () => undefined, flush: () => undefined } });
+  try {
+    for (const [i, [status, valid]] of statuses.entries()) {
+      lines.length = 0;
+      const server = (await raw(`/${i}`, plain.port)).slice(0, 12);
+      await raw(`/${i}`, checked.port);
+      const validatorRefused = lines.some((l) => l.startsWith('TSGI RESP-1 violated'));
+      assert.equal(server, valid ? 'HTTP/1.1 200' : 'HTTP/1.1 500', `the server on ${JSON.stringify(status)}`);
+      assert.equal(validatorRefused, !valid, `the validator on ${JSON.stringify(status)}`);
+    }
+  } finally {
+    await plain.close();
+    await checked.close();
+  }
+});

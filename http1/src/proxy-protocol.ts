@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { wireError, type WireError } from './errors.js';
+import { normalizePeer } from './address.js';
 
 /** The addresses a PROXY protocol header carried. */
 export interface ProxiedAddress {
@@ -216,8 +217,8 @@ function writeV6(out: Buffer, at: number, ip: string): void {
  * unspecified destination.
  */
 export function proxiedAddressOf(source: string, sourcePort: number, dest: string, destPort: number): ProxiedAddress | null {
-  const s = source.startsWith('::ffff:') && source.includes('.') ? source.slice(7) : source;
-  const d = dest.startsWith('::ffff:') && dest.includes('.') ? dest.slice(7) : dest;
+  const s = normalizePeer(source);
+  const d = normalizePeer(dest);
   const fs = isIP(s);
   if (fs === 0) return null;
   const fd = isIP(d);

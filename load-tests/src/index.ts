@@ -5,7 +5,6 @@ export { runStage, type StageSpec, type StageResult } from './load-stage.js';
 export { ManagedProcess, canConnect, type ProcessSpec } from './managed-process.js';
 export { sampleProcess, sampleTree, processTree, childPids, workerChildren, fdCount, type ProcSample } from './proc-stats.js';
 export { parsePrometheus, scrape, sumMatching, type PromSample } from './metrics-scrape.js';
-export { freePort } from './ports.js';
 export { renderHtml } from './report/html-report.js';
 export { writeResults } from './report/write-results.js';
 export { SCENARIO_RUNNERS } from './scenarios/index.js';

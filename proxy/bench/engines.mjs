@@ -14,10 +14,11 @@
 // http-proxy. Every engine is its own process; everything is on 127.0.0.1.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@tsgi/test-support';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = join(here, '..', '..');
@@ -66,13 +67,6 @@ function start(cmd, argv, ready) {
 }
 const readyLine = (out) => /READY (\d+)/.exec(out)?.[1];
 
-async function freePort() {
-  const s = createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function waitConnect(port) {
   for (let i = 0; i < 200; i++) {
@@ -158,11 +152,15 @@ if (wanted('undici')) engines.push({ name: 'undici Pool.dispatch (1w)', ...(awai
 if (wanted('http-proxy-3')) engines.push({ name: 'http-proxy-3 keep-alive (1w)', ...(await startNodeEngine('engines/http-proxy-3.mjs')) });
 if (wanted('http-proxy')) engines.push({ name: 'http-proxy keep-alive (1w)', ...(await startNodeEngine('engines/http-proxy.mjs')) });
 
-/** CPU seconds a process used so far in user space and in the kernel, from /proc (Linux); NaN elsewhere. */
+/**
+ * CPU seconds a process and its children (a tsgi-proxy master's workers; nginx with master_process off has none)
+ * used so far in user space and in the kernel, from /proc (Linux); NaN elsewhere.
+ */
 function cpuSeconds(pid) {
   try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return { user: Number(f[11]) / 100, sys: Number(f[12]) / 100 };
+    const own = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(cpuSeconds);
+    return children.reduce((a, c) => ({ user: a.user + c.user, sys: a.sys + c.sys }), { user: Number(own[11]) / 100, sys: Number(own[12]) / 100 });
   } catch {
     return { user: Number.NaN, sys: Number.NaN };
   }
@@ -172,7 +170,7 @@ function wrk(port, seconds, pid) {
   const cpu0 = pid === undefined ? { user: Number.NaN, sys: Number.NaN } : cpuSeconds(pid);
   const r = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`], { encoding: 'utf8' });
   const requests = Number(/(\d+) requests in/.exec(r.stdout)?.[1] ?? 0);
-  // CPU per request holds up under contention far better than req/s (single-process engines only). The split
+  // CPU per request (the engine's whole process tree) holds up under contention far better than req/s. The split
   // shows where a Node engine differs from nginx: both pay about the same kernel time for the same syscalls.
   const cpu1 = pid === undefined ? cpu0 : cpuSeconds(pid);
   const perRequest = (a, b) => (workers === 1 && requests > 0 ? ((b - a) / requests) * 1e6 : Number.NaN);

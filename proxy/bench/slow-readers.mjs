@@ -9,11 +9,12 @@
 // nginx 1 worker, upstream keepalive, proxy_max_temp_file_size 0 (no disk buffering, so both hold memory only).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@tsgi/test-support';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
@@ -22,13 +23,6 @@ const engine = args.engine ?? 'tsgi';
 const dir = mkdtempSync(join(tmpdir(), 'tsgi-slow-readers-'));
 const procs = [];
 
-async function freePort() {
-  const s = createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 function start(cmd, argv, ready) {
   return new Promise((resolve, reject) => {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { basicConfig, get, hupUntil, runCli, startProxy, startUpstream, until, type Reply } from './helpers.ts';
+import { RELOADED, basicConfig, get, hupUntil, runCli, startProxy, startUpstream, until, type Reply } from './helpers.ts';
 
 const TOKEN = 'test-token-0123456789abcdef';
 
@@ -18,73 +18,76 @@ async function endpointStates(admin: number, address: string): Promise<{ admin: 
 
 // The admin port was read-only (405 on anything but GET): an operator could not take one endpoint out before
 // maintenance. Now POSTs with a bearer token disable, drain, enable and weigh one endpoint in every worker.
-test('workers: 2: admin writes disable, enable and weigh one endpoint in every worker, need the bearer token, and survive HUP', { timeout: 120_000 }, async () => {
-  const a = await startUpstream();
-  const b = await startUpstream();
-  const dir = mkdtempSync(join(tmpdir(), 'tsgi-proxy-admin-'));
-  const tokenFile = join(dir, 'token');
-  writeFileSync(tokenFile, `${TOKEN}\n`);
-  const yaml = basicConfig([a.port, b.port], 'workers: 2').replace('admin: { address: "127.0.0.1:0" }', `admin: { address: "127.0.0.1:0", tokenFile: "${tokenFile}" }`);
-  const proxy = await startProxy(yaml);
-  const admin = proxy.admin!;
-  const bAddress = `127.0.0.1:${b.port}`;
-  const aAddress = `127.0.0.1:${a.port}`;
-  const post = (path: string, body = '', token: string | null = TOKEN): Promise<Reply> =>
-    get(admin, path, token === null ? { 'content-type': 'application/json' } : { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, 'POST', body);
-  const servedBy = async (n: number): Promise<Map<number, number>> => {
-    const counts = new Map<number, number>();
-    for (let i = 0; i < n; i++) {
-      const port = JSON.parse((await get(proxy.port, '/echo')).body).port as number;
-      counts.set(port, (counts.get(port) ?? 0) + 1);
+for (const workers of [1, 2]) {
+  test(`workers: ${workers}: admin writes disable, enable and weigh one endpoint in every worker, need the bearer token, and survive HUP`, { timeout: 120_000 }, async () => {
+    const a = await startUpstream();
+    const b = await startUpstream();
+    const dir = mkdtempSync(join(tmpdir(), 'tsgi-proxy-admin-'));
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, `${TOKEN}\n`);
+    const yaml = basicConfig([a.port, b.port], `workers: ${workers}`).replace('admin: { address: "127.0.0.1:0" }', `admin: { address: "127.0.0.1:0", tokenFile: "${tokenFile}" }`);
+    const proxy = await startProxy(yaml);
+    const admin = proxy.admin!;
+    const bAddress = `127.0.0.1:${b.port}`;
+    const aAddress = `127.0.0.1:${a.port}`;
+    const post = (path: string, body = '', token: string | null = TOKEN): Promise<Reply> =>
+      get(admin, path, token === null ? { 'content-type': 'application/json' } : { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, 'POST', body);
+    const servedBy = async (n: number): Promise<Map<number, number>> => {
+      const counts = new Map<number, number>();
+      for (let i = 0; i < n; i++) {
+        const port = JSON.parse((await get(proxy.port, '/echo')).body).port as number;
+        counts.set(port, (counts.get(port) ?? 0) + 1);
+      }
+      return counts;
+    };
+    try {
+      const unauthenticated = await post(`/upstreams/app/endpoints/${bAddress}/disable`, '', null);
+      assert.equal(unauthenticated.status, 401);
+      assert.equal(unauthenticated.headers['www-authenticate'], 'Bearer realm="tsgi-proxy admin"');
+      assert.equal((await post(`/upstreams/app/endpoints/${bAddress}/disable`, '', 'wrong-token-wrong-token')).status, 401);
+      assert.equal((await post('/upstreams/app/endpoints/127.0.0.1:1/disable')).status, 404);
+      assert.equal((await post(`/upstreams/app/endpoints/${bAddress}/weight`, '{"weight":0}')).status, 400);
+
+      const disabled = await post(`/upstreams/app/endpoints/${bAddress}/disable`);
+      assert.equal(disabled.status, 200, disabled.body);
+      assert.deepEqual(JSON.parse(disabled.body), { group: 'app', endpoint: bAddress, state: 'disabled', weight: null });
+      // The answer comes once every worker has applied the change.
+      assert.deepEqual(await endpointStates(admin, bAddress), Array(workers).fill({ admin: 'disabled', weight: 1 }));
+      assert.deepEqual([...(await servedBy(20)).keys()], [a.port], 'no worker sends b new requests');
+
+      // A HUP starts new workers: they get the overrides too.
+      const pidsBefore = JSON.parse((await get(admin, '/upstreams')).body).workers.map((w: { pid: number }) => w.pid) as number[];
+      await hupUntil(proxy, yaml, RELOADED, 'the reload');
+      await until(async () => {
+        const view = JSON.parse((await get(admin, '/upstreams')).body) as { workers: { pid: number }[] };
+        return view.workers.length === workers && view.workers.every((w) => !pidsBefore.includes(w.pid));
+      }, 20_000, 'the new generation to serve alone');
+      assert.deepEqual(await endpointStates(admin, bAddress), Array(workers).fill({ admin: 'disabled', weight: 1 }));
+      assert.deepEqual([...(await servedBy(20)).keys()], [a.port], 'still disabled after HUP');
+
+      assert.equal((await post(`/upstreams/app/endpoints/${bAddress}/enable`)).status, 200);
+      assert.equal((await post(`/upstreams/app/endpoints/${bAddress}/weight`, '{"weight":4}')).status, 200);
+      assert.deepEqual(await endpointStates(admin, bAddress), Array(workers).fill({ admin: 'enabled', weight: 4 }));
+      // Smooth weighted round robin in each worker: 4 of every 5 requests go to b (80 of 100), whichever worker takes them.
+      const counts = await servedBy(100);
+      const toB = counts.get(b.port) ?? 0;
+      assert.ok(toB >= 65 && toB <= 92, `b got ${toB} of 100 at weight 4 against 1`);
+      assert.ok((counts.get(a.port) ?? 0) > 0, 'a still serves');
+
+      assert.equal((await post(`/upstreams/app/endpoints/${bAddress}/weight`, '{"weight":null}')).status, 200);
+      assert.deepEqual(await endpointStates(admin, bAddress), Array(workers).fill({ admin: 'enabled', weight: 1 }));
+      assert.equal((await endpointStates(admin, aAddress)).length, workers);
+
+      assert.equal((await post('/reload')).status, 202);
+      await until(() => (proxy.output().match(/reloading: new workers first/g) ?? []).length >= 2, 20_000, 'the admin reload');
+    } finally {
+      await proxy.kill();
+      await a.kill();
+      await b.kill();
+      rmSync(dir, { recursive: true, force: true });
     }
-    return counts;
-  };
-  try {
-    const unauthenticated = await post(`/upstreams/app/endpoints/${bAddress}/disable`, '', null);
-    assert.equal(unauthenticated.status, 401);
-    assert.equal(unauthenticated.headers['www-authenticate'], 'Bearer realm="tsgi-proxy admin"');
-    assert.equal((await post(`/upstreams/app/endpoints/${bAddress}/disable`, '', 'wrong-token-wrong-token')).status, 401);
-    assert.equal((await post('/upstreams/app/endpoints/127.0.0.1:1/disable')).status, 404);
-    assert.equal((await post(`/upstreams/app/endpoints/${bAddress}/weight`, '{"weight":0}')).status, 400);
-
-    const disabled = await post(`/upstreams/app/endpoints/${bAddress}/disable`);
-    assert.equal(disabled.status, 200, disabled.body);
-    assert.deepEqual(JSON.parse(disabled.body), { group: 'app', endpoint: bAddress, state: 'disabled', weight: null });
-    await until(async () => (await endpointStates(admin, bAddress)).every((e) => e.admin === 'disabled'), 10_000, 'both workers to disable b');
-    assert.deepEqual([...(await servedBy(20)).keys()], [a.port], 'no worker sends b new requests');
-
-    // A HUP starts new workers: they get the overrides too.
-    const pidsBefore = JSON.parse((await get(admin, '/upstreams')).body).workers.map((w: { pid: number }) => w.pid) as number[];
-    await hupUntil(proxy, yaml, /reloading: new workers first/, 'the reload');
-    await until(async () => {
-      const view = JSON.parse((await get(admin, '/upstreams')).body) as { workers: { pid: number }[] };
-      return view.workers.length === 2 && view.workers.every((w) => !pidsBefore.includes(w.pid));
-    }, 20_000, 'the new generation to serve alone');
-    assert.deepEqual(await endpointStates(admin, bAddress), [{ admin: 'disabled', weight: 1 }, { admin: 'disabled', weight: 1 }]);
-    assert.deepEqual([...(await servedBy(20)).keys()], [a.port], 'still disabled after HUP');
-
-    assert.equal((await post(`/upstreams/app/endpoints/${bAddress}/enable`)).status, 200);
-    assert.equal((await post(`/upstreams/app/endpoints/${bAddress}/weight`, '{"weight":4}')).status, 200);
-    await until(async () => (await endpointStates(admin, bAddress)).every((e) => e.admin === 'enabled' && e.weight === 4), 10_000, 'both workers to enable b at weight 4');
-    // Smooth weighted round robin in each worker: 4 of every 5 requests go to b (80 of 100), whichever worker takes them.
-    const counts = await servedBy(100);
-    const toB = counts.get(b.port) ?? 0;
-    assert.ok(toB >= 65 && toB <= 92, `b got ${toB} of 100 at weight 4 against 1`);
-    assert.ok((counts.get(a.port) ?? 0) > 0, 'a still serves');
-
-    assert.equal((await post(`/upstreams/app/endpoints/${bAddress}/weight`, '{"weight":null}')).status, 200);
-    await until(async () => (await endpointStates(admin, bAddress)).every((e) => e.weight === 1), 10_000, 'the configured weight back');
-    assert.equal((await endpointStates(admin, aAddress)).length, 2);
-
-    assert.equal((await post('/reload')).status, 202);
-    await until(() => (proxy.output().match(/reloading: new workers first/g) ?? []).length >= 2, 20_000, 'the admin reload');
-  } finally {
-    await proxy.kill();
-    await a.kill();
-    await b.kill();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  });
+}
 
 test('without a token every admin write is refused with 403 and a body saying how to enable them; reads still work', { timeout: 30_000 }, async () => {
   const a = await startUpstream();
@@ -101,7 +104,7 @@ test('without a token every admin write is refused with 403 and a body saying ho
   }
 });
 
-test('workers: 1: drain keeps the clients whose sticky cookie names the endpoint and sends it no one new; disable sends it nothing; enable brings it back', { timeout: 60_000 }, async () => {
+test('drain keeps the clients whose sticky cookie names the endpoint and sends it no one new; disable sends it nothing; enable brings it back', { timeout: 60_000 }, async () => {
   const a = await startUpstream();
   const b = await startUpstream();
   const proxy = await startProxy(basicConfig([a.port, b.port], '', 'sticky: { cookie: SRV }'), [], { TSGI_PROXY_ADMIN_TOKEN: TOKEN });

@@ -38,7 +38,7 @@ const SHAPES: [string, Record<string, unknown>, string][] = [
   ['an access rule with another key', route({ access: [{ permit: 'all' }] }), 'config: routes.0.access.0.permit is not a known key (from proxy.yaml)'],
   ['a rate that is true', { limitReq: { z: { rate: true } } }, 'config: limitReq.z.rate must be a rate such as 10r/s or 30r/m, got true (from proxy.yaml)'],
   ['route compression that is a word', route({ compression: 'yes' }), 'config: routes.0.compression must be true, false or a mapping of compression keys, got "yes" (from proxy.yaml)'],
-  ['a boolean given as a word', { accessLog: 'yes' }, 'config: accessLog must be true or false, got "yes" (from proxy.yaml)'],
+  ['a boolean given as a word', { accessLog: 'yes' }, 'config: accessLog must be true, false or { format: json | combined | a $field template }, got "yes" (from proxy.yaml)'],
   ['a listener boolean given as a word', { listeners: [{ address: '127.0.0.1:0', proxyProtocol: 'on' }] }, 'config: listeners.0.proxyProtocol must be true or false, got "on" (from proxy.yaml)'],
   ['a list given as a word', { listeners: '127.0.0.1:8080' }, 'config: listeners must be a list, got "127.0.0.1:8080" (from proxy.yaml)'],
   ['a mapping given as a list', { upstreams: [] }, 'config: upstreams must be a mapping (key: value), got [] (from proxy.yaml)'],

@@ -23,7 +23,7 @@ describe('console output', () => {
       await until(() => /tsgi-proxy listening/.test(run.output()), 30_000, `listening\n${run.output()}`);
       const plain = terminalLines(run.output()).join('\n');
       const port = Number(/listeners=\["127\.0\.0\.1:(\d+)"\]/.exec(plain)![1]);
-      const pid = Number(/INFO {2}proxy (\d+) +tsgi-proxy listening/.exec(plain)![1]);
+      const pid = Number(/INFO {2}master (\d+) +tsgi-proxy listening/.exec(plain)![1]);
       assert.equal((await get(port, '/hello')).status, 200);
       await until(() => /GET \/hello 200/.test(terminalLines(run.output()).join('\n')), 10_000, 'access line');
       process.kill(pid, 'SIGTERM');

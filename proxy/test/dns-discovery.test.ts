@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { hasPromtool } from '@tsgi/test-support';
 import { validateConfig, type UpstreamConfig } from '../src/index.ts';
 import { UpstreamGroup } from '../src/upstream/upstream-group.ts';
-import { adminJson, assertPromtool, get, startProxy, startUpstream, until } from './helpers.ts';
+import { soleWorkerUpstreams, assertPromtool, get, startProxy, startUpstream, until } from './helpers.ts';
 import { startDns } from './dns-server.ts';
 
 test('DNS names are re-resolved: endpoints added and removed live, in-flight requests finish', { timeout: 60_000 }, async () => {
@@ -36,8 +36,8 @@ routes: [{ upstream: app }]
     await new Promise((r) => setTimeout(r, 100));
     records.set('app.internal.test', ['127.0.0.2']);
     await until(async () => {
-      const view = await adminJson(proxy.admin!);
-      return view.upstreams.app?.endpoints.length === 1;
+      const upstreams = await soleWorkerUpstreams(proxy.admin!);
+      return upstreams.app?.endpoints.length === 1;
     }, 10_000, 'the removed endpoint to leave the group');
     const done = await Promise.all(slow);
     assert.deepEqual(

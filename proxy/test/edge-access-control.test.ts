@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AccessList, parseCidrRule } from '../src/policy/access-control.js';
+import { parseCidr } from '@tsgi/http1';
+import { AccessList } from '../src/policy/access-control.js';
 
 describe('allow/deny by CIDR (first match wins, as nginx)', () => {
   test('nginx example: deny one host, allow its network and another, deny the rest', () => {
@@ -22,7 +23,7 @@ describe('allow/deny by CIDR (first match wins, as nginx)', () => {
   });
 
   test('malformed rules are rejected', () => {
-    for (const bad of ['10.0.0.0/33', '::/129', '10.0.0/8', 'example.com', '10.0.0.0/', '10.0.0.0/-1']) assert.equal(parseCidrRule(bad), null, bad);
+    for (const bad of ['10.0.0.0/33', '::/129', '10.0.0/8', 'example.com', '10.0.0.0/', '10.0.0.0/-1']) assert.equal(parseCidr(bad), null, bad);
     assert.throws(() => new AccessList([{ allow: 'nope' }]));
   });
 });

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RateLimiter, ConcurrencyLimiter, parseRate } from '../src/policy/rate-limiter.js';
+import { RateLimiter, ConcurrencyLimiter } from '../src/policy/rate-limiter.js';
+import { parseRate } from '../src/config/config-units.js';
 import { resolveClientAddress } from '../src/listener/client-address.js';
 
 // The limiter takes the time as an argument, so these run on an exact request schedule.

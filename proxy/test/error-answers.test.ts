@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { freePort } from '@tsgi/test-support';
 import { get, raw, runCli, startProxy, type ProxyProc, type Reply } from './helpers.ts';
-
-/** A port nothing listens on (bound, then closed). */
-async function deadPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** Requests /limited (zone `tight`, 1r/m) until the zone refuses one; returns that answer. */
 async function refusedByTheZone(port: number): Promise<Reply> {
@@ -42,7 +33,7 @@ ${extra}
 // A dead upstream used to answer `502 Bad Gateway: upstream connect error (ECONNREFUSED)` plus `x-proxy-error:
 // PX_ERR_UPSTREAM_CONNECT` to any client. Now the body is nginx's short one; the detail stays in the access log.
 test('502/429 answers carry no internal detail by default; the access record keeps it; debug: true shows it', { timeout: 30_000 }, async () => {
-  const port = await deadPort();
+  const port = await freePort();
   let proxy: ProxyProc | null = await startProxy(config(port, ''));
   try {
     const r = await get(proxy.port, '/x');
@@ -71,7 +62,7 @@ test('502/429 answers carry no internal detail by default; the access record kee
 });
 
 test('errorPages replace the body of a status, inline or from a file, globally and per route (nginx error_page)', { timeout: 30_000 }, async () => {
-  const port = await deadPort();
+  const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'tsgi-proxy-pages-'));
   const page = join(dir, '502.html');
   writeFileSync(page, '<h1>We will be right back</h1>\n');
@@ -100,7 +91,7 @@ test('errorPages replace the body of a status, inline or from a file, globally a
 });
 
 test('an error page file that cannot be read is a one-line config error, exit 2; a page with both body and file too', async () => {
-  const port = await deadPort();
+  const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'tsgi-proxy-pages-'));
   const file = join(dir, 'bad.yaml');
   try {

@@ -161,19 +161,31 @@ export async function upstreamStats(port: number): Promise<{ requests: number; l
   return JSON.parse(r.body);
 }
 
-/** The parts of the admin port's `/upstreams` view the tests read. */
-export interface AdminView {
+/** One worker's part of the admin port's `/upstreams` view, as the tests read it. */
+export interface WorkerView {
+  pid: number;
   upstreams: Record<string, { endpoints: { address: string; state: string; requests: number; failures: number; ejections: number }[] }>;
-  workers: { pid: number }[];
+}
+
+/** The admin port's `/upstreams` view: one entry per worker, whatever `workers` says. */
+export interface AdminView {
+  workers: WorkerView[];
 }
 
 export async function adminJson(port: number, path = '/upstreams'): Promise<AdminView> {
   return JSON.parse((await get(port, path)).body);
 }
 
-/** One endpoint of an upstream as the admin API shows it; throws when the admin view lacks it. */
-export async function endpointView(adminPort: number, upstream: string, address: string): Promise<AdminView['upstreams'][string]['endpoints'][number]> {
-  const ep = (await adminJson(adminPort)).upstreams[upstream]?.endpoints.find((e) => e.address === address);
+/** The groups of a proxy that runs one worker (`workers: 1`); throws when the view has another count. */
+export async function soleWorkerUpstreams(adminPort: number): Promise<WorkerView['upstreams']> {
+  const { workers } = await adminJson(adminPort);
+  if (workers.length !== 1 || workers[0] === undefined) throw new Error(`the admin view has ${workers.length} workers, not 1`);
+  return workers[0].upstreams;
+}
+
+/** One endpoint of an upstream of a one-worker proxy as the admin API shows it; throws when the admin view lacks it. */
+export async function endpointView(adminPort: number, upstream: string, address: string): Promise<WorkerView['upstreams'][string]['endpoints'][number]> {
+  const ep = (await soleWorkerUpstreams(adminPort))[upstream]?.endpoints.find((e) => e.address === address);
   if (ep === undefined) throw new Error(`the admin view has no endpoint ${address} in upstream ${upstream}`);
   return ep;
 }
@@ -271,6 +283,11 @@ export function configErrorOf(raw: Record<string, unknown>): string {
 }
 
 /** Writes `yaml` over the proxy's config, sends SIGHUP and waits until its output since then matches `logged`; returns that output. */
+/** The master's line once a HUP's new generation of workers serves (the old ones then drain). */
+export const RELOADED = /reloaded: generation \d+ serving/;
+/** The master's line when a HUP is refused before any worker changes (a bad file, a name that does not resolve, a busy admin port). */
+export const RELOAD_CANCELLED = /reload cancelled: /;
+
 export async function hupUntil(proxy: ProxyProc, yaml: string, logged: RegExp, what: string): Promise<string> {
   const from = proxy.output().length;
   writeFileSync(proxy.configPath, yaml);

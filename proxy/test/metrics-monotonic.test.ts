@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { hasPromtool } from '@tsgi/test-support';
-import { adminJson, basicConfig, get, startProxy, startUpstream, until, assertPromtool, sampleTotal } from './helpers.ts';
-
-
-interface WorkerView {
-  pid: number;
-  upstreams: { app: { endpoints: Array<{ requests: number }> } };
-}
+import { adminJson, basicConfig, get, startProxy, startUpstream, until, assertPromtool, sampleTotal, type WorkerView } from './helpers.ts';
 
 /** Every counter and histogram sample of a scrape (`name{labels}` → value); gauges left out. */
 function monotonicSamples(text: string): Map<string, number> {
@@ -59,8 +53,8 @@ test('tsgi-proxy --workers 2: every counter keeps growing across kill -9 of a wo
     if (promtoolHere) assertPromtool(text);
     return text;
   };
-  const workers = async (): Promise<WorkerView[]> => (await adminJson(proxy.admin!)).workers as WorkerView[];
-  const served = (w: WorkerView): number => w.upstreams.app.endpoints.reduce((n, e) => n + e.requests, 0);
+  const workers = async (): Promise<WorkerView[]> => (await adminJson(proxy.admin!)).workers;
+  const served = (w: WorkerView): number => (w.upstreams['app']?.endpoints ?? []).reduce((n, e) => n + e.requests, 0);
 
   await send(60);
   const first = await scrape('after 60 requests');

@@ -2,24 +2,17 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { freePort } from '@tsgi/test-support';
 // @ts-expect-error plain ESM helper without types, shipped beside the template
 import { renderNginxConfig } from '../../nginx/render.mjs';
 import { appserverMissing, get, raw, startAppserver, until, getStatus } from './helpers.ts';
 
 const nginxMissing = spawnSync('nginx', ['-v']).error ? 'nginx is not installed (Debian package: nginx)' : null;
 const skip = nginxMissing ?? appserverMissing() ?? false;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function connectable(port: number): Promise<boolean> {
   return new Promise((r) => {

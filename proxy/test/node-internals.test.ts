@@ -5,7 +5,8 @@ import * as http2 from 'node:http2';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { EdgeListener } from '../src/listener/edge-listener.ts';
-import { DEFAULT_CIPHERS, TlsContexts } from '../src/listener/tls-contexts.ts';
+import { TlsContexts } from '../src/listener/tls-contexts.ts';
+import { DEFAULT_CIPHERS } from '../src/config/edge-defaults.ts';
 import { makePki } from './edge-certs.ts';
 
 test(`an h2 session starts on the listener's own server-side TLS socket (Node ${process.versions.node})`, async (t) => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { test } from 'node:test';
-import { endpointView, basicConfig, get, runCli, startProxy, startUpstream, until, upstreamStats } from './helpers.ts';
+import { RELOADED, RELOAD_CANCELLED, endpointView, basicConfig, get, runCli, startProxy, startUpstream, until, upstreamStats } from './helpers.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,7 +86,7 @@ for (const workers of [1, 2]) {
   });
 }
 
-test('SIGHUP re-reads the config without dropping connections; a bad file keeps the old one', async () => {
+test('SIGHUP re-reads the config: the old worker finishes its keep-alive connection, the next one reaches the new config; a bad file keeps the old one', async () => {
   const a = await startUpstream();
   const b = await startUpstream();
   const proxy = await startProxy(basicConfig([a.port]));
@@ -106,13 +106,15 @@ test('SIGHUP re-reads the config without dropping connections; a bad file keeps 
     const socketsBefore = proxy.output();
     writeFileSync(proxy.configPath, basicConfig([b.port]));
     proxy.child.kill('SIGHUP');
-    await until(() => proxy.output().length > socketsBefore.length && proxy.output().includes('config reloaded'), 10_000, 'the reload');
-    // Same keep-alive connection, now routed to the new upstream.
+    await until(() => RELOADED.test(proxy.output().slice(socketsBefore.length)), 20_000, 'the reload');
+    // The old worker closes the idle keep-alive connection as it drains; the agent's next request reaches the new one.
+    await until(() => /exited: reload/.test(proxy.output().slice(socketsBefore.length)), 20_000, 'the old worker to leave');
     const after = await viaAgent();
+    assert.equal(after.status, 200);
     assert.equal(after.port, b.port);
     writeFileSync(proxy.configPath, 'upstreams: [');
     proxy.child.kill('SIGHUP');
-    await until(() => proxy.output().includes('reload refused'), 10_000, 'the refused reload');
+    await until(() => RELOAD_CANCELLED.test(proxy.output()), 10_000, 'the refused reload');
     assert.equal((await viaAgent()).port, b.port);
   } finally {
     agent.destroy();

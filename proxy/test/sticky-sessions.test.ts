@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { basicConfig, get, runCli, startProxy, startUpstream, until, type Reply } from './helpers.ts';
+import { RELOADED, basicConfig, get, runCli, startProxy, startUpstream, until, type Reply } from './helpers.ts';
 
 const STICKY = 'sticky: { cookie: SRV, maxAge: 1h, sameSite: Lax }\npassive: { maxFails: 1, ejectBase: 5s }';
 
@@ -77,7 +77,8 @@ test('sticky endpoint killed (ejected) or removed by a reload: requests with its
     try {
       writeFileSync(proxy.configPath, basicConfig([c.port], '', STICKY));
       proxy.child.kill('SIGHUP');
-      await until(() => proxy.output().includes('config reloaded'), 10_000, 'the reload');
+      // The new worker serves once the old one has drained and left.
+      await until(() => RELOADED.test(proxy.output()) && /exited: reload/.test(proxy.output()), 20_000, 'the reload');
       const after = await get(proxy.port, '/echo', { cookie: cookieB });
       assert.equal(after.status, 200);
       assert.equal(portOf(after), c.port);

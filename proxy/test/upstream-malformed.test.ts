@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { test } from 'node:test';
-import { adminJson, basicConfig, get, raw, startProxy, startUpstream, until, upstreamStats, type ProxyProc } from './helpers.ts';
+import { soleWorkerUpstreams, basicConfig, get, raw, startProxy, startUpstream, until, upstreamStats, type ProxyProc } from './helpers.ts';
 
 /**
  * Raw upstreams the proxy must not trust: an in-process node:net server that
@@ -90,7 +90,7 @@ test('bad chunk framing before any response byte reached the client: 502, counte
     const line = await accessLine(proxy, '/bad-chunks');
     assert.equal(line.status, 502);
     assert.equal(line.error, 'PX_ERR_UPSTREAM_BAD_RESPONSE');
-    const ep = (await adminJson(proxy.admin!)).upstreams['app']?.endpoints[0];
+    const ep = (await soleWorkerUpstreams(proxy.admin!))['app']?.endpoints[0];
     assert.ok(ep, 'the admin view lists the endpoint');
     assert.ok(ep.failures >= 1, `endpoint failures: ${ep.failures}`);
     // The proxy still answers on the same listener.

@@ -7,30 +7,18 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { pidsWithEnv } from '@tsgi/test-support';
+import { freePorts, pidsWithEnv } from '@tsgi/test-support';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const START = join(root, 'scripts', 'start.mjs');
 // eslint-disable-next-line no-control-regex -- matches ANSI colour codes, which start with ESC
 const ANSI = /\x1b\[[0-9;]*m/g;
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
 async function stackEnv(extra = {}) {
-  const p = [];
-  for (let i = 0; i < 6; i++) p.push(await freePort());
+  const p = await freePorts(6);
   const marker = randomUUID();
   const env = {
     ...process.env,

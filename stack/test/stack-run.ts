@@ -3,23 +3,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pidsWithEnv } from '@tsgi/test-support';
+import { freePorts as freePortList, pidsWithEnv } from '@tsgi/test-support';
 
 export const BIN = fileURLToPath(new URL('../bin/tsgi-stack.js', import.meta.url));
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 /** A folder outside the repository holding `app.mjs` with `source`. */
 export function userApp(source: string): { dir: string; spec: string } {
@@ -39,9 +28,9 @@ export interface StackRun {
 
 export type StackPorts = StackRun['ports'];
 
+/** The six ports a stack run takes (proxy, admin, two apps, their metrics), free right now. */
 export async function freePorts(): Promise<StackPorts> {
-  const p: number[] = [];
-  for (let i = 0; i < 6; i++) p.push(await freePort());
+  const p = await freePortList(6);
   return { proxy: p[0]!, admin: p[1]!, apps: [p[2]!, p[3]!], metrics: [p[4]!, p[5]!] };
 }
 

@@ -5,3 +5,5 @@ export { startProcess, type ReadyProcess, type StartOptions } from './child-proc
 export { PROMTOOL, hasPromtool, checkMetrics } from './promtool.js';
 export { runInTerminal, terminalLines, type TerminalRun } from './pseudo-terminal.js';
 export { pidsWithEnv } from './marked-processes.js';
+export { busyPort, freePort, freePorts } from './ports.js';
+export { startOtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';

@@ -1,6 +1,5 @@
-import { STATUS_CODES } from 'node:http';
 import type { App, Environ, ResponseBody, ResponseHeaders } from '../types.js';
-import { PROXY_HOP_BY_HOP_FIELDS as HOP_BY_HOP } from '@tsgi/http1';
+import { PROXY_HOP_BY_HOP_FIELDS as HOP_BY_HOP, reasonPhrase } from '@tsgi/http1';
 import { streamFromInput } from './fetch-body.js';
 
 /** A fetch-style handler: what Hono, itty-router, Remix and Deno/Bun apps export. */
@@ -132,7 +131,7 @@ export function fromFetch(handler: FetchHandler): App {
     if (!(response instanceof Response)) {
       throw new TypeError(`fromFetch: the handler resolved ${typeof response}, not a Response`);
     }
-    const reason = response.statusText || STATUS_CODES[response.status] || 'Unknown';
+    const reason = response.statusText || reasonPhrase(response.status);
     startResponse(`${response.status} ${reason}`, responseHeaders(response));
     return new FetchResponseBody(response.body, controller);
   };

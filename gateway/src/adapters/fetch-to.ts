@@ -1,12 +1,11 @@
 import type { App, Environ, ResponseBody, ResponseHeaders, StartResponse, Write } from '../types.js';
 import { InterfaceViolation } from '../errors.js';
 import { describeViolation } from '../rules.js';
-import { PROXY_HOP_BY_HOP_FIELDS as HOP_BY_HOP } from '@tsgi/http1';
+import { PROXY_HOP_BY_HOP_FIELDS as HOP_BY_HOP, statusCodeOf } from '@tsgi/http1';
 import { environFromRequest, type ToFetchOptions } from './fetch-environ.js';
 
 export type { ToFetchOptions } from './fetch-environ.js';
 
-const STATUS = /^([2-5]\d\d) /;
 const NULL_BODY = new Set([204, 205, 304]);
 
 function textResponse(status: number, text: string): Response {
@@ -35,7 +34,7 @@ class Exchange {
     const hasExc = excInfo !== undefined && excInfo !== null;
     if (hasExc && this.committed) throw excInfo;
     if (!hasExc && this.started) throw new InterfaceViolation('RESP-5', 'startResponse called twice without excInfo');
-    if (typeof status !== 'string' || !STATUS.test(status)) throw new InterfaceViolation('RESP-1', `status ${JSON.stringify(status)}`);
+    if (statusCodeOf(status) === 0) throw new InterfaceViolation('RESP-1', `status ${JSON.stringify(status)}`);
     if (!Array.isArray(headers)) throw new InterfaceViolation('RESP-2', 'headers is not an array');
     this.status = status;
     this.headers = headers;

@@ -1,3 +1,4 @@
+import { statusCodeOf } from '@tsgi/http1';
 import { GatewayError, InterfaceViolation } from '../errors.js';
 import type { RequestRecord } from '../server-types.js';
 import type { App, Environ, ResponseBody, ResponseHeaders, StartResponse, Write } from '../types.js';
@@ -5,7 +6,6 @@ import { errorText, isThenable } from './app-values.js';
 import type { BodyExchange, ExchangeHost, ResponseSink } from './exchange-ports.js';
 import { closeBody, emitChunk, pumpBody, returnIterator, sendArray } from './response-body.js';
 import { checkResponseHeaders, describeValue, type HeaderFacts } from './response-headers.js';
-import { statusCode } from './status-line.js';
 
 export type { ExchangeHost, ResponseSink } from './exchange-ports.js';
 
@@ -106,7 +106,7 @@ export class Exchange implements BodyExchange {
       }
       if (this.headersSent) throw excInfo;
     }
-    const code = statusCode(status);
+    const code = statusCodeOf(status);
     if (code === 0) throw this.record(new InterfaceViolation('RESP-1', `status ${JSON.stringify(status)}`));
     try {
       checkResponseHeaders(headers, this.facts);

@@ -1,28 +1,7 @@
-import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { AddressSet, parseCidr, type Cidr } from '@tsgi/http1';
 
-const PREFIX_DIGITS = /^\d{1,3}$/;
 /** Verdicts remembered: a BlockList check costs ~200 ns, and the same few proxy addresses repeat. */
 const MEMO_SIZE = 256;
-
-interface Entry {
-  ip: string;
-  family: 'ipv4' | 'ipv6';
-  /** Prefix length of a CIDR; undefined for one address. */
-  bits: number | undefined;
-}
-
-function parseEntry(entry: unknown): Entry | undefined {
-  if (typeof entry !== 'string') return undefined;
-  const slash = entry.indexOf('/');
-  const ip = slash === -1 ? entry : entry.slice(0, slash);
-  const family = isIPv4(ip) ? 'ipv4' : isIPv6(ip) ? 'ipv6' : undefined;
-  if (family === undefined) return undefined;
-  if (slash === -1) return { ip, family, bits: undefined };
-  // `10.0.0.0/` or `/x` must not read as /0 (everyone) or NaN.
-  const bits = entry.slice(slash + 1);
-  if (!PREFIX_DIGITS.test(bits) || Number(bits) > (family === 'ipv4' ? 32 : 128)) return undefined;
-  return { ip, family, bits: Number(bits) };
-}
 
 /**
  * Which peers' forwarded headers are believed: the reference server's
@@ -32,7 +11,7 @@ function parseEntry(entry: unknown): Entry | undefined {
  */
 export class ForwardedTrust {
   private readonly all: boolean;
-  private readonly list = new BlockList();
+  private readonly list: AddressSet;
   private readonly none: boolean;
   private readonly memo = new Map<string, boolean>();
 
@@ -40,18 +19,19 @@ export class ForwardedTrust {
   constructor(entries: readonly string[], option = 'forwardedAllowIps') {
     this.all = entries.includes('*');
     this.none = entries.length === 0;
+    const cidrs: Cidr[] = [];
     for (const entry of entries) {
       if (entry === '*') continue;
-      const parsed = parseEntry(entry);
-      if (parsed === undefined) throw new TypeError(`${option}: ${JSON.stringify(entry)} is not an IP, CIDR or '*'`);
-      if (parsed.bits === undefined) this.list.addAddress(parsed.ip, parsed.family);
-      else this.list.addSubnet(parsed.ip, parsed.bits, parsed.family);
+      const parsed = parseCidr(entry);
+      if (parsed === null) throw new TypeError(`${option}: ${JSON.stringify(entry)} is not an IP, CIDR or '*'`);
+      cidrs.push(parsed);
     }
+    this.list = new AddressSet(cidrs);
   }
 
   /** True for what the constructor accepts: an IPv4/IPv6 address, a CIDR (`10.0.0.0/8`, `fd00::/8`) or '*'. */
   static isEntry(value: unknown): boolean {
-    return value === '*' || parseEntry(value) !== undefined;
+    return value === '*' || parseCidr(value) !== null;
   }
 
   trusts(address: string): boolean {
@@ -59,8 +39,7 @@ export class ForwardedTrust {
     if (this.none || address === '') return false;
     const known = this.memo.get(address);
     if (known !== undefined) return known;
-    const plain = address.startsWith('::ffff:') && isIPv4(address.slice(7)) ? address.slice(7) : address;
-    const verdict = this.list.check(plain, isIPv6(plain) ? 'ipv6' : 'ipv4');
+    const verdict = this.list.has(address);
     // Bounded: many distinct untrusted peers only cost a refill, never memory.
     if (this.memo.size >= MEMO_SIZE) this.memo.clear();
     this.memo.set(address, verdict);

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { LAST_CHUNK, writeChunk } from '@tsgi/http1';
 import type { ResponseHeaders } from '../types.js';
 import { errorResponse } from './error-response.js';
 import type { ResponseSink } from './exchange-ports.js';
@@ -18,8 +19,6 @@ export interface WriterHost {
 
 /** Bodies up to this size are copied behind the head into a single write. */
 const COALESCE_MAX = 16 * 1024;
-const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
-const CRLF = Buffer.from('\r\n', 'latin1');
 const RESOLVED = Promise.resolve();
 
 function uncork(socket: Socket): void {
@@ -129,23 +128,7 @@ export class ResponseWriter implements ResponseSink {
     if (this.host.closed) return true;
     const socket = this.socket;
     if (!this.chunkedOut) return socket.write(chunk);
-    const hex = chunk.length.toString(16);
-    if (chunk.length <= COALESCE_MAX) {
-      const out = Buffer.allocUnsafe(hex.length + 4 + chunk.length);
-      out.write(hex, 0, 'latin1');
-      out[hex.length] = 13;
-      out[hex.length + 1] = 10;
-      out.set(chunk, hex.length + 2);
-      out[out.length - 2] = 13;
-      out[out.length - 1] = 10;
-      return socket.write(out);
-    }
-    socket.cork();
-    socket.write(`${hex}\r\n`, 'latin1');
-    socket.write(chunk);
-    const ok = socket.write(CRLF);
-    socket.uncork();
-    return ok;
+    return writeChunk(socket, chunk);
   }
 
   waitDrain(): Promise<void> {

@@ -1,10 +1,8 @@
-import { PROXY_HOP_BY_HOP_FIELDS, TOKEN_RE as TOKEN } from '@tsgi/http1';
+import { PROXY_HOP_BY_HOP_FIELDS, TOKEN_RE as TOKEN, statusCodeOf } from '@tsgi/http1';
 import { show, type Finding } from './check-environ.js';
 
 /** What Node's http module (and RFC 9110 field-value) accepts: HTAB, SP..~, obs-text. */
 const BAD_VALUE_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
-// eslint-disable-next-line no-control-regex -- a reason phrase may not hold controls (RFC 9112 section 4)
-const STATUS = /^([2-5]\d\d) ([^\x00-\x08\x0a-\x1f\x7f]*)$/;
 
 /** What the validator needs to know about a response once its status and headers passed. */
 export interface ResponseHead {
@@ -16,9 +14,9 @@ export interface ResponseHead {
 /** Checks a status string against RESP-1. */
 export function checkStatus(status: unknown): Finding | { code: number } {
   if (typeof status !== 'string') return { rule: 'RESP-1', seen: `status is ${show(status)}` };
-  const match = STATUS.exec(status);
-  if (!match) return { rule: 'RESP-1', seen: `status ${show(status)}` };
-  return { code: Number(match[1]) };
+  const code = statusCodeOf(status);
+  if (code === 0) return { rule: 'RESP-1', seen: `status ${show(status)}` };
+  return { code };
 }
 
 /** Checks the headers list against RESP-2, RESP-3, RESP-4, RESP-8 (Content-Length form) and RESP-10 (204 with a length). */

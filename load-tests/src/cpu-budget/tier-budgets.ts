@@ -13,18 +13,12 @@ export interface PlacedBudget {
   budget: CpuBudget;
 }
 
-/**
- * Waits until a master has `count` workers (the proxy reports no readiness
- * line per worker). A proxy with `workers: 1` serves from its one process, so
- * a tier of one that never forks is its own worker.
- */
+/** Waits until a master has `count` workers (the proxy reports no readiness line per worker). */
 async function workersOf(master: Component, count: number, timeoutMs: number): Promise<number[]> {
-  const started = Date.now();
-  const deadline = started + timeoutMs;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const pids = workerChildren(master.proc.pid);
     if (pids.length >= count) return pids;
-    if (count === 1 && pids.length === 0 && Date.now() - started > 1000) return [master.proc.pid];
     if (Date.now() > deadline) throw new Error(`${master.role}: ${pids.length} of ${count} workers after ${timeoutMs} ms`);
     await delay(50);
   }

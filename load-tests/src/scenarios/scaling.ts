@@ -59,8 +59,7 @@ function utilisation(v: VariantResult, tier: Tier, workers: number): number {
     const given = budgets.reduce((a, b) => a + b.budgetCores, 0);
     return given > 0 ? budgets.reduce((a, b) => a + b.usedCores, 0) / given : 0;
   }
-  // Unbudgeted, a worker may use one core; the tier's master (idle) is counted with it, and a
-  // one-worker proxy is a single process named after the tier alone.
+  // Unbudgeted, a worker may use one core; the tier's master (idle) is counted with it.
   return coresOf(v, tier) / workers;
 }
 

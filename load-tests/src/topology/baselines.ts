@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManagedProcess } from '../managed-process.js';
-import { freePort } from '../ports.js';
+import { freePort } from '@tsgi/test-support';
 import { PACKAGE_DIR, tsxArgs } from '../repo.js';
 import type { Component } from './topology.js';
 

@@ -1,6 +1,6 @@
 import type { App, Environ, ResponseBody, ResponseHeaders, StartResponse, Write } from '@tsgi/gateway';
+import { encodingNegotiator, forbidsTransform, weakenETag } from '@tsgi/http1';
 import { InvalidOptionError } from '../errors.js';
-import { encodingNegotiator } from '../shared/accept-encoding.js';
 import { arrayBodyLength, wrapBody } from '../shared/body.js';
 import { addVary, getHeader, lowerName } from '../shared/headers.js';
 import { checkKnown, readInteger } from '../shared/options.js';
@@ -65,7 +65,7 @@ export function compression(app: App, options: CompressionOptions = {}): App {
     const ce = getHeader(headers, 'content-encoding');
     if ((ce !== undefined && ce.trim().toLowerCase() !== 'identity') || getHeader(headers, 'content-range') !== undefined) return [headers, null];
     const cc = getHeader(headers, 'cache-control');
-    if (cc !== undefined && /(?:^|,)\s*no-transform\s*(?:,|$)/i.test(cc)) return [headers, null];
+    if (cc !== undefined && forbidsTransform(cc)) return [headers, null];
     const varied = addVary(headers, 'Accept-Encoding');
     if (coding === null) return [varied, null];
     const cl = getHeader(headers, 'content-length');
@@ -74,7 +74,7 @@ export function compression(app: App, options: CompressionOptions = {}): App {
     for (const h of varied) {
       const lower = lowerName(h[0]);
       if (DROP.has(lower)) continue;
-      if (lower === 'etag' && !h[1].startsWith('W/')) out.push([h[0], `W/${h[1]}`]);
+      if (lower === 'etag') out.push([h[0], weakenETag(h[1])]);
       else out.push(h);
     }
     out.push(['Content-Encoding', coding]);

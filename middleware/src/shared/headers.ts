@@ -1,4 +1,5 @@
 import type { ResponseHeaders } from '@tsgi/gateway';
+import { varyCovers } from '@tsgi/http1';
 
 /**
  * Header-list helpers. Apps may pass the same constant header array to every
@@ -49,8 +50,7 @@ export function addVary(headers: ResponseHeaders, token: string): ResponseHeader
   for (let i = 0; i < headers.length; i++) {
     const h = headers[i]!;
     if (h[0].length !== 4 || lowerName(h[0]) !== 'vary') continue;
-    const parts = h[1].split(',').map((p) => p.trim().toLowerCase());
-    if (parts.includes('*') || parts.includes(lower)) return headers;
+    if (varyCovers(h[1], lower)) return headers;
     const out = headers.slice();
     out[i] = [h[0], h[1].trim() === '' ? token : `${h[1]}, ${token}`];
     return out;

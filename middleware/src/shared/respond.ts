@@ -1,17 +1,5 @@
-import { STATUS_CODES } from 'node:http';
 import type { ResponseBody, ResponseHeaders, StartResponse } from '@tsgi/gateway';
-
-const statusLines = new Map<number, string>();
-
-/** `'404 Not Found'` for 404, cached so the hot path builds no strings. */
-export function statusLine(code: number): string {
-  let line = statusLines.get(code);
-  if (line === undefined) {
-    line = `${code} ${STATUS_CODES[code] ?? 'Unknown'}`;
-    statusLines.set(code, line);
-  }
-  return line;
-}
+import { statusLine } from '@tsgi/http1';
 
 /** The numeric code of a `'NNN Reason'` status string. */
 export function statusCode(status: string): number {

@@ -1,7 +1,7 @@
 import { extname } from 'node:path';
 import { contentType } from 'mime-types';
 import { FileAccessError, openInside, type App, type Environ, type OpenedFile, type ResponseBody, type ResponseHeaders, type StartResponse } from '@tsgi/gateway';
-import { encodingPreferences } from '../shared/accept-encoding.js';
+import { encodingPreferences } from '@tsgi/http1';
 import { localLocation } from '../shared/location.js';
 import { respond, respondText } from '../shared/respond.js';
 import { fileRangeBody, readWhole, SMALL_FILE } from './file-body.js';

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ProxyConfig } from '../config/config.js';
 import { ConfigError } from '../errors.js';
@@ -26,4 +27,12 @@ export function adminToken(config: ProxyConfig, env: NodeJS.ProcessEnv): string 
   const token = text.split(/\r?\n/)[0]?.trim() ?? '';
   if (token.length < MIN_LENGTH) throw new ConfigError(`config: admin.tokenFile must hold a token of at least ${MIN_LENGTH} characters: ${file}`);
   return token;
+}
+
+/** True when `header` is `Bearer <token>` for this token (compared in constant time). */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer +(\S+) *$/i.exec(header ?? '');
+  if (m === null) return false;
+  // Equal-length digests: the comparison takes the same time whatever was sent.
+  return timingSafeEqual(createHash('sha256').update(m[1] ?? '').digest(), createHash('sha256').update(token).digest());
 }

@@ -1,15 +1,15 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AdminState, EndpointOverride } from './endpoint-overrides.js';
+import { bearerMatches } from './admin-token.js';
+import type { AdminState, EndpointOverride } from '../upstream/endpoint-overrides.js';
 
-/** What the admin port's write endpoints act on (the master's view of every worker, or the single process's). */
+/** What the admin port's write endpoints act on (the master's view of every worker). */
 export interface AdminControl {
   /** The bearer token writes need; null: writes are refused (403). */
   token: string | null;
   /** The endpoint addresses the group has now (every worker's together); null when there is no such group. */
   endpoints(group: string): Promise<string[] | null>;
-  /** Records the change and applies it in every worker (now and later ones, across HUP). */
-  set(group: string, endpoint: string, change: { state?: AdminState; weight?: number | null }): EndpointOverride;
+  /** Records the change and applies it in every worker (now and later ones, across HUP); resolves once every live worker has it. */
+  set(group: string, endpoint: string, change: { state?: AdminState; weight?: number | null }): Promise<EndpointOverride>;
   /** Re-reads the config as on SIGHUP. */
   reload(): void;
 }
@@ -25,11 +25,11 @@ const MAX_BODY = 1024;
  * `/upstreams/<group>/endpoints/<address>/disable|enable|drain`, `.../weight` with `{"weight": N}`, and
  * `/reload`. Each needs `Authorization: Bearer <token>`; with no token configured every write is refused.
  */
-export function handleAdminWrite(req: IncomingMessage, res: ServerResponse, path: string, control: AdminControl | undefined, send: Send): void {
+export function handleAdminWrite(req: IncomingMessage, res: ServerResponse, path: string, control: AdminControl, send: Send): void {
   const json = (status: number, body: unknown): void => send(status, 'application/json', `${JSON.stringify(body)}\n`);
   const action = ENDPOINT_ACTION.exec(path);
   if (path !== '/reload' && action === null) return json(404, { error: 'not found: POST /upstreams/<group>/endpoints/<address>/{disable,enable,drain,weight} or /reload' });
-  if (control === undefined || control.token === null) {
+  if (control.token === null) {
     return json(403, { error: 'admin writes are off: set admin.tokenFile or TSGI_PROXY_ADMIN_TOKEN to enable them' });
   }
   if (!bearerMatches(req.headers.authorization, control.token)) {
@@ -48,20 +48,13 @@ export function handleAdminWrite(req: IncomingMessage, res: ServerResponse, path
       const known = await control.endpoints(group);
       if (known === null) return json(404, { error: `no upstream group "${group}"` });
       if (!known.includes(endpoint)) return json(404, { error: `upstream "${group}" has no endpoint ${endpoint} (has: ${known.join(', ') || 'none'})` });
-      if (verb !== 'weight') return json(200, control.set(group, endpoint, { state: STATES[verb] as AdminState }));
+      if (verb !== 'weight') return json(200, await control.set(group, endpoint, { state: STATES[verb] as AdminState }));
       const weight = weightOf(body);
       if (weight === undefined) return json(400, { error: 'body must be {"weight": N} with N an integer 1-1000, or {"weight": null} for the configured weight' });
-      return json(200, control.set(group, endpoint, { weight }));
+      return json(200, await control.set(group, endpoint, { weight }));
     },
     (err: Error) => json(err.message === 'too large' ? 413 : 400, { error: err.message === 'too large' ? `body over ${MAX_BODY} bytes` : 'could not read the body' }),
   );
-}
-
-function bearerMatches(header: string | undefined, token: string): boolean {
-  const m = /^Bearer +(\S+) *$/i.exec(header ?? '');
-  if (m === null) return false;
-  // Equal-length digests: the comparison takes the same time whatever was sent.
-  return timingSafeEqual(createHash('sha256').update(m[1] ?? '').digest(), createHash('sha256').update(token).digest());
 }
 
 function weightOf(body: string): number | null | undefined {

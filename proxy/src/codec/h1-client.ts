@@ -1,20 +1,17 @@
 import type { Socket } from 'node:net';
-import { leadingEmptyLines, parseRequestHead, RequestHeadScanner, type RequestHead } from '@tsgi/http1';
+import { LAST_CHUNK, leadingEmptyLines, normalizePeer, parseRequestHead, RequestHeadScanner, writeChunk, type RequestHead } from '@tsgi/http1';
 import { proxyError, ProxyError } from '../errors.js';
 import type { ProxyContext } from '../route/proxy-context.js';
-import { headLimitsOf } from '../wire.js';
+import { headLimitsOf } from '../config/wire-limits.js';
 import type { ClientInfo } from '../listener/edge-listener.js';
-import type { ClientFraming, ClientSide, LocalAnswer, OutgoingHead } from './client-side.js';
-import { serializeAnswer } from '../exchange/answers.js';
+import type { ClientFraming, ClientSide, OutgoingHead } from '../exchange/client-side.js';
+import { serializeAnswer, type LocalAnswer } from '../policy/error-answers.js';
 import { Exchange } from '../exchange/exchange.js';
-import { asProxyError, codeOf, detailOf, normalizePeer, refusalRecord } from '../exchange/exchange-support.js';
+import { asProxyError, codeOf, detailOf } from '../caught-errors.js';
+import { refusalRecord } from '../exchange/access-record.js';
 import { ChunkedBody, LengthBody, type RequestBody } from '../exchange/request-body.js';
 
-export { normalizePeer } from '../exchange/exchange-support.js';
-
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
-const LAST_CHUNK = '0\r\n\r\n';
-const CRLF = '\r\n';
 /** Response heads with at most this much body go out as one buffer in one write. */
 const ONE_WRITE = 16384;
 
@@ -188,12 +185,7 @@ export class ClientConnection implements ClientSide {
     const sock = this.socket;
     const part = start === 0 && end === buf.length ? buf : buf.subarray(start, end);
     if (this.framing !== 'chunked') return sock.write(part);
-    sock.cork();
-    sock.write(`${(end - start).toString(16)}\r\n`, 'latin1');
-    sock.write(part);
-    const ok = sock.write(CRLF, 'latin1');
-    sock.uncork();
-    return ok;
+    return writeChunk(sock, part);
   }
 
   sendRaw(buf: Buffer, start: number, end: number): boolean {
@@ -202,7 +194,7 @@ export class ClientConnection implements ClientSide {
 
   endBody(): void {
     if (this.tunnel) this.socket.end();
-    else if (this.framing === 'chunked') this.socket.write(LAST_CHUNK, 'latin1');
+    else if (this.framing === 'chunked') this.socket.write(LAST_CHUNK);
   }
 
   sendUpgrade(reason: string, lines: string, first: Buffer, start: number): void {
@@ -220,11 +212,11 @@ export class ClientConnection implements ClientSide {
   }
 
   answer(a: LocalAnswer, close: boolean): void {
-    this.socket.write(serializeAnswer(a, close), 'latin1');
+    this.socket.write(serializeAnswer(a, close));
   }
 
   refuse(a: LocalAnswer): void {
-    if (this.socket.writable) this.socket.end(serializeAnswer(a, true), 'latin1');
+    if (this.socket.writable) this.socket.end(serializeAnswer(a, true));
     this.socket.destroySoon();
   }
 

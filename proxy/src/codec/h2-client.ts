@@ -4,7 +4,8 @@ import type { ClientInfo } from '../listener/edge-listener.js';
 import { H2_FORBIDDEN_RESPONSE, type TranslatedRequest } from './h2-request.js';
 import { Exchange } from '../exchange/exchange.js';
 import { DataBody } from '../exchange/request-body.js';
-import type { ClientFraming, ClientSide, LocalAnswer, OutgoingHead } from './client-side.js';
+import type { ClientFraming, ClientSide, OutgoingHead } from '../exchange/client-side.js';
+import type { LocalAnswer } from '../policy/error-answers.js';
 
 /** Adds `name: value` lines (`name: value\r\n` each) to h2 response headers, dropping fields HTTP/2 forbids. */
 /** Adds `name: value\r\n` lines to h2 response headers, leaving out the fields HTTP/2 forbids. */

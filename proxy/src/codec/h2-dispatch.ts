@@ -1,6 +1,6 @@
 import { constants, type ServerHttp2Stream } from 'node:http2';
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { LocalAnswer } from './client-side.js';
+import type { LocalAnswer } from '../policy/error-answers.js';
 import { addLines } from './h2-client.js';
 import { ProxyError } from '../errors.js';
 import type { ClientInfo } from '../listener/edge-listener.js';
@@ -11,7 +11,7 @@ export interface H2DispatchTarget {
   limits: H2Limits;
   /** Serve the validated request on its stream (the worker's H2StreamClient). */
   serve(stream: ServerHttp2Stream, request: TranslatedRequest, info: ClientInfo): void;
-  /** The answer to a refused request (the one builder, exchange/answers.ts). */
+  /** The answer to a refused request (the one builder, policy/error-answers.ts). */
   answer(err: ProxyError): LocalAnswer;
   /** A request refused before it reached an exchange (for the access log and metrics). */
   refused?(err: ProxyError, info: ClientInfo): void;

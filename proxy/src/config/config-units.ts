@@ -46,3 +46,13 @@ export const size = z.unknown().transform((v, ctx): number => {
   ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a size such as 16k, 10m or 1g (a plain number is bytes)' });
   return z.NEVER;
 });
+
+/** Parses `10r/s`, `30r/m` or a plain number (per second); null when malformed or zero. */
+export function parseRate(text: string | number): number | null {
+  if (typeof text === 'number') return text > 0 && Number.isFinite(text) ? text : null;
+  const m = /^(\d+(?:\.\d+)?)\s*r\/(s|m)$/.exec(text.trim());
+  if (!m) return null;
+  const n = Number(m[1]) / (m[2] === 'm' ? 60 : 1);
+  return n > 0 ? n : null;
+}
+

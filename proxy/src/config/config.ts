@@ -1,11 +1,11 @@
-import { isIP } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
 import { CommandLineError, parseCommandLine, type CliOption } from '@tsgi/arbiter';
-import { TOKEN_RE } from '@tsgi/http1';
+import { parseCidr, TOKEN_RE } from '@tsgi/http1';
 import { ConfigError } from '../errors.js';
 import { readConfigSource, type ConfigSource } from './config-file.js';
 import { issueText } from './config-messages.js';
+import { ACCESS_LOG_FIELD_NAMES, unknownAccessLogFields } from './access-log-format.js';
 
 export { readConfigFile } from './config-file.js';
 import { duration, positiveDuration, size } from './config-units.js';
@@ -20,6 +20,14 @@ const edge = edgeSchemas();
  * Upstream servers: `host:port`, `[v6]:port` or `unix:/path` (nginx `server unix:/run/app.sock`). One schema, not a
  * union, so a bad address gets the hint for what it looks like, not "Invalid input".
  */
+/** `json`, `combined`, or a template of `$field` references (proxy/README.md, Access log). */
+const accessLogFormat = z.string().superRefine((f, ctx) => {
+  if (f === 'json' || f === 'combined') return;
+  if (!f.includes('$')) return void ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be json, combined, or a template with $field references' });
+  const bad = unknownAccessLogFields(f);
+  if (bad.length > 0) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `names unknown fields ${bad.join(', ')} (have: ${ACCESS_LOG_FIELD_NAMES.map((n) => `$${n}`).join(' ')}, $http_<header>)` });
+});
+
 const serverAddress = z.string().superRefine((s, ctx) => {
   if (s.startsWith('unix:')) {
     const r = unixServerAddress.safeParse(s);
@@ -246,7 +254,11 @@ const schema = z
       })
       .strict()
       .default({}),
-    accessLog: z.boolean().default(true),
+    /** One line per request: `true` (JSON), `false`, or `{ format }` (json, combined, or a `$field` template). */
+    accessLog: z
+      .union([z.boolean(), z.object({ format: accessLogFormat }).strict()], { errorMap: () => ({ message: 'must be true, false or { format: json | combined | a $field template }' }) })
+      .default(true)
+      .transform((v) => (v === false ? null : v === true ? { format: 'json' } : v)),
     /** The proxy's 5xx/429 answers carry the internal detail (body, `x-proxy-error`): for development only. */
     debug: z.boolean().default(false),
     errorPages,
@@ -441,13 +453,3 @@ export function parseAddress(s: string): { host: string; port: number } | null {
   return { host: (m[1] ?? m[2])!, port }; // one of the two host alternatives matched
 }
 
-/** Parses `ip` or `ip/prefix`; null when malformed. */
-export function parseCidr(s: string): { ip: string; prefix: number; family: 4 | 6 } | null {
-  const [ip = '', prefixText] = s.split('/');
-  const family = isIP(ip);
-  if (family === 0) return null;
-  const max = family === 4 ? 32 : 128;
-  const prefix = prefixText === undefined ? max : Number(prefixText);
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max || (prefixText !== undefined && !/^\d+$/.test(prefixText))) return null;
-  return { ip, prefix, family: family as 4 | 6 };
-}

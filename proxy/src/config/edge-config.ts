@@ -1,11 +1,7 @@
-import { TOKEN_RE } from '@tsgi/http1';
+import { parseCidr, TOKEN_RE } from '@tsgi/http1';
 import { z } from 'zod';
-import { positiveDuration, size } from './config-units.js';
-import { parseCidrRule } from '../policy/access-control.js';
-import { DEFAULT_COMPRESSIBLE_TYPES } from '../policy/compression.js';
-import { parseRate } from '../policy/rate-limiter.js';
-import { DEFAULT_CIPHERS } from '../listener/tls-contexts.js';
-import { MAX_UNIX_PATH } from '../upstream/unix-address.js';
+import { parseRate, positiveDuration, size } from './config-units.js';
+import { DEFAULT_CIPHERS, DEFAULT_COMPRESSIBLE_TYPES, MAX_UNIX_PATH } from './edge-defaults.js';
 
 /** A limitReq/limitConn key: `ip`, `route` or `header:<token>` (the token class shared with @tsgi/http1). */
 const LIMIT_KEY = new RegExp(`^(?:ip|route|header:${TOKEN_RE.source.slice(1, -1)})$`);
@@ -73,7 +69,7 @@ export function edgeSchemas() {
     })
     .strict();
 
-  const target = z.string().refine((s) => s === 'all' || parseCidrRule(s) !== null, 'must be all, an IP address or a CIDR such as 10.0.0.0/8');
+  const target = z.string().refine((s) => s === 'all' || parseCidr(s) !== null, 'must be all, an IP address or a CIDR such as 10.0.0.0/8');
   // One object with exactly one of the two keys (not a union of two objects), so a wrong rule is named plainly.
   const ruleShape = 'must be { allow: <target> } or { deny: <target> }';
   const accessRule = z

@@ -1,24 +1,27 @@
 import type { RequestHead, ResponseHead } from '@tsgi/http1';
-import type { ClientFraming, ClientSide, LocalAnswer, OutgoingHead } from '../codec/client-side.js';
+import type { ClientSide } from './client-side.js';
 import { ProxyError, type ProxyErrorCode } from '../errors.js';
 import { buildUpstreamHead, type ForwardInfo } from './forward-head.js';
 import type { ProxyContext } from '../route/proxy-context.js';
+import type { ServerSpan } from '@tsgi/arbiter';
 import type { UpstreamConnection } from '../upstream/upstream-connection.js';
-import type { CompressionPolicy, Encoding } from '../policy/compression.js';
+import type { CompressionPolicy } from '../policy/compression.js';
 import { traceForHead } from '../policy/edge-request.js';
-import { responseTrailerLimitsOf } from '../wire.js';
-import type { ErrorAnswers } from './answers.js';
+import { responseTrailerLimitsOf } from '../config/wire-limits.js';
+import type { ErrorAnswers, LocalAnswer } from '../policy/error-answers.js';
 import { checkRoute } from '../policy/edge-gate.js';
 import { AWAITING_RESPONSE, DONE, FORWARDING_BODY, QUEUED_BODY, READING_BODY, ROUTING, WAITING_UPSTREAM, timeoutOf, type ExchangePhase } from './phase.js';
-import { streamCapOf, type StreamWaiter } from './body-shield.js';
+import { streamCapOf, type StreamWaiter } from '../upstream/body-shield.js';
 import { planResponse } from './response-plan.js';
-import { asProxyError, codeOf, detailOf, errnoOf, errorStatusOf, refusalRecord, writeProxyHeader } from './exchange-support.js';
+import { asProxyError, codeOf, detailOf, errnoOf, errorStatusOf } from '../caught-errors.js';
+import { refusalRecord } from './access-record.js';
+import { writeProxyHeader } from '../upstream/proxy-header.js';
 import type { RequestBody } from './request-body.js';
 import { RequestForwarder, type ForwarderEvents } from './request-forwarder.js';
 import { ResponseHeadReader } from './response-reader.js';
-import type { RelayHost } from './relays.js';
+import type { BodyRelay, RelayDone } from './relays.js';
 import { Tunnel } from './tunnel.js';
-import { UpstreamLeg, type LegEvents } from './upstream-leg.js';
+import { openUpstreamLeg, type Leg, type LegEvents, type LegOpener } from './upstream-leg.js';
 
 function uncork(sock: UpstreamConnection['socket']): void {
   sock.uncork();
@@ -28,27 +31,36 @@ function uncork(sock: UpstreamConnection['socket']): void {
  * One request and its response, from a parsed head to the last byte: the
  * route and its edge checks, the upstream leg (attempts, retries), the
  * request body moved upstream, the response head and a relay for its body,
- * or a tunnel after a 101. The client codec feeds it; it answers through
- * the codec's ClientSide. Failures before any response byte reached the
+ * or a tunnel after a 101. The client codec feeds it and the attempt's
+ * upstream connection calls it (it is the connection's handler); it answers
+ * through ClientSide, which each codec implements, and hears from its relay
+ * only through RelayDone. Failures before any response byte reached the
  * client are retried or answered 502/504; after that the client is cut.
  */
-export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWaiter {
+export class Exchange implements LegEvents, RelayDone, ForwarderEvents, StreamWaiter {
   phase: ExchangePhase = ROUTING;
-  bytesOut = 0;
   private due = Infinity;
   private totalDeadline = Infinity;
   private readonly startedAt = Date.now();
-  private headSent = false;
+  /** An answer or a 101 went to the client (a relay's head: its `out.headSent`). */
+  private answered = false;
   private readonly fwd: RequestForwarder;
   private readonly reader: ResponseHeadReader;
-  private leg: UpstreamLeg | null = null;
+  private leg: Leg | null = null;
+  /** The response body's relay, once a final head came. */
+  private relay: BodyRelay | null = null;
   private upstreamHead = '';
   private traceId = '-';
   private requestId = '-';
+  /** Timings and counts for the access record: the current attempt's start, its connect and response-head times (ms, -1 none), client bytes. */
+  private attemptAt = 0;
+  private connectMs = -1;
+  private headerMs = -1;
+  private bytesIn: number;
+  private span: ServerSpan | null = null;
   private releaseSlots: (() => void) | null = null;
   private compress: CompressionPolicy | null = null;
   private resp: ResponseHead | null = null;
-  private out: OutgoingHead | null = null;
   private reusable = true;
   private endpointId = '-';
   /** Holds one of the group's streaming slots (bodyStreams) until the body is upstream or the exchange ends. */
@@ -69,14 +81,26 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWa
     rest: Buffer | null,
     /** The client may keep its connection after this exchange (HTTP/1.1). */
     public keepAlive: boolean,
+    private readonly openLeg: LegOpener = openUpstreamLeg,
   ) {
     this.errors = ctx.errors;
+    this.bytesIn = req.headBytes + (rest?.length ?? 0);
     this.fwd = new RequestForwarder(client, body, rest, this);
     this.reader = new ResponseHeadReader(ctx.config.limits.maxResponseHeaderBytes, req.upgrade !== '');
   }
 
   private get bodyDone(): boolean {
     return this.fwd.done;
+  }
+
+  /** Some response byte reached the client: a failure from now on cuts it instead of answering. */
+  private get headSent(): boolean {
+    return this.answered || (this.relay !== null && this.relay.out.headSent);
+  }
+
+  /** Response body bytes sent to the client. */
+  get bytesOut(): number {
+    return this.relay === null ? 0 : this.relay.out.bytesOut;
   }
 
   /** When the sweep calls onTimeout. */
@@ -103,12 +127,13 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWa
     this.compress = match.edge.compression;
     let extra: string | undefined;
     if (ctx.config.trace.enabled) {
-      const t = traceForHead(req);
+      const t = traceForHead(req, ctx.startSpan);
+      this.span = t.ids.span;
       this.traceId = t.ids.traceId;
       this.requestId = t.ids.requestId;
       extra = t.lines;
     }
-    const leg = new UpstreamLeg(ctx, group, req, this.client.peer, this);
+    const leg = this.openLeg(ctx, group, req, this.client.peer, this);
     this.leg = leg;
     const gate = checkRoute(ctx, req, match.edge, this.client.peer, maxBody, now);
     if (gate.kind === 'refuse') {
@@ -135,7 +160,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWa
     this.dispatch(now);
   }
 
-  // ---- the request body's shield (body-shield.ts) ------------------------------
+  // ---- the request body's shield (upstream/body-shield.ts) --------------------------
 
   /**
    * Takes the upstream leg once the body allows it: bodiless requests and upgrades at once; bodies up to
@@ -232,10 +257,14 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWa
     if (leg === null) return;
     this.phase = WAITING_UPSTREAM;
     this.endpointId = leg.endpoint?.id ?? '-';
+    this.attemptAt = performance.now();
+    this.connectMs = -1;
+    this.headerMs = -1;
     this.arm(leg.group.config.timeouts.connect);
   }
 
   connected(conn: UpstreamConnection): void {
+    this.connectMs = performance.now() - this.attemptAt;
     const group = this.legGroup();
     const sock = conn.socket;
     this.reader.reset();
@@ -265,7 +294,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWa
     this.upstreamFailed('PX_ERR_UPSTREAM_CONNECT', detail, true);
   }
 
-  data(chunk: Buffer): void {
+  onUpstreamData(chunk: Buffer): void {
     const phase = this.phase;
     if (phase.kind === 'tunnel') phase.tunnel.fromUpstream(chunk);
     else if (phase.kind === 'relaying') {
@@ -277,21 +306,22 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWa
     }
   }
 
-  end(): void {
+  onUpstreamEnd(): void {
     const phase = this.phase;
     if (phase.kind === 'tunnel') phase.tunnel.upstreamEnded();
     else if (phase.kind === 'relaying') phase.relay.upstreamEnded();
     // Otherwise 'close' follows and reports the truncation.
   }
 
-  closed(error: Error | null): void {
+  onUpstreamClose(error: Error | null): void {
+    this.leg?.lost();
     const phase = this.phase;
     if (phase.kind === 'tunnel') return phase.tunnel.close();
     if (phase.kind === 'done') return;
     this.upstreamFailed('PX_ERR_UPSTREAM_RESET', errnoOf(error, 'connection closed'), false);
   }
 
-  drain(): void {
+  onUpstreamDrain(): void {
     if (this.phase.kind === 'tunnel') this.phase.tunnel.upstreamDrained();
     else if (!this.bodyDone) this.client.resumeReading();
   }
@@ -302,6 +332,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWa
   requestData(chunk: Buffer): void {
     const phase = this.phase;
     if (phase.kind === 'tunnel') return phase.tunnel.fromClient(chunk);
+    this.bytesIn += chunk.length;
     const conn = phase.kind === 'forwarding-body' || phase.kind === 'awaiting-response' || phase.kind === 'relaying' ? (this.leg?.conn ?? null) : null;
     // Before the response: a body still arriving keeps the client idle deadline moving (never past the total
     // timeout). Once the response relays, only upstream reads move the deadline (nginx's proxy_read_timeout).
@@ -402,25 +433,32 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWa
   private startResponse(head: ResponseHead, buf: Buffer, start: number): void {
     const leg = this.leg;
     if (leg === null) return;
+    this.headerMs = performance.now() - this.attemptAt;
     if (head.status === 101) {
       if (this.req.upgrade === '') return this.upstreamFailed('PX_ERR_UPSTREAM_BAD_RESPONSE', '101 without upgrade request', false);
       return this.startTunnel(head, buf, start, leg);
     }
     if (leg.group.config.retries.statuses.includes(head.status) && leg.retryOnStatus(this.fwd.streamed)) return;
+    const conn = leg.conn;
+    if (conn === null) return this.upstreamFailed('PX_ERR_UPSTREAM_RESET', 'connection closed', false);
     this.resp = head;
     if (!this.bodyDone || this.ctx.draining) this.keepAlive = false;
-    const plan = planResponse(this, this.req, head, this.compress, leg.stickyCookie(), responseTrailerLimitsOf(this.ctx.config.limits));
+    const parties = { client: this.client, upstream: conn.socket, done: this, keepAlive: this.keepAlive, metrics: this.ctx };
+    const plan = planResponse(parties, this.req, head, this.compress, leg.stickyCookie(), responseTrailerLimitsOf(this.ctx.config.limits));
     if (!plan.reusable) this.reusable = false;
-    this.out = plan.head;
-    this.phase = { kind: 'relaying', relay: plan.relay };
+    const relay = plan.relay;
+    // Without framing the body ends with the connection.
+    if (relay.out.framing === 'close') this.keepAlive = false;
+    this.relay = relay;
+    this.phase = { kind: 'relaying', relay };
     this.arm(leg.group.config.timeouts.idle);
-    plan.relay.start(buf, start);
+    relay.start(buf, start);
   }
 
-  private startTunnel(head: ResponseHead, buf: Buffer, start: number, leg: UpstreamLeg): void {
+  private startTunnel(head: ResponseHead, buf: Buffer, start: number, leg: Leg): void {
     const conn = leg.upgrade();
     if (conn === null) return this.upstreamFailed('PX_ERR_UPSTREAM_RESET', 'connection closed', false);
-    this.headSent = true;
+    this.answered = true;
     this.record(101, null);
     this.phase = { kind: 'tunnel', tunnel: new Tunnel(this.client, conn, leg.group.config.timeouts.tunnelIdle) };
     this.client.sendUpgrade(head.reason, head.lines, buf, start);
@@ -429,36 +467,15 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWa
     this.client.resumeReading();
   }
 
-  // ---- RelayHost ----------------------------------------------------------------------
+  // ---- RelayDone ----------------------------------------------------------------------
 
-  sendHead(framing: ClientFraming, first: Buffer | null, start: number, end: number): boolean {
-    // Without framing the body ends with the connection.
-    if (framing === 'close') this.keepAlive = false;
-    this.headSent = true;
-    const out = this.out;
-    if (out === null) return true;
-    return this.client.sendHead(out, framing, this.keepAlive, first, start, end);
-  }
-
-  pauseUpstream(): void {
-    this.leg?.conn?.socket.pause();
-  }
-
-  resumeUpstream(): void {
-    if (this.phase.kind === 'relaying') this.leg?.conn?.socket.resume();
-  }
-
-  upstreamBodyDone(leftover: boolean): void {
+  upstreamDone(leftover: boolean): void {
     this.leg?.release(this.resp?.status ?? 0, this.reusable && this.bodyDone && !leftover);
   }
 
   responseDone(): void {
     this.record(this.resp?.status ?? 0, null);
     this.afterExchange();
-  }
-
-  compressed(encoding: Encoding, bytesIn: number, bytesOut: number): void {
-    this.ctx.onCompressed(encoding, bytesIn, bytesOut);
   }
 
   broken(detail: string): void {
@@ -504,7 +521,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWa
   private answerLocally(status: number, code: ProxyErrorCode, answer: LocalAnswer): void {
     if (!this.bodyDone) this.keepAlive = false;
     this.record(status, code);
-    this.headSent = true;
+    this.answered = true;
     this.client.answer(answer, !this.keepAlive);
     this.afterExchange();
   }
@@ -539,7 +556,7 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWa
     if (release !== null) release();
   }
 
-  private legGroup(): UpstreamLeg['group'] {
+  private legGroup(): Leg['group'] {
     const leg = this.leg;
     if (leg === null) throw new Error('exchange has no upstream leg');
     return leg.group;
@@ -562,6 +579,14 @@ export class Exchange implements LegEvents, RelayHost, ForwarderEvents, StreamWa
       detail: error !== null ? this.detail : null,
       traceId: this.traceId,
       requestId: this.requestId,
+      protocol: this.client.version === 'h2' ? 'HTTP/2.0' : req.minor === 0 ? 'HTTP/1.0' : 'HTTP/1.1',
+      head: req,
+      // A Content-Length body ends where it says: bytes after it are the next pipelined request.
+      bytesIn: req.contentLength >= 0 ? Math.min(this.bytesIn, req.headBytes + req.contentLength) : this.bytesIn,
+      connectMs: this.connectMs,
+      headerMs: this.headerMs,
+      startedAt: this.startedAt,
+      span: this.span,
     });
   }
 }

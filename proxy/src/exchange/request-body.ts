@@ -1,10 +1,8 @@
-import { ChunkedDecoder, type HeadLimits } from '@tsgi/http1';
+import { ChunkedDecoder, LAST_CHUNK, writeChunk, type HeadLimits } from '@tsgi/http1';
 import type { Socket } from 'node:net';
 import { ProxyError } from '../errors.js';
 import { toProxyError } from '../wire.js';
 
-const LAST_CHUNK = '0\r\n\r\n';
-const CRLF = '\r\n';
 
 /**
  * A request body on its way upstream, one class per client framing. `push`
@@ -71,15 +69,6 @@ export class LengthBody implements RequestBody {
   check(): void {}
 }
 
-/** Writes one chunk (size line, data, CRLF) in one corked write. */
-function writeChunk(up: Socket, buf: Buffer, s: number, e: number): void {
-  up.cork();
-  up.write(`${(e - s).toString(16)}\r\n`, 'latin1');
-  up.write(buf.subarray(s, e));
-  up.write(CRLF, 'latin1');
-  up.uncork();
-}
-
 /** Chunked from an HTTP/1.1 client: decoded strictly, re-framed upstream (extensions and trailers are not passed on). */
 export class ChunkedBody implements RequestBody {
   streamed = false;
@@ -94,7 +83,7 @@ export class ChunkedBody implements RequestBody {
   };
   private up: Socket | null = null;
   private readonly sink = (buf: Buffer, s: number, e: number): void => {
-    if (this.up !== null) writeChunk(this.up, buf, s, e);
+    if (this.up !== null) writeChunk(this.up, buf.subarray(s, e));
     this.streamed = true;
   };
 
@@ -135,7 +124,7 @@ export class ChunkedBody implements RequestBody {
       throw toProxyError(err);
     }
     if (maxBody > 0 && this.decoder.total > maxBody) throw new ProxyError('PX_ERR_BODY_TOO_LARGE', `chunked body over ${maxBody}`, 413);
-    if (end >= 0) up.write(LAST_CHUNK, 'latin1');
+    if (end >= 0) up.write(LAST_CHUNK);
     return end;
   }
 }
@@ -197,7 +186,7 @@ export class DataBody implements RequestBody {
     if (this.maxBody > 0 && this.received > this.maxBody) throw new ProxyError('PX_ERR_BODY_TOO_LARGE', `body over ${this.maxBody}`, 413);
     if (n === 0) return -1;
     if (this.declared >= 0) up.write(start === 0 ? buf : buf.subarray(start));
-    else writeChunk(up, buf, start, buf.length);
+    else writeChunk(up, buf.subarray(start));
     this.streamed = true;
     return -1;
   }
@@ -205,6 +194,6 @@ export class DataBody implements RequestBody {
   /** END_STREAM: the body is complete (a short one against its content-length is a 400). */
   finish(up: Socket): void {
     if (this.declared >= 0 && this.received !== this.declared) throw new ProxyError('PX_ERR_BAD_REQUEST', 'malformed request: DATA shorter than content-length', 400);
-    if (this.declared < 0) up.write(LAST_CHUNK, 'latin1');
+    if (this.declared < 0) up.write(LAST_CHUNK);
   }
 }

@@ -1,8 +1,8 @@
-import type { ClientSide } from '../codec/client-side.js';
+import type { ClientSide } from './client-side.js';
 import type { ProxyError } from '../errors.js';
 import type { UpstreamConnection } from '../upstream/upstream-connection.js';
-import type { BodyBudget } from './body-shield.js';
-import { asProxyError } from './exchange-support.js';
+import type { BodyBudget } from '../upstream/body-shield.js';
+import { asProxyError } from '../caught-errors.js';
 import type { RequestBody } from './request-body.js';
 
 /** What the forwarder tells its exchange. */

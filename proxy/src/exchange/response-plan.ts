@@ -1,16 +1,26 @@
 import { ChunkedDecoder, type RequestHead, type ResponseHead } from '@tsgi/http1';
-import type { OutgoingHead } from '../codec/client-side.js';
+import type { OutgoingHead } from './client-side.js';
 import { planCompression, type CompressionPolicy } from '../policy/compression.js';
 import type { HeadLimits } from '@tsgi/http1';
-import { CompressedRelay, type UpstreamFraming } from './compressed-relay.js';
-import { ChunkedRelay, LengthRelay, NoBodyRelay, UntilCloseRelay, type BodyRelay, type RelayHost } from './relays.js';
+import type { ClientSide } from './client-side.js';
+import { CompressedRelay, type CompressionSink, type UpstreamFraming } from './compressed-relay.js';
+import { ChunkedRelay, LengthRelay, NoBodyRelay, UntilCloseRelay, type BodyRelay, type RelayDone, type RelayTarget } from './relays.js';
 
-/** The relay for one response and the head the client gets. */
+/** The relay for one response (it holds the head the client gets). */
 export interface ResponsePlan {
   relay: BodyRelay;
-  head: OutgoingHead;
   /** The upstream socket can carry another request after this body (framing known, no close asked). */
   reusable: boolean;
+}
+
+/** Who a response goes between: the client, the upstream socket, the exchange's RelayDone, and the worker's compression metrics. */
+export interface ResponseParties {
+  client: ClientSide;
+  upstream: RelayTarget['upstream'];
+  done: RelayDone;
+  /** The exchange's keep-alive decision for HTTP/1.1. */
+  keepAlive: boolean;
+  metrics: CompressionSink;
 }
 
 /** The first value of a request field by lower-case name. */
@@ -25,7 +35,7 @@ function fieldOf(req: RequestHead, name: string): string | null {
  * with compression on, eligible responses only).
  */
 export function planResponse(
-  host: RelayHost,
+  parties: ResponseParties,
   req: RequestHead,
   head: ResponseHead,
   /** The route's compression (null: off). */
@@ -36,10 +46,12 @@ export function planResponse(
 ): ResponsePlan {
   const reusable = !head.close;
   const out: OutgoingHead = { status: head.status, reason: head.reason, lines: sticky === '' ? head.lines : head.lines + sticky, contentLength: head.contentLength };
+  // The relay reads the head when it sends it, after the changes below.
+  const target: RelayTarget = { client: parties.client, head: out, keepAlive: parties.keepAlive, upstream: parties.upstream, done: parties.done };
   if (req.method === 'HEAD' || head.status === 204 || head.status === 304) {
     if (head.status === 204) out.contentLength = -1;
     const desync = req.method !== 'HEAD' && (head.contentLength > 0 || head.chunked);
-    return { relay: new NoBodyRelay(host, desync), head: out, reusable };
+    return { relay: new NoBodyRelay(target, desync), reusable };
   }
   // Routes without compression pay this one check.
   if (compress !== null) {
@@ -50,11 +62,11 @@ export function planResponse(
         out.contentLength = -1;
         const framing: UpstreamFraming =
           head.contentLength >= 0 ? { kind: 'length', remaining: head.contentLength } : head.chunked ? { kind: 'chunked', decoder: new ChunkedDecoder(trailerLimits) } : { kind: 'close' };
-        return { relay: new CompressedRelay(host, plan.encoding, compress, framing), head: out, reusable: reusable && framing.kind !== 'close' };
+        return { relay: new CompressedRelay(target, plan.encoding, compress, framing, parties.metrics), reusable: reusable && framing.kind !== 'close' };
       }
     }
   }
-  if (head.contentLength >= 0) return { relay: new LengthRelay(host, head.contentLength), head: out, reusable };
-  if (head.chunked) return { relay: new ChunkedRelay(host, new ChunkedDecoder(trailerLimits)), head: out, reusable };
-  return { relay: new UntilCloseRelay(host), head: out, reusable: false };
+  if (head.contentLength >= 0) return { relay: new LengthRelay(target, head.contentLength), reusable };
+  if (head.chunked) return { relay: new ChunkedRelay(target, new ChunkedDecoder(trailerLimits)), reusable };
+  return { relay: new UntilCloseRelay(target), reusable: false };
 }

@@ -1,5 +1,5 @@
 import { parseResponseHead, partialResponseHeadIsBad, type ResponseHead } from '@tsgi/http1';
-import { detailOf, messageOf } from './exchange-support.js';
+import { detailOf, messageOf } from '../caught-errors.js';
 
 /** What the upstream's bytes so far amount to. */
 export type ReadResult =

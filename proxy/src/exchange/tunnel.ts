@@ -1,4 +1,4 @@
-import type { ClientSide } from '../codec/client-side.js';
+import type { ClientSide } from './client-side.js';
 import type { UpstreamConnection } from '../upstream/upstream-connection.js';
 
 /**

@@ -6,12 +6,15 @@ import type { ProxyContext } from '../route/proxy-context.js';
 import type { UpstreamConnection, UpstreamHandler } from '../upstream/upstream-connection.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
 import { cookieValue, stickyCookieLine } from '../upstream/sticky-cookie.js';
-import { errnoOf } from './exchange-support.js';
+import { errnoOf } from '../caught-errors.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
-/** What the leg reports to its exchange. */
-export interface LegEvents {
+/**
+ * What the leg reports to its exchange. The exchange is also the handler of
+ * the attempt's connection: upstream reads go to it without passing the leg.
+ */
+export interface LegEvents extends UpstreamHandler {
   /** An attempt starts: waiting for a connection to `endpoint`. */
   waiting(): void;
   /** The attempt has its connection: write the request. */
@@ -20,11 +23,32 @@ export interface LegEvents {
   exhausted(code: ProxyErrorCode, detail: string): void;
   /** The connection could not be had (connect error): a failure of the attempt, nothing was sent. */
   connectFailed(detail: string): void;
-  data(chunk: Buffer): void;
-  end(): void;
-  closed(error: Error | null): void;
-  drain(): void;
 }
+
+/** The leg as its exchange uses it (UpstreamLeg; a fake in the exchange's unit tests). */
+export interface Leg {
+  readonly group: UpstreamGroup;
+  /** The current attempt's connection once it has one. */
+  readonly conn: UpstreamConnection | null;
+  /** The endpoint of the current attempt (null between attempts and after release). */
+  readonly endpoint: Endpoint | null;
+  /** Retries taken so far. */
+  readonly attempts: number;
+  attempt(now: number): void;
+  retry(code: ProxyErrorCode, detail: string, connectFailure: boolean, bodyStreamed: boolean): boolean;
+  retryOnStatus(bodyStreamed: boolean): boolean;
+  stickyCookie(): string;
+  drop(): void;
+  release(status: number, reusable: boolean): void;
+  upgrade(): UpstreamConnection | null;
+  /** The upstream closed the attempt's socket: nothing is left to give back. */
+  lost(): void;
+}
+
+/** Makes the leg of one exchange. */
+export type LegOpener = (ctx: ProxyContext, group: UpstreamGroup, req: RequestHead, peer: string, events: LegEvents) => Leg;
+
+export const openUpstreamLeg: LegOpener = (ctx, group, req, peer, events) => new UpstreamLeg(ctx, group, req, peer, events);
 
 /**
  * The upstream side of one exchange: the balancer's pick (sticky cookie,
@@ -33,7 +57,7 @@ export interface LegEvents {
  * the endpoint), and the socket given back to its pool or destroyed when
  * the exchange ends. One leg per exchange, across all its attempts.
  */
-export class UpstreamLeg implements Waiter, UpstreamHandler {
+export class UpstreamLeg implements Leg, Waiter {
   pending: UpstreamConnection | null = null;
   endpoint: Endpoint | null = null;
   conn: UpstreamConnection | null = null;
@@ -99,23 +123,13 @@ export class UpstreamLeg implements Waiter, UpstreamHandler {
       return;
     }
     this.conn = conn;
-    conn.handler = this;
+    conn.handler = this.events;
     conn.uses++;
     this.events.connected(conn);
   }
 
-  onUpstreamData(chunk: Buffer): void {
-    this.events.data(chunk);
-  }
-  onUpstreamEnd(): void {
-    this.events.end();
-  }
-  onUpstreamClose(error: Error | null): void {
+  lost(): void {
     this.conn = null;
-    this.events.closed(error);
-  }
-  onUpstreamDrain(): void {
-    this.events.drain();
   }
 
   /**

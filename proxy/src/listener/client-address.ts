@@ -1,3 +1,5 @@
+import { normalizePeer } from '@tsgi/http1';
+
 /**
  * The client address after trusted-proxy resolution (nginx realip with
  * `real_ip_recursive on`): walk X-Forwarded-For from the right while the hop
@@ -27,5 +29,5 @@ function stripPort(hop: string): string {
   }
   const colon = hop.indexOf(':');
   if (colon > 0 && colon === hop.lastIndexOf(':')) return hop.slice(0, colon);
-  return hop.startsWith('::ffff:') && hop.includes('.') ? hop.slice(7) : hop;
+  return normalizePeer(hop);
 }

@@ -3,7 +3,7 @@ import { createServer as createTcpServer, type Server, type Socket } from 'node:
 import { TLSSocket } from 'node:tls';
 import { performServerHandshake, type ServerHttp2Session, type ServerHttp2Stream, type IncomingHttpHeaders, type Settings } from 'node:http2';
 import type { ProxyError } from '../errors.js';
-import { adoptForBufferedReads } from '@tsgi/http1';
+import { adoptForBufferedReads, normalizePeer } from '@tsgi/http1';
 import { markServerHandshakeDone } from './node-internals.js';
 import { readProxyHeader } from './proxy-protocol-reader.js';
 import type { ProxiedAddress } from './proxy-protocol.js';
@@ -78,16 +78,11 @@ export class EdgeListener {
   readonly server: Server;
   private readonly sessions = new Set<ServerHttp2Session>();
 
-  constructor(private options: EdgeListenerOptions) {
-    // Every socket is accepted paused, whatever the options (a reload may change them on the bound socket): a plain
+  constructor(private readonly options: EdgeListenerOptions) {
+    // Every socket is accepted paused, whatever the options: a plain
     // HTTP/1.x handle moves to a socket that reads through `onread`, the others resume once TLS or the PROXY reader is set.
     this.server = createTcpServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true }, (socket) => this.onConnection(socket));
     this.server.maxConnections = 1_000_000;
-  }
-
-  /** New settings for the bound socket (a reload that keeps the address): connections accepted from now on use them. */
-  reconfigure(options: EdgeListenerOptions): void {
-    this.options = options;
   }
 
   listen(host: string, port: number, exclusive = false): Promise<{ host: string; port: number }> {
@@ -103,7 +98,7 @@ export class EdgeListener {
   }
 
   private baseInfo(socket: Socket, proxied: ProxiedAddress | null): ClientInfo {
-    const peer = normalize(socket.remoteAddress ?? '');
+    const peer = normalizePeer(socket.remoteAddress ?? '');
     return {
       address: proxied?.sourceAddress ?? peer,
       port: proxied?.sourcePort ?? socket.remotePort ?? 0,
@@ -113,14 +108,13 @@ export class EdgeListener {
       alpn: '',
       servername: '',
       tlsProtocol: null,
-      localAddress: proxied?.destinationAddress ?? normalize(socket.localAddress ?? ''),
+      localAddress: proxied?.destinationAddress ?? normalizePeer(socket.localAddress ?? ''),
       localPort: proxied?.destinationPort ?? socket.localPort ?? 0,
       listener: this.id,
     };
   }
 
   private onConnection(accepted: Socket): void {
-    // One connection keeps the settings it was accepted under, even if a reload changes them meanwhile.
     const o = this.options;
     if (o.accepting !== undefined && !o.accepting()) {
       accepted.destroy();
@@ -214,10 +208,6 @@ export class EdgeListener {
   destroySessions(): void {
     for (const s of this.sessions) s.destroy();
   }
-}
-
-function normalize(addr: string): string {
-  return addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr;
 }
 
 function tlsReason(err: NodeJS.ErrnoException): string {

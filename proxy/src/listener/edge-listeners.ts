@@ -1,13 +1,10 @@
-import type { LocalAnswer } from '../codec/client-side.js';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { bindError, type ProxyError } from '../errors.js';
+import type { Counter } from 'prom-client';
+import { bindError } from '../errors.js';
 import { EdgeListener, type ClientInfo, type EdgeListenerOptions } from './edge-listener.js';
 import { ConnectionCap } from './connection-cap.js';
-import type { EdgeMetrics } from '../process/edge-metrics.js';
-import { dispatchH2Stream } from '../codec/h2-dispatch.js';
 import type { ServerHttp2Stream } from 'node:http2';
-import type { H2Limits, TranslatedRequest } from '../codec/h2-request.js';
 import { TlsContexts, type TlsSettings } from './tls-contexts.js';
 
 /** One listener's config as validated (core keys plus the edge ones). */
@@ -18,14 +15,29 @@ export interface EdgeListenerConfig {
   proxyProtocolTimeout: number;
 }
 
-/** How the worker serves what the listeners accept. */
+/** The request limits the HTTP/2 session settings are sized from (config `limits`). */
+export interface H2SessionLimits {
+  maxHeaders: number;
+  maxHeaderBytes: number;
+  maxRequestLine: number;
+}
+
+/** The counters the listeners move (the worker's EdgeMetrics). */
+export interface ListenerMetrics {
+  readonly connectionsRefused: Counter;
+  readonly tlsHandshakes: Counter<'protocol' | 'alpn'>;
+  readonly tlsErrors: Counter<'reason'>;
+  readonly proxyProtocolErrors: Counter;
+  readonly h2Sessions: Counter;
+  readonly h2Streams: Counter;
+}
+
+/** How the worker serves what the listeners accept: the codecs take it from here. */
 export interface EdgeServe {
   http1(socket: Socket, info: ClientInfo): void;
-  h2(stream: ServerHttp2Stream, request: TranslatedRequest, info: ClientInfo): void;
-  refused(err: ProxyError, info: ClientInfo): void;
-  /** The proxy's answer to a refused request (exchange/answers.ts). */
-  answer(err: ProxyError): LocalAnswer;
-  limits(): H2Limits;
+  /** One HTTP/2 stream's HEADERS as received (`flags` says whether they ended the stream). */
+  h2Stream(stream: ServerHttp2Stream, flags: number, rawHeaders: string[], info: ClientInfo): void;
+  limits(): H2SessionLimits;
   /** Idle time after which an h2 connection without streams is closed (ms). */
   idleTimeout(): number;
   accepting(): boolean;
@@ -41,32 +53,10 @@ interface Entry {
   listener: EdgeListener;
 }
 
-/** A listener that a reload took out: its socket no longer accepts; its connections drain. */
-export interface RemovedListener {
-  address: string;
-  /** ClientInfo.listener of its connections. */
-  id: number;
-  /** Closes what is left of it (h2 sessions) once its connections are done or cut. */
-  destroy(): void;
-}
-
-/**
- * A reload's listener change, bound but not yet in effect: `commit` swaps it in
- * (and says which listeners went), `abort` closes what it bound.
- */
-export interface ListenerChange {
-  /** Addresses of the listeners it bound (added by the reload), as bound. */
-  added: { address: string; host: string; port: number }[];
-  commit(): RemovedListener[];
-  abort(): Promise<void>;
-}
-
 /**
  * Every listener of one worker with its TLS contexts. Certificate files are
- * read at construction (a bad file there is a boot error) and re-read by
- * `reloadCertificates` on SIGHUP, which keeps the running contexts of any
- * listener whose new files are bad and logs why. `change` rebinds for a
- * reload (nginx's HUP): a listener whose address stays keeps its socket.
+ * read at construction (a bad file there is a boot error). A HUP replaces the
+ * whole worker (the arbiter's generation reload), so nothing here is rebound.
  */
 export class EdgeListeners {
   private entries: Entry[] = [];
@@ -75,7 +65,7 @@ export class EdgeListeners {
   constructor(
     configs: readonly EdgeListenerConfig[],
     private readonly serve: EdgeServe,
-    private readonly metrics: EdgeMetrics,
+    private readonly metrics: ListenerMetrics,
     private readonly log: Logger,
   ) {
     this.cap = new ConnectionCap(
@@ -105,16 +95,7 @@ export class EdgeListeners {
       h2MaxHeaderPairs: serve.limits().maxHeaders + 8,
       h2IdleTimeout: serve.idleTimeout(),
       onHttp1: (socket, info) => serve.http1(socket, info),
-      onH2Stream: (stream, _headers, flags, raw, info) =>
-        dispatchH2Stream(stream, flags, raw, info, {
-          limits: serve.limits(),
-          serve: (stream, request, i) => serve.h2(stream, request, i),
-          answer: (err) => serve.answer(err),
-          refused: (err, i) => {
-            metrics.h2Refused.inc({ code: err.code });
-            serve.refused(err, i);
-          },
-        }),
+      onH2Stream: (stream, _headers, flags, raw, info) => serve.h2Stream(stream, flags, raw, info),
       accepting: () => serve.accepting(),
       admit: (socket) => this.cap.admit(socket),
       events: {
@@ -143,81 +124,6 @@ export class EdgeListeners {
       }
     }
     return bound;
-  }
-
-  /**
-   * Binds what a reload adds, builds the TLS contexts of listeners whose
-   * settings changed, and keeps the sockets of addresses that stay. Throws
-   * (a bindError naming the listener, or the TLS error) after closing what it
-   * bound, so a refused reload leaves the running listeners as they were.
-   */
-  async change(configs: readonly EdgeListenerConfig[], addresses: readonly { host: string; port: number }[]): Promise<ListenerChange> {
-    const running = new Map(this.entries.map((e) => [e.key, e]));
-    const keys = listenerKeys(configs);
-    const next: { entry: Entry; kept: boolean; options: EdgeListenerOptions | null }[] = [];
-    const added: ListenerChange['added'] = [];
-    const closeAdded = (): Promise<void> => Promise.all(next.filter((n) => !n.kept).map((n) => n.entry.listener.close())).then(() => undefined);
-    try {
-      for (const [i, config] of configs.entries()) {
-        const key = keys[i] as string;
-        const old = running.get(key);
-        if (old !== undefined) {
-          if (JSON.stringify(old.config) === JSON.stringify(config)) {
-            next.push({ entry: old, kept: true, options: null });
-          } else {
-            // Same address, other settings (TLS, PROXY protocol): the socket stays, new connections get the new settings.
-            const tls = config.tls === undefined ? null : JSON.stringify(config.tls) === JSON.stringify(old.config.tls) ? old.tls : new TlsContexts(config.tls);
-            const options = this.optionsFor(config, tls);
-            next.push({ entry: { key, config, tls, listener: old.listener }, kept: true, options });
-          }
-          continue;
-        }
-        const tls = config.tls === undefined ? null : new TlsContexts(config.tls);
-        const entry: Entry = { key, config, tls, listener: new EdgeListener(this.optionsFor(config, tls)) };
-        next.push({ entry, kept: false, options: null });
-        const at = addresses[i];
-        if (at === undefined) throw new RangeError(`edge listeners: no address for listener ${i} of ${configs.length}`);
-        try {
-          const b = await entry.listener.listen(at.host, at.port, false);
-          added.push({ address: config.address, ...b });
-        } catch (err) {
-          throw bindError(`listeners.${i}.address`, config.address, err);
-        }
-      }
-    } catch (err) {
-      await closeAdded();
-      throw err;
-    }
-    return {
-      added,
-      commit: () => {
-        const stays = new Set(next.map((n) => n.entry.listener));
-        const removed = this.entries.filter((e) => !stays.has(e.listener));
-        for (const n of next) if (n.options !== null) n.entry.listener.reconfigure(n.options);
-        this.entries = next.map((n) => n.entry);
-        return removed.map((e) => {
-          void e.listener.close();
-          return {
-            address: e.config.address,
-            id: e.listener.id,
-            // Its server is already closing (above); only h2 sessions outlive that.
-            destroy: () => e.listener.destroySessions(),
-          };
-        });
-      },
-      abort: closeAdded,
-    };
-  }
-
-  /** Re-reads certificates and keys (SIGHUP); a bad pair keeps the old contexts. */
-  reloadCertificates(): void {
-    for (const e of this.entries) {
-      if (e.tls === null) continue;
-      const r = e.tls.reload();
-      this.metrics.certReloads.inc({ result: r.ok ? 'ok' : 'kept_old' });
-      if (r.ok) this.log.info({ listener: e.config.address, certificates: r.certificates }, 'TLS certificates reloaded');
-      else this.log.error({ listener: e.config.address, err: r.error, certificates: r.certificates }, 'TLS certificate reload refused; keeping the running certificates');
-    }
   }
 
   get h2Sessions(): number {

@@ -22,21 +22,6 @@ export interface TlsSettings {
   handshakeTimeout: number;
 }
 
-/**
- * Mozilla "intermediate" TLS 1.2 suites: forward-secret AEAD only, no CBC,
- * no RSA key exchange, no SHA-1.
- */
-export const DEFAULT_CIPHERS = [
-  'ECDHE-ECDSA-AES128-GCM-SHA256',
-  'ECDHE-RSA-AES128-GCM-SHA256',
-  'ECDHE-ECDSA-AES256-GCM-SHA384',
-  'ECDHE-RSA-AES256-GCM-SHA384',
-  'ECDHE-ECDSA-CHACHA20-POLY1305',
-  'ECDHE-RSA-CHACHA20-POLY1305',
-  'DHE-RSA-AES128-GCM-SHA256',
-  'DHE-RSA-AES256-GCM-SHA384',
-].join(':');
-
 interface Loaded {
   /** The certificate file it came from. */
   file: string;

@@ -1,13 +1,13 @@
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import { AddressSet, normalizePeer, parseCidr } from '@tsgi/http1';
 
 /** One rule as written in the config: `{ allow: "10.0.0.0/8" }`, `{ deny: "all" }`. */
 export type AccessRule = { allow: string } | { deny: string };
 
 interface Compiled {
   allow: boolean;
-  family: 4 | 6;
   /** null: matches every address (`all`). */
-  list: BlockList | null;
+  list: AddressSet | null;
 }
 
 /**
@@ -22,25 +22,20 @@ export class AccessList {
     this.rules = rules.map((r) => {
       const allow = 'allow' in r;
       const target = allow ? (r as { allow: string }).allow : (r as { deny: string }).deny;
-      if (target === 'all') return { allow, family: 4 as const, list: null };
-      const cidr = parseCidrRule(target);
+      if (target === 'all') return { allow, list: null };
+      const cidr = parseCidr(target);
       if (cidr === null) throw new TypeError(`not an address or CIDR: ${target}`);
-      const list = new BlockList();
-      list.addSubnet(cidr.ip, cidr.prefix, cidr.family === 4 ? 'ipv4' : 'ipv6');
-      return { allow, family: cidr.family, list };
+      return { allow, list: new AddressSet([cidr]) };
     });
   }
 
   /** Whether `address` may proceed. */
   allows(address: string): boolean {
-    const ip = address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+    const ip = normalizePeer(address);
     const family = isIP(ip);
     if (family === 0) return this.fallback();
-    const type = family === 4 ? 'ipv4' : 'ipv6';
-    for (const r of this.rules) {
-      // BlockList matches IPv4 against IPv6 subnets (as mapped addresses); nginx rules are per family.
-      if (r.list === null || (r.family === family && r.list.check(ip, type))) return r.allow;
-    }
+    // nginx rules are per family, as AddressSet matches.
+    for (const r of this.rules) if (r.list === null || r.list.hasIp(ip, family)) return r.allow;
     return true;
   }
 
@@ -49,17 +44,4 @@ export class AccessList {
     for (const r of this.rules) if (r.list === null) return r.allow;
     return true;
   }
-}
-
-/** `ip` or `ip/prefix` with the prefix in range; null otherwise. */
-export function parseCidrRule(s: string): { ip: string; prefix: number; family: 4 | 6 } | null {
-  const slash = s.indexOf('/');
-  const ip = slash < 0 ? s : s.slice(0, slash);
-  const family = isIP(ip);
-  if (family === 0) return null;
-  const max = family === 4 ? 32 : 128;
-  if (slash < 0) return { ip, prefix: max, family: family as 4 | 6 };
-  const p = s.slice(slash + 1);
-  if (!/^\d{1,3}$/.test(p) || Number(p) > max) return null;
-  return { ip, prefix: Number(p), family: family as 4 | 6 };
 }

@@ -1,4 +1,6 @@
-import type { ResponseHead } from '@tsgi/http1';
+import { encodingNegotiator, forbidsTransform, varyCovers, type ResponseHead } from '@tsgi/http1';
+
+export { negotiateEncoding } from '@tsgi/http1';
 
 /** Encodings the edge can produce, in the config's spelling (the Content-Encoding token). */
 export type Encoding = 'br' | 'gzip';
@@ -21,6 +23,8 @@ export interface CompressionPolicy {
   readonly brotliQuality: number;
   /** True when the media type (lower-case, no parameters) is worth compressing. */
   compressible(mediaType: string): boolean;
+  /** The encoding this client's Accept-Encoding gets (`negotiateEncoding` over `encodings`, memoised), or null. */
+  negotiate(acceptEncoding: string | null): Encoding | null;
 }
 
 /** The decision for one response: header lines to send and the encoding, or null to pass it through as is. */
@@ -45,8 +49,10 @@ export function compressionPolicy(global: CompressionSettings, route: Partial<Co
     else if (sub.startsWith('*+')) suffixes.push(sub.slice(1));
     else exact.add(type);
   }
+  const negotiate = encodingNegotiator(s.encodings);
   return {
     encodings: s.encodings,
+    negotiate,
     minBytes: s.minBytes,
     gzipLevel: s.gzipLevel,
     brotliQuality: s.brotliQuality,
@@ -57,44 +63,6 @@ export function compressionPolicy(global: CompressionSettings, route: Partial<Co
       return false;
     },
   };
-}
-
-/**
- * Picks the encoding from Accept-Encoding (RFC 9110 12.5.3): the configured
- * encoding with the highest q above 0, ties going to the config's order;
- * `*` stands for any encoding not named; `x-gzip` is gzip. Null: none is
- * acceptable (or no Accept-Encoding was sent, which asks for identity).
- */
-export function negotiateEncoding(acceptEncoding: string | null, offered: readonly Encoding[]): Encoding | null {
-  if (acceptEncoding === null) return null;
-  let best: Encoding | null = null;
-  let bestQ = 0;
-  for (const enc of offered) {
-    const q = qualityOf(acceptEncoding, enc);
-    if (q > bestQ) {
-      best = enc;
-      bestQ = q;
-    }
-  }
-  return best;
-}
-
-function qualityOf(header: string, enc: Encoding): number {
-  let star = -1;
-  for (const part of header.split(',')) {
-    const semi = part.indexOf(';');
-    let name = (semi < 0 ? part : part.slice(0, semi)).trim().toLowerCase();
-    if (name === 'x-gzip') name = 'gzip';
-    if (name !== enc && name !== '*') continue;
-    let q = 1;
-    if (semi >= 0) {
-      const m = /(?:^|;)\s*q\s*=\s*([01](?:\.\d{0,3})?)\s*(?:;|$)/i.exec(part.slice(semi));
-      q = m === null ? 0 : Number(m[1]);
-    }
-    if (name === enc) return q;
-    star = q;
-  }
-  return star < 0 ? 0 : star;
 }
 
 /**
@@ -134,7 +102,7 @@ export function planCompression(policy: CompressionPolicy, acceptEncoding: strin
           if (value !== '' && value.toLowerCase() !== 'identity') return null;
           break;
         case 'cache-control':
-          if (/(?:^|,)\s*no-transform\s*(?:,|$)/i.test(value)) return null;
+          if (forbidsTransform(value)) return null;
           break;
         case 'etag':
           if (!value.startsWith('W/')) {
@@ -143,7 +111,7 @@ export function planCompression(policy: CompressionPolicy, acceptEncoding: strin
           }
           break;
         case 'vary':
-          if (/(?:^|,)\s*(?:accept-encoding|\*)\s*(?:,|$)/i.test(value)) varied = true;
+          if (varyCovers(value, 'accept-encoding')) varied = true;
           break;
         default:
           break;
@@ -152,27 +120,10 @@ export function planCompression(policy: CompressionPolicy, acceptEncoding: strin
     pos = eol + 2;
   }
   if (type === '' || !policy.compressible(type)) return null;
-  const encoding = negotiateEncoding(acceptEncoding, policy.encodings);
+  const encoding = policy.negotiate(acceptEncoding);
   let out = lines;
   if (encoding !== null && etagStart >= 0) out = `${lines.slice(0, etagStart)} W/${lines.slice(etagStart, etagEnd).trim()}${lines.slice(etagEnd)}`;
   if (!varied) out += 'vary: Accept-Encoding\r\n';
   if (encoding !== null) out += `content-encoding: ${encoding}\r\n`;
   return { lines: out, encoding };
 }
-
-/** Media types compressed by default: text, and the structured formats served as text. */
-export const DEFAULT_COMPRESSIBLE_TYPES: readonly string[] = [
-  'text/*',
-  'application/json',
-  'application/*+json',
-  'application/javascript',
-  'application/ecmascript',
-  'application/xml',
-  'application/*+xml',
-  'application/x-www-form-urlencoded',
-  'application/wasm',
-  'image/svg+xml',
-  'image/x-icon',
-  'font/ttf',
-  'font/otf',
-];

@@ -1,8 +1,14 @@
 import type { RequestHead } from '@tsgi/http1';
 import type { ProxyErrorCode } from '../errors.js';
-import type { ProxyContext } from '../route/proxy-context.js';
 import { resolveClientAddress } from '../listener/client-address.js';
 import { admit, type EdgeRoute } from './edge-request.js';
+
+/** What the checks need of the worker (its ProxyContext): the trust decision and the metrics of refusals. */
+export interface GateHost {
+  isTrusted(peer: string): boolean;
+  /** Edge refusals and delays: `denied` by access rules, `limited`/`delayed` by a zone. */
+  onEdge(event: 'denied' | 'limited' | 'delayed', label: string, kind?: 'req' | 'conn'): void;
+}
 
 /** What the route's edge checks decided. */
 export type GateVerdict =
@@ -19,7 +25,7 @@ function refuse(status: number, code: ProxyErrorCode, detail: string, retryAfter
  * taken from X-Forwarded-For only through trusted proxies). `maxBody` is
  * the global body limit, which a route may override.
  */
-export function checkRoute(ctx: ProxyContext, req: RequestHead, edge: EdgeRoute, peer: string, maxBody: number, now: number): GateVerdict {
+export function checkRoute(ctx: GateHost, req: RequestHead, edge: EdgeRoute, peer: string, maxBody: number, now: number): GateVerdict {
   if (edge.maxHeaderBytes !== undefined && req.headBytes > edge.maxHeaderBytes) {
     // A head over a limit is refused like a broken one: 431 and the connection closed.
     return refuse(431, 'PX_ERR_HEADERS_TOO_LARGE', `request header fields too large for this route (${req.headBytes} > ${edge.maxHeaderBytes} bytes)`, null, true);

@@ -1,7 +1,7 @@
 import type { Admission, RoutePolicy } from './route-policy.js';
 import type { CompressionPolicy } from './compression.js';
-import { traceFor, traceHeadersOf, traceHeaderLines, type TraceIds } from './trace-context.js';
-import type { ErrorAnswers } from '../exchange/answers.js';
+import { traceFor, traceHeadersOf, traceHeaderLines, type SpanStarter, type TraceIds } from './trace-context.js';
+import type { ErrorAnswers } from './error-answers.js';
 
 /** The edge settings attached to a matched route. */
 export interface EdgeRoute {
@@ -39,9 +39,9 @@ export function admit(route: EdgeRoute, head: HeadView, client: string, now: num
 }
 
 /** The trace context for the upstream hop plus the header lines to append (the originals are skipped). */
-export function traceForHead(head: HeadView): { ids: TraceIds; lines: string } {
+export function traceForHead(head: HeadView, startSpan: SpanStarter | null): { ids: TraceIds; lines: string } {
   const h = traceHeadersOf(head.lower, head.values);
-  const ids = traceFor(h.traceparent, h.tracestate, h.requestId);
+  const ids = traceFor(h.traceparent, h.tracestate, h.requestId, startSpan);
   return { ids, lines: traceHeaderLines(ids) };
 }
 

@@ -1,4 +1,10 @@
 import { randomFillSync } from 'node:crypto';
+import { parseTraceparent, type RemoteParent, type ServerSpan } from '@tsgi/arbiter';
+
+export { parseTraceparent };
+
+/** Starts this hop's span when traces are exported (OpenTelemetry): its ids go upstream. */
+export type SpanStarter = (parent: RemoteParent | null) => ServerSpan;
 
 /** The trace ids of one request as it leaves the proxy. */
 export interface TraceIds {
@@ -13,9 +19,10 @@ export interface TraceIds {
   /** Passed through only with a valid traceparent and when well-formed. */
   tracestate: string | null;
   requestId: string;
+  /** This hop's exported span (null unless traces are on): ended with the access record. */
+  span: ServerSpan | null;
 }
 
-const HEX = /^[0-9a-f]+$/;
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
 /** Ids from other systems (UUIDs, nginx $request_id, ULIDs) pass; anything that could split a log line does not. */
@@ -50,26 +57,6 @@ export function newTraceId(): string {
   return id;
 }
 
-/**
- * Parses a W3C traceparent (Trace Context level 1, section 3.2). Version 00
- * must be exactly 55 characters; later versions may append `-`-separated
- * fields, which are ignored; version ff, upper-case hex and all-zero ids are
- * invalid. Returns null when invalid.
- */
-export function parseTraceparent(value: string): { traceId: string; parentId: string; flags: string } | null {
-  const v = value.trim();
-  if (v.length < 55 || v[2] !== '-' || v[35] !== '-' || v[52] !== '-') return null;
-  const version = v.slice(0, 2);
-  if (!HEX.test(version) || version === 'ff') return null;
-  if (version === '00' ? v.length !== 55 : v.length > 55 && v[55] !== '-') return null;
-  const traceId = v.slice(3, 35);
-  const parentId = v.slice(36, 52);
-  const flags = v.slice(53, 55);
-  if (!HEX.test(traceId) || !HEX.test(parentId) || !HEX.test(flags)) return null;
-  if (traceId === ZERO_TRACE || parentId === ZERO_SPAN) return null;
-  return { traceId, parentId, flags };
-}
-
 /** tracestate with at most 32 well-formed members and 512 characters; null when invalid. */
 export function validTracestate(value: string): string | null {
   const v = value.trim();
@@ -88,11 +75,14 @@ export function validTracestate(value: string): string | null {
  * X-Request-Id is kept, otherwise a new 32-hex one is made, so every access
  * line on both tiers can carry the same id.
  */
-export function traceFor(traceparent: string | null, tracestate: string | null, requestId: string | null): TraceIds {
+export function traceFor(traceparent: string | null, tracestate: string | null, requestId: string | null, startSpan: SpanStarter | null = null): TraceIds {
   const parsed = traceparent === null ? null : parseTraceparent(traceparent);
-  const spanId = newSpanId();
-  const traceId = parsed?.traceId ?? newTraceId();
-  const flags = parsed === null ? '00' : (parseInt(parsed.flags, 16) & 0x01).toString(16).padStart(2, '0');
+  const sampledIn = parsed !== null && (parseInt(parsed.flags, 16) & 0x01) === 1;
+  // With traces exported, the span's ids and the sampler's verdict go upstream, so the next tier's span is its child.
+  const span = startSpan === null ? null : startSpan(parsed === null ? null : { traceId: parsed.traceId, spanId: parsed.parentId, sampled: sampledIn });
+  const spanId = span?.spanId ?? newSpanId();
+  const traceId = span?.traceId ?? parsed?.traceId ?? newTraceId();
+  const flags = (span?.sampled ?? sampledIn) ? '01' : '00';
   const rid = requestId !== null && REQUEST_ID.test(requestId) ? requestId : randomHex(16);
   return {
     traceId,
@@ -101,6 +91,7 @@ export function traceFor(traceparent: string | null, tracestate: string | null, 
     traceparent: `00-${traceId}-${spanId}-${flags}`,
     tracestate: parsed !== null && tracestate !== null ? validTracestate(tracestate) : null,
     requestId: rid,
+    span,
   };
 }
 

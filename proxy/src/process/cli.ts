@@ -1,24 +1,24 @@
 #!/usr/bin/env node
-import { ArbiterError, ArbiterHaltError, EXIT, consoleFormat } from '@tsgi/arbiter';
+import { ArbiterError, ArbiterHaltError, EXIT, checkTracingEnv, consoleFormat } from '@tsgi/arbiter';
 import { ConfigError, ProxyError } from '../errors.js';
 import { USAGE, loadConfig } from '../config/config.js';
 import { createLogger } from './logger.js';
 import { runMaster } from './master.js';
-import { runSingleProcess } from './single-process.js';
 import { describeConfig } from '../config/describe-config.js';
 import { TlsContexts } from '../listener/tls-contexts.js';
 import { firstUnresolved, resolveUpstreamNames } from '../upstream/upstream-names.js';
 import { configuredAnswers } from './proxy-worker.js';
 import { adminToken } from '../admin/admin-token.js';
 
-/** `tsgi-proxy`: parse config (exit 2 on any problem), then run single-process or under the arbiter. */
+/** `tsgi-proxy`: parse config (exit 2 on any problem), then run under the arbiter (one master, `workers` workers). */
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let loaded: ReturnType<typeof loadConfig>;
   try {
     loaded = loadConfig(argv, env);
     consoleFormat(env, process.stdout);
+    checkTracingEnv(env);
   } catch (err) {
-    if (err instanceof ArbiterError && err.code === 'ARB_ERR_LOG_FORMAT') {
+    if (err instanceof ArbiterError && (err.code === 'ARB_ERR_LOG_FORMAT' || err.code === 'ARB_ERR_TRACING_CONFIG')) {
       process.stderr.write(`config: ${err.message}\n`);
       return 2;
     }
@@ -68,10 +68,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     process.stdout.write(`${describeConfig(config, loaded.path)}\n`);
     return 0;
   }
-  const log = createLogger(config, config.workers > 1 ? 'master' : 'proxy');
+  const log = createLogger(config, 'master');
   const reread = () => loadConfig(argv, env).config;
   try {
-    return await (config.workers > 1 ? runMaster(config, reread, log, token) : runSingleProcess(config, reread, log, token));
+    return await runMaster(config, reread, log, token);
   } catch (err) {
     return reportStartupFailure(err);
   }

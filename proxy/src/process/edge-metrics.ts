@@ -25,7 +25,6 @@ export class EdgeMetrics {
   readonly denied: Counter<'route'>;
   readonly tlsHandshakes: Counter<'protocol' | 'alpn'>;
   readonly tlsErrors: Counter<'reason'>;
-  readonly certReloads: Counter<'result'>;
   readonly h2Sessions: Counter;
   readonly h2Streams: Counter;
   readonly h2Refused: Counter<'code'>;
@@ -42,7 +41,6 @@ export class EdgeMetrics {
     this.denied = pushed(new Counter({ name: 'tsgi_proxy_access_denied_total', help: 'Requests refused 403 by a route allow/deny list.', labelNames: ['route'], registers }), changed);
     this.tlsHandshakes = pushed(new Counter({ name: 'tsgi_proxy_tls_handshakes_total', help: 'Completed TLS handshakes, by protocol version and ALPN.', labelNames: ['protocol', 'alpn'], registers }), changed);
     this.tlsErrors = pushed(new Counter({ name: 'tsgi_proxy_tls_handshake_errors_total', help: 'Failed TLS handshakes, by reason (protocol, cipher, timeout, reset, other).', labelNames: ['reason'], registers }), changed);
-    this.certReloads = pushed(new Counter({ name: 'tsgi_proxy_cert_reloads_total', help: 'Certificate reloads on SIGHUP, by result (ok, kept_old).', labelNames: ['result'], registers }), changed);
     this.h2Sessions = pushed(new Counter({ name: 'tsgi_proxy_h2_sessions_total', help: 'HTTP/2 connections accepted.', registers }), changed);
     this.h2Streams = pushed(new Counter({ name: 'tsgi_proxy_h2_streams_total', help: 'HTTP/2 streams (requests) opened by clients.', registers }), changed);
     this.h2Refused = pushed(new Counter({ name: 'tsgi_proxy_h2_streams_refused_total', help: 'HTTP/2 streams refused before forwarding, by error code.', labelNames: ['code'], registers }), changed);

@@ -16,3 +16,13 @@ export function createLogger(config: Pick<ProxyConfig, 'logLevel'>, role: string
     pino.destination({ dest: 1, sync: false }),
   );
 }
+
+/**
+ * Writes whole text lines to the logger's own destination (text access-log
+ * formats): same async buffer, same order, flushed by `log.flush()` on exit.
+ */
+export function rawLineWriter(log: Logger): (line: string) => void {
+  const dest = (log as unknown as Record<symbol, { write(s: string): unknown }>)[pino.symbols.streamSym];
+  if (dest === undefined) throw new Error('pino logger without a destination stream');
+  return (line) => void dest.write(`${line}\n`);
+}

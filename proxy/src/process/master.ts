@@ -1,95 +1,106 @@
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { Registry } from 'prom-client';
-import { Arbiter, MetricsLedger, PortReservation, registerDefaultMetrics, type MemoryLimit } from '@tsgi/arbiter';
-import { startAdminServer } from '../admin/admin-server.js';
+import { Arbiter, MasterServices, type MemoryLimit, type StatusServer, type StatusTarget } from '@tsgi/arbiter';
+import { adminRoutes } from '../admin/admin-routes.js';
 import { parseAddress, type ProxyConfig } from '../config/config.js';
-import type { ConfigReader } from './single-process.js';
 import { TlsContexts } from '../listener/tls-contexts.js';
 import { bindError } from '../errors.js';
 import { isSummedGauge } from './metrics.js';
 import { refuseEmptyingReload } from '../upstream/upstream-names.js';
-import { OverrideStore, isOverridesRequest } from '../admin/endpoint-overrides.js';
+import { OverrideStore, isOverridesRequest } from '../upstream/endpoint-overrides.js';
 import { configuredAnswers, type WorkerUpstreams } from './proxy-worker.js';
 
+/** How the running proxy re-reads its config on HUP (throws ConfigError on a bad file). */
+export type ConfigReader = () => ProxyConfig;
+
 /**
- * Runs `workers` proxy workers under @tsgi/arbiter's Arbiter (the same
- * pre-fork master as tsgi-appserver). The master owns the admin port and
- * merges every worker's metrics (in a MetricsLedger, so counters never go
- * back when a worker dies or a reload replaces it) and upstream views. HUP re-reads the config
- * and the arbiter replaces the workers generation by generation, so no
- * connection is dropped. Resolves with the exit code.
+ * Runs tsgi-proxy under @tsgi/arbiter's Arbiter, whatever `workers` says (the
+ * same pre-fork master as tsgi-appserver: `workers: 1` is one master and one
+ * worker). The master owns the admin port and merges every worker's metrics
+ * (in a MetricsLedger, so counters never go back when a worker dies or a
+ * reload replaces it) and upstream views. HUP re-reads the config and the
+ * arbiter replaces the workers generation by generation, so no connection is
+ * dropped. Resolves with the exit code.
  */
 export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, log: Logger, adminToken: string | null = null): Promise<number> {
-  // Workers of every generation must share one port, so port 0 is resolved here once, per listener: two
-  // listeners both on `host:0` get two ports (keyed by the address alone they shared one, EADDRINUSE).
-  // The pick stays bound until the first worker is about to listen (PortReservation), so no neighbour takes it.
-  const reservation = new PortReservation();
-  const ports = new Map<string, string>();
-  for (const [i, [key, l]] of listenerKeys(config).entries()) {
-    try {
-      ports.set(key, await concrete(l.address, reservation));
-    } catch (err) {
-      await reservation.release();
-      throw bindError(`listeners.${i}.address`, l.address, err);
-    }
-  }
-  let current = pinPorts(config, ports);
-  const ledger = new MetricsLedger({ summedGauge: isSummedGauge });
-  // The master's own process metrics: process_start_time_seconds without `pid` is the master's start.
-  const own = new Registry();
-  registerDefaultMetrics(own);
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  let arbiter: Arbiter | undefined;
+  const views = async (): Promise<(WorkerUpstreams | null)[]> => ((await arbiter?.collect('upstreams')) ?? []) as (WorkerUpstreams | null)[];
   // The admin API's endpoint overrides live here: every worker gets the whole list on each change, a new one
   // (more workers, a HUP's new generation) gets it in workerData and asks again once ready.
   const overrides = new OverrideStore();
-  const sendOverrides = (): void => arbiter.broadcast({ tsgiProxy: 'overrides', list: overrides.list() });
-  const arbiter = new Arbiter({
+  const sendOverrides = (): void => arbiter?.broadcast({ tsgiProxy: 'overrides', list: overrides.list() });
+  let current = config;
+  const services = new MasterServices({
+    summedGauge: isSummedGauge,
+    extension: adminRoutes(async () => ({ workers: await views() }), {
+      token: adminToken,
+      endpoints: async (group) => {
+        if (!Object.hasOwn(current.upstreams, group)) return null;
+        return [...new Set((await views()).flatMap((v) => (v?.upstreams[group]?.endpoints ?? []).map((e) => String(e.address))))];
+      },
+      set: async (group, endpoint, change) => {
+        const o = overrides.set(group, endpoint, change);
+        log.info({ group, endpoint, state: o.state, weight: o.weight }, 'admin: endpoint override set');
+        sendOverrides();
+        // IPC keeps order: a worker that answers this collect has applied the list sent before it.
+        await views();
+        return o;
+      },
+      reload: () => arbiter?.signal('SIGHUP'),
+    }),
+  });
+  // Workers of every generation must share one port, so port 0 is resolved here once, per listener: two
+  // listeners both on `host:0` get two ports (keyed by the address alone they shared one, EADDRINUSE).
+  const ports = new Map<string, string>();
+  await pickPorts(services, listenerKeys(config), ports);
+  current = pinPorts(config, ports);
+  // The admin port before any worker, as gunicorn binds before it forks: one that cannot bind leaves nothing running.
+  let admin: StatusServer | null = null;
+  if (current.admin.address !== null) {
+    try {
+      admin = await services.startStatus(adminTarget(current.admin.address));
+    } catch (err) {
+      await services.close();
+      throw bindError('admin.address', current.admin.address, err);
+    }
+  }
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  arbiter = new Arbiter({
     workerModule: fileURLToPath(new URL(`./worker-main${ext}`, import.meta.url)),
     workers: current.workers,
     timeoutMs: 30_000,
     gracefulTimeoutMs: current.timeouts.drain,
     memoryLimit: memoryLimit(current),
     logger: log,
-    workerData: () => ({ config: current, awaitPortRelease: reservation.held, overrides: overrides.list() }),
+    workerData: () => ({ config: current, awaitPortRelease: services.reservation.held, overrides: overrides.list() }),
     hooks: {
-      workerSpawned: (w) => ledger.spawned(w.pid),
-      workerExited: (w) => ledger.retire(w.pid),
-      message: (_w, data) => {
-        if (isOverridesRequest(data)) return sendOverrides();
-        if (!reservation.answer(data, (answer) => arbiter.broadcast(answer))) void ledger.recordMessage(data);
-      },
+      ...services.hooks((_w, data) => {
+        if (isOverridesRequest(data)) sendOverrides();
+      }),
       reload: async () => {
         const read = readConfig();
         // A group that serves now must not lose every endpoint to a name that does not resolve (throws: the reload is cancelled).
-        const views = (await arbiter.collect('upstreams')) as (WorkerUpstreams | null)[];
-        await refuseEmptyingReload(read, (group) => views.some((v) => (v?.upstreams[group]?.endpoints.length ?? 0) > 0));
+        const seen = await views();
+        await refuseEmptyingReload(read, (group) => seen.some((v) => (v?.upstreams[group]?.endpoints.length ?? 0) > 0));
         // A listener the reload adds on port 0 gets its port here, as at start, so every worker of the new
         // generation shares it and the log can say where it is.
-        const picked: string[] = [];
-        for (const [i, [key, l]] of listenerKeys(read).entries()) {
-          if (ports.has(key)) continue;
-          try {
-            ports.set(key, await concrete(l.address, reservation));
-            picked.push(key);
-          } catch (err) {
-            for (const k of picked) ports.delete(k);
-            await reservation.release();
-            throw bindError(`listeners.${i}.address`, l.address, err);
-          }
-        }
+        const picked = await pickPorts(services, listenerKeys(read).filter((k) => !ports.has(k.key)), ports);
+        const undo = async (): Promise<void> => {
+          for (const k of picked) ports.delete(k);
+          await services.reservation.release();
+        };
         const next = pinPorts(read, ports);
-        // The master binds the admin port once; the workers (listeners, their count) are what a reload replaces.
-        if (next.admin.address !== current.admin.address) {
-          log.warn({ kept: ['admin.address'] }, 'reload: admin.address changed; the master binds it only at start (restart to apply)');
-        }
-        // Workers of the new generation read the certificates and error pages at boot: refuse the reload here if any is bad, so the running ones stay.
         try {
+          // Workers of the new generation read the certificates and error pages at boot: refuse the reload here if any is bad, so the running ones stay.
           for (const l of next.listeners) if (l.tls !== undefined) new TlsContexts(l.tls);
           configuredAnswers(next);
+          // The admin port moves like a listener: the new one bound before anything changes, the old one closed.
+          if (next.admin.address !== current.admin.address) {
+            admin = await moveAdmin(services, next.admin.address);
+            log.info({ admin: describe(admin) }, 'reload: admin port moved');
+          }
         } catch (err) {
-          for (const k of picked) ports.delete(k);
-          await reservation.release();
+          await undo();
           throw err;
         }
         const before = new Set(current.listeners.map((l) => l.address));
@@ -104,83 +115,73 @@ export async function runMaster(config: ProxyConfig, readConfig: ConfigReader, l
       },
     },
   });
-  await arbiter.start();
-  await reservation.release(); // normally done: the first worker asked before it listened
-  let admin: Awaited<ReturnType<typeof startAdminServer>> | null = null;
-  if (current.admin.address !== null) {
-    admin = await startAdmin(current.admin.address, arbiter, {
-      metrics: async () => {
-        await ledger.collect(arbiter);
-        const merged = ledger.render(await own.getMetricsAsJSON());
-        return { contentType: merged.contentType, body: await merged.metrics() };
-      },
-      upstreams: async () => ({ workers: await arbiter.collect('upstreams') }),
-      ready: () => arbiter.ready,
-      state: () => (arbiter.isStopping ? 'draining' : arbiter.ready ? 'ok' : 'starting'),
-      control: {
-        token: adminToken,
-        endpoints: async (group) => {
-          if (!Object.hasOwn(current.upstreams, group)) return null;
-          const views = (await arbiter.collect('upstreams')) as (WorkerUpstreams | null)[];
-          return [...new Set(views.flatMap((v) => (v?.upstreams[group]?.endpoints ?? []).map((e) => String(e.address))))];
-        },
-        set: (group, endpoint, change) => {
-          const o = overrides.set(group, endpoint, change);
-          log.info({ group, endpoint, state: o.state, weight: o.weight }, 'admin: endpoint override set');
-          sendOverrides();
-          return o;
-        },
-        reload: () => arbiter.signal('SIGHUP'),
-      },
-    });
+  services.attach(arbiter);
+  try {
+    await arbiter.start();
+  } catch (err) {
+    await services.close();
+    throw err;
   }
-  log.info(
-    {
-      listeners: current.listeners.map((l) => l.address),
-      admin: admin === null ? null : `${admin.host}:${admin.port}`,
-      workers: current.workers,
-    },
-    'tsgi-proxy listening',
-  );
+  await services.reservation.release(); // normally done: the first worker asked before it listened
+  log.info({ listeners: current.listeners.map((l) => l.address), admin: describe(admin), workers: current.workers }, 'tsgi-proxy listening');
   const exit = await arbiter.done;
-  admin?.server.close();
-  admin?.server.closeAllConnections();
+  await services.close();
   log.info({ code: exit.code, reason: exit.reason }, 'tsgi-proxy stopped');
   log.flush();
   return exit.code;
 }
 
-/** The admin port, or (when it cannot bind) the workers stopped before the error goes up: no orphaned listeners. */
-async function startAdmin(address: string, arbiter: Arbiter, sources: Parameters<typeof startAdminServer>[1]): ReturnType<typeof startAdminServer> {
+type Listener = ProxyConfig['listeners'][number];
+
+/** A listener, its index in the config and its key: its address and how many listeners before it have the same one (`host:0#1`). */
+interface KeyedListener {
+  index: number;
+  key: string;
+  listener: Listener;
+}
+
+/** Picks a port for each `host:0` listener in `keyed` and records it in `ports`; resolves the keys it added. */
+async function pickPorts(services: MasterServices, keyed: KeyedListener[], ports: Map<string, string>): Promise<string[]> {
+  const targets = keyed.map((k) => parseAddress(k.listener.address) as { host: string; port: number });
+  const picked = await services.reservePorts(targets, (i, err) => bindError(`listeners.${keyed[i]?.index ?? i}.address`, keyed[i]?.listener.address ?? '', err));
+  const added: string[] = [];
+  for (const [i, t] of picked.entries()) {
+    const k = keyed[i] as KeyedListener;
+    if (!k.listener.address.endsWith(':0')) continue;
+    ports.set(k.key, t.host.includes(':') ? `[${t.host}]:${t.port}` : `${t.host}:${t.port}`);
+    added.push(k.key);
+  }
+  return added;
+}
+
+async function moveAdmin(services: MasterServices, address: string | null): Promise<StatusServer | null> {
   try {
-    return await startAdminServer(address, sources);
+    return await services.moveStatus(address === null ? null : adminTarget(address));
   } catch (err) {
-    await arbiter.stop(false);
-    throw err;
+    throw bindError('admin.address', address ?? '', err);
   }
 }
 
-async function concrete(address: string, reservation: PortReservation): Promise<string> {
-  const { host, port } = parseAddress(address) as { host: string; port: number };
-  if (port !== 0) return address;
-  const p = await reservation.pick(host);
-  return host.includes(':') ? `[${host}]:${p}` : `${host}:${p}`;
+function adminTarget(address: string): StatusTarget {
+  return parseAddress(address) as { host: string; port: number };
 }
 
-type Listener = ProxyConfig['listeners'][number];
+function describe(admin: StatusServer | null): string | null {
+  if (admin === null || 'path' in admin.bound) return null;
+  return `${admin.bound.host}:${admin.bound.port}`;
+}
 
-/** Each listener keyed by its address and how many listeners before it have the same address (`host:0#1`). */
-function listenerKeys(config: ProxyConfig): [string, Listener][] {
+function listenerKeys(config: ProxyConfig): KeyedListener[] {
   const seen = new Map<string, number>();
-  return config.listeners.map((l) => {
-    const n = seen.get(l.address) ?? 0;
-    seen.set(l.address, n + 1);
-    return [`${l.address}#${n}`, l];
+  return config.listeners.map((listener, index) => {
+    const n = seen.get(listener.address) ?? 0;
+    seen.set(listener.address, n + 1);
+    return { index, key: `${listener.address}#${n}`, listener };
   });
 }
 
 function pinPorts(config: ProxyConfig, ports: Map<string, string>): ProxyConfig {
-  return { ...config, listeners: listenerKeys(config).map(([key, l]) => ({ ...l, address: ports.get(key) ?? l.address })) };
+  return { ...config, listeners: listenerKeys(config).map(({ key, listener }) => ({ ...listener, address: ports.get(key) ?? listener.address })) };
 }
 
 /** `workerMemory` for the arbiter (same rule as tsgi-appserver's --max-worker-memory). */

@@ -109,7 +109,7 @@ export class ProxyMetrics {
     this.resolveFailures.inc({ upstream: group, reason });
   }
 
-  /** This worker's metrics for the master's MetricsLedger (--workers > 1), which labels per-process gauges with `pid`. */
+  /** This worker's metrics for the master's MetricsLedger, which labels per-process gauges with `pid`. */
   snapshot(): Promise<MetricJson> {
     return this.registry.getMetricsAsJSON();
   }

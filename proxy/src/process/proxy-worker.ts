@@ -1,11 +1,13 @@
-import { BlockList } from 'node:net';
+import { AddressSet, parseCidr } from '@tsgi/http1';
 import type { Logger } from 'pino';
 import { ClientConnection } from '../codec/h1-client.js';
 import { H2StreamClient } from '../codec/h2-client.js';
-import { codeOf, detailOf, refusalRecord } from '../exchange/exchange-support.js';
-import { parseAddress, parseCidr, type ProxyConfig } from '../config/config.js';
+import { dispatchH2Stream } from '../codec/h2-dispatch.js';
+import { codeOf, detailOf } from '../caught-errors.js';
+import { refusalRecord } from '../exchange/access-record.js';
+import { parseAddress, type ProxyConfig } from '../config/config.js';
 import type { ProxyError, ProxyErrorCode } from '../errors.js';
-import type { LocalAnswer } from '../codec/client-side.js';
+import type { LocalAnswer } from '../policy/error-answers.js';
 import { ProxyMetrics } from './metrics.js';
 import type { ExchangeRecord, LiveConnection, ProxyContext } from '../route/proxy-context.js';
 import { Router } from '../route/router.js';
@@ -13,11 +15,16 @@ import { UpstreamGroup, type GroupSnapshot } from '../upstream/upstream-group.js
 import { resolveFailure } from '../upstream/dns-discovery.js';
 import type { Endpoint } from '../upstream/endpoint.js';
 import type { RouteMatch } from '../route/proxy-context.js';
-import { EdgeListeners, type RemovedListener } from '../listener/edge-listeners.js';
-import { ErrorAnswers } from '../exchange/answers.js';
-import type { EndpointOverride } from '../admin/endpoint-overrides.js';
+import { EdgeListeners } from '../listener/edge-listeners.js';
+import { ErrorAnswers } from '../policy/error-answers.js';
+import type { EndpointOverride } from '../upstream/endpoint-overrides.js';
 import { EdgeMetrics } from './edge-metrics.js';
-import { BodyBudget } from '../exchange/body-shield.js';
+import { RequestTracing } from '@tsgi/arbiter';
+import { rawLineWriter } from './logger.js';
+import { AccessLogWriter } from '../telemetry/access-log-writer.js';
+import { endExchangeSpan } from '../telemetry/exchange-span.js';
+import type { SpanStarter } from '../policy/trace-context.js';
+import { BodyBudget } from '../upstream/body-shield.js';
 import { compressionPolicy, type CompressionSettings, type Encoding } from '../policy/compression.js';
 import { EdgeZones, RoutePolicy, type LimitConnZone, type LimitReqZone } from '../policy/route-policy.js';
 
@@ -30,9 +37,9 @@ export interface BoundListener {
 }
 
 /**
- * One proxy process's serving side: listeners, upstream groups, routes, the
- * timeout sweep, metrics and access log. Used directly by a single-process
- * proxy and by every worker under the arbiter.
+ * One proxy worker's serving side: listeners, upstream groups, routes, the
+ * timeout sweep, metrics and access log. Each worker under the arbiter runs
+ * one (worker-main.ts); a HUP replaces the worker with a new one.
  */
 export class ProxyWorker implements ProxyContext {
   config: ProxyConfig;
@@ -47,14 +54,19 @@ export class ProxyWorker implements ProxyContext {
   private zones: EdgeZones;
   private listeners: EdgeListeners | null = null;
   readonly edgeMetrics: EdgeMetrics;
-  private trust: BlockList | null = null;
+  private trust: AddressSet | null = null;
   private tick: NodeJS.Timeout | null = null;
   private housekeeping = 0;
+  private readonly accessLog: AccessLogWriter;
+  /** OpenTelemetry traces, loaded by start() when OTEL_EXPORTER_OTLP_*ENDPOINT asks for them. */
+  private tracing: RequestTracing | null = null;
+  startSpan: SpanStarter | null = null;
   constructor(
     config: ProxyConfig,
     private readonly log: Logger,
   ) {
     this.config = config;
+    this.accessLog = new AccessLogWriter(log, rawLineWriter(log));
     this.metrics = new ProxyMetrics(
       () => this.groups.values(),
       () => this.connections.size,
@@ -114,7 +126,12 @@ export class ProxyWorker implements ProxyContext {
 
   /** Resolves upstreams, starts the sweep and binds every listener. */
   async start(listenOptions: { exclusive?: boolean; beforeListen?: () => Promise<void> } = {}): Promise<BoundListener[]> {
-    await this.applyGroups(this.config);
+    const tracing = await RequestTracing.start('tsgi-proxy');
+    if (tracing !== null) {
+      this.tracing = tracing;
+      this.startSpan = (parent) => tracing.startServerSpan('HTTP', parent, {});
+    }
+    await this.startGroups(this.config);
     this.router = this.buildRouter(this.config, this.answers);
     this.tick = setInterval(() => this.sweep(), TICK_MS);
     this.tick.unref();
@@ -122,11 +139,17 @@ export class ProxyWorker implements ProxyContext {
       this.config.listeners,
       {
         http1: (socket, info) => new ClientConnection(socket, this, info),
-        h2: (stream, request, info) => new H2StreamClient(stream, this, info, request),
-        refused: (err, info) =>
-          this.onRecord(refusalRecord(info.address, err.status ?? 400, codeOf(err))),
+        h2Stream: (stream, flags, raw, info) =>
+          dispatchH2Stream(stream, flags, raw, info, {
+            limits: this.config.limits,
+            serve: (s, request, i) => new H2StreamClient(s, this, i, request),
+            answer: (err) => this.refusalAnswer(err),
+            refused: (err, i) => {
+              this.edgeMetrics.h2Refused.inc({ code: err.code });
+              this.onRecord(refusalRecord(i.address, err.status ?? 400, codeOf(err)));
+            },
+          }),
         limits: () => this.config.limits,
-        answer: (err) => this.refusalAnswer(err),
         idleTimeout: () => this.config.timeouts.clientIdle,
         accepting: () => !this.draining,
         maxConnections: () => this.config.limits.maxConnections,
@@ -139,80 +162,18 @@ export class ProxyWorker implements ProxyContext {
     return bound;
   }
 
-  private async applyGroups(config: ProxyConfig): Promise<void> {
+  private async startGroups(config: ProxyConfig): Promise<void> {
     const starts: Promise<void>[] = [];
     for (const [name, up] of Object.entries(config.upstreams)) {
-      const existing = this.groups.get(name);
-      if (existing !== undefined) {
-        starts.push(existing.reconfigure(up));
-      } else {
-        const g = new UpstreamGroup(name, up, this.groupEvents());
-        g.setOverrides(this.overridesOf(name));
-        this.groups.set(name, g);
-        starts.push(g.start());
-      }
+      const g = new UpstreamGroup(name, up, this.groupEvents());
+      g.setOverrides(this.overridesOf(name));
+      this.groups.set(name, g);
+      starts.push(g.start());
     }
     await Promise.all(starts);
-    for (const [name, g] of this.groups) {
-      if (!(name in config.upstreams)) {
-        g.stop();
-        this.groups.delete(name);
-      }
-    }
   }
 
-  /**
-   * Applies a re-read config without dropping connections: groups that keep
-   * their name keep their endpoints, pools and health; requests in flight
-   * finish on what they started with. Listeners are rebound as nginx does on
-   * HUP: an address that stays keeps its socket, a new one is bound first
-   * (if it cannot be, or `beforeApply` throws, nothing changes and the error
-   * goes up), a removed one stops accepting and its connections drain.
-   */
-  async reload(config: ProxyConfig, beforeApply?: () => Promise<void>): Promise<ListenerReload> {
-    // Error pages are files read now: one that cannot be read refuses the reload before anything changes.
-    const answers = configuredAnswers(config);
-    const change = this.listeners === null ? null : await this.listeners.change(config.listeners, addressesOf(config));
-    try {
-      await beforeApply?.();
-      await this.applyGroups(config);
-    } catch (err) {
-      await change?.abort();
-      throw err;
-    }
-    this.config = config;
-    this.zones = new EdgeZones(config.limitReq as Record<string, LimitReqZone>, config.limitConn as Record<string, LimitConnZone>, this.zones);
-    this.answers = answers;
-    this.router = this.buildRouter(config, answers);
-    this.trust = buildTrust(config.forwarded.trust);
-    const removed = change?.commit() ?? [];
-    for (const r of removed) this.drainListener(r);
-    // Certificates are re-read from the listeners' files (a pair that fails keeps the running one).
-    this.listeners?.reloadCertificates();
-    const result = { added: (change?.added ?? []).map((a) => `${a.host}:${a.port}`), removed: removed.map((r) => r.address) };
-    this.log.info({ upstreams: Object.keys(config.upstreams), listenersAdded: result.added, listenersRemoved: result.removed }, 'config reloaded');
-    return result;
-  }
-
-  /** A listener a reload removed: like a drain, but only for the connections it accepted. */
-  private drainListener(r: RemovedListener): void {
-    const deadline = Date.now() + this.config.timeouts.drain;
-    const mine = (): LiveConnection[] => [...this.connections].filter((c) => c.info.listener === r.id);
-    const step = (): void => {
-      for (const c of mine()) c.closeIfIdle();
-      const left = mine();
-      if (left.length > 0 && Date.now() < deadline) {
-        setTimeout(step, 25).unref();
-        return;
-      }
-      for (const c of left) c.destroy();
-      r.destroy();
-      this.log.info({ listener: r.address, cut: left.length }, 'listener removed by reload closed');
-    };
-    step();
-  }
-
-  /** The admin API's endpoint overrides, the whole current list (from the master, or this process's admin port). */
+  /** The admin API's endpoint overrides, the whole current list (from the master). */
   setOverrides(list: readonly EndpointOverride[]): void {
     this.overrides = list;
     for (const [name, g] of this.groups) g.setOverrides(this.overridesOf(name));
@@ -228,18 +189,14 @@ export class ProxyWorker implements ProxyContext {
   }
 
   isTrusted(peer: string): boolean {
-    if (this.trust === null) return false;
-    return this.trust.check(peer, peer.includes(':') ? 'ipv6' : 'ipv4');
+    return this.trust !== null && this.trust.has(peer);
   }
 
   onRecord(r: ExchangeRecord): void {
     this.metrics.request(r.group, r.status, r.durationMs);
-    if (this.config.accessLog) {
-      this.log.info(
-        { remote: r.remote, method: r.method, target: r.target, host: r.host, status: r.status, upstream: r.group, endpoint: r.endpoint, attempts: r.attempts, ms: r.durationMs, bytes: r.bytesOut, error: r.error ?? undefined, detail: r.detail ?? undefined, trace_id: r.traceId, request_id: r.requestId },
-        'access',
-      );
-    }
+    if (r.span) endExchangeSpan(r);
+    const access = this.config.accessLog;
+    if (access !== null) this.accessLog.write(access.format, r);
   }
 
   onEdge(event: 'denied' | 'limited' | 'delayed', label: string, kind?: 'req' | 'conn'): void {
@@ -295,6 +252,8 @@ export class ProxyWorker implements ProxyContext {
       for (const c of this.connections) c.closeIfIdle();
     }
     this.stop();
+    // The spans of the last requests are still in the batch: send them before the worker exits.
+    await this.tracing?.shutdown();
   }
 
   /** Stops timers and upstream pools; cuts any connection left. */
@@ -314,12 +273,6 @@ export interface WorkerUpstreams {
   upstreams: Record<string, GroupSnapshot>;
 }
 
-/** What a reload did to the listeners: bound addresses added, configured addresses removed. */
-export interface ListenerReload {
-  added: string[];
-  removed: string[];
-}
-
 /** The global error answers and, per route, its own when it has `errorPages` (null: the global ones). */
 interface ConfiguredAnswers {
   global: ErrorAnswers;
@@ -337,12 +290,8 @@ function addressesOf(config: ProxyConfig): { host: string; port: number }[] {
   return config.listeners.map((l) => parseAddress(l.address) as { host: string; port: number });
 }
 
-function buildTrust(cidrs: readonly string[]): BlockList | null {
+/** The config's `forwarded.trust` (validated CIDRs) as a set; null when empty. */
+function buildTrust(cidrs: readonly string[]): AddressSet | null {
   if (cidrs.length === 0) return null;
-  const list = new BlockList();
-  for (const c of cidrs) {
-    const p = parseCidr(c) as { ip: string; prefix: number; family: 4 | 6 };
-    list.addSubnet(p.ip, p.prefix, p.family === 4 ? 'ipv4' : 'ipv6');
-  }
-  return list;
+  return new AddressSet(cidrs.flatMap((c) => parseCidr(c) ?? []));
 }

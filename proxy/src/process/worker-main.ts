@@ -1,8 +1,8 @@
-import { EXIT, MetricsReporter, startWorkerRuntime, waitForPortRelease } from '@tsgi/arbiter';
+import { ArbiterError, EXIT, MetricsReporter, startWorkerRuntime, waitForPortRelease } from '@tsgi/arbiter';
 import type { ProxyConfig } from '../config/config.js';
 import { createLogger } from './logger.js';
 import { ProxyWorker } from './proxy-worker.js';
-import { OVERRIDES_REQUEST, isOverridesMessage, type EndpointOverride } from '../admin/endpoint-overrides.js';
+import { OVERRIDES_REQUEST, isOverridesMessage, type EndpointOverride } from '../upstream/endpoint-overrides.js';
 
 /** The module each arbiter worker runs: one ProxyWorker fed by the master's workerData. */
 const runtime = await startWorkerRuntime<{ config: ProxyConfig; awaitPortRelease: boolean; overrides: EndpointOverride[] }>({ maxRequests: 0, maxRequestsJitter: 0, watchdogFd: 2 });
@@ -14,7 +14,8 @@ try {
   // The master holds port-0 picks until a worker is about to listen: node:cluster binds in the master.
   await worker.start({ beforeListen: runtime.data.awaitPortRelease ? () => waitForPortRelease((d) => runtime.sendCustom(d)) : undefined });
 } catch (err) {
-  runtime.fail(EXIT.WORKER_BOOT_ERROR, 'PX_ERR_BIND', (err as Error).message);
+  // A bind failure, or traces asked for without the OpenTelemetry packages (ARB_ERR_TRACING_UNAVAILABLE).
+  runtime.fail(EXIT.WORKER_BOOT_ERROR, err instanceof ArbiterError ? err.code : 'PX_ERR_BIND', (err as Error).message);
 }
 // The master's MetricsLedger keeps counters from going back: a report each second while counts change and a final
 // one before exiting, so a worker killed with -9 loses at most its last second of counts.

@@ -5,8 +5,11 @@ import type { ProxyErrorCode } from '../errors.js';
 import type { EdgeRoute } from '../policy/edge-request.js';
 import type { Encoding } from '../policy/compression.js';
 import type { ClientInfo } from '../listener/edge-listener.js';
-import type { BodyBudget } from '../exchange/body-shield.js';
-import type { ErrorAnswers } from '../exchange/answers.js';
+import type { BodyBudget } from '../upstream/body-shield.js';
+import type { ErrorAnswers } from '../policy/error-answers.js';
+import type { RequestHead } from '@tsgi/http1';
+import type { ServerSpan } from '@tsgi/arbiter';
+import type { SpanStarter } from '../policy/trace-context.js';
 
 /** What routing found: the upstream group and the route's edge settings. */
 export interface RouteMatch {
@@ -32,6 +35,20 @@ export interface ExchangeRecord {
   /** W3C trace id and X-Request-Id sent upstream ('-' when none, e.g. refused before routing). */
   traceId: string;
   requestId: string;
+  /** `HTTP/1.1`, `HTTP/2.0`; '-' when refused before parsing. */
+  protocol?: string;
+  /** The parsed request head (access-log header fields read from it only when a format asks); null when refused before parsing. */
+  head?: RequestHead | null;
+  /** Request bytes read from the client: head plus body. */
+  bytesIn?: number;
+  /** The last attempt's time to an upstream connection (0: a pooled one), in ms; -1 when none was had. */
+  connectMs?: number;
+  /** The last attempt's time from its start to the upstream's response head, in ms; -1 when none came. */
+  headerMs?: number;
+  /** When the exchange started (epoch ms). */
+  startedAt?: number;
+  /** This hop's exported span, ended with the record (traces on). */
+  span?: ServerSpan | null;
 }
 
 /**
@@ -46,6 +63,8 @@ export interface ProxyContext {
   route(host: string, target: string): RouteMatch | null;
   isTrusted(peer: string): boolean;
   draining: boolean;
+  /** Starts a request's span when traces are exported (OTEL_EXPORTER_OTLP_*ENDPOINT), else null. */
+  readonly startSpan: SpanStarter | null;
   onRecord(record: ExchangeRecord): void;
   onRetry(group: string, reason: ProxyErrorCode | 'status'): void;
   /** Edge refusals and delays, for metrics: `denied` by access rules, `limited`/`delayed` by a zone. */

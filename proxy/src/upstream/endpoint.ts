@@ -1,7 +1,7 @@
 import { EndpointPool } from './endpoint-pool.js';
 import { endpointId } from './unix-address.js';
 import type { UpstreamConfig } from '../config/config.js';
-import type { AdminState } from '../admin/endpoint-overrides.js';
+import type { AdminState } from './endpoint-overrides.js';
 
 /**
  * Panic mode (every endpoint of a group out: ejected or failing checks) still sends requests to them, but one
@@ -47,7 +47,7 @@ export class Endpoint {
   admittedAt: number;
   requests = 0;
   failures = 0;
-  /** Set through the admin API (admin/endpoint-overrides.ts): disabled or draining endpoints take no new request. */
+  /** Set through the admin API (upstream/endpoint-overrides.ts): disabled or draining endpoints take no new request. */
   admin: AdminState = 'enabled';
   /** The weight the config gives; `weight` is this unless the admin API set another. */
   private configWeight: number;

@@ -22,6 +22,3 @@ export function endpointId(host: string, port: number): string {
   if (host.startsWith(UNIX_PREFIX)) return host;
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
-
-/** sun_path holds 107 bytes plus NUL on Linux (103 on macOS); longer paths fail at connect time with a vague error. */
-export const MAX_UNIX_PATH = 107;

@@ -8,8 +8,8 @@ import { probe } from './active-health.js';
 import { proxyError } from '../errors.js';
 import { isUnixAddress } from './unix-address.js';
 import { stickyValue } from './sticky-cookie.js';
-import { BodyStreamGate } from '../exchange/body-shield.js';
-import type { EndpointOverride } from '../admin/endpoint-overrides.js';
+import { BodyStreamGate } from './body-shield.js';
+import type { EndpointOverride } from './endpoint-overrides.js';
 
 /** Events a group reports to the worker (logs, metrics). */
 export interface GroupEvents {

@@ -1,7 +1,19 @@
 import { readFileSync } from 'node:fs';
-import { STATUS_CODES } from 'node:http';
+import { reasonPhrase, serializeErrorAnswer } from '@tsgi/http1';
 import { PX_ERRORS, ConfigError, type ProxyErrorCode } from '../errors.js';
-import type { LocalAnswer } from '../codec/client-side.js';
+
+/** A complete answer the proxy makes itself (errors, edge refusals): small, plain text. */
+export interface LocalAnswer {
+  status: number;
+  reason: string;
+  /** Content-Type of the body (plain text, or an `errorPages` entry's). */
+  type: string;
+  /** Extra field lines (`x-proxy-error`, `retry-after`, ...), `name: value\r\n` each. */
+  lines: string;
+  body: string;
+  /** The request was HEAD: send the head only. */
+  head: boolean;
+}
 
 /** One `errorPages` entry as configured: an inline body or a file, with its content type. */
 export interface ErrorPageConfig {
@@ -64,7 +76,7 @@ export class ErrorAnswers {
   }
 
   private build(status: number, code: ProxyErrorCode, detail: string, lines: string, head: boolean): LocalAnswer {
-    const reason = STATUS_CODES[status] ?? 'Error';
+    const reason = reasonPhrase(status);
     const hide = hidesDetail(status) && !this.debug;
     const codeLine = hide ? '' : `x-proxy-error: ${code}\r\n`;
     const page = this.pages.get(status);
@@ -73,11 +85,7 @@ export class ErrorAnswers {
   }
 }
 
-/** The answer as HTTP/1.1 bytes (latin1 string). */
-export function serializeAnswer(a: LocalAnswer, close: boolean): string {
-  const body = Buffer.from(a.body, 'utf8');
-  return (
-    `HTTP/1.1 ${a.status} ${a.reason}\r\ncontent-type: ${a.type}\r\ncontent-length: ${body.length}\r\n` +
-    `${a.lines}${close ? 'connection: close\r\n' : ''}\r\n${a.head ? '' : body.toString('latin1')}`
-  );
+/** The answer as HTTP/1.1 bytes. */
+export function serializeAnswer(a: LocalAnswer, close: boolean): Buffer {
+  return serializeErrorAnswer({ status: a.status, reason: a.reason, contentType: a.type, body: a.body, lines: a.lines, close, head: a.head });
 }

@@ -1,4 +1,5 @@
 import type { ClientInfo } from '../listener/edge-listener.js';
+import type { LocalAnswer } from '../policy/error-answers.js';
 
 /**
  * How body bytes handed to a client side are framed on its wire: by the
@@ -16,19 +17,6 @@ export interface OutgoingHead {
   lines: string;
   /** Declared Content-Length for the client, -1 when the body is not length-framed. */
   contentLength: number;
-}
-
-/** A complete answer the proxy makes itself (errors, edge refusals): small, plain text. */
-export interface LocalAnswer {
-  status: number;
-  reason: string;
-  /** Content-Type of the body (plain text, or an `errorPages` entry's). */
-  type: string;
-  /** Extra field lines (`x-proxy-error`, `retry-after`, ...), `name: value\r\n` each. */
-  lines: string;
-  body: string;
-  /** The request was HEAD: send the head only. */
-  head: boolean;
 }
 
 /**

@@ -1,9 +1,11 @@
-import type { Socket } from 'node:net';
-import { PX_ERRORS, ProxyError, type ProxyErrorCode } from '../errors.js';
-import type { ClientInfo } from '../listener/edge-listener.js';
-import type { ExchangeRecord } from '../route/proxy-context.js';
-import { encodeProxyV1, encodeProxyV2, proxiedAddressOf } from '../listener/proxy-protocol.js';
-import { toProxyError } from '../wire.js';
+import { PX_ERRORS, ProxyError, type ProxyErrorCode } from './errors.js';
+import { toProxyError } from './wire.js';
+
+/**
+ * What a caught value amounts to: its catalogued ProxyError, code, status
+ * and detail, or a socket error's errno. Shared by the codecs, the exchange
+ * and the worker, so each reads an error one way.
+ */
 
 export function isProxyErrorCode(code: string): code is ProxyErrorCode {
   return Object.hasOwn(PX_ERRORS, code);
@@ -30,17 +32,6 @@ export function detailOf(err: Error, code: ProxyErrorCode): string {
   return err.message.startsWith(`${text}: `) ? err.message.slice(text.length + 2) : err.message === text ? '' : err.message;
 }
 
-/** `::ffff:127.0.0.1` → `127.0.0.1`, so logs, XFF and trust checks see one form. */
-export function normalizePeer(addr: string): string {
-  return addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr;
-}
-
-/** The PROXY protocol header naming the client, first on a fresh upstream connection. */
-export function writeProxyHeader(sock: Socket, version: 'v1' | 'v2', info: ClientInfo): void {
-  const addr = proxiedAddressOf(info.address, info.port, info.localAddress, info.localPort);
-  sock.write(version === 'v2' ? encodeProxyV2(addr) : encodeProxyV1(addr));
-}
-
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -49,9 +40,4 @@ export function messageOf(err: unknown): string {
 export function errnoOf(err: Error | null, fallback: string): string {
   const code: unknown = err !== null && 'code' in err ? err.code : undefined;
   return typeof code === 'string' ? code : fallback;
-}
-
-/** The access-log record of a request refused before routing (nothing about it is trusted enough to log). */
-export function refusalRecord(remote: string, status: number, error: ProxyErrorCode): ExchangeRecord {
-  return { method: '-', target: '-', host: '-', remote, status, group: '-', endpoint: '-', attempts: 0, durationMs: 0, bytesOut: 0, error, traceId: '-', requestId: '-' };
 }

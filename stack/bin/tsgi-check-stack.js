@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// The tsgi-check-stack command. A committed shim rather than dist/check/cli.js itself: npm links
+// a bin only if its file exists at install time, and dist/ is built after
+// `npm install` on a fresh clone.
+try {
+  await import('../dist/check/cli.js');
+} catch (error) {
+  if (error?.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('dist/check/cli.js')) {
+    process.stderr.write('tsgi-check-stack: @tsgi/stack is not built; run `npm run build` at the repository root first\n');
+    process.exit(2);
+  }
+  throw error;
+}
