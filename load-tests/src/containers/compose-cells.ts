@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { budgetOfProcess } from '../cpu-budget/cgroup.js';
 import { NotReadyError } from '../errors.js';
+import { scrape } from '../metrics-scrape.js';
 import { runStageOver } from '../load-stage.js';
 import { PACKAGE_DIR, repoPath } from '../repo.js';
 import type { ScenarioContext } from '../scenarios/side-by-side.js';
@@ -39,26 +40,20 @@ function downNow(): void {
   live.clear();
 }
 
-/** Endpoint addresses a proxy's `GET /upstreams` lists as healthy, per worker or not. */
-function healthyEndpoints(json: unknown, into = new Set<string>()): Set<string> {
-  if (Array.isArray(json)) for (const x of json) healthyEndpoints(x, into);
-  else if (json !== null && typeof json === 'object') {
-    const o = json as Record<string, unknown>;
-    if (typeof o.address === 'string' && o.state === 'healthy') into.add(o.address);
-    for (const v of Object.values(o)) healthyEndpoints(v, into);
-  }
-  return into;
+/** App endpoints a proxy reports healthy on its open metrics (`tsgi_proxy_endpoint_healthy`; `GET /upstreams` needs a token from off-host). */
+async function healthyEndpoints(adminPort: number): Promise<number> {
+  const samples = (await scrape(adminPort)) ?? [];
+  return new Set(samples.filter((x) => x.name === 'tsgi_proxy_endpoint_healthy' && x.labels.upstream === 'app' && x.value === 1).map((x) => x.labels.endpoint)).size;
 }
 
-/** Waits until every proxy replica serves `path` and its DNS discovery has found all `apps` app replicas. */
+/** Waits until every proxy replica serves `path` and its DNS discovery has found all `apps` app replicas healthy. */
 async function waitServing(proxies: ContainerInfo[], apps: number, path: string): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (const p of proxies) {
     let seen = 0;
     for (;;) {
       try {
-        const up = await fetch(`http://127.0.0.1:${p.published['9100/tcp']}/upstreams`, { signal: AbortSignal.timeout(5000) });
-        seen = healthyEndpoints(await up.json()).size;
+        seen = await healthyEndpoints(p.published['9100/tcp'] ?? 0);
         if (seen >= apps && (await fetch(`http://127.0.0.1:${p.published['8080/tcp']}${path}`, { signal: AbortSignal.timeout(5000) })).ok) break;
       } catch {
         // Not listening yet.
