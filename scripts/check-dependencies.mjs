@@ -28,16 +28,22 @@ const NOT_NPM = new Set(['k6']);
  */
 const RUNTIME_DIRS = /^(src|bin)\//;
 
-/** The package an import specifier names, or null for relative paths, node builtins and URLs. */
+/**
+ * The package an import specifier names, or null for relative paths, node builtins and URLs.
+ * @param {string} specifier
+ * @returns {string | null}
+ */
 export function packageOf(specifier) {
   if (specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('node:') || /^[a-z]+:/.test(specifier)) return null;
   const parts = specifier.split('/');
-  const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+  const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier);
   if (builtinModules.includes(name) || NOT_NPM.has(name)) return null;
   return name;
 }
 
+/** @param {string} dir @returns {string[]} */
 function sourceFiles(dir) {
+  /** @type {string[]} */
   const out = [];
   for (const entry of readdirSync(dir)) {
     if (SKIP_DIRS.has(entry)) continue;
@@ -48,12 +54,16 @@ function sourceFiles(dir) {
   return out;
 }
 
-/** Problems for one workspace: imports not declared, declarations not imported. */
+/**
+ * Problems for one workspace: imports not declared, declarations not imported.
+ * @param {string} dir
+ * @returns {string[]}
+ */
 export function checkWorkspace(dir) {
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   const runtime = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})]);
   const dev = new Set(Object.keys(pkg.devDependencies ?? {}));
-  /** package -> { first file importing it, first runtime (src/, bin/) file importing it } */
+  /** package -> { first file importing it, first runtime (src/, bin/) file importing it } @type {Map<string, { file: string, runtimeFile: string | undefined }>} */
   const used = new Map();
   for (const file of sourceFiles(dir)) {
     const rel = relative(dir, file);
@@ -65,6 +75,7 @@ export function checkWorkspace(dir) {
       used.set(name, seen);
     }
   }
+  /** @type {string[]} */
   const problems = [];
   for (const [name, { file, runtimeFile }] of used) {
     if (!runtime.has(name) && !dev.has(name)) problems.push(`${pkg.name}: imports ${name} (${file}) but does not declare it in package.json`);
@@ -85,12 +96,15 @@ export function checkWorkspace(dir) {
  * The import specifiers of one source file. Skipped: specifiers built at run
  * time (template literals, regular expressions) and code inside a string
  * literal on the same line (a script handed to \`node -e\` in a container).
+ * @param {string} text
+ * @returns {string[]}
  */
 export function importsOf(text) {
+  /** @type {string[]} */
   const out = [];
   for (const line of text.split('\n')) {
     for (const m of line.matchAll(SPECIFIER)) {
-      const specifier = m[2];
+      const specifier = m[2] ?? '';
       if (specifier.includes('${') || specifier.includes('\\')) continue;
       if (insideString(line.slice(0, m.index), m[1])) continue;
       out.push(specifier);
@@ -99,7 +113,11 @@ export function importsOf(text) {
   return out;
 }
 
-/** Whether `before` leaves an open string of a quote other than `own` (the specifier's own quotes). */
+/**
+ * Whether `before` leaves an open string of a quote other than `own` (the specifier's own quotes).
+ * @param {string} before
+ * @param {string | undefined} own
+ */
 function insideString(before, own) {
   for (const q of ['"', "'", '`']) {
     if (q === own) continue;
@@ -109,8 +127,12 @@ function insideString(before, own) {
   return false;
 }
 
-/** Every workspace of the repository at `root`. */
+/**
+ * Every workspace of the repository at `root`.
+ * @param {string} root
+ */
 export function checkAll(root) {
+  /** @type {{ workspaces: string[] }} */
   const { workspaces } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   return workspaces.filter((w) => existsSync(join(root, w, 'package.json'))).flatMap((w) => checkWorkspace(join(root, w)));
 }

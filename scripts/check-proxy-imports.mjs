@@ -14,23 +14,30 @@ import { importsOf } from './check-dependencies.mjs';
 const ROW = /^\|\s*`([a-z][a-z0-9-]*)\/`\s*\|([^|]*)\|/;
 const FOLDER = /`([a-z][a-z0-9-]*)\/`/g;
 
-/** The README's table under the "Import directions" heading: folder → the folders it may import. */
+/**
+ * The README's table under the "Import directions" heading: folder → the folders it may import.
+ * @param {string} readme
+ * @returns {Map<string, Set<string>>}
+ */
 export function allowedDirections(readme) {
   const lines = readme.split('\n');
   const start = lines.findIndex((l) => /^#+\s+Import directions\b/.test(l));
   if (start < 0) throw new Error('proxy/README.md has no "Import directions" section');
+  /** @type {Map<string, Set<string>>} */
   const allowed = new Map();
   for (const line of lines.slice(start + 1)) {
     if (/^#+\s/.test(line)) break;
     const m = ROW.exec(line);
     if (m === null) continue;
-    allowed.set(m[1], new Set([...m[2].matchAll(FOLDER)].map((f) => f[1])));
+    allowed.set(m[1] ?? '', new Set([...(m[2] ?? '').matchAll(FOLDER)].map((f) => f[1] ?? '')));
   }
   if (allowed.size === 0) throw new Error('proxy/README.md\'s "Import directions" section has no folder rows');
   return allowed;
 }
 
+/** @param {string} dir @returns {string[]} */
 function sourceFiles(dir) {
+  /** @type {string[]} */
   const out = [];
   for (const entry of readdirSync(dir)) {
     const full = join(dir, entry);
@@ -41,14 +48,22 @@ function sourceFiles(dir) {
 }
 
 /** The concern folder of a path relative to src/ ('' for a file directly in src/). */
+/** @param {string} rel */
 function folderOf(rel) {
   const i = rel.indexOf(sep);
   return i < 0 ? '' : rel.slice(0, i);
 }
 
-/** One line per import against the directions, and per folder the table does not name. */
+/**
+ * One line per import against the directions, and per folder the table does not name.
+ * @param {string} srcDir
+ * @param {Map<string, Set<string>>} allowed
+ * @returns {string[]}
+ */
 export function checkProxyImports(srcDir, allowed) {
+  /** @type {string[]} */
   const problems = [];
+  /** @type {Set<string>} */
   const unlisted = new Set();
   for (const file of sourceFiles(srcDir)) {
     const rel = relative(srcDir, file);
@@ -61,7 +76,7 @@ export function checkProxyImports(srcDir, allowed) {
       const to = folderOf(target);
       if (to === from || to === '' || rel === 'index.ts') continue;
       if (from === '') problems.push(`proxy/src/${rel} imports ${specifier}: files directly in src/ import no concern folder`);
-      else if (allowed.has(from) && !allowed.get(from).has(to)) problems.push(`proxy/src/${rel} imports ${specifier}: ${from}/ may not import ${to}/ (proxy/README.md, "Import directions")`);
+      else if (allowed.get(from)?.has(to) === false) problems.push(`proxy/src/${rel} imports ${specifier}: ${from}/ may not import ${to}/ (proxy/README.md, "Import directions")`);
     }
   }
   for (const folder of unlisted) problems.push(`proxy/src/${folder}/ is not in proxy/README.md's "Import directions" table`);

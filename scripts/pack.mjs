@@ -14,19 +14,27 @@ import { parseArgs } from 'node:util';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
+/** @typedef {{ name: string, version: string, private?: boolean, scripts?: Record<string, string>, bin?: string | Record<string, string>, workspaces?: string[] }} PackageJson */
+/** @typedef {{ dir: string, pkg: PackageJson }} Workspace */
+
+/** @param {string} message @returns {never} */
 function fail(message, code = 1) {
   process.stderr.write(`pack: ${message}\n`);
   process.exit(code);
 }
 
+/** @param {string} file @returns {any} JSON of unknown shape; each caller names the shape it reads */
 function readJson(file) {
   return JSON.parse(readFileSync(file, 'utf8'));
 }
 
 /** The root's workspace folders; an entry ending in /* names every folder under it. */
 function workspaceDirs() {
+  /** @type {string[]} */
   const dirs = [];
-  for (const entry of readJson(join(ROOT, 'package.json')).workspaces ?? []) {
+  /** @type {PackageJson} */
+  const root = readJson(join(ROOT, 'package.json'));
+  for (const entry of root.workspaces ?? []) {
     if (entry.endsWith('/*')) {
       const parent = join(ROOT, entry.slice(0, -2));
       for (const name of readdirSync(parent).sort()) {
@@ -38,14 +46,21 @@ function workspaceDirs() {
   return dirs;
 }
 
+/** @returns {Workspace[]} */
 function publicWorkspaces() {
   return workspaceDirs()
     .map((dir) => ({ dir, pkg: readJson(join(ROOT, dir, 'package.json')) }))
     .filter(({ pkg }) => pkg.private !== true);
 }
 
+/**
+ * @param {string} command
+ * @param {string[]} args
+ * @param {import('node:child_process').SpawnSyncOptionsWithStringEncoding | import('node:child_process').SpawnSyncOptions} [options]
+ * @returns {string}
+ */
 function run(command, args, options = {}) {
-  const result = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8', ...options });
+  const result = spawnSync(command, args, { cwd: ROOT, ...options, encoding: 'utf8' });
   if (result.error) fail(`${command}: ${result.error.message}`);
   if (result.status !== 0) {
     process.stderr.write(result.stdout ?? '');
@@ -56,6 +71,7 @@ function run(command, args, options = {}) {
 }
 
 /** Workspaces built by plain `tsc -b` go through one tsc run; any other build script runs as written. */
+/** @param {Workspace[]} workspaces */
 function build(workspaces) {
   const tsc = createRequire(join(ROOT, 'package.json')).resolve('typescript/bin/tsc');
   const byTsc = workspaces.filter(({ pkg }) => pkg.scripts?.build === 'tsc -b').map(({ dir }) => dir);
@@ -65,6 +81,7 @@ function build(workspaces) {
   }
 }
 
+/** @type {Array<[string, string[]]>} */
 const EMITTED = [
   ['.d.ts.map', ['.ts', '.tsx']],
   ['.d.mts.map', ['.mts']],
@@ -80,12 +97,14 @@ const EMITTED = [
  * tsc -b never deletes the output of a source file that was renamed or removed,
  * and npm pack would ship it: such files (dist/ of a src/ -> dist/ package) go.
  */
+/** @param {Workspace} workspace */
 function removeOrphans({ dir }) {
   const configFile = join(ROOT, dir, 'tsconfig.json');
   if (!existsSync(configFile)) return;
+  /** @type {{ rootDir?: string, outDir?: string }} */
   const { rootDir, outDir } = readJson(configFile).compilerOptions ?? {};
   if (rootDir !== 'src' || outDir !== 'dist') return;
-  const walk = (sub) => {
+  const walk = (/** @type {string} */ sub) => {
     const out = join(ROOT, dir, 'dist', sub);
     if (!existsSync(out)) return;
     for (const name of readdirSync(out)) {
@@ -111,11 +130,12 @@ function npmCli() {
   return existsSync(beside) ? beside : 'npm';
 }
 
-let options;
+/** @type {{ out?: string, json?: boolean }} */
+let options = {};
 try {
   options = parseArgs({ options: { out: { type: 'string' }, json: { type: 'boolean' } }, strict: true }).values;
 } catch (error) {
-  fail(error.message, 2);
+  fail(error instanceof Error ? error.message : String(error), 2);
 }
 const outDir = resolve(options.out ?? join(ROOT, '.tmp', 'packs'));
 const workspaces = publicWorkspaces();
@@ -126,6 +146,7 @@ workspaces.forEach(removeOrphans);
 mkdirSync(outDir, { recursive: true });
 for (const name of readdirSync(outDir)) if (name.endsWith('.tgz')) rmSync(join(outDir, name));
 
+/** @type {Array<{ name: string, filename: string, size: number }>} */
 const packed = JSON.parse(run(npmCli(), ['pack', '--json', '--pack-destination', outDir, ...workspaces.flatMap(({ dir }) => ['-w', dir])]));
 const result = workspaces.map(({ dir, pkg }) => {
   const entry = packed.find((p) => p.name === pkg.name);

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 const { engines } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const floor = /^>=\s*(\d+)\.(\d+)/.exec(engines.node);
 if (!floor) throw new Error(`package.json engines.node must read ">=MAJOR.MINOR", got "${engines.node}"`);
-const [major, minor] = process.versions.node.split('.').map(Number);
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
 const [needMajor, needMinor] = [Number(floor[1]), Number(floor[2])];
 if (major < needMajor || (major === needMajor && minor < needMinor)) {
   console.error(`tsgi: warning: Node ${process.version} is past its end of life and unsupported; use Node ${engines.node} (Node 24 LTS recommended)`);

@@ -23,12 +23,16 @@ if (!argv.some((a) => a === '--app' || a.startsWith('--app=')) && !env.TSGI_STAR
   env.TSGI_START_APP = `${join(root, 'sample-app', 'dist', 'app.js')}:app`;
 }
 
+/** @param {'info' | 'error'} level @param {string} msg */
 function say(level, msg) {
   const line = json ? JSON.stringify({ level: level === 'info' ? 30 : 50, time: Date.now(), pid: process.pid, tier: 'start', msg }) : `start: ${msg}`;
   (level === 'info' ? process.stdout : process.stderr).write(`${line}\n`);
 }
 
-/** tsc -b over the workspace; TERM, INT or HUP meanwhile stops it and exits 0. */
+/**
+ * tsc -b over the workspace; TERM, INT or HUP meanwhile stops it and exits 0.
+ * @returns {Promise<void>}
+ */
 function build() {
   const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
   say('info', 'building (tsc -b)');
@@ -40,7 +44,7 @@ function build() {
   };
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, onSignal);
-  return new Promise((resolve) => {
+  return new Promise(/** @param {(value?: void) => void} resolve */ (resolve) => {
     child.on('exit', (code, signal) => {
       for (const s of signals) process.off(s, onSignal);
       if (stopped) process.exit(0);
@@ -56,7 +60,7 @@ function build() {
 if (env.TSGI_START_BUILD !== '0') await build();
 // Between the build and tsgi-stack's own handlers (installed as it starts, before any tier), a signal
 // still ends the start script with exit 0: nothing runs yet. Once tsgi-stack listens, the signal is its.
-const beforeStack = (signal) => {
+const beforeStack = (/** @type {NodeJS.Signals} */ signal) => {
   if (process.listenerCount(signal) === 1) process.exit(0);
 };
 for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(s, beforeStack);

@@ -13,8 +13,10 @@ const all = ['scripts', 'errors', 'http1', 'arbiter', 'gateway', 'test-support',
 const args = process.argv.slice(2);
 const picked = args.length ? args : all;
 
+/** @param {string} dir @returns {string[]} */
 function collect(dir) {
   if (!existsSync(dir)) return [];
+  /** @type {string[]} */
   const out = [];
   for (const name of readdirSync(dir).sort()) {
     const full = join(dir, name);
@@ -26,7 +28,7 @@ function collect(dir) {
 }
 
 // A package name runs its test/ folder; a path to one test file runs just that file.
-const isFile = (arg) => /\.test\.(ts|mts|js|mjs)$/.test(arg);
+const isFile = (/** @type {string} */ arg) => /\.test\.(ts|mts|js|mjs)$/.test(arg);
 const files = picked.flatMap((arg) => (isFile(arg) ? [arg] : collect(join(root, arg, 'test')).map((f) => relative(root, f))));
 if (files.length === 0) {
   console.error(`test: no test files under ${picked.join(', ')}`);

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { messageOf } from '@tsgi/errors';
 import type { RawValue } from './config.js';
 import { ConfigError } from './errors.js';
 import { SETTINGS_BY_KEY } from './settings.js';
@@ -39,7 +40,7 @@ export async function readConfigFile(file: string, via: string): Promise<Map<str
   try {
     data = extname(file) === '.json' ? JSON.parse(await readFile(file, 'utf8')) : await evaluateModule(file);
   } catch (err) {
-    throw new ConfigError('config', `config: cannot read ${file}: ${(err as Error).message.split('\n')[0]} (from ${via})`, { cause: err });
+    throw new ConfigError('config', `config: cannot read ${file}: ${messageOf(err).split('\n')[0]} (from ${via})`, { cause: err });
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new ConfigError('config', `config: ${file} must hold an object of settings (from ${via})`);

@@ -3,53 +3,15 @@ import { CommandLineError, parseCommandLine, type CliOption } from '@tsgi/arbite
 import { readConfigFile } from './config-file.js';
 import { ConfigError } from './errors.js';
 import { describeTarget, parseBind } from './listen-targets.js';
-import { DEFAULT_ACCESS_LOG_FORMAT, SETTINGS, type Setting } from './settings.js';
+import { DEFAULT_ACCESS_LOG_FORMAT, SETTINGS, type Setting, type SettingValues } from './settings.js';
 
-/** The effective, validated, frozen appserver configuration. */
-export interface AppserverConfig {
-  bind: string[];
-  workers: number;
-  timeout: number;
-  gracefulTimeout: number;
-  keepAlive: number;
-  headerTimeout: number;
-  bodyTimeout: number;
-  sendTimeout: number;
-  maxRequests: number;
-  maxRequestsJitter: number;
-  maxWorkerMemory: number;
-  maxWorkerHeapFraction: number;
-  maxWorkerMemoryBeats: number;
-  limitRequestLine: number;
-  limitRequestFields: number;
-  limitRequestFieldSize: number;
-  limitRequestBody: number;
-  preload: boolean;
-  interface: 'auto' | 'tsgi' | 'fetch' | 'node';
-  socketModel: 'round-robin' | 'shared' | 'reuse-port';
-  sticky: boolean;
-  proxyProtocolFrom: string[];
-  /** Development: new worker generation on each change of the app's files (see reload-watch.ts). */
-  reload: boolean;
-  reloadExtraFile: string[];
-  /** Serve an app in debug mode all the same (development only). */
-  allowDebug: boolean;
-  accessLogfile: string | null;
-  accessLogformat: string;
-  errorLogfile: string;
-  logLevel: 'debug' | 'info' | 'warning' | 'error' | 'critical';
-  logFormat: 'json' | 'text';
-  metricsBind: string | null;
-  forwardedAllowIps: string[];
-  controlSocket: string | null;
-  pid: string | null;
-  checkConfig: boolean;
-  app: string | null;
+/** The effective, validated, frozen appserver configuration: each setting's value (types from the settings table), plus where it was read. */
+export type AppserverConfig = SettingValues & {
   /** The config file read, if any (absolute). */
   configFile: string | null;
   /** Directory relative paths were resolved against. */
   cwd: string;
-}
+};
 
 /** Where each effective value came from (`default`, the file name, `TSGI_X`, `--x`). */
 export type ConfigSources = Record<string, string>;
@@ -105,9 +67,8 @@ export async function loadConfig(
       sources[setting.key] = raw.from;
     }
   }
-  const config = out as unknown as AppserverConfig;
-  config.configFile = configFile;
-  config.cwd = cwd;
+  // Each key was set above from its setting, with a value its schema produced.
+  const config: AppserverConfig = { ...(out as SettingValues), configFile, cwd };
   if (config.maxRequestsJitter > 0 && config.maxRequests === 0) {
     throw new ConfigError('maxRequestsJitter', 'config: max-requests-jitter needs --max-requests > 0');
   }
@@ -141,9 +102,10 @@ function checkDistinctAddresses(config: AppserverConfig, sources: ConfigSources)
 }
 
 function defaults(cwd: string): AppserverConfig {
-  const out: Record<string, unknown> = { configFile: null, cwd };
+  const out: Record<string, unknown> = {};
   for (const setting of SETTINGS) out[setting.key] = setting.default;
-  return out as unknown as AppserverConfig;
+  // Each default passed its setting's schema type in settings.ts.
+  return { ...(out as SettingValues), configFile: null, cwd };
 }
 
 /** The command line's flags: every setting's (and `--no-<flag>` for booleans), plus --config, --help and --version. */
@@ -274,6 +236,6 @@ export function helpText(): string {
 /** The effective config as printed by `--check-config`. */
 export function describeConfig(loaded: LoadedConfig): string {
   const rows: Record<string, { value: unknown; from: string }> = {};
-  for (const st of SETTINGS) rows[st.key] = { value: (loaded.config as unknown as Record<string, unknown>)[st.key], from: loaded.sources[st.key] ?? 'default' };
+  for (const st of SETTINGS) rows[st.key] = { value: loaded.config[st.key], from: loaded.sources[st.key] ?? 'default' };
   return JSON.stringify({ configFile: loaded.config.configFile, settings: rows }, null, 2);
 }

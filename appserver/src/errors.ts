@@ -1,4 +1,4 @@
-import { defineErrors, errorClass, type CodeOf } from '@tsgi/errors';
+import { defineErrors, errorClass, type CodeOf, messageOf, errorCode } from '@tsgi/errors';
 
 /**
  * The appserver's error catalogue. Codes are stable (APP_ERR_<AREA>_<WHAT>)
@@ -59,7 +59,7 @@ export class AppLoadError extends AppserverError<AppLoadErrorCode> {
 export class BindError extends AppserverError<'APP_ERR_BIND_FAILED'> {
   readonly flag: string;
   constructor(flag: string, address: string, cause: unknown) {
-    const reason = (cause as NodeJS.ErrnoException)?.code === 'EADDRINUSE' ? 'address already in use' : ((cause as Error)?.message ?? String(cause));
+    const reason = errorCode(cause) === 'EADDRINUSE' ? 'address already in use' : messageOf(cause);
     super('APP_ERR_BIND_FAILED', address, flag, reason, { cause });
     this.flag = flag;
   }

@@ -1,10 +1,12 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { consoleFormat, prettyStreamWrite } from '@tsgi/arbiter';
-import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import pino, { type Logger, type LoggerOptions } from 'pino';
+import { messageOf, asError } from '@tsgi/errors';
 import type { AppserverConfig } from './config.js';
 
-type Destination = DestinationStream & { reopen(file?: string): void; flushSync(): void; fd?: number };
+/** pino's file destination (sonic-boom): reopen, flushSync, and 'error' events. */
+type Destination = ReturnType<typeof pino.destination>;
 
 const LEVELS: Record<AppserverConfig['logLevel'], string> = {
   debug: 'debug',
@@ -28,7 +30,7 @@ export interface Logs {
 /** A log file's stream, or `stdFd` when the target is '-' or (noted in `fallback`) the file cannot be opened now. */
 function destination(target: string, stdFd: number, sync: boolean): { dest: Destination; fallback?: Error } {
   const open = (dest: string | number): Destination =>
-    pino.destination({ dest, sync, mkdir: typeof dest === 'string', append: true }) as unknown as Destination;
+    pino.destination({ dest, sync, mkdir: typeof dest === 'string', append: true });
   if (target === '-') return { dest: open(stdFd) };
   try {
     // Checked here too for the async access log, whose open error would come later as an 'error' event.
@@ -39,7 +41,7 @@ function destination(target: string, stdFd: number, sync: boolean): { dest: Dest
     return { dest: open(target) };
   } catch (err) {
     // The master checked the file before starting (exit 2); it went bad since: a replacement worker logs to its std stream rather than failing to boot.
-    return { dest: open(stdFd), fallback: err as Error };
+    return { dest: open(stdFd), fallback: asError(err) };
   }
 }
 
@@ -48,10 +50,16 @@ function destination(target: string, stdFd: number, sync: boolean): { dest: Dest
  * full disk) from becoming an unhandled 'error' event that killed the master
  * or the worker: `report` says what happened, the old file stays in use.
  */
+/** The destination's file descriptor once open (sonic-boom's `fd`, which its d.ts leaves out). */
+function fdOf(dest: Destination): number | undefined {
+  const fd: unknown = Reflect.get(dest, 'fd');
+  return typeof fd === 'number' && fd > 0 ? fd : undefined;
+}
+
 function survive(dest: Destination, report: (err: Error) => void): void {
   // pino's own listener re-emits the first error once more while this one is already queued: report each error once.
   let last: Error | undefined;
-  (dest as unknown as NodeJS.EventEmitter).on('error', (err: Error) => {
+  dest.on('error', (err: Error) => {
     if (err !== last) report(err);
     last = err;
   });
@@ -99,8 +107,8 @@ export function createLogs(config: Pick<AppserverConfig, 'errorLogfile' | 'acces
     survive(accessDest, (err) => error.error({ err }, `access log ${config.accessLogfile}: ${err.message}`));
     if (accessOut.fallback) error.error({ err: accessOut.fallback }, `cannot open access log ${config.accessLogfile}, logging to stdout: ${accessOut.fallback.message}`);
     if (config.logFormat === 'text') {
-      const d = accessDest as unknown as { write(s: string): void };
-      access = (line) => d.write(`${line}\n`);
+      const d = accessDest;
+      access = (line) => void d.write(`${line}\n`);
     } else {
       const accessLogger = pino({ base: { pid: process.pid }, ...consoleHooks(config.accessLogfile, process.stdout) }, accessDest);
       access = (line) => accessLogger.info(line);
@@ -111,13 +119,13 @@ export function createLogs(config: Pick<AppserverConfig, 'errorLogfile' | 'acces
       dest.reopen();
     } catch (err) {
       // A sync reopen throws as well as emitting 'error': the previous file stays open and in use.
-      error.error({ err }, `cannot reopen ${what} ${file}, still writing to the previous file: ${(err as Error).message}`);
+      error.error({ err }, `cannot reopen ${what} ${file}, still writing to the previous file: ${messageOf(err)}`);
     }
   };
   return {
     error,
     access,
-    errorFd: typeof errorDest.fd === 'number' && errorDest.fd > 0 ? errorDest.fd : 2,
+    errorFd: fdOf(errorDest) ?? 2,
     reopen() {
       if (config.errorLogfile !== '-' && !errorOut.fallback) reopen(errorDest, config.errorLogfile, 'error log');
       if (accessDest && config.accessLogfile !== '-' && !accessFallback) reopen(accessDest, config.accessLogfile!, 'access log');

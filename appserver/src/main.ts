@@ -1,3 +1,4 @@
+import { messageOf } from '@tsgi/errors';
 import { describeConfig, loadConfig } from './config.js';
 import { loadApp } from './app-loader.js';
 import { EXIT, checkTracingEnv, consoleFormat } from '@tsgi/arbiter';
@@ -22,7 +23,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env:
     try {
       consoleFormat(env, process.stdout);
     } catch (err) {
-      throw new ConfigError('LOG_FORMAT', `config: ${(err as Error).message}`, { cause: err });
+      throw new ConfigError('LOG_FORMAT', `config: ${messageOf(err)}`, { cause: err });
     }
     try {
       checkTracingEnv(env);

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { fileURLToPath } from 'node:url';
 import { Arbiter, ArbiterCrashError, ArbiterHaltError, EXIT, MasterServices, type MemoryLimit } from '@tsgi/arbiter';
 import { ForwardedTrust, watchForReload, type ReloadWatch } from '@tsgi/gateway';
+import { messageOf } from '@tsgi/errors';
 import { checkAppModule, loadApp, parseAppSpec } from './app-loader.js';
 import { loadConfig, type AppserverConfig, type LoadedConfig } from './config.js';
 import { AppLoadError, BindError, ConfigError } from './errors.js';
@@ -53,7 +54,7 @@ export function reportStartupError(err: unknown): number {
     process.stderr.write(`tsgi-appserver: ${err.message}\n`);
     return err.exitCode;
   }
-  process.stderr.write(`tsgi-appserver: ${(err as Error)?.message ?? String(err)}\n`);
+  process.stderr.write(`tsgi-appserver: ${messageOf(err)}\n`);
   return EXIT.FAILURE;
 }
 
@@ -213,14 +214,13 @@ function keepFixedSettings(
   next: Readonly<AppserverConfig>,
   log: { warn(o: object, m: string): void },
 ): Readonly<AppserverConfig> {
-  const merged = { ...next } as Record<string, unknown>;
+  const merged: AppserverConfig = { ...next };
   for (const s of SETTINGS) {
     if (s.reloadable) continue;
-    const before = JSON.stringify((current as unknown as Record<string, unknown>)[s.key]);
-    if (JSON.stringify(merged[s.key]) !== before) {
+    if (JSON.stringify(next[s.key]) !== JSON.stringify(current[s.key])) {
       log.warn({ setting: s.key }, `${s.flag.slice(2)} cannot change on reload; restart the master to apply it`);
-      merged[s.key] = (current as unknown as Record<string, unknown>)[s.key];
+      Object.assign(merged, { [s.key]: current[s.key] });
     }
   }
-  return Object.freeze(merged) as unknown as Readonly<AppserverConfig>;
+  return Object.freeze(merged);
 }

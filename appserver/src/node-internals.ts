@@ -11,7 +11,7 @@ import type { Socket } from 'node:net';
  * the access log shows '-'.
  */
 export function serializedHeader(res: ServerResponse, name: string): string | undefined {
-  const head = (res as unknown as { _header?: unknown })._header;
+  const head: unknown = Reflect.get(res, '_header');
   if (typeof head !== 'string') return undefined;
   const m = new RegExp(`\\r\\n${name.replace(/[^a-z0-9-]/gi, '')}:[ \\t]*([^\\r]*)`, 'i').exec(head);
   return m ? m[1] : undefined;
@@ -19,7 +19,8 @@ export function serializedHeader(res: ServerResponse, name: string): string | un
 
 /** A socket's file descriptor (libuv handle's `fd`, Unix); undefined once the handle moved or closed. */
 export function socketFd(socket: Socket): number | undefined {
-  const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+  const handle: unknown = Reflect.get(socket, '_handle');
+  const fd: unknown = typeof handle === 'object' && handle !== null ? Reflect.get(handle, 'fd') : undefined;
   return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 }
 
@@ -36,12 +37,11 @@ const guarded = new WeakSet<ChildProcess>();
 export function dropStrayHandleAcks(child: ChildProcess): void {
   if (guarded.has(child)) return;
   guarded.add(child);
-  const state = child as unknown as { _handleQueue?: unknown };
   const listeners = child.listeners('internalMessage') as Array<(message: unknown, handle: unknown) => void>;
   child.removeAllListeners('internalMessage');
   child.on('internalMessage', (message: unknown, handle: unknown) => {
     const cmd = (message as { cmd?: unknown } | null)?.cmd;
-    if ((cmd === 'NODE_HANDLE_ACK' || cmd === 'NODE_HANDLE_NACK') && !Array.isArray(state._handleQueue)) return;
+    if ((cmd === 'NODE_HANDLE_ACK' || cmd === 'NODE_HANDLE_NACK') && !Array.isArray(Reflect.get(child, '_handleQueue'))) return;
     for (const l of listeners) l.call(child, message, handle);
   });
 }
@@ -57,11 +57,11 @@ export function dropStrayHandleAcks(child: ChildProcess): void {
  */
 export function stopReading(socket: Socket): void {
   socket.pause();
-  const internals = socket as unknown as { _handle?: { readStop?: () => number; reading?: boolean }; _read: (size: number) => void };
-  internals._read = () => {};
-  const handle = internals._handle;
-  if (typeof handle?.readStop === 'function') {
-    handle.reading = false;
-    handle.readStop();
+  Reflect.set(socket, '_read', () => {});
+  const handle: unknown = Reflect.get(socket, '_handle');
+  const readStop: unknown = typeof handle === 'object' && handle !== null ? Reflect.get(handle, 'readStop') : undefined;
+  if (typeof readStop === 'function') {
+    Reflect.set(handle as object, 'reading', false);
+    Reflect.apply(readStop, handle, []);
   }
 }

@@ -1,5 +1,6 @@
 import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { messageOf, errorCode } from '@tsgi/errors';
 import type { AppserverConfig, ConfigSources } from './config.js';
 import { ConfigError } from './errors.js';
 import { SETTINGS_BY_KEY } from './settings.js';
@@ -41,7 +42,7 @@ function attempt(key: OutputKey, file: string, sources: ConfigSources, check: ()
   try {
     check();
   } catch (err) {
-    const why = (err as Error).message.split('\n')[0];
+    const why = messageOf(err).split('\n')[0];
     throw new ConfigError(key, `config: ${SETTINGS_BY_KEY.get(key)!.flag.slice(2)} cannot be written: ${file}: ${why} (from ${sources[key] ?? 'default'})`, { cause: err });
   }
 }
@@ -50,7 +51,7 @@ function statOrNull(file: string): ReturnType<typeof statSync> | null {
   try {
     return statSync(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if (errorCode(err) === 'ENOENT') return null;
     throw err;
   }
 }
@@ -63,7 +64,7 @@ function runningOwner(file: string): number | null {
     process.kill(pid, 0);
     return pid;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM' ? pid : null;
+    return errorCode(err) === 'EPERM' ? pid : null;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { parseProxyHeader, type ProxiedAddress } from '@tsgi/http1';
+import { asError } from '@tsgi/errors';
 import { stopReading } from './node-internals.js';
 
 /** What the --sticky master read off a trusted peer's connection before handing it over. */
@@ -37,7 +38,7 @@ export function readProxyHeader(socket: Socket, timeoutMs: number): Promise<Read
       try {
         header = parseProxyHeader(buf);
       } catch (err) {
-        done(err as Error);
+        done(asError(err));
         return;
       }
       if (header) done(undefined, { address: header.address, rest: Buffer.concat([buf.subarray(header.length), ...takeBuffered(socket)]) });

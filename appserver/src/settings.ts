@@ -11,14 +11,14 @@ type Kind = 'int' | 'number' | 'bool' | 'string' | 'list' | 'enum';
  * its `TSGI_*` variable, default, validator and description feed the parser,
  * `--help`, `--check-config` and the README table alike.
  */
-export interface Setting {
-  key: string;
+export interface Setting<K extends string = string, S extends z.ZodTypeAny = z.ZodTypeAny> {
+  key: K;
   flag: string;
   short?: string;
   env: string;
   kind: Kind;
   default: unknown;
-  schema: z.ZodTypeAny;
+  schema: S;
   /** Completes "must be ...". */
   expect: string;
   description: string;
@@ -54,7 +54,10 @@ const SECONDS = `a number of seconds from 0 to ${MAX_TIMER_SECONDS}`;
 const POSITIVE_SECONDS = `a number of seconds > 0, at most ${MAX_TIMER_SECONDS}`;
 const COUNT = 'an integer from 0 to 2^53-1';
 
-function s(def: Omit<Setting, 'flag' | 'env' | 'reloadable'> & { reloadable?: boolean; flag?: string }): Setting {
+/** A setting, with its key and schema kept as types (the config's type is derived from them) and a default its schema accepts. */
+function s<const K extends string, S extends z.ZodTypeAny>(
+  def: Omit<Setting<K, S>, 'flag' | 'env' | 'reloadable' | 'default'> & { default: z.output<S>; reloadable?: boolean; flag?: string },
+): Setting<K, S> {
   const kebab = def.key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
   return {
     ...def,
@@ -64,7 +67,7 @@ function s(def: Omit<Setting, 'flag' | 'env' | 'reloadable'> & { reloadable?: bo
   };
 }
 
-export const SETTINGS: readonly Setting[] = Object.freeze([
+export const SETTINGS = Object.freeze([
   s({ key: 'bind', short: '-b', kind: 'list', repeat: true, default: ['127.0.0.1:8000'], schema: z.array(bind).min(1),
     expect: 'host:port, [v6]:port, port or unix:/path', description: 'Address to listen on; repeat for several.', reloadable: false }),
   s({ key: 'workers', short: '-w', kind: 'int', default: 1, schema: z.number().int().min(1).max(1024),
@@ -137,6 +140,12 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     expect: 'true or false', description: 'Validate, print the effective config and exit (0 ok, 2 error).' }),
   s({ key: 'app', kind: 'string', default: null, schema: z.string().min(1).nullable(), flag: '--app',
     expect: 'module:export', description: 'The app, e.g. dist/app.js:app (also the positional argument).' }),
-]);
+] as const);
 
-export const SETTINGS_BY_KEY: ReadonlyMap<string, Setting> = new Map(SETTINGS.map((x) => [x.key, x]));
+type AnySetting = (typeof SETTINGS)[number];
+export type SettingKey = AnySetting['key'];
+
+/** Every setting's validated value by key: what its schema outputs. The appserver's config type is this, derived from the table, never restated. */
+export type SettingValues = { -readonly [S in AnySetting as S['key']]: z.output<S['schema']> };
+
+export const SETTINGS_BY_KEY: ReadonlyMap<string, AnySetting> = new Map(SETTINGS.map((x) => [x.key, x]));

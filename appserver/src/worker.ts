@@ -7,6 +7,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { Server } from 'node:net';
 import type { Socket } from 'node:net';
 import { createServer, fromFetch, type App, type TsgiServer } from '@tsgi/gateway';
+import { asError } from '@tsgi/errors';
 import { loadApp, type LoadedApp } from './app-loader.js';
 import { AppLoadError } from './errors.js';
 import { FdLimitWatch } from './fd-limit-watch.js';
@@ -200,7 +201,7 @@ if (config.sticky) {
       ),
     );
   } catch (err) {
-    bindFailure(err as Error);
+    bindFailure(asError(err));
   }
 }
 

@@ -1,3 +1,4 @@
+import { messageOf } from '@tsgi/errors';
 import type { ExitReason } from './arbiter-types.js';
 import { rejectReadyWaiters, type ArbiterState } from './arbiter-state.js';
 import { ArbiterHaltError } from './errors.js';
@@ -26,7 +27,7 @@ export async function reload(s: ArbiterState): Promise<void> {
     if (changed?.gracefulTimeoutMs !== undefined) s.gracefulTimeoutMs = changed.gracefulTimeoutMs;
     if (changed?.memoryLimit !== undefined) s.memoryLimit = changed.memoryLimit;
   } catch (err) {
-    s.log.error({ err }, `reload cancelled: ${(err as Error).message}`);
+    s.log.error({ err }, `reload cancelled: ${messageOf(err)}`);
     return;
   }
   s.generation += 1;

@@ -13,7 +13,11 @@ const pkg = fileURLToPath(new URL('..', import.meta.url));
 const from = join(pkg, '..', 'sample-app');
 const into = join(pkg, 'sample-app');
 
-/** Every file under `dir`, relative to `base`. */
+/**
+ * Every file under `dir`, relative to `base`.
+ * @param {string} dir
+ * @returns {string[]}
+ */
 function files(dir, base = dir) {
   if (!existsSync(dir)) return [];
   if (!statSync(dir).isDirectory()) return [relative(base, dir)];
@@ -22,6 +26,7 @@ function files(dir, base = dir) {
 
 const staging = join(pkg, '.bundle-tmp');
 mkdirSync(staging, { recursive: true });
+/** @type {string[]} */
 const listed = JSON.parse(readFileSync(join(pkg, 'templates/framework/sample-app-files.json'), 'utf8'));
 const wanted = new Set(listed.flatMap((entry) => files(join(from, entry), from)));
 for (const file of wanted) {

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { messageOf } from '@tsgi/errors';
 import { CreateTsgiError } from './errors.js';
 import { TEMPLATE_NAMES, type TemplateName } from './templates.js';
 
@@ -47,7 +48,7 @@ export function parseCommand(argv: readonly string[], cwd: string): ParsedComman
       },
     });
   } catch (err) {
-    throw new CreateTsgiError('CT_ERR_USAGE', `create-tsgi: ${(err as Error).message.split('\n')[0]} (create-tsgi --help)`, { cause: err });
+    throw new CreateTsgiError('CT_ERR_USAGE', `create-tsgi: ${messageOf(err).split('\n')[0]} (create-tsgi --help)`, { cause: err });
   }
   const { values, positionals } = parsed;
   if (values.help) return { help: true };

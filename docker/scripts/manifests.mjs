@@ -6,12 +6,14 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-const [from, to] = process.argv.slice(2);
-if (!from || !to) {
+const [fromArg, toArg] = process.argv.slice(2);
+if (!fromArg || !toArg) {
   console.error('manifests: usage: node manifests.mjs <context-dir> <out-dir>');
   process.exit(2);
 }
+const [from, to] = [fromArg, toArg];
 
+/** @param {string} rel */
 function copy(rel) {
   const src = join(from, rel);
   if (!existsSync(src)) return;
@@ -20,6 +22,7 @@ function copy(rel) {
 }
 
 // Workspace entries are folder names or "folder/*" globs, as npm allows.
+/** @param {string} pattern @returns {string[]} */
 function expand(pattern) {
   if (!pattern.endsWith('/*')) return [pattern];
   const parent = pattern.slice(0, -2);
@@ -30,6 +33,7 @@ function expand(pattern) {
 }
 
 const root = JSON.parse(readFileSync(join(from, 'package.json'), 'utf8'));
+/** @type {string[]} */
 const workspaces = Array.isArray(root.workspaces) ? root.workspaces : (root.workspaces?.packages ?? []);
 copy('package.json');
 copy('package-lock.json');

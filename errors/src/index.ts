@@ -11,3 +11,4 @@ export {
   type ErrorArgs,
 } from './catalogue.js';
 export { CataloguedError, errorClass, type CataloguedErrorClass } from './catalogued-error.js';
+export { messageOf, errorCode, isErrnoException, asError } from './narrow.js';

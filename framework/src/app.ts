@@ -1,21 +1,23 @@
 import { statSync } from 'node:fs';
+import { messageOf } from '@tsgi/errors';
 import { joinRule, normalizePrefix, type Blueprint } from './blueprint.js';
 import type { TsgiCall } from './callable.js';
 import { resolveConfig, type AppConfig, type AppOptions } from './app-config.js';
 import { mergeOptions, optionsFromEnv, optionsFromFile, type LoadedOptions } from './config-sources.js';
-import type { Context, ContextHost } from './context.js';
-import { createDispatcher, type View } from './dispatch.js';
+import type { Context } from './context.js';
+import { Dispatcher } from './dispatch.js';
 import { RouteError, SetupError } from './errors.js';
 import { JsonProvider } from './json-provider.js';
 import type { Request } from './request.js';
 import type { ConverterClass } from './routing/converters.js';
 import { UrlMap, type BuildOptions, type UrlValues } from './routing/url-map.js';
-import { Scaffold, type RouteRecord } from './scaffold.js';
+import type { RouteRecord } from './scaffold.js';
 import { sendFromDirectory } from './send-file.js';
 import { NullSession, Session, SessionSigner } from './session.js';
 import { TemplateEngine, keywordArgs } from './templates.js';
 import { TestClient } from './testing/test-client.js';
 import type { Handler } from './types.js';
+import type { View } from './view.js';
 
 // Merged into the class: an App instance is itself a TSGI app (the constructor returns a callable).
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging -- the merge is the point: it adds TsgiCall's call signature to the class
@@ -65,7 +67,7 @@ function isDirectory(path: string): boolean {
  * ```
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface App above
-export class App extends Scaffold implements ContextHost {
+export class App extends Dispatcher {
   private currentConfig: AppConfig & ConfigLoaders;
   private options: AppOptions;
   private staticRouteAdded = false;
@@ -87,7 +89,7 @@ export class App extends Scaffold implements ContextHost {
     this.json = options.json instanceof JsonProvider ? options.json : new JsonProvider(options.json, () => this.config.debug);
     this.templateFolders = [this.config.templatesFolder];
     this.urlMap.hostMatching = this.config.hostMatching;
-    this.setCall(createDispatcher(this));
+    this.configureDispatch();
     this.addAppStaticRoute();
   }
 
@@ -118,8 +120,8 @@ export class App extends Scaffold implements ContextHost {
     try {
       next = resolveConfig(merged);
     } catch (error) {
-      const from = [...loaded.sources].filter(([option]) => (error as Error).message.includes(option)).map(([, source]) => source);
-      throw from.length === 0 ? error : new SetupError('FW_ERR_SETUP', `${(error as Error).message} (from ${from.join(', ')})`, { cause: error });
+      const from = [...loaded.sources].filter(([option]) => messageOf(error).includes(option)).map(([, source]) => source);
+      throw from.length === 0 ? error : new SetupError('FW_ERR_SETUP', `${messageOf(error)} (from ${from.join(', ')})`, { cause: error });
     }
     const current = this.currentConfig;
     if (this.staticRouteAdded && (next.staticFolder !== current.staticFolder || next.staticUrlPath !== current.staticUrlPath)) {
@@ -132,8 +134,8 @@ export class App extends Scaffold implements ContextHost {
     this.templates = undefined;
     this.signer = undefined;
     this.urlMap.hostMatching = next.hostMatching;
-    // The dispatcher keeps the limits and host settings it was built with (nothing read per request).
-    this.setCall(createDispatcher(this));
+    // Requests read the limits and host settings fixed here, not the config.
+    this.configureDispatch();
     this.addAppStaticRoute();
     return this.currentConfig;
   }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { messageOf, errorCode } from '@tsgi/errors';
 import type { AppOptions } from './app-config.js';
 import { SetupError } from './errors.js';
 
@@ -80,13 +81,13 @@ export function optionsFromFile(path: string | URL, load: (text: string) => unkn
   try {
     text = readFileSync(file, 'utf8');
   } catch (cause) {
-    throw new SetupError('FW_ERR_SETUP', `config file ${JSON.stringify(file)}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+    throw new SetupError('FW_ERR_SETUP', `config file ${JSON.stringify(file)}: ${errorCode(cause) ?? messageOf(cause)}`, { cause });
   }
   let data: unknown;
   try {
     data = load(text);
   } catch (cause) {
-    throw new SetupError('FW_ERR_SETUP', `config file ${JSON.stringify(file)}: ${(cause as Error).message}`, { cause });
+    throw new SetupError('FW_ERR_SETUP', `config file ${JSON.stringify(file)}: ${messageOf(cause)}`, { cause });
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new SetupError('FW_ERR_SETUP', `config file ${JSON.stringify(file)}: must hold an object of options, got ${Array.isArray(data) ? 'an array' : JSON.stringify(data)}`);

@@ -1,5 +1,6 @@
 import type { Environ } from '@tsgi/gateway';
 import type { AppConfig } from './app-config.js';
+import type { HTTPException } from './http-exceptions.js';
 import type { JsonProvider } from './json-provider.js';
 import type { Request } from './request.js';
 import type { Response } from './response.js';
@@ -54,6 +55,8 @@ export class Context<P = Record<string, unknown>> {
   domain: string;
   /** @internal */
   sessionValue: Session | undefined;
+  /** @internal Where routing failed or asked for a redirect (Flask's `request.routing_exception`); `dispatchRequest` raises it. */
+  routingError: HTTPException | undefined;
   /** @internal The error that reached error handling, passed to teardown hooks. */
   uncaught: unknown;
   /** @internal */
@@ -72,6 +75,7 @@ export class Context<P = Record<string, unknown>> {
     this.sessionValue = undefined;
     this.domain = '';
     this.afterThis = undefined;
+    this.routingError = undefined;
     this.uncaught = undefined;
     this.gValue = undefined;
     this.flashes = undefined;

@@ -1,321 +1,348 @@
-import { ROUTE_KEY, type Environ, type ResponseBody, type ResponseHeaders, type StartResponse } from '@tsgi/gateway';
+import type { Environ, ResponseBody, ResponseHeaders, StartResponse } from '@tsgi/gateway';
+import type { AppConfig } from './app-config.js';
 import type { Blueprint } from './blueprint.js';
-import type { TsgiCall } from './callable.js';
+import type { BodyLimits } from './body.js';
 import { Context, type ContextHost } from './context.js';
 import { debugErrorPage } from './debug-page.js';
-import { HTTPException, InternalServerError, MethodNotAllowed, NotFound, RequestRedirect, ResponseAbort } from './http-exceptions.js';
+import { HTTPException, InternalServerError, RequestRedirect, ResponseAbort } from './http-exceptions.js';
+import type { JsonProvider } from './json-provider.js';
 import { fastTsgi, makeResponse, responseToTsgi } from './make-response.js';
 import { Request } from './request.js';
 import { Response } from './response.js';
-import { quotePathKeepSlash } from './routing/converters.js';
-import type { Rule } from './routing/rule.js';
-import type { Scaffold } from './scaffold.js';
+import { matchRequest, type MatchSettings } from './routing/match-request.js';
+import type { UrlMap } from './routing/url-map.js';
+import { Scaffold } from './scaffold.js';
 import { NullSession, type Session } from './session.js';
-import type { AfterRequestHook, BeforeRequestHook, ErrorHandler, Handler, HandlerResult, TeardownHook } from './types.js';
-
-/** @internal A registered endpoint. */
-export interface View {
-  handler: Handler<never>;
-  identity: unknown;
-  /** The blueprints of the endpoint, innermost first (empty for app routes). */
-  blueprints: readonly Blueprint[];
-  /** The registered name of the innermost blueprint (`parent.child`; differs from `blueprint.name` for a second registration). */
-  blueprintName: string | undefined;
-}
-
-/** What the dispatcher needs from its app (the App implements it; no app ↔ dispatch import circle). */
-export interface DispatchHost extends ContextHost, Scaffold {
-  readonly views: ReadonlyMap<string, View>;
-  signSession(session: Session): string;
-}
+import type { AfterRequestHook, BeforeRequestHook, ErrorHandler, HandlerResult } from './types.js';
+import type { View } from './view.js';
 
 type Result = HandlerResult | Promise<HandlerResult>;
+type TsgiOutput = [string, ResponseHeaders, ResponseBody];
 
-const EMPTY_PARAMS = Object.freeze({});
+/** What each request reads from the config, fixed whenever the config changes. */
+interface DispatchSettings {
+  readonly limits: BodyLimits;
+  readonly match: MatchSettings;
+}
+
+const NO_BLUEPRINTS: readonly Blueprint[] = [];
 
 function isPromise<T>(value: unknown): value is Promise<T> {
   return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
 }
 
-function buildParams(rule: Rule, values: unknown[]): Record<string, unknown> {
-  const names = rule.argNames;
-  if (names.length === 0 && rule.defaults === undefined) return EMPTY_PARAMS;
-  const params: Record<string, unknown> = {};
-  for (let i = 0; i < names.length; i++) params[names[i]!] = values[i];
-  if (rule.defaults) for (const key of Object.keys(rule.defaults)) if (!(key in params)) params[key] = rule.defaults[key];
-  return params;
-}
-
 /**
- * Builds the TSGI callable of an app: route, run hooks and handler, turn the
- * result into a response, handle errors. Synchronous handlers are served
- * without any promise; async ones are awaited.
+ * The request path of an app, one method per stage with Flask's names, each
+ * overridable by a subclass of `App`:
+ *
+ * route → `preprocessRequest` → `dispatchRequest` → (error: `handleUserException`
+ * → `handleHttpException`; unhandled: `handleException`) → `finalizeRequest`
+ * → `processResponse` → body sent → `doTeardownRequest`.
+ *
+ * Synchronous hooks and handlers are served without any promise; async ones
+ * are awaited where they appear.
  */
-export function createDispatcher(app: DispatchHost): TsgiCall {
-  const { urlMap, views, config, hooks } = app;
-  const json = app.json;
-  const limits = { maxContentLength: config.maxContentLength, maxFormParts: config.maxFormParts, maxFormMemorySize: config.maxFormMemorySize };
+export abstract class Dispatcher extends Scaffold implements ContextHost {
+  abstract readonly config: AppConfig;
+  abstract readonly urlMap: UrlMap;
+  abstract readonly json: JsonProvider;
+  /** @internal */
+  abstract readonly views: ReadonlyMap<string, View>;
+  abstract openSession(request: Request): Session;
+  abstract signSession(session: Session): string;
+  abstract injectUrlDefaults(endpoint: string, values: Record<string, unknown>, ctx?: Context<unknown>): void;
+  abstract renderTemplate(name: string, context: Record<string, unknown>, ctx?: Context<unknown>): string;
+  abstract renderTemplateString(source: string, context: Record<string, unknown>, ctx?: Context<unknown>): string;
 
-  const domainRouting = config.hostMatching || config.subdomainMatching;
-  const server = config.serverName;
+  private settings: DispatchSettings | undefined;
 
-  /** The request's subdomain below serverName ('' for serverName itself), or its host with host matching (default ports dropped). */
-  function requestDomain(request: Request): string {
-    let host = request.host.toLowerCase();
-    const defaultPort = request.scheme === 'https' ? ':443' : ':80';
-    if (host.endsWith(defaultPort)) host = host.slice(0, -defaultPort.length);
-    if (config.hostMatching) return host;
-    if (server === undefined || host === server) return '';
-    // A host outside serverName matches no subdomain rule and no plain rule (Werkzeug's "<invalid>").
-    return host.endsWith(`.${server}`) ? host.slice(0, -server.length - 1) : '\0invalid';
+  constructor() {
+    super();
+    this.setCall((environ, startResponse) => this.wsgiApp(environ, startResponse));
   }
 
-  const appTeardown = (): readonly TeardownHook[] => (hooks.teardownRequest.length === 0 ? hooks.teardownRequest : [...hooks.teardownRequest].reverse());
+  /** Reads the limits and host settings requests use; the app calls it whenever its config changes. */
+  protected configureDispatch(): void {
+    const config = this.config;
+    this.settings = {
+      limits: { maxContentLength: config.maxContentLength, maxFormParts: config.maxFormParts, maxFormMemorySize: config.maxFormMemorySize },
+      match: { domainRouting: config.hostMatching || config.subdomainMatching, hostMatching: config.hostMatching, serverName: config.serverName },
+    };
+  }
 
-  function handle(environ: Environ, startResponse: StartResponse): ResponseBody | Promise<ResponseBody> {
-    const ctx = new Context(app, environ, new Request(environ, limits));
-    let result: Result;
-    let view: View | undefined;
+  /** Flask's `wsgi_app`: one request from environ to response body; teardown runs when the server closes the body. */
+  private wsgiApp(environ: Environ, startResponse: StartResponse): ResponseBody | Promise<ResponseBody> {
+    const settings = this.settings!;
+    const ctx = new Context(this, environ, new Request(environ, settings.limits));
+    let output: TsgiOutput | Promise<TsgiOutput>;
     try {
-      if (domainRouting) ctx.domain = requestDomain(ctx.request);
-      const match = urlMap.match(ctx.request.path, ctx.request.method, ctx.domain);
-      let routingError: HTTPException | undefined;
-      if (match.kind === 'match') {
-        const rule = match.rule;
-        view = views.get(rule.endpoint)!;
-        ctx.rule = rule;
-        ctx.endpoint = rule.endpoint;
-        ctx.blueprint = view.blueprintName;
-        ctx.params = buildParams(rule, match.values);
-        if (rule.domain !== undefined) ctx.params = { ...urlMap.domainValues(rule, ctx.domain), ...(ctx.params as Record<string, unknown>) };
-        environ['fw.endpoint'] = rule.endpoint;
-        environ[ROUTE_KEY] = rule.rule;
-        routingError = ruleRedirect(ctx, rule, ctx.params as Record<string, unknown>);
-      } else if (match.kind === 'slash') {
-        routingError = redirectTo(ctx, `${ctx.request.path}/`);
-      } else {
-        routingError = mergedSlashRedirect(ctx, ctx.request.method) ?? (match.allowed.size > 0 ? new MethodNotAllowed([...match.allowed].sort()) : new NotFound());
-      }
-      // As Flask's preprocess_request: they run for every request, with no values when routing failed.
-      preprocessUrlValues(ctx, view, routingError === undefined);
-      const before = outerFirst(view, 'beforeRequest');
-      const currentView = view;
-      result = before.length > 0 ? runBefore(ctx, before, 0, () => dispatchRequest(ctx, currentView, routingError)) : dispatchRequest(ctx, view, routingError);
-      if (isPromise<HandlerResult>(result)) result = result.catch((error: unknown) => handleError(ctx, view, error));
+      matchRequest(ctx, this.urlMap, this.views, settings.match);
+      output = this.fullDispatchRequest(ctx);
+      if (isPromise<TsgiOutput>(output)) output = output.catch((error: unknown) => this.exceptionOutput(ctx, error));
     } catch (error) {
-      result = handleError(ctx, view, error);
+      output = this.exceptionOutput(ctx, error);
     }
-    if (isPromise<HandlerResult>(result)) return result.then((value) => finish(ctx, view, value, startResponse));
-    return finish(ctx, view, result, startResponse);
+    if (isPromise<TsgiOutput>(output)) return output.then((value) => this.send(ctx, value, startResponse));
+    return this.send(ctx, output, startResponse);
   }
 
-  /** The hooks of one kind for a request: the app's, then its blueprints' from the outermost in (Flask's order). */
-  function outerFirst<K extends 'beforeRequest'>(view: View | undefined, kind: K): readonly BeforeRequestHook[] {
-    if (view === undefined || view.blueprints.length === 0) return hooks[kind];
-    const out = [...hooks[kind]];
-    for (let i = view.blueprints.length - 1; i >= 0; i--) out.push(...view.blueprints[i]!.hooks[kind]);
-    return out;
-  }
-
-  /** url_value_preprocessor functions: the app's, then the blueprints' from the outermost in. */
-  function preprocessUrlValues(ctx: Context, view: View | undefined, routed: boolean): void {
-    if (app.urlValuePreprocessors.length === 0 && (view === undefined || view.blueprints.every((bp) => bp.urlValuePreprocessors.length === 0))) return;
-    const chain: Scaffold[] = [app, ...[...(view?.blueprints ?? [])].reverse()];
-    const values = routed ? (ctx.params as Record<string, unknown>) : undefined;
-    for (const scaffold of chain) for (const fn of scaffold.urlValuePreprocessors) fn(ctx.endpoint, values, ctx as Context<unknown>);
-  }
-
-  /** redirect_to rules, alias rules and URLs equal to a rule's defaults answer 308 to the canonical URL (Werkzeug). */
-  function ruleRedirect(ctx: Context, rule: Rule, params: Record<string, unknown>): RequestRedirect | undefined {
-    const method = ctx.request.method;
-    if (rule.redirectTo !== undefined) {
-      const target = typeof rule.redirectTo === 'function' ? rule.redirectTo(params) : fillTemplate(rule, rule.redirectTo, params);
-      return new RequestRedirect(new URL(target, `${ctx.request.hostUrl}${ctx.environ.SCRIPT_NAME}/`).href);
+  /** Flask's `full_dispatch_request`: hooks and handler, their errors to `handleUserException`, then the response. */
+  private fullDispatchRequest(ctx: Context): TsgiOutput | Promise<TsgiOutput> {
+    let result: Result;
+    try {
+      const early = this.preprocessRequest(ctx);
+      if (isPromise<HandlerResult | void>(early)) result = early.then((value) => (value !== undefined ? value : this.dispatchRequest(ctx)));
+      else result = early !== undefined ? early : this.dispatchRequest(ctx);
+      if (isPromise<HandlerResult>(result)) result = result.catch((error: unknown) => this.handleUserException(ctx, error));
+    } catch (error) {
+      result = this.handleUserException(ctx, error);
     }
-    const path = rule.alias ? urlMap.aliasRedirect(rule, params, method) : urlMap.defaultRedirect(rule, params, method);
-    return path === undefined ? undefined : redirectTo(ctx, path);
+    if (isPromise<HandlerResult>(result)) return result.then((value) => this.finalizeOutput(ctx, value));
+    return this.finalizeOutput(ctx, result);
   }
 
-  /** `'/new/<id>'` with the matched values, each written by its rule converter. */
-  function fillTemplate(rule: Rule, template: string, params: Record<string, unknown>): string {
-    return template.replace(/<(?:[^>:]+:)?([^>]+)>/g, (_whole, name: string) => {
-      const piece = rule.buildPieces.find((p) => typeof p !== 'string' && p.name === name);
-      return piece && typeof piece !== 'string' ? piece.converter.toUrl(params[name]) : String(params[name] ?? '');
-    });
+  /**
+   * Runs the url_value_preprocessors, then the before-request hooks (the app's,
+   * then its blueprints' from the outermost in). A hook returning anything but
+   * undefined answers the request: the handler is not called.
+   */
+  preprocessRequest(ctx: Context): HandlerResult | void | Promise<HandlerResult | void> {
+    const chain = this.blueprintsOf(ctx);
+    // With no values when routing failed, as in Flask.
+    const values = ctx.routingError === undefined ? (ctx.params as Record<string, unknown>) : undefined;
+    for (const fn of this.urlValuePreprocessors) fn(ctx.endpoint, values, ctx as Context<unknown>);
+    for (let i = chain.length - 1; i >= 0; i--) for (const fn of chain[i]!.urlValuePreprocessors) fn(ctx.endpoint, values, ctx as Context<unknown>);
+    let before: readonly BeforeRequestHook[] = this.hooks.beforeRequest;
+    if (chain.length > 0) {
+      before = [...before];
+      for (let i = chain.length - 1; i >= 0; i--) (before as BeforeRequestHook[]).push(...chain[i]!.hooks.beforeRequest);
+    }
+    return before.length === 0 ? undefined : runBeforeHooks(ctx, before, 0);
   }
 
-  /** A 308 to `path` under this mount point, percent-encoded as Werkzeug does, with the raw query kept. */
-  function redirectTo(ctx: Context, path: string): RequestRedirect {
-    const query = ctx.environ.QUERY_STRING;
-    return new RequestRedirect(`${ctx.request.hostUrl}${quotePathKeepSlash(ctx.environ.SCRIPT_NAME + path)}${query ? `?${query}` : ''}`);
+  /**
+   * Calls the matched handler. Raises the routing outcome (404, 405, a
+   * redirect) when there is no handler to call, and answers OPTIONS itself
+   * for rules with automatic options.
+   */
+  dispatchRequest(ctx: Context): HandlerResult | Promise<HandlerResult> {
+    if (ctx.routingError !== undefined) throw ctx.routingError;
+    const rule = ctx.rule!;
+    if (ctx.request.method === 'OPTIONS' && rule.automaticOptions) {
+      return new Response('', { headers: [['Allow', this.urlMap.allowedMethods(ctx.request.path, ctx.domain).sort().join(', ')]] });
+    }
+    return this.views.get(rule.endpoint)!.handler(ctx as Context<never>);
   }
 
-  /** Werkzeug's merge_slashes: a path with '//' that matches once collapsed redirects to the collapsed form. */
-  function mergedSlashRedirect(ctx: Context, method: string): RequestRedirect | undefined {
-    const path = ctx.request.path;
-    if (!path.includes('//')) return undefined;
-    const merged = path.replace(/\/{2,}/g, '/');
-    const again = urlMap.match(merged, method, ctx.domain);
-    if (again.kind === 'match') return redirectTo(ctx, merged);
-    if (again.kind === 'slash') return redirectTo(ctx, `${merged}/`);
-    return undefined;
+  /**
+   * Gets what hooks and handler raised. HTTP errors go to `handleHttpException`;
+   * others to the nearest error handler registered for their class. With none,
+   * the error is raised again and ends in `handleException` (a 500).
+   */
+  handleUserException(ctx: Context, error: unknown): HandlerResult | Promise<HandlerResult> {
+    if (error instanceof HTTPException) return this.handleHttpException(ctx, error);
+    const handler = this.findErrorHandler(ctx, error);
+    if (handler === undefined) throw error;
+    return handler(error, ctx);
   }
 
-  function runBefore(ctx: Context, before: readonly BeforeRequestHook[], index: number, then: () => Result): Result {
-    for (let i = index; i < before.length; i++) {
-      const outcome = before[i]!(ctx);
-      if (isPromise<HandlerResult | void>(outcome)) {
-        return outcome.then((value) => (value !== undefined ? value : runBefore(ctx, before, i + 1, then)));
+  /**
+   * An HTTP error: its handler by code or class, else its own error page.
+   * Routing redirects and `abort(response)` are answered as they are.
+   */
+  handleHttpException(ctx: Context, error: HTTPException): HandlerResult | Promise<HandlerResult> {
+    if (error instanceof RequestRedirect || error instanceof ResponseAbort) return error.getResponse();
+    const handler = this.findErrorHandler(ctx, error);
+    return handler === undefined ? error.getResponse() : handler(error, ctx);
+  }
+
+  /**
+   * An error nothing handled, or one raised by an error handler or by
+   * `finalizeRequest`: logged to `tsgi.errors` and answered 500. A 500
+   * handler receives an `InternalServerError` whose `cause` is the error;
+   * without one, `debug` shows the debug page. Teardown hooks get the error.
+   */
+  handleException(ctx: Context, error: unknown): Response | Promise<Response> {
+    ctx.uncaught = error;
+    this.logException(ctx, error);
+    const serverError = new InternalServerError(undefined, { cause: error });
+    const handler = this.findErrorHandler(ctx, serverError);
+    if (handler === undefined) return this.finalizeRequest(ctx, this.serverErrorPage(ctx, error), true);
+    let result: Result;
+    try {
+      result = handler(serverError, ctx);
+    } catch (second) {
+      return this.lastResort(ctx, second);
+    }
+    if (isPromise<HandlerResult>(result)) return result.then((value) => this.finalizeRequest(ctx, value, true), (second: unknown) => this.lastResort(ctx, second));
+    return this.finalizeRequest(ctx, result, true);
+  }
+
+  /**
+   * Turns a handler's (or error handler's) result into a `Response` and runs
+   * `processResponse` on it. `fromErrorHandler`: the answer to an unhandled
+   * error, whose processing may not fail again: an error there is logged and
+   * the response is sent as it was made.
+   */
+  finalizeRequest(ctx: Context, result: HandlerResult, fromErrorHandler = false): Response | Promise<Response> {
+    const response = makeResponse(result, this.json);
+    if (!fromErrorHandler) return this.processResponse(ctx, response);
+    const failed = (error: unknown): Response => {
+      this.logException(ctx, error, 'processing the answer to an error failed');
+      return response;
+    };
+    try {
+      const processed = this.processResponse(ctx, response);
+      return isPromise<Response>(processed) ? processed.catch(failed) : processed;
+    } catch (error) {
+      return failed(error);
+    }
+  }
+
+  /**
+   * Runs the `afterThisRequest` functions, then the after-request hooks (the
+   * blueprints' from the innermost out, then the app's, each list newest
+   * first), then saves the session into a cookie when it changed.
+   */
+  processResponse(ctx: Context, response: Response): Response | Promise<Response> {
+    if (ctx.afterThis) for (const fn of ctx.afterThis) response = fn(response) ?? response;
+    const after: AfterRequestHook[] = [];
+    for (const scaffold of [...this.blueprintsOf(ctx), this]) {
+      const hooks = scaffold.hooks.afterRequest;
+      for (let i = hooks.length - 1; i >= 0; i--) after.push(hooks[i]!);
+    }
+    return this.runAfterHooks(ctx, after, 0, response);
+  }
+
+  private runAfterHooks(ctx: Context, after: readonly AfterRequestHook[], index: number, response: Response): Response | Promise<Response> {
+    for (let i = index; i < after.length; i++) {
+      const outcome = after[i]!(response, ctx);
+      if (isPromise<Response | void>(outcome)) return outcome.then((value) => this.runAfterHooks(ctx, after, i + 1, value ?? response));
+      if (outcome !== undefined) response = outcome;
+    }
+    this.saveSession(ctx, response);
+    return response;
+  }
+
+  /**
+   * Runs the teardown hooks once the server closed the response body (the
+   * blueprints' from the innermost out, then the app's, each list newest
+   * first) with the error `handleException` got, or undefined. A failing hook
+   * is logged and the others still run.
+   */
+  async doTeardownRequest(ctx: Context, error: unknown): Promise<void> {
+    for (const scaffold of [...this.blueprintsOf(ctx), this]) {
+      const hooks = scaffold.hooks.teardownRequest;
+      for (let i = hooks.length - 1; i >= 0; i--) {
+        try {
+          await hooks[i]!(error, ctx);
+        } catch (failure) {
+          this.logException(ctx, failure);
+        }
       }
-      if (outcome !== undefined) return outcome;
     }
-    return then();
   }
 
-  function dispatchRequest(ctx: Context, view: View | undefined, routingError: HTTPException | undefined): Result {
-    if (routingError !== undefined) throw routingError;
-    if (ctx.request.method === 'OPTIONS' && ctx.rule!.automaticOptions) {
-      return new Response('', { headers: [['Allow', urlMap.allowedMethods(ctx.request.path, ctx.domain).sort().join(', ')]] });
-    }
-    return view!.handler(ctx as Context<never>);
+  /** Writes an error with its stack to the server's error stream (`tsgi.errors`). */
+  protected logException(ctx: Context, error: unknown, what = 'error serving'): void {
+    const environ = ctx.environ;
+    const text = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+    environ['tsgi.errors'].write(`framework: ${what} ${environ.REQUEST_METHOD} ${environ.SCRIPT_NAME}${environ.PATH_INFO}: ${text}\n`);
   }
 
-  function findErrorHandler(view: View | undefined, error: unknown): ErrorHandler<never> | undefined {
-    const scaffolds: Scaffold[] = view && view.blueprints.length > 0 ? [...view.blueprints, app] : [app];
+  /** The blueprints of the matched endpoint, innermost first. */
+  private blueprintsOf(ctx: Context): readonly Blueprint[] {
+    return ctx.endpoint === undefined ? NO_BLUEPRINTS : (this.views.get(ctx.endpoint)?.blueprints ?? NO_BLUEPRINTS);
+  }
+
+  /** The nearest error handler: blueprints first (innermost out), then the app; by HTTP code, then by class along the prototype chain. */
+  private findErrorHandler(ctx: Context, error: unknown): ErrorHandler<unknown> | undefined {
+    const chain = this.blueprintsOf(ctx);
+    const scaffolds: readonly Scaffold[] = chain.length > 0 ? [...chain, this] : [this];
     if (error instanceof HTTPException) {
       for (const scaffold of scaffolds) {
         const handler = scaffold.errorHandlersByCode.get(error.code);
-        if (handler) return handler as ErrorHandler<never>;
+        if (handler) return handler as ErrorHandler<unknown>;
       }
     }
     if (error !== null && typeof error === 'object') {
       for (const scaffold of scaffolds) {
         if (scaffold.errorHandlersByClass.size === 0) continue;
-        for (let proto = Object.getPrototypeOf(error); proto !== null; proto = Object.getPrototypeOf(proto)) {
-          const handler = scaffold.errorHandlersByClass.get(proto.constructor);
-          if (handler) return handler;
+        for (let proto: unknown = Object.getPrototypeOf(error); proto !== null; proto = Object.getPrototypeOf(proto)) {
+          const handler = scaffold.errorHandlersByClass.get((proto as { constructor: abstract new (...args: never[]) => unknown }).constructor);
+          if (handler) return handler as ErrorHandler<unknown>;
         }
       }
     }
     return undefined;
   }
 
-  function logError(environ: Environ, error: unknown): void {
-    const text = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
-    environ['tsgi.errors'].write(`framework: error serving ${environ.REQUEST_METHOD} ${environ.SCRIPT_NAME}${environ.PATH_INFO}: ${text}\n`);
+  private serverErrorPage(ctx: Context, error: unknown): Response {
+    return this.config.debug ? debugErrorPage(ctx.environ, error) : new InternalServerError().getResponse();
   }
 
-  function serverError(ctx: Context, error: unknown): Response {
-    if (!config.debug) return new InternalServerError().getResponse();
-    return debugErrorPage(ctx.environ, error);
-  }
-
-  /** Turns an error into a result: error handlers first, then the HTTP error page or a 500. */
-  function handleError(ctx: Context, view: View | undefined, error: unknown): Result {
-    // Slash redirects are routing, not errors, and abort(response) has no code to find a
-    // handler by: both are answered as they are (Flask's handle_http_exception).
-    if (error instanceof RequestRedirect || error instanceof ResponseAbort) return error.getResponse();
-    const handler = findErrorHandler(view, error);
-    if (handler) {
-      const run = (): Result => (handler as ErrorHandler<unknown>)(error, ctx);
-      try {
-        const outcome = run();
-        if (isPromise<HandlerResult>(outcome)) return outcome.catch((second: unknown) => lastResort(ctx, second));
-        return outcome;
-      } catch (second) {
-        return lastResort(ctx, second);
-      }
-    }
-    if (error instanceof HTTPException) return error.getResponse();
-    // Only an error that ends in a 500 reaches teardown; handled ones (HTTP errors, a
-    // matching error handler) give it undefined, as Flask passes None.
+  /** A 500 handler that failed too: the plain 500 page, unprocessed (Flask would leave it to the server). */
+  private lastResort(ctx: Context, error: unknown): Response {
     ctx.uncaught = error;
-    logError(ctx.environ, error);
-    const wrapped = new InternalServerError(undefined, { cause: error });
-    const internal = findErrorHandler(view, wrapped);
-    if (internal) {
-      try {
-        // Flask passes an InternalServerError whose original_exception (here `cause`) is the error.
-        const outcome = (internal as ErrorHandler<unknown>)(wrapped, ctx);
-        if (isPromise<HandlerResult>(outcome)) return outcome.catch((second: unknown) => lastResort(ctx, second));
-        return outcome;
-      } catch (second) {
-        return lastResort(ctx, second);
-      }
-    }
-    return serverError(ctx, error);
+    this.logException(ctx, error);
+    return this.serverErrorPage(ctx, error);
   }
 
-  function lastResort(ctx: Context, error: unknown): Response {
-    ctx.uncaught = error;
-    logError(ctx.environ, error);
-    return serverError(ctx, error);
-  }
-
-  function finish(ctx: Context, view: View | undefined, result: HandlerResult, startResponse: StartResponse): ResponseBody | Promise<ResponseBody> {
-    const chain = view?.blueprints ?? [];
-    // Flask's do_teardown_request: the blueprints' from the innermost out, then the app's, each list reversed.
-    const teardown = chain.length === 0 ? appTeardown() : [...chain.flatMap((bp) => [...bp.hooks.teardownRequest].reverse()), ...appTeardown()];
-    const plain = hooks.afterRequest.length === 0 && chain.every((bp) => bp.hooks.afterRequest.length === 0) && ctx.sessionValue === undefined && ctx.afterThis === undefined;
-    let output: [string, ResponseHeaders, ResponseBody] | undefined;
-    if (plain) {
-      output = fastTsgi(result, json);
-      if (output === undefined) {
-        try {
-          output = responseToTsgi(makeResponse(result, json));
-        } catch (error) {
-          output = responseToTsgi(makeResponse(handleErrorSync(ctx, view, error), json));
-        }
-      }
-      return send(ctx, output, teardown, startResponse);
-    }
-    return processResponse(ctx, view, result).then(
-      (response) => send(ctx, responseToTsgi(response), teardown, startResponse),
-    );
-  }
-
-  function handleErrorSync(ctx: Context, view: View | undefined, error: unknown): HandlerResult {
-    const outcome = handleError(ctx, view, error);
-    // An async error handler for a result-conversion error: fall back to the plain page.
-    return isPromise(outcome) ? lastResort(ctx, error) : outcome;
-  }
-
-  async function processResponse(ctx: Context, view: View | undefined, result: HandlerResult): Promise<Response> {
-    let response: Response;
+  /** `handleException`, kept from failing: whatever it raises gets the last-resort page. */
+  private exceptionOutput(ctx: Context, error: unknown): TsgiOutput | Promise<TsgiOutput> {
+    let response: Response | Promise<Response>;
     try {
-      response = makeResponse(result, json);
-      if (ctx.afterThis) for (const fn of ctx.afterThis) response = fn(response) ?? response;
-      const chains: Array<readonly AfterRequestHook[]> = [...(view?.blueprints ?? []).map((bp) => bp.hooks.afterRequest), hooks.afterRequest];
-      for (const chain of chains) {
-        for (let i = chain.length - 1; i >= 0; i--) response = (await chain[i]!(response, ctx)) ?? response;
-      }
-    } catch (error) {
-      response = makeResponse(await handleError(ctx, view, error), json);
+      response = this.handleException(ctx, error);
+    } catch (second) {
+      response = this.lastResort(ctx, second);
     }
+    if (isPromise<Response>(response)) return response.then(responseToTsgi, (second: unknown) => responseToTsgi(this.lastResort(ctx, second)));
+    return responseToTsgi(response);
+  }
+
+  /** `finalizeRequest`, skipped when it would change nothing: the common string or JSON answer goes out without a Response object. */
+  private finalizeOutput(ctx: Context, result: HandlerResult): TsgiOutput | Promise<TsgiOutput> {
+    if (this.plainAnswer(ctx)) return fastTsgi(result, this.json) ?? responseToTsgi(makeResponse(result, this.json));
+    const response = this.finalizeRequest(ctx, result);
+    return isPromise<Response>(response) ? response.then(responseToTsgi) : responseToTsgi(response);
+  }
+
+  /** No after-request work for this request, and neither finalizeRequest nor processResponse overridden. */
+  private plainAnswer(ctx: Context): boolean {
+    if (ctx.afterThis !== undefined || ctx.sessionValue !== undefined || this.hooks.afterRequest.length > 0) return false;
+    if (this.finalizeRequest !== STOCK.finalizeRequest || this.processResponse !== STOCK.processResponse) return false;
+    return this.blueprintsOf(ctx).every((bp) => bp.hooks.afterRequest.length === 0);
+  }
+
+  /** Flask's session_interface.save_session: a changed session goes into the cookie, an emptied one deletes it. */
+  private saveSession(ctx: Context, response: Response): void {
     const session = ctx.sessionValue;
-    if (session !== undefined && !(session instanceof NullSession)) {
-      response.headers.append('Vary', 'Cookie');
-      const options = config.session;
-      if (session.modified || (session.permanent && options.refreshEachRequest && session.size > 0)) {
-        if (session.size === 0 && !session.permanent) {
-          response.deleteCookie(options.cookieName, options.cookie);
-        } else {
-          // Flask sends a permanent session's lifetime as Expires only (no Max-Age).
-          const expiry = session.permanent ? { expires: Date.now() + options.lifetimeSeconds * 1000 } : {};
-          response.setCookie(options.cookieName, app.signSession(session), { ...options.cookie, ...expiry });
-        }
-      }
+    if (session === undefined || session instanceof NullSession) return;
+    response.headers.append('Vary', 'Cookie');
+    const options = this.config.session;
+    if (!session.modified && !(session.permanent && options.refreshEachRequest && session.size > 0)) return;
+    if (session.size === 0 && !session.permanent) {
+      response.deleteCookie(options.cookieName, options.cookie);
+    } else {
+      // Flask sends a permanent session's lifetime as Expires only (no Max-Age).
+      const expiry = session.permanent ? { expires: Date.now() + options.lifetimeSeconds * 1000 } : {};
+      response.setCookie(options.cookieName, this.signSession(session), { ...options.cookie, ...expiry });
     }
-    return response;
   }
 
-  function send(ctx: Context, output: [string, ResponseHeaders, ResponseBody], teardown: readonly TeardownHook[], startResponse: StartResponse): ResponseBody {
+  private send(ctx: Context, output: TsgiOutput, startResponse: StartResponse): ResponseBody {
     startResponse(output[0], output[1]);
-    if (teardown.length === 0) return output[2];
-    return withTeardown(ctx, output[2], teardown);
+    if (!this.needsTeardown(ctx)) return output[2];
+    return this.withTeardown(ctx, output[2]);
   }
 
-  function withTeardown(ctx: Context, body: ResponseBody, teardown: readonly TeardownHook[]): ResponseBody {
+  private needsTeardown(ctx: Context): boolean {
+    if (this.hooks.teardownRequest.length > 0 || this.doTeardownRequest !== STOCK.doTeardownRequest) return true;
+    return this.blueprintsOf(ctx).some((bp) => bp.hooks.teardownRequest.length > 0);
+  }
+
+  /** The body, with `doTeardownRequest` run once when the server closes it. */
+  private withTeardown(ctx: Context, body: ResponseBody): ResponseBody {
     let done = false;
     const close = async (): Promise<void> => {
       if (done) return;
@@ -323,18 +350,26 @@ export function createDispatcher(app: DispatchHost): TsgiCall {
       try {
         await body.close?.();
       } finally {
-        for (const hook of teardown) {
-          try {
-            await hook(ctx.uncaught, ctx);
-          } catch (error) {
-            logError(ctx.environ, error);
-          }
-        }
+        await this.doTeardownRequest(ctx, ctx.uncaught);
       }
     };
     if (Symbol.asyncIterator in body) return { [Symbol.asyncIterator]: () => body[Symbol.asyncIterator](), close };
     return { [Symbol.iterator]: () => (body as Iterable<Uint8Array>)[Symbol.iterator](), close };
   }
+}
 
-  return handle;
+/** The stock stages: a subclass that overrides one of these gets it called for every request, so no fast path skips it. */
+const STOCK = {
+  finalizeRequest: Dispatcher.prototype.finalizeRequest,
+  processResponse: Dispatcher.prototype.processResponse,
+  doTeardownRequest: Dispatcher.prototype.doTeardownRequest,
+};
+
+function runBeforeHooks(ctx: Context, before: readonly BeforeRequestHook[], index: number): HandlerResult | void | Promise<HandlerResult | void> {
+  for (let i = index; i < before.length; i++) {
+    const outcome = before[i]!(ctx);
+    if (isPromise<HandlerResult | void>(outcome)) return outcome.then((value) => (value !== undefined ? value : runBeforeHooks(ctx, before, i + 1)));
+    if (outcome !== undefined) return outcome;
+  }
+  return undefined;
 }

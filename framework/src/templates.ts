@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import nunjucks from 'nunjucks';
+import { messageOf } from '@tsgi/errors';
 import { SetupError } from './errors.js';
 import { escapeHtml } from './html.js';
 
@@ -108,7 +109,7 @@ export class TemplateEngine {
     try {
       return (autoescapes(name) ? this.escaping : this.plain).render(name, context);
     } catch (error) {
-      throw new SetupError('FW_ERR_TEMPLATES', `template ${JSON.stringify(name)}: ${(error as Error).message}`, { cause: error });
+      throw new SetupError('FW_ERR_TEMPLATES', `template ${JSON.stringify(name)}: ${messageOf(error)}`, { cause: error });
     }
   }
 
@@ -117,7 +118,7 @@ export class TemplateEngine {
     try {
       return this.escaping.renderString(source, context);
     } catch (error) {
-      throw new SetupError('FW_ERR_TEMPLATES', `template string: ${(error as Error).message}`, { cause: error });
+      throw new SetupError('FW_ERR_TEMPLATES', `template string: ${messageOf(error)}`, { cause: error });
     }
   }
 }

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { messageOf, errorCode } from '@tsgi/errors';
 
 // Naming a user's app module as `path/to/mod.js:export` and reporting an
 // import that fails in one readable line: shared by every program that loads
@@ -28,20 +29,18 @@ export function parseAppSpec(spec: string, cwd: string): AppSpec {
  * `/x.ts:3:5: ERROR:`), not against the entry module.
  */
 export function describeImportFailure(entry: string, err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  const message = String(e?.message ?? err);
+  const message = messageOf(err);
   const firstLine = message.split('\n').find((l) => l.trim() !== '' && !/^Transform failed/.test(l)) ?? message;
-  const hint = e?.code === 'ERR_UNKNOWN_FILE_EXTENSION' ? ' (a .ts entry needs tsx: node --import tsx, or Node >= 22.18)' : '';
+  const hint = errorCode(err) === 'ERR_UNKNOWN_FILE_EXTENSION' ? ' (a .ts entry needs tsx: node --import tsx, or Node >= 22.18)' : '';
   const where = errorLocation(err, entry);
   const text = firstLine.replace(/^\S+:\d+:\d+: ERROR: /, '');
-  const named = e instanceof SyntaxError && !text.startsWith('SyntaxError') ? `SyntaxError: ${text}` : text;
+  const named = err instanceof SyntaxError && !text.startsWith('SyntaxError') ? `SyntaxError: ${text}` : text;
   if (where !== undefined) return `importing ${entry} failed: ${where}: ${named}${hint}`;
   return `importing ${entry} failed: ${firstLine}${hint}`;
 }
 
 function errorLocation(err: unknown, entry: string): string | undefined {
-  const e = err as Error;
-  for (const text of [e?.stack ?? '', e?.message ?? '']) {
+  for (const text of [err instanceof Error ? (err.stack ?? '') : '', messageOf(err)]) {
     // CommonJS and type-stripped TS: the stack starts with the offending file and line.
     const node = /^(file:\/\/\S+?|\/\S+?):(\d+)\s*$/.exec(text.split('\n')[0] ?? '');
     if (node) return `${toPath(node[1]!)}:${node[2]}`;
@@ -49,9 +48,9 @@ function errorLocation(err: unknown, entry: string): string | undefined {
     const esbuild = /^(\/[^\s:]+):(\d+):(\d+): ERROR:/m.exec(text);
     if (esbuild) return `${esbuild[1]}:${esbuild[2]}`;
   }
-  if (!(e instanceof SyntaxError)) return undefined;
+  if (!(err instanceof SyntaxError)) return undefined;
   // Thrown while the module ran (JSON.parse, new Function): the first frame outside Node names the place.
-  for (const line of (e.stack ?? '').split('\n').slice(1)) {
+  for (const line of (err.stack ?? '').split('\n').slice(1)) {
     const frame = /(?:\(|at )((?:file:\/\/|\/)[^():\s]+):(\d+):\d+\)?$/.exec(line);
     // Loader frames (tsx under node_modules) are not the app's.
     if (frame && !frame[1]!.includes('/node_modules/')) return `${toPath(frame[1]!)}:${frame[2]}`;

@@ -1,5 +1,6 @@
 import { readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { errorCode } from '@tsgi/errors';
 
 /** Folders whose changes never reload: dependencies and version control. */
 const IGNORED_DIRS = new Set(['node_modules', '.git']);
@@ -57,7 +58,7 @@ export function watchForReload(
       w.close();
       watchers.delete(key);
       // A watched sub-folder that was removed is no error; anything else is.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'EPERM') onError(err);
+      if (errorCode(err) !== 'ENOENT' && errorCode(err) !== 'EPERM') onError(err);
     });
     watchers.set(key, w);
   };
@@ -79,7 +80,7 @@ export function watchForReload(
         try {
           watchTree(join(dir, entry.name));
         } catch (err) {
-          if (dir === appDir && (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+          if (dir === appDir && errorCode(err) !== 'ENOENT') throw err;
         }
       }
     }

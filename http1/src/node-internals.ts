@@ -48,6 +48,8 @@ export function adoptForBufferedReads(accepted: Socket, allowHalfOpen: boolean):
     readable: true,
     writable: true,
     pauseOnCreate: true,
+    // The server's write high-water mark (net.createServer's highWaterMark) stays with the connection.
+    writableHighWaterMark: accepted.writableHighWaterMark,
     onread: {
       buffer: READ_BUFFER,
       callback: (nread: number): boolean => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm run loadtest -- --scenario <name> [options]: starts the topology,
 // runs the bounded interleaved stages, writes results/<scenario>.json + .html.
+import { messageOf } from '@tsgi/errors';
 import { ConfigError, LoadTestError, type LoadTestErrorCode } from './errors.js';
 import { loadConfig } from './config.js';
 import { writeResults } from './report/write-results.js';
@@ -91,7 +92,7 @@ async function main(): Promise<number> {
     try {
       earlier = readBaselineResult(cfg.capacityFrom);
     } catch (err) {
-      console.error(`config: ${(err as Error).message} (from --capacity-from)`);
+      console.error(`config: ${messageOf(err)} (from --capacity-from)`);
       return 2;
     }
     await withCapacity(earlier, cfg);
@@ -102,7 +103,7 @@ async function main(): Promise<number> {
     try {
       readBaselineResult(cfg.compare);
     } catch (err) {
-      console.error(`config: ${(err as Error).message} (from --compare)`);
+      console.error(`config: ${messageOf(err)} (from --compare)`);
       return 2;
     }
   }
@@ -138,7 +139,7 @@ main().then(
   (code) => process.exit(code),
   (err: unknown) => {
     const code: LoadTestErrorCode = err instanceof LoadTestError ? err.code : 'LT_ERR_UNEXPECTED';
-    console.error(`loadtest: ${code}: ${(err as Error).message}`);
+    console.error(`loadtest: ${code}: ${messageOf(err)}`);
     process.exit(1);
   },
 );

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { messageOf } from '@tsgi/errors';
 import { ConfigError } from './errors.js';
 import { PACKAGE_DIR } from './repo.js';
 import { parseRate, parseSlo, type RateSpec, type SloCheck } from './gates/slo.js';
@@ -152,7 +153,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       },
     }));
   } catch (err) {
-    throw new ConfigError(`config: ${(err as Error).message.split('\n')[0]}`);
+    throw new ConfigError(`config: ${messageOf(err).split('\n')[0]}`);
   }
   if (values.help) throw new ConfigError(USAGE);
   const pick = (flag: string, envName: string | undefined, dflt: string): Source => {

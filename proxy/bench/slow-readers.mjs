@@ -1,12 +1,16 @@
 #!/usr/bin/env node
-// Slow readers: N clients request a 16 MiB response and never read it. Measures the proxy's RSS before,
-// once the transfer has stalled (the proxy's CPU time stops moving), and 5 s after every client closed,
-// plus the time to a response head for 100 new requests (4 at a time, fresh connections) while they stall.
+// Slow readers: N clients request a 16 MiB response (--bytes) and never read it, opened in two halves. Measures the
+// proxy's RSS before, once the first half has stalled (the proxy's CPU time stops moving), once the second
+// half has stalled, and 5 s after every client closed. kibPerClient is the average over all N; kibPerClientMarginal
+// is what the second half added per client, once the one-off cost of moving the data (heap growth, buffers awaiting
+// GC, what malloc keeps) was paid by the first half. New requests (fresh connections, 4 at a time) are timed to
+// their response head twice: 100 while the second half's data still flows, 100 once everything has stalled.
 //
-//   node proxy/bench/slow-readers.mjs [--clients 1000] [--engine tsgi|nginx]
+//   node proxy/bench/slow-readers.mjs [--clients 1000] [--bytes 16777216] [--engine tsgi|nginx] [--checkout DIR]
 //
-// Upstream: test/fixtures/upstream.mjs (/download?bytes=N). tsgi-proxy from proxy/dist (npm run build);
-// nginx 1 worker, upstream keepalive, proxy_max_temp_file_size 0 (no disk buffering, so both hold memory only).
+// Upstream: test/fixtures/upstream.mjs (/download?bytes=N). tsgi-proxy from proxy/dist (npm run build), or from
+// DIR/proxy/dist (another checkout, built: a same-run before/after); nginx 1 worker, upstream keepalive,
+// proxy_max_temp_file_size 0 (no disk buffering, so both hold memory only).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -20,9 +24,19 @@ const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
 const clients = Number(args.clients ?? 1000);
 const engine = args.engine ?? 'tsgi';
+const bytes = Number(args.bytes ?? 16 * 1024 * 1024);
+const checkout = args.checkout ?? root;
 const dir = mkdtempSync(join(tmpdir(), 'tsgi-slow-readers-'));
 const procs = [];
 
+/** The proxy's worker: the master's child since workers: 1 runs under the arbiter, the process itself in older builds. */
+function workerOf(masterPid) {
+  try {
+    return Number(execFileSync('pgrep', ['-P', String(masterPid)], { encoding: 'latin1' }).trim().split('\n')[0]);
+  } catch {
+    return masterPid;
+  }
+}
 
 function start(cmd, argv, ready) {
   return new Promise((resolve, reject) => {
@@ -63,8 +77,8 @@ http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir}; fas
   pid = Number(execFileSync('pgrep', ['-P', String(master.pid)]).toString().trim().split('\n')[0]);
 } else {
   writeFileSync(join(dir, 'proxy.yaml'), `listeners: [{ address: "127.0.0.1:${port}" }]\nadmin: { address: null }\naccessLog: false\nlimits: { maxConnections: 20000 }\nupstreams: { app: { servers: ["127.0.0.1:${upPort}"] } }\nroutes: [{ upstream: app }]\n`);
-  const p = await start(process.execPath, [join(root, 'proxy/dist/process/cli.js'), '--config', join(dir, 'proxy.yaml')], (o) => (o.includes('tsgi-proxy listening') ? true : undefined));
-  pid = p.child.pid;
+  const p = await start(process.execPath, [join(checkout, 'proxy/dist/process/cli.js'), '--config', join(dir, 'proxy.yaml')], (o) => (o.includes('tsgi-proxy listening') ? true : undefined));
+  pid = workerOf(p.child.pid);
 }
 
 const rssMiB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))[1]) / 1024;
@@ -98,51 +112,74 @@ function headLatency() {
   });
 }
 
+/** 100 new requests, 4 at a time: response-head times in ms, sorted. */
+async function probe() {
+  const lat = [];
+  for (let i = 0; i < 25; i++) lat.push(...(await Promise.all([headLatency(), headLatency(), headLatency(), headLatency()])));
+  return lat.sort((a, b) => a - b);
+}
+const summary = (lat) => ({ p50: lat[50], p99: lat[98], max: lat[99], over1s: lat.filter((x) => x > 1000).length, none: lat.filter((x) => x >= 15_000).length });
+
+/** Opens n clients (100 at a time) that send their request and never read. */
+async function openStalled(n) {
+  for (let i = 0; i < n; i += 100) {
+    await Promise.all(
+      Array.from({ length: Math.min(100, n - i) }, () => new Promise((resolve) => {
+        const s = connect(port, '127.0.0.1');
+        s.on('error', () => {});
+        s.on('connect', () => {
+          s.write(`GET /download?bytes=${bytes} HTTP/1.1\r\nHost: x\r\n\r\n`);
+          s.pause();
+          socks.push(s);
+          resolve();
+        });
+      })),
+    );
+  }
+}
+
+/** Waits until the proxy's CPU time moved by at most 3 ticks in each of two seconds in a row (at most 90 s). */
+async function stalled() {
+  let last = cpuTicks();
+  for (let i = 0, quiet = 0; i < 90 && quiet < 2; i++) {
+    await delay(1000);
+    const now = cpuTicks();
+    quiet = now - last <= 3 ? quiet + 1 : 0;
+    last = now;
+  }
+}
+
 for (let i = 0; i < 20; i++) await headLatency();
 await delay(500);
 const rssBefore = rssMiB();
 const socks = [];
 const openedAt = Date.now();
-for (let i = 0; i < clients; i += 100) {
-  await Promise.all(
-    Array.from({ length: Math.min(100, clients - i) }, () => new Promise((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.on('error', () => {});
-      s.on('connect', () => {
-        s.write('GET /download?bytes=16777216 HTTP/1.1\r\nHost: x\r\n\r\n');
-        s.pause();
-        socks.push(s);
-        resolve();
-      });
-    })),
-  );
-}
-// Stalled: the proxy's CPU time moved by at most 3 ticks in each of two seconds in a row (at most 90 s).
-let last = cpuTicks();
-for (let i = 0, quiet = 0; i < 90 && quiet < 2; i++) {
-  await delay(1000);
-  const now = cpuTicks();
-  quiet = now - last <= 3 ? quiet + 1 : 0;
-  last = now;
-}
+const firstHalf = Math.floor(clients / 2);
+await openStalled(firstHalf);
+await stalled();
+const rssHalf = rssMiB();
+await openStalled(clients - firstHalf);
+const whileFlowing = await probe();
+await stalled();
 const stalledAfterS = (Date.now() - openedAt) / 1000;
 const rssStalled = rssMiB();
-const lat = [];
-for (let i = 0; i < 25; i++) lat.push(...(await Promise.all([headLatency(), headLatency(), headLatency(), headLatency()])));
-lat.sort((a, b) => a - b);
+const afterStall = await probe();
 for (const s of socks) s.destroy();
 await delay(5000);
 const rssAfter = rssMiB();
 console.log(
   JSON.stringify({
-    engine,
+    engine: engine === 'tsgi' && checkout !== root ? `tsgi (${checkout})` : engine,
     clients,
+    bytes,
     stalledAfterS,
     rssBeforeMiB: +rssBefore.toFixed(1),
+    rssHalfMiB: +rssHalf.toFixed(1),
     rssStalledMiB: +rssStalled.toFixed(1),
     kibPerClient: +(((rssStalled - rssBefore) * 1024) / clients).toFixed(1),
+    kibPerClientMarginal: +(((rssStalled - rssHalf) * 1024) / (clients - firstHalf)).toFixed(1),
     rssAfterCloseMiB: +rssAfter.toFixed(1),
-    newRequestMs: { p50: lat[50], p99: lat[98], max: lat[99], over1s: lat.filter((x) => x > 1000).length, none: lat.filter((x) => x >= 15_000).length },
+    newRequestMs: { whileFlowing: summary(whileFlowing), afterStall: summary(afterStall) },
   }),
 );
 for (const c of procs) c.kill('SIGKILL');

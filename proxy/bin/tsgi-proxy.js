@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// The tsgi-proxy command. A committed shim rather than dist/cli.js itself: npm links
+// The tsgi-proxy command. A committed shim rather than dist/process/cli.js itself: npm links
 // a bin only if its file exists at install time, and dist/ is built after
 // `npm install` on a fresh clone.
 try {
-  await import('../dist/cli.js');
+  await import('../dist/process/cli.js');
 } catch (error) {
-  if (error?.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('dist/cli.js')) {
+  if (error instanceof Error && 'code' in error && error.code === 'ERR_MODULE_NOT_FOUND' && error.message.includes('dist/process/cli.js')) {
     process.stderr.write('tsgi-proxy: @tsgi/proxy is not built; run `npm run build` at the repository root first\n');
     process.exit(2);
   }

@@ -1,19 +1,9 @@
-import { CataloguedError, defineErrors, formatEntry, type CodeOf } from '@tsgi/errors';
-
-/**
- * The proxy's error catalogue. Callers branch on `code`, never on the message;
- * codes are never renamed. `status` is set where the error reaches a client.
- */
-export class ProxyError extends CataloguedError<ProxyErrorCode> {
-  /** `status` defaults to the catalogue's for `code`. */
-  constructor(code: ProxyErrorCode, message: string, status: number | undefined = PX_ERRORS[code].status, options?: ErrorOptions) {
-    super(code, message, status, options);
-  }
-}
+import { defineErrors, errorClass, type CodeOf, type ErrorArgs, messageOf, errorCode } from '@tsgi/errors';
 
 /** Client-facing codes with their status and a short reason used in response bodies. */
 export const PX_ERRORS = defineErrors({
-  PX_ERR_CONFIG: { status: undefined, text: 'invalid configuration' },
+  /** The message is the one line printed before exit 2. */
+  PX_ERR_CONFIG: { status: undefined, text: '%s' },
   PX_ERR_BAD_REQUEST: { status: 400, text: 'malformed request' },
   PX_ERR_SMUGGLING: { status: 400, text: 'ambiguous request framing' },
   PX_ERR_BAD_CHUNK: { status: 400, text: 'bad chunked framing' },
@@ -46,21 +36,31 @@ export const PX_ERRORS = defineErrors({
   /** Listener expects PROXY protocol and the header was missing or malformed: the connection is closed. */
   PX_ERR_PROXY_PROTOCOL: { status: 400, text: 'bad PROXY protocol header' },
   /** A certificate or key could not be loaded (boot error, or the reload keeps the old one). */
-  PX_ERR_TLS_CERT: { status: undefined, text: 'TLS certificate error' },
+  PX_ERR_TLS_CERT: { status: undefined, text: 'tls: %s' },
   /** Logged only: the client went away before the response completed (nginx's 499). */
   PX_ERR_CLIENT_ABORT: { status: 499, text: 'client closed the connection' },
   /** A reload that would leave a serving upstream group with no endpoint (a name that does not resolve): the running config stays. */
-  PX_ERR_RELOAD_REFUSED: { status: undefined, text: 'reload refused' },
+  PX_ERR_RELOAD_REFUSED: { status: undefined, text: 'upstream "%s" would have no endpoints (%s)' },
   /** A worker could not listen on its address (reported by the worker before it exits with a boot error). */
-  PX_ERR_BIND: { status: undefined, text: 'cannot listen' },
+  PX_ERR_BIND: { status: undefined, text: 'cannot listen on %s (%s): %s' },
 });
 
 export type ProxyErrorCode = CodeOf<typeof PX_ERRORS>;
 
-/** Builds the catalogued error for `code`, with an optional detail appended to its text. */
-export function proxyError(code: ProxyErrorCode, detail?: string, cause?: unknown): ProxyError {
-  const { message } = formatEntry(PX_ERRORS[code], [detail]);
-  return new ProxyError(code, message, PX_ERRORS[code].status, cause === undefined ? undefined : { cause });
+/**
+ * The proxy's error: `new ProxyError('PX_ERR_BODY_TOO_LARGE', 'chunked body over 1024')`
+ * takes its status and text from the catalogue; the message is `text: detail`.
+ * Callers branch on `code`, never on the message; codes are never renamed.
+ */
+export class ProxyError<Code extends ProxyErrorCode = ProxyErrorCode> extends errorClass(PX_ERRORS)<Code> {
+  /** What this error adds to its code's text (`chunked body over 1024`), '' when nothing; answers and logs show it after the text. */
+  readonly detail: string;
+  constructor(code: Code, ...args: ErrorArgs<typeof PX_ERRORS, Code>) {
+    super(code, ...args);
+    const text = PX_ERRORS[code].text;
+    // A text with placeholders is all detail once filled in (config lines, bind failures).
+    this.detail = text.includes('%') ? this.message : typeof args[0] === 'string' ? args[0] : '';
+  }
 }
 
 const BIND_REASONS: Record<string, string> = {
@@ -71,14 +71,14 @@ const BIND_REASONS: Record<string, string> = {
 };
 
 /** A listen that failed, named by the config key its address came from (`listeners.0.address`, `admin.address`): one line, exit 3. */
-export function bindError(key: string, address: string, cause: unknown): ProxyError {
-  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
-  const reason = (code !== undefined ? BIND_REASONS[code] : undefined) ?? (cause as Error | undefined)?.message ?? String(cause);
-  return new ProxyError('PX_ERR_BIND', `cannot listen on ${address} (${key}): ${reason}`, undefined, { cause });
+export function bindError(key: string, address: string, cause: unknown): ProxyError<'PX_ERR_BIND'> {
+  const code = errorCode(cause);
+  const reason = (code !== undefined ? BIND_REASONS[code] : undefined) ?? messageOf(cause);
+  return new ProxyError('PX_ERR_BIND', address, key, reason, { cause });
 }
 
 /** Thrown by config.ts; the message is the one line printed before exit code 2. */
-export class ConfigError extends ProxyError {
+export class ConfigError extends ProxyError<'PX_ERR_CONFIG'> {
   constructor(message: string) {
     super('PX_ERR_CONFIG', message);
   }

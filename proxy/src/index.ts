@@ -1,4 +1,4 @@
-export { ProxyError, ConfigError, PX_ERRORS, proxyError, type ProxyErrorCode } from './errors.js';
+export { ProxyError, ConfigError, PX_ERRORS, type ProxyErrorCode } from './errors.js';
 export { loadConfig, validateConfig, readConfigFile, parseArgv, USAGE, type ProxyConfig, type UpstreamConfig, type RouteConfig } from './config/config.js';
 export { ProxyWorker, type BoundListener } from './process/proxy-worker.js';
 export { runMaster, type ConfigReader } from './process/master.js';

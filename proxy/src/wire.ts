@@ -1,5 +1,5 @@
 import { WireError, type WireErrorArea } from '@tsgi/http1';
-import { proxyError, type ProxyErrorCode } from './errors.js';
+import { ProxyError, type ProxyErrorCode } from './errors.js';
 
 /** The proxy's stable codes for each area of the wire catalogue (status and close come from the catalogue). */
 const PX_CODE: Record<WireErrorArea, ProxyErrorCode> = {
@@ -20,5 +20,5 @@ const PX_CODE: Record<WireErrorArea, ProxyErrorCode> = {
 /** A WireError from @tsgi/http1 as the proxy's catalogued error (others pass through). */
 export function toProxyError(err: unknown): unknown {
   if (!(err instanceof WireError)) return err;
-  return proxyError(PX_CODE[err.area], err.detail.slice(err.detail.indexOf(':') + 1).trim() || undefined, err);
+  return new ProxyError(PX_CODE[err.area], err.detail.slice(err.detail.indexOf(':') + 1).trim() || undefined, { cause: err });
 }

@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { freePort } from '@tsgi/test-support';
-// @ts-expect-error plain ESM helper without types, shipped beside the template
 import { renderNginxConfig } from '../../nginx/render.mjs';
 import { appserverMissing, get, raw, startAppserver, until, getStatus } from './helpers.ts';
 

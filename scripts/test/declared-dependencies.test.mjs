@@ -12,6 +12,7 @@ test('every workspace declares what it imports and imports what it declares', ()
   assert.deepEqual(checkAll(ROOT), []);
 });
 
+/** @param {object} pkg @param {Record<string, string>} files */
 function workspace(pkg, files) {
   const dir = mkdtempSync(join(tmpdir(), 'tsgi-deps-'));
   writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg));

@@ -8,7 +8,9 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // Node private fields a package has used, and may use only inside its node-internals.ts (with a test on Node 22 and 24).
 const PRIVATE_FIELDS = /(\.|\[['"])(_header|_sent100|_headers|_headerSent|_handle|_httpMessage|_parent|_server|secureConnecting)\b/;
 
+/** @param {string} dir @returns {string[]} */
 function sources(dir) {
+  /** @type {string[]} */
   const out = [];
   for (const name of readdirSync(dir)) {
     const full = join(dir, name);
@@ -19,7 +21,9 @@ function sources(dir) {
 }
 
 test("Node's private fields are touched only in each package's node-internals.ts", () => {
+  /** @type {{ workspaces: string[] }} */
   const { workspaces } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  /** @type {string[]} */
   const offenders = [];
   for (const ws of workspaces) {
     let files;

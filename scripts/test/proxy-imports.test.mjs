@@ -14,6 +14,7 @@ test('every import under proxy/src follows the directions in proxy/README.md', (
   assert.deepEqual(checkProxyImports(join(ROOT, 'proxy', 'src'), allowed), []);
 });
 
+/** @param {Record<string, string>} files */
 function tree(files) {
   const dir = mkdtempSync(join(tmpdir(), 'tsgi-proxy-imports-'));
   for (const [name, text] of Object.entries(files)) {

@@ -17,9 +17,11 @@ const START = join(root, 'scripts', 'start.mjs');
 // eslint-disable-next-line no-control-regex -- matches ANSI colour codes, which start with ESC
 const ANSI = /\x1b\[[0-9;]*m/g;
 
+/** @param {Record<string, string>} [extra] */
 async function stackEnv(extra = {}) {
   const p = await freePorts(6);
   const marker = randomUUID();
+  /** @type {NodeJS.ProcessEnv} */
   const env = {
     ...process.env,
     TSGI_START_TEST_MARKER: marker,
@@ -36,10 +38,18 @@ async function stackEnv(extra = {}) {
 }
 
 /** Pids of live processes whose environment holds the marker (zombies excluded). */
+/** @param {string} marker */
 function markedPids(marker) {
   return pidsWithEnv('TSGI_START_TEST_MARKER', marker);
 }
 
+/**
+ * @template T
+ * @param {string} what
+ * @param {number} ms
+ * @param {() => T} check
+ * @returns {Promise<T>}
+ */
 async function waitUntil(what, ms, check) {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -51,18 +61,29 @@ async function waitUntil(what, ms, check) {
 }
 
 /** Runs the start script (optionally under a pseudo-terminal via util-linux `script`), collecting its output. */
+/**
+ * @typedef {{ code: number | null, signal: NodeJS.Signals | null }} Exit
+ * @typedef {{ child: import('node:child_process').ChildProcessByStdio<import('node:stream').Writable | null, import('node:stream').Readable, import('node:stream').Readable>, stdout: string, stderr: string, exit: Exit | null, exited: Promise<Exit> }} StartRun
+ */
+
+/**
+ * @param {NodeJS.ProcessEnv} env
+ * @param {{ tty?: boolean }} [options]
+ * @returns {StartRun}
+ */
 function runStart(env, { tty = false } = {}) {
   const child = tty
     ? spawn('script', ['-qfec', `${JSON.stringify(process.execPath)} ${JSON.stringify(START)}`, '/dev/null'], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] })
     : spawn(process.execPath, [START], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const run = { child, stdout: '', stderr: '', exit: null };
-  child.stdout.setEncoding('utf8').on('data', (d) => (run.stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d) => (run.stderr += d));
-  run.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve((run.exit = { code, signal }))));
+  /** @type {StartRun} */
+  const run = { child, stdout: '', stderr: '', exit: null, exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve((run.exit = { code, signal })))) };
+  child.stdout.setEncoding('utf8').on('data', (/** @type {string} */ d) => (run.stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (/** @type {string} */ d) => (run.stderr += d));
   return run;
 }
 
 /** The start script's own pid (under `script` it is the pty's child). */
+/** @param {StartRun} run @param {string} marker */
 function startPid(run, marker) {
   for (const pid of markedPids(marker)) {
     try {
@@ -72,16 +93,19 @@ function startPid(run, marker) {
       // gone
     }
   }
-  return run.child.pid;
+  const pid = run.child.pid;
+  if (pid === undefined) throw new Error('the start script did not spawn');
+  return pid;
 }
 
-const upRecord = (stdout) =>
+const upRecord = (/** @type {string} */ stdout) =>
   stdout
     .split('\n')
     .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l))
+    .map((l) => /** @type {{ tier?: string, msg?: string, [key: string]: unknown }} */ (JSON.parse(l)))
     .find((r) => r.tier === 'start' && r.msg === 'TSGI local stack is up');
 
+/** @param {string} marker */
 async function assertNothingLeft(marker, ms = 20_000) {
   await waitUntil('every process of the run to exit', ms, () => markedPids(marker).length === 0);
 }
@@ -92,7 +116,8 @@ describe('npm start (scripts/start.mjs)', { timeout: 240_000 }, () => {
     const run = runStart(env);
     try {
       const up = await waitUntil('the "stack is up" record', 60_000, () => run.exit === null && upRecord(run.stdout));
-      assert.deepEqual(Object.keys(up.pids).sort(), ['app-a', 'app-b', 'proxy']);
+      assert.ok(up);
+      assert.deepEqual(Object.keys(/** @type {object} */ (up.pids)).sort(), ['app-a', 'app-b', 'proxy']);
       const res = await fetch(proxyUrl, { signal: AbortSignal.timeout(10_000) });
       assert.equal(res.status, 200);
       await res.arrayBuffer();
@@ -207,7 +232,7 @@ describe('npm start (scripts/start.mjs)', { timeout: 240_000 }, () => {
       assert.deepEqual(lines.filter((l) => !human.test(l)), [], 'every line is "time tier ..."');
       assert.ok(!lines.some((l) => l.includes('{"level"')), 'no raw JSON record');
       const access = lines.find((l) => /proxy\s+GET \/ 200 /.test(l));
-      assert.ok(access.length < 100, `the access line is short: ${access}`);
+      assert.ok(access !== undefined && access.length < 100, `the access line is short: ${access}`);
       for (const tier of ['app-a', 'app-b', 'proxy']) assert.ok(lines.some((l) => l.includes(` ${tier} `)), `${tier} has lines`);
       t.diagnostic(`${lines.length} lines, e.g. ${JSON.stringify(access)}`);
     } finally {

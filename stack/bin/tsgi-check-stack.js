@@ -5,7 +5,7 @@
 try {
   await import('../dist/check/cli.js');
 } catch (error) {
-  if (error?.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('dist/check/cli.js')) {
+  if (error instanceof Error && 'code' in error && error.code === 'ERR_MODULE_NOT_FOUND' && error.message.includes('dist/check/cli.js')) {
     process.stderr.write('tsgi-check-stack: @tsgi/stack is not built; run `npm run build` at the repository root first\n');
     process.exit(2);
   }

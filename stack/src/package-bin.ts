@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { messageOf } from '@tsgi/errors';
 import { StackError } from './errors.js';
 
 /**
@@ -15,7 +16,7 @@ export function packageBin(pkg: string, bin: string, resolveEntry: () => string)
   try {
     entry = fileURLToPath(resolveEntry());
   } catch (err) {
-    throw new StackError('STACK_ERR_TIER_MISSING', `${pkg} is not installed (${(err as Error).message}); npm install ${pkg}`);
+    throw new StackError('STACK_ERR_TIER_MISSING', `${pkg} is not installed (${messageOf(err)}); npm install ${pkg}`);
   }
   for (let dir = dirname(entry); dir !== dirname(dir); dir = dirname(dir)) {
     let manifest: { name?: string; bin?: Record<string, string> | string };

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { humanLine, jsonLine, painterFor } from '@tsgi/arbiter';
+import { messageOf } from '@tsgi/errors';
 import type { StackOptions } from './options.js';
 import { generatedProxyConfig, writeProxyConfig } from './proxy-config.js';
 import { isAlive, killGroup, portOpen, SupervisedTier } from './supervisor.js';
@@ -66,7 +67,7 @@ class StackRun {
       for (const t of this.tiers) if (t.child !== undefined && isAlive(t.child)) killGroup(t.child, 'SIGKILL');
       rmSync(this.tempDir, { recursive: true, force: true });
     });
-    this.boot().catch((err: unknown) => this.stop((err as Error).message, 1));
+    this.boot().catch((err: unknown) => this.stop(messageOf(err), 1));
   }
 
   private async boot(): Promise<void> {

@@ -1,6 +1,7 @@
 import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Arbiter, StackDump } from '@tsgi/arbiter';
+import { messageOf } from '@tsgi/errors';
 import { BindError } from '../errors.js';
 import { clearStaleUnixSocket } from '../listen-targets.js';
 import { parseControlCommand, type ControlCommand } from './commands.js';
@@ -104,7 +105,7 @@ export class ControlServer {
       if (!Array.isArray(request.args) || !request.args.every((a) => typeof a === 'string')) throw new Error('not a control request');
       command = parseControlCommand(request.args as string[]);
     } catch (err) {
-      return { ok: false, error: err instanceof SyntaxError ? 'not a control request' : (err as Error).message };
+      return { ok: false, error: err instanceof SyntaxError ? 'not a control request' : messageOf(err) };
     }
     const arbiter = this.arbiter();
     if (!arbiter) return { ok: false, error: 'the master is not running its workers yet' };

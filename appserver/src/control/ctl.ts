@@ -1,5 +1,6 @@
 import { createConnection } from 'node:net';
 import { EXIT, parseCommandLine, type CliOption, type StackDump } from '@tsgi/arbiter';
+import { messageOf } from '@tsgi/errors';
 import { CtlUnreachableError, CtlUsageError } from '../errors.js';
 import { CONTROL_COMMANDS_USAGE, parseControlCommand, type ControlCommand } from './commands.js';
 import type { ControlReply, MasterStatus } from './control-server.js';
@@ -39,14 +40,14 @@ export async function runCtl(argv: readonly string[], env: NodeJS.ProcessEnv): P
     words = parsed.words;
     command = parseControlCommand(words);
   } catch (err) {
-    process.stderr.write(`tsgi-appserver ${(err as Error).message}\n`);
+    process.stderr.write(`tsgi-appserver ${messageOf(err)}\n`);
     return EXIT.USAGE;
   }
   let reply: ControlReply;
   try {
     reply = await ask(socket, words);
   } catch (err) {
-    process.stderr.write(`tsgi-appserver ctl: ${(err as Error).message}\n`);
+    process.stderr.write(`tsgi-appserver ctl: ${messageOf(err)}\n`);
     return EXIT.FAILURE;
   }
   if (!reply.ok) {
@@ -70,7 +71,7 @@ function parseCliArgs(argv: readonly string[]): { socket?: string; json: boolean
   try {
     parsed = parseCommandLine(argv.filter((a) => !/^-\d+$/.test(a)), CTL_OPTIONS);
   } catch (err) {
-    throw new CtlUsageError(`ctl: ${(err as Error).message}`);
+    throw new CtlUsageError(`ctl: ${messageOf(err)}`);
   }
   const last = (name: string): string | boolean | undefined => parsed.values.filter((v) => v.name === name).at(-1)?.value;
   const socket = last('socket');

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, relative } from 'node:path';
 import { parseAppSpec, serve, watchForReload, type App, type RunningServer } from '@tsgi/gateway';
+import { messageOf } from '@tsgi/errors';
 import { CliError } from '../errors.js';
 import { loadAppSpec } from './load-app.js';
 
@@ -46,7 +47,7 @@ export async function runDevServer(options: DevServerOptions): Promise<number> {
   try {
     running = await serve(withRequestLog(app as App), { host: options.host, port: options.port });
   } catch (err) {
-    throw new CliError('FW_ERR_CLI_USAGE', `cannot listen on ${options.host}:${options.port}: ${(err as Error).message}`, { cause: err });
+    throw new CliError('FW_ERR_CLI_USAGE', `cannot listen on ${options.host}:${options.port}: ${messageOf(err)}`, { cause: err });
   }
   const debugOn = (app as { config?: { debug?: unknown } }).config?.debug === true || options.debug;
   process.stdout.write(` * Serving TSGI app "${options.spec}"\n * Debug mode: ${debugOn ? 'on' : 'off'}\n`);

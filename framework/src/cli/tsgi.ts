@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { messageOf } from '@tsgi/errors';
 import { CliError } from '../errors.js';
 import { runDevServer } from './dev-server.js';
 import { loadAppSpec } from './load-app.js';
@@ -44,7 +45,7 @@ function parse(argv: string[]) {
       },
     });
   } catch (err) {
-    return usage((err as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, ''));
+    return usage(messageOf(err).split('\n')[0]!.replace(/\. To specify a positional argument.*$/, ''));
   }
 }
 

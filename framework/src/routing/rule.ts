@@ -1,3 +1,4 @@
+import { messageOf } from '@tsgi/errors';
 import { RouteError } from '../errors.js';
 import { BaseConverter, escapeRegex, type ConverterClass } from './converters.js';
 import { DomainPattern } from './domain.js';
@@ -112,7 +113,7 @@ export class Rule {
         instance = new Converter(piece.args, piece.kwargs);
         new RegExp(instance.regex);
       } catch (error) {
-        throw new RouteError('FW_ERR_ROUTE_CONVERTER_ARGS', rule, `converter ${piece.spec}: ${(error as Error).message}`);
+        throw new RouteError('FW_ERR_ROUTE_CONVERTER_ARGS', rule, `converter ${piece.spec}: ${messageOf(error)}`);
       }
       instances.set(piece, instance);
       argNames.push(piece.name);
@@ -234,7 +235,7 @@ function dynamicPart(rule: string, segments: Piece[][], instances: Map<VariableP
   try {
     regex = new RegExp(`^${source}$`, 's');
   } catch (error) {
-    throw new RouteError('FW_ERR_ROUTE_CONVERTER_ARGS', rule, `converter regex does not compile: ${(error as Error).message}`);
+    throw new RouteError('FW_ERR_ROUTE_CONVERTER_ARGS', rule, `converter regex does not compile: ${messageOf(error)}`);
   }
   const only = segments.length === 1 && segments[0]!.length === 1 ? instances.get(segments[0]![0] as VariablePiece) : undefined;
   return {

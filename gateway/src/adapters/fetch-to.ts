@@ -1,3 +1,4 @@
+import { messageOf, asError } from '@tsgi/errors';
 import type { App, Environ, ResponseBody, ResponseHeaders, StartResponse, Write } from '../types.js';
 import { InterfaceViolation } from '../errors.js';
 import { describeViolation } from '../rules.js';
@@ -140,7 +141,7 @@ export function toFetch(app: App, options: ToFetchOptions = {}): (request: Reque
       if (!ex.started) throw new InterfaceViolation('APP-4', 'the body produced output or ended before startResponse');
     } catch (error) {
       await ex.close().catch(() => undefined);
-      errors.write(`${error instanceof InterfaceViolation ? describeViolation(error.rule, error.seen) : `tsgi: app error before headers: ${String((error as Error)?.stack ?? error)}`}\n`);
+      errors.write(`${error instanceof InterfaceViolation ? describeViolation(error.rule, error.seen) : `tsgi: app error before headers: ${asError(error).stack ?? messageOf(error)}`}\n`);
       return textResponse(500, 'Internal Server Error');
     }
     ex.committed = true;
@@ -150,7 +151,7 @@ export function toFetch(app: App, options: ToFetchOptions = {}): (request: Reque
       for (const [name, value] of ex.headers) if (!HOP_BY_HOP.has(name.toLowerCase())) headers.append(name, value);
     } catch (error) {
       await ex.close().catch(() => undefined);
-      errors.write(`${describeViolation('RESP-3', String((error as Error).message))}\n`);
+      errors.write(`${describeViolation('RESP-3', messageOf(error))}\n`);
       return textResponse(500, 'Internal Server Error');
     }
     const init = { status: code, statusText: ex.status.slice(4), headers };
@@ -172,7 +173,7 @@ export function toFetch(app: App, options: ToFetchOptions = {}): (request: Reque
               controller.enqueue(chunk);
             }
           } catch (error) {
-            errors.write(`tsgi: app error after headers, response cut: ${String((error as Error)?.message ?? error)}\n`);
+            errors.write(`tsgi: app error after headers, response cut: ${messageOf(error)}\n`);
             controller.error(error);
             await ex.close().catch(() => undefined);
           }

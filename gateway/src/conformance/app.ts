@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { messageOf } from '@tsgi/errors';
 import type { App, Environ, ResponseBody, StartResponse } from '../types.js';
 import { CONFORMANCE_DIR_ENV, recordEvent, releaseFile } from './side-channel.js';
 
@@ -78,7 +79,7 @@ const handlers: Record<string, Handler> & { echo: Handler } = {
       for (let c = await environ['tsgi.input'].read(); c.length > 0; c = await environ['tsgi.input'].read()) total += c.length;
       record(id, 'input-ended', String(total));
     } catch (error) {
-      record(id, 'input-error', String((error as Error)?.message ?? error));
+      record(id, 'input-error', messageOf(error));
     }
     return json(start, '200 OK', { total });
   },

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { messageOf } from '@tsgi/errors';
 import { runConformance } from './runner.js';
 
 const USAGE = `usage: tsgi-conformance [--only RULE_OR_TEXT]... [--timeout MS] [--start-timeout MS] -- <start command>
@@ -47,6 +48,6 @@ try {
   const report = await runConformance({ command: command.length === 1 ? command[0]! : command, only, timeoutMs, startTimeoutMs });
   process.exit(report.failed === 0 && report.passed > 0 ? 0 : 1);
 } catch (error) {
-  process.stderr.write(`tsgi-conformance: ${(error as Error).message}\n`);
+  process.stderr.write(`tsgi-conformance: ${messageOf(error)}\n`);
   process.exit(1);
 }

@@ -4,6 +4,7 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { messageOf } from '@tsgi/errors';
 import type { RuleId } from '../rules.js';
 import { CheckContext, CheckFailure, type Check } from './context.js';
 import { environChecks } from './checks-environ.js';
@@ -156,7 +157,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
         await check.run(ctx);
         result = { rule: check.rule, name: check.name, ok: true };
       } catch (error) {
-        const detail = error instanceof CheckFailure ? error.message : `error: ${(error as Error)?.message ?? String(error)}`;
+        const detail = error instanceof CheckFailure ? error.message : `error: ${messageOf(error)}`;
         result = { rule: check.rule, name: check.name, ok: false, detail };
       }
       results.push(result);

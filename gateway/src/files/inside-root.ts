@@ -1,6 +1,7 @@
 import { constants, type Stats } from 'node:fs';
 import { open, realpath, type FileHandle } from 'node:fs/promises';
 import { sep } from 'node:path';
+import { errorCode, messageOf } from '@tsgi/errors';
 
 /**
  * The one static-file policy of the project, shared by the `staticFiles`
@@ -27,9 +28,9 @@ const NOT_FOUND_CODES = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG']);
 export class FileAccessError extends Error {
   readonly code: string;
   readonly status: 403 | 500;
-  constructor(path: string, cause: NodeJS.ErrnoException) {
-    const code = cause.code ?? 'EUNKNOWN';
-    super(`${code} on ${path}: ${cause.message}`, { cause });
+  constructor(path: string, cause: unknown) {
+    const code = errorCode(cause) ?? 'EUNKNOWN';
+    super(`${code} on ${path}: ${messageOf(cause)}`, { cause });
     this.name = 'FileAccessError';
     this.code = code;
     this.status = code === 'EACCES' || code === 'EPERM' ? 403 : 500;
@@ -38,9 +39,9 @@ export class FileAccessError extends Error {
 
 /** null for "not found"; throws FileAccessError for any other failure. */
 function missingOrThrow(path: string, error: unknown): null {
-  const code = (error as NodeJS.ErrnoException).code;
+  const code = errorCode(error);
   if (code !== undefined && NOT_FOUND_CODES.has(code)) return null;
-  throw new FileAccessError(path, error as NodeJS.ErrnoException);
+  throw new FileAccessError(path, error);
 }
 
 function hasDotSegment(rel: string): boolean {
@@ -94,6 +95,6 @@ export async function openInside(root: string, segments: readonly string[], poli
     return { fh, stat: await fh.stat() };
   } catch (error) {
     await fh.close().catch(() => undefined);
-    throw new FileAccessError(real, error as NodeJS.ErrnoException);
+    throw new FileAccessError(real, error);
   }
 }

@@ -1,4 +1,5 @@
 import type { HeadLimits } from '@tsgi/http1';
+import { messageOf } from '@tsgi/errors';
 import { GatewayError } from '../errors.js';
 import { DEFAULT_LIMITS, type RequestLimits, type ServerHooks, type ServerOptions } from '../server-types.js';
 import type { ErrorStream } from '../types.js';
@@ -57,7 +58,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   try {
     trust = new ForwardedTrust(options.forwardedAllowIps ?? ['127.0.0.1', '::1']);
   } catch (err) {
-    problems.push((err as Error).message);
+    problems.push(messageOf(err));
   }
   if (problems.length > 0 || trust === undefined) {
     throw new GatewayError('GW_ERR_OPTIONS_INVALID', problems.join('; '));

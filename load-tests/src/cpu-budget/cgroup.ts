@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { errorCode } from '@tsgi/errors';
 
 /** Which cgroup interface a budget is written to. */
 export type CgroupVersion = 'v2' | 'v1';
@@ -49,7 +50,7 @@ function writable(dir: string): string | undefined {
     rmdirSync(probe);
     return undefined;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code ?? 'unwritable';
+    return errorCode(err) ?? 'unwritable';
   }
 }
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { messageOf } from '@tsgi/errors';
 import { LoadTestError } from '../errors.js';
 import type { ScenarioResult, Verdict, VariantResult } from '../result-types.js';
 
@@ -8,7 +9,7 @@ export function readBaselineResult(file: string): ScenarioResult {
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new LoadTestError('LT_ERR_COMPARE', file, (err as Error).message.split('\n')[0] ?? '');
+    throw new LoadTestError('LT_ERR_COMPARE', file, messageOf(err).split('\n')[0] ?? '');
   }
   const r = parsed as Partial<ScenarioResult>;
   if (typeof r.scenario !== 'string' || !Array.isArray(r.variants)) {

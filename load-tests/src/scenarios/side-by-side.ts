@@ -1,3 +1,4 @@
+import { messageOf } from '@tsgi/errors';
 import type { RunnerConfig } from '../config.js';
 import { machineInfo } from '../machine.js';
 import type { ScenarioResult, Verdict, VariantResult } from '../result-types.js';
@@ -50,7 +51,7 @@ export async function runSideBySide(ctx: ScenarioContext, spec: SideBySideSpec):
       try {
         started.push({ def, topology: await def.start() });
       } catch (err) {
-        const reason = `did not start: ${(err as Error).message.split('\n')[0]}`;
+        const reason = `did not start: ${messageOf(err).split('\n')[0]}`;
         skipped.push({ variant: def.name, reason });
         ctx.progress(`skip ${def.name}: ${reason}`);
       }

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { messageOf, errorCode } from '@tsgi/errors';
 import type { ProxyConfig } from '../config/config.js';
 import { ConfigError } from '../errors.js';
 
@@ -22,7 +23,7 @@ export function adminToken(config: ProxyConfig, env: NodeJS.ProcessEnv): string 
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(`config: admin.tokenFile cannot be read: ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new ConfigError(`config: admin.tokenFile cannot be read: ${file} (${errorCode(err) ?? messageOf(err)})`);
   }
   const token = text.split(/\r?\n/)[0]?.trim() ?? '';
   if (token.length < MIN_LENGTH) throw new ConfigError(`config: admin.tokenFile must hold a token of at least ${MIN_LENGTH} characters: ${file}`);

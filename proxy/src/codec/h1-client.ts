@@ -1,13 +1,13 @@
 import type { Socket } from 'node:net';
 import { LAST_CHUNK, leadingEmptyLines, normalizePeer, parseRequestHead, RequestHeadScanner, writeChunk, type RequestHead } from '@tsgi/http1';
-import { proxyError, ProxyError } from '../errors.js';
+import { ProxyError } from '../errors.js';
 import type { ProxyContext } from '../route/proxy-context.js';
 import { headLimitsOf } from '../config/wire-limits.js';
 import type { ClientInfo } from '../listener/edge-listener.js';
 import type { ClientFraming, ClientSide, OutgoingHead } from '../exchange/client-side.js';
 import { serializeAnswer, type LocalAnswer } from '../policy/error-answers.js';
 import { Exchange } from '../exchange/exchange.js';
-import { asProxyError, codeOf, detailOf } from '../caught-errors.js';
+import { asProxyError, codeOf } from '../caught-errors.js';
 import { refusalRecord } from '../exchange/access-record.js';
 import { ChunkedBody, LengthBody, type RequestBody } from '../exchange/request-body.js';
 
@@ -124,7 +124,7 @@ export class ClientConnection implements ClientSide {
     }
     const rest = end < buf.length ? buf.subarray(end) : null;
     // An edge proxy does not tunnel CONNECT; the head itself was valid.
-    if (req.method === 'CONNECT') return this.refuseHead(proxyError('PX_ERR_NOT_IMPLEMENTED', 'CONNECT'));
+    if (req.method === 'CONNECT') return this.refuseHead(new ProxyError('PX_ERR_NOT_IMPLEMENTED', 'CONNECT'));
     const body: RequestBody | null = req.chunked ? new ChunkedBody(this.scanner.limits, req.names.length) : req.contentLength > 0 ? new LengthBody(req.contentLength) : null;
     // The body waits in the exchange until an upstream is connected; bodiless requests keep reading (pipelined
     // bytes are parked by holdPipelined, which pauses then). Bytes after a bodiless upgrade request stay parked
@@ -146,7 +146,7 @@ export class ClientConnection implements ClientSide {
     this.state = 'closed';
     this.ownDeadline = Infinity;
     this.ctx.onRecord(refusalRecord(this.peer, err.status ?? 400, code));
-    this.refuse(this.ctx.errors.forCode(code, detailOf(err, code), false));
+    this.refuse(this.ctx.errors.forCode(code, err.detail, false));
   }
 
   // ---- ClientSide ------------------------------------------------------------
@@ -291,7 +291,7 @@ export class ClientConnection implements ClientSide {
         this.socket.destroy();
         return;
       case 'reading-head':
-        return this.refuseHead(new ProxyError('PX_ERR_REQUEST_TIMEOUT', 'request head not received in time', 408));
+        return this.refuseHead(new ProxyError('PX_ERR_REQUEST_TIMEOUT', 'request head not received in time'));
       default:
         this.ownDeadline = Infinity;
     }

@@ -29,7 +29,7 @@ export function dispatchH2Stream(stream: ServerHttp2Stream, flags: number, rawHe
   try {
     request = translateH2Request(rawHeaders, endStream, target.limits);
   } catch (err) {
-    const e = err instanceof ProxyError ? err : new ProxyError('PX_ERR_BAD_REQUEST', String(err), 400);
+    const e = err instanceof ProxyError ? err : new ProxyError('PX_ERR_BAD_REQUEST', String(err));
     target.refused?.(e, info);
     answer(stream, target.answer(e));
     return;

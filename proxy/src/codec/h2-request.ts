@@ -99,7 +99,7 @@ export function translateH2Request(raw: readonly string[], endStream: boolean, l
       continue;
     }
     regularSeen = true;
-    if (++count > limits.maxHeaders) throw new ProxyError('PX_ERR_HEADERS_TOO_LARGE', `request header fields too large: more than ${limits.maxHeaders} fields`, 431);
+    if (++count > limits.maxHeaders) throw new ProxyError('PX_ERR_HEADERS_TOO_LARGE', `more than ${limits.maxHeaders} fields`);
     if (!TOKEN_RE.test(name) || UPPER.test(name)) throw bad(`invalid field name ${JSON.stringify(name.slice(0, 40))}`);
     if (hasControl(value) || value !== value.trim()) throw bad(`invalid value for ${name}`);
     // The HTTP/1.1 field line it becomes, counted with its CRLF as the HTTP/1.1 parser counts it.
@@ -131,10 +131,10 @@ export function translateH2Request(raw: readonly string[], endStream: boolean, l
     names.push(name);
     values.push(value);
   }
-  if (bytes > limits.maxHeaderBytes) throw new ProxyError('PX_ERR_HEADERS_TOO_LARGE', 'request header fields too large: header section too large', 431);
+  if (bytes > limits.maxHeaderBytes) throw new ProxyError('PX_ERR_HEADERS_TOO_LARGE', 'header section too large');
   if (method === null) throw bad('missing :method');
   if (!TOKEN_RE.test(method)) throw bad('invalid :method');
-  if (method === 'CONNECT') throw new ProxyError('PX_ERR_NOT_IMPLEMENTED', 'CONNECT is not supported over HTTP/2', 501);
+  if (method === 'CONNECT') throw new ProxyError('PX_ERR_NOT_IMPLEMENTED', 'CONNECT is not supported over HTTP/2');
   if (scheme === null || path === null) throw bad('missing :scheme or :path');
   if (scheme !== 'https' && scheme !== 'http') throw bad('invalid :scheme');
   if (path === '' || badPathByte(path) || (path[0] !== '/' && !(path === '*' && method === 'OPTIONS'))) throw bad('invalid :path');
@@ -188,7 +188,7 @@ function wire(err: unknown): ProxyError {
 }
 
 function bad(detail: string): ProxyError {
-  return new ProxyError('PX_ERR_BAD_REQUEST', `malformed request: ${detail}`, 400);
+  return new ProxyError('PX_ERR_BAD_REQUEST', detail);
 }
 
 /** Response fields HTTP/2 forbids (RFC 9113 8.2.2); the core already drops most as hop-by-hop. */

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { LineCounter, isNode, parseDocument } from 'yaml';
+import { messageOf, errorCode } from '@tsgi/errors';
 import { ConfigError } from '../errors.js';
 
 /** A config file's values, and where in the file each one is (for error messages). */
@@ -53,7 +54,7 @@ function readText(path: string): string {
     bytes = readBounded(path);
   } catch (err) {
     if (err instanceof ConfigError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
+    const code = errorCode(err);
     const hint = code === undefined ? undefined : READ_HINTS[code];
     throw new ConfigError(`config: cannot read config file ${path}: ${code ?? String(err)}${hint === undefined ? '' : ` (${hint})`}`);
   }
@@ -111,7 +112,7 @@ function firstInvalidUtf8(b: Buffer): number {
 
 /** The first line of a parser's complaint; the parser's own stack overflow on deep nesting reads as what it is. */
 function parseProblem(err: unknown): string {
-  const message = String((err as Error).message).split('\n')[0]!.replace(/:$/, '');
+  const message = messageOf(err).split('\n')[0]!.replace(/:$/, '');
   return /Maximum call stack size exceeded/.test(message) ? 'nested too deeply' : message;
 }
 

@@ -1,4 +1,5 @@
 import type { RequestHead, ResponseHead } from '@tsgi/http1';
+import { errorCode } from '@tsgi/errors';
 import type { ClientSide } from './client-side.js';
 import { ProxyError, type ProxyErrorCode } from '../errors.js';
 import { buildUpstreamHead, type ForwardInfo } from './forward-head.js';
@@ -13,7 +14,7 @@ import { checkRoute } from '../policy/edge-gate.js';
 import { AWAITING_RESPONSE, DONE, FORWARDING_BODY, QUEUED_BODY, READING_BODY, ROUTING, WAITING_UPSTREAM, timeoutOf, type ExchangePhase } from './phase.js';
 import { streamCapOf, type StreamWaiter } from '../upstream/body-shield.js';
 import { planResponse } from './response-plan.js';
-import { asProxyError, codeOf, detailOf, errnoOf, errorStatusOf } from '../caught-errors.js';
+import { asProxyError, codeOf, errorStatusOf } from '../caught-errors.js';
 import { refusalRecord } from './access-record.js';
 import { writeProxyHeader } from '../upstream/proxy-header.js';
 import type { RequestBody } from './request-body.js';
@@ -114,7 +115,7 @@ export class Exchange implements LegEvents, RelayDone, ForwarderEvents, StreamWa
     const { ctx, req } = this;
     const now = this.startedAt;
     const maxBody = ctx.config.limits.maxBodyBytes;
-    if (maxBody > 0 && req.contentLength > maxBody) return this.refuse(new ProxyError('PX_ERR_BODY_TOO_LARGE', `Content-Length ${req.contentLength} > ${maxBody}`, 413));
+    if (maxBody > 0 && req.contentLength > maxBody) return this.refuse(new ProxyError('PX_ERR_BODY_TOO_LARGE', `Content-Length ${req.contentLength} > ${maxBody}`));
     try {
       this.fwd.check(maxBody);
     } catch (err) {
@@ -318,7 +319,7 @@ export class Exchange implements LegEvents, RelayDone, ForwarderEvents, StreamWa
     const phase = this.phase;
     if (phase.kind === 'tunnel') return phase.tunnel.close();
     if (phase.kind === 'done') return;
-    this.upstreamFailed('PX_ERR_UPSTREAM_RESET', errnoOf(error, 'connection closed'), false);
+    this.upstreamFailed('PX_ERR_UPSTREAM_RESET', errorCode(error) ?? 'connection closed', false);
   }
 
   onUpstreamDrain(): void {
@@ -364,7 +365,7 @@ export class Exchange implements LegEvents, RelayDone, ForwarderEvents, StreamWa
     }
     this.keepAlive = false;
     const code = codeOf(err);
-    this.finishWithError(code, detailOf(err, code));
+    this.finishWithError(code, err.detail);
   }
 
   /** The client sent FIN (HTTP/1.1). */
@@ -532,7 +533,7 @@ export class Exchange implements LegEvents, RelayDone, ForwarderEvents, StreamWa
     const code = codeOf(e);
     this.phase = DONE;
     this.ctx.onRecord(refusalRecord(this.client.peer, e.status ?? 400, code));
-    this.client.refuse(this.ctx.errors.forCode(code, detailOf(e, code), false));
+    this.client.refuse(this.ctx.errors.forCode(code, e.detail, false));
     this.client.exchangeDone(false);
   }
 

@@ -1,7 +1,7 @@
 import type { ChunkedDecoder } from '@tsgi/http1';
 import type { Socket } from 'node:net';
+import { messageOf } from '@tsgi/errors';
 import type { ClientFraming, ClientSide, OutgoingHead } from './client-side.js';
-import { messageOf } from '../caught-errors.js';
 
 /** The only calls a relay makes back into its exchange. */
 export interface RelayDone {

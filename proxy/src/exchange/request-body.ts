@@ -3,7 +3,6 @@ import type { Socket } from 'node:net';
 import { ProxyError } from '../errors.js';
 import { toProxyError } from '../wire.js';
 
-
 /**
  * A request body on its way upstream, one class per client framing. `push`
  * forwards `buf[start..)` and returns where the body ended in `buf` (-1:
@@ -108,7 +107,7 @@ export class ChunkedBody implements RequestBody {
     } catch (err) {
       throw toProxyError(err);
     }
-    if (maxBody > 0 && probe.total > maxBody) throw new ProxyError('PX_ERR_BODY_TOO_LARGE', `chunked body over ${maxBody}`, 413);
+    if (maxBody > 0 && probe.total > maxBody) throw new ProxyError('PX_ERR_BODY_TOO_LARGE', `chunked body over ${maxBody}`);
     return end;
   }
 
@@ -123,7 +122,7 @@ export class ChunkedBody implements RequestBody {
     } catch (err) {
       throw toProxyError(err);
     }
-    if (maxBody > 0 && this.decoder.total > maxBody) throw new ProxyError('PX_ERR_BODY_TOO_LARGE', `chunked body over ${maxBody}`, 413);
+    if (maxBody > 0 && this.decoder.total > maxBody) throw new ProxyError('PX_ERR_BODY_TOO_LARGE', `chunked body over ${maxBody}`);
     if (end >= 0) up.write(LAST_CHUNK);
     return end;
   }
@@ -143,7 +142,7 @@ export function prevalidateChunked(rest: Buffer, limits: HeadLimits, headFields:
   } catch (err) {
     throw toProxyError(err);
   }
-  if (maxBody > 0 && probe.total > maxBody) throw new ProxyError('PX_ERR_BODY_TOO_LARGE', `chunked body over ${maxBody}`, 413);
+  if (maxBody > 0 && probe.total > maxBody) throw new ProxyError('PX_ERR_BODY_TOO_LARGE', `chunked body over ${maxBody}`);
 }
 
 function ignore(): void {}
@@ -168,22 +167,22 @@ export class DataBody implements RequestBody {
   scan(buf: Buffer, start: number): number {
     this.scanned += buf.length - start;
     if (this.decoded !== undefined && start < buf.length) this.decoded.push(start === 0 ? buf : buf.subarray(start));
-    if (this.declared >= 0 && this.scanned > this.declared) throw new ProxyError('PX_ERR_BAD_REQUEST', 'malformed request: DATA beyond content-length', 400);
-    if (this.maxBody > 0 && this.scanned > this.maxBody) throw new ProxyError('PX_ERR_BODY_TOO_LARGE', `body over ${this.maxBody}`, 413);
+    if (this.declared >= 0 && this.scanned > this.declared) throw new ProxyError('PX_ERR_BAD_REQUEST', 'DATA beyond content-length');
+    if (this.maxBody > 0 && this.scanned > this.maxBody) throw new ProxyError('PX_ERR_BODY_TOO_LARGE', `body over ${this.maxBody}`);
     return -1;
   }
 
   check(rest: Buffer | null, maxBody: number, complete: boolean): void {
     const n = rest === null ? 0 : rest.length;
-    if (this.declared >= 0 && (n > this.declared || (complete && n !== this.declared))) throw new ProxyError('PX_ERR_BAD_REQUEST', 'malformed request: DATA does not match content-length', 400);
-    if (maxBody > 0 && n > maxBody) throw new ProxyError('PX_ERR_BODY_TOO_LARGE', `body over ${maxBody}`, 413);
+    if (this.declared >= 0 && (n > this.declared || (complete && n !== this.declared))) throw new ProxyError('PX_ERR_BAD_REQUEST', 'DATA does not match content-length');
+    if (maxBody > 0 && n > maxBody) throw new ProxyError('PX_ERR_BODY_TOO_LARGE', `body over ${maxBody}`);
   }
 
   push(buf: Buffer, start: number, up: Socket): number {
     const n = buf.length - start;
     this.received += n;
-    if (this.declared >= 0 && this.received > this.declared) throw new ProxyError('PX_ERR_BAD_REQUEST', 'malformed request: DATA beyond content-length', 400);
-    if (this.maxBody > 0 && this.received > this.maxBody) throw new ProxyError('PX_ERR_BODY_TOO_LARGE', `body over ${this.maxBody}`, 413);
+    if (this.declared >= 0 && this.received > this.declared) throw new ProxyError('PX_ERR_BAD_REQUEST', 'DATA beyond content-length');
+    if (this.maxBody > 0 && this.received > this.maxBody) throw new ProxyError('PX_ERR_BODY_TOO_LARGE', `body over ${this.maxBody}`);
     if (n === 0) return -1;
     if (this.declared >= 0) up.write(start === 0 ? buf : buf.subarray(start));
     else writeChunk(up, buf.subarray(start));
@@ -193,7 +192,7 @@ export class DataBody implements RequestBody {
 
   /** END_STREAM: the body is complete (a short one against its content-length is a 400). */
   finish(up: Socket): void {
-    if (this.declared >= 0 && this.received !== this.declared) throw new ProxyError('PX_ERR_BAD_REQUEST', 'malformed request: DATA shorter than content-length', 400);
+    if (this.declared >= 0 && this.received !== this.declared) throw new ProxyError('PX_ERR_BAD_REQUEST', 'DATA shorter than content-length');
     if (this.declared < 0) up.write(LAST_CHUNK);
   }
 }

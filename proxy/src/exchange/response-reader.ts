@@ -1,5 +1,5 @@
+import { messageOf } from '@tsgi/errors';
 import { parseResponseHead, partialResponseHeadIsBad, type ResponseHead } from '@tsgi/http1';
-import { detailOf, messageOf } from '../caught-errors.js';
 
 /** What the upstream's bytes so far amount to. */
 export type ReadResult =
@@ -49,7 +49,7 @@ export class ResponseHeadReader {
     try {
       head = parseResponseHead(buf.toString('latin1', 0, end + 4), this.keepUpgrade);
     } catch (err) {
-      return { kind: 'bad', detail: detailOf(err instanceof Error ? err : new Error(messageOf(err)), 'PX_ERR_UPSTREAM_BAD_RESPONSE') };
+      return { kind: 'bad', detail: messageOf(err) };
     }
     const start = end + 4;
     if (head.status >= 200 || head.status === 101) {

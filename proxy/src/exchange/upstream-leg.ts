@@ -1,4 +1,5 @@
 import type { RequestHead } from '@tsgi/http1';
+import { errorCode } from '@tsgi/errors';
 import type { Endpoint } from '../upstream/endpoint.js';
 import type { Waiter } from '../upstream/endpoint-pool.js';
 import type { ProxyErrorCode } from '../errors.js';
@@ -6,7 +7,6 @@ import type { ProxyContext } from '../route/proxy-context.js';
 import type { UpstreamConnection, UpstreamHandler } from '../upstream/upstream-connection.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
 import { cookieValue, stickyCookieLine } from '../upstream/sticky-cookie.js';
-import { errnoOf } from '../caught-errors.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
@@ -119,7 +119,7 @@ export class UpstreamLeg implements Leg, Waiter {
     }
     this.waitingForConnection = false;
     if (conn === null) {
-      this.events.connectFailed(errnoOf(error, String(error)));
+      this.events.connectFailed(errorCode(error) ?? String(error));
       return;
     }
     this.conn = conn;

@@ -1,6 +1,6 @@
 import { Duplex } from 'node:stream';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
+import { TLSSocket, type TLSSocketOptions } from 'node:tls';
 import { performServerHandshake, type ServerHttp2Session, type ServerHttp2Stream, type IncomingHttpHeaders, type Settings } from 'node:http2';
 import type { ProxyError } from '../errors.js';
 import { adoptForBufferedReads, normalizePeer } from '@tsgi/http1';
@@ -8,6 +8,13 @@ import { markServerHandshakeDone } from './node-internals.js';
 import { readProxyHeader } from './proxy-protocol-reader.js';
 import type { ProxiedAddress } from './proxy-protocol.js';
 import type { TlsContexts } from './tls-contexts.js';
+
+/**
+ * Bytes a client socket queues before a write says "full" and the relay stops reading the upstream (Node's
+ * default is 64 KiB). With 16 KiB upstream reads, a client that stops reading holds at most about 32 KiB of
+ * its response in this process, as nginx's 8 × 4 KiB `proxy_buffers` do; the kernel's socket buffers hold the rest.
+ */
+export const CLIENT_HIGH_WATER = 16384;
 
 /** Who is on the other end of an accepted connection, after PROXY protocol and TLS. */
 export interface ClientInfo {
@@ -81,7 +88,7 @@ export class EdgeListener {
   constructor(private readonly options: EdgeListenerOptions) {
     // Every socket is accepted paused, whatever the options: a plain
     // HTTP/1.x handle moves to a socket that reads through `onread`, the others resume once TLS or the PROXY reader is set.
-    this.server = createTcpServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true }, (socket) => this.onConnection(socket));
+    this.server = createTcpServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true, highWaterMark: CLIENT_HIGH_WATER }, (socket) => this.onConnection(socket));
     this.server.maxConnections = 1_000_000;
   }
 
@@ -143,7 +150,9 @@ export class EdgeListener {
     }
     // Bytes read past a PROXY header sit in the JS buffer, which TLS over the raw handle would skip.
     const carrier = socket.readableLength > 0 ? new BufferedSocket(socket) : socket;
-    const tlsSocket = new TLSSocket(carrier, { ...tls.serverOptions(), isServer: true });
+    // TLSSocket takes highWaterMark as tls.connect passes it; @types/node leaves it out of TLSSocketOptions.
+    const socketOptions: TLSSocketOptions & { highWaterMark: number } = { ...tls.serverOptions(), isServer: true, highWaterMark: CLIENT_HIGH_WATER };
+    const tlsSocket = new TLSSocket(carrier, socketOptions);
     let secured = false;
     const timer = setTimeout(() => {
       o.events?.tlsError?.('timeout');

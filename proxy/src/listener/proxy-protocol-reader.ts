@@ -20,7 +20,7 @@ export function readProxyHeader(socket: Socket, timeoutMs: number): Promise<Prox
       socket.destroy();
       reject(err);
     };
-    const timer = setTimeout(() => fail(new ProxyError('PX_ERR_PROXY_PROTOCOL', 'PROXY protocol header not received in time', 400)), timeoutMs);
+    const timer = setTimeout(() => fail(new ProxyError('PX_ERR_PROXY_PROTOCOL', 'not received in time')), timeoutMs);
     const onData = (chunk: Buffer): void => {
       buf = buf === null ? chunk : Buffer.concat([buf, chunk]);
       let header: ProxyHeader | null;
@@ -36,7 +36,7 @@ export function readProxyHeader(socket: Socket, timeoutMs: number): Promise<Prox
       if (header.length < buf.length) socket.unshift(buf.subarray(header.length));
       resolve(header);
     };
-    const onEnd = (): void => fail(new ProxyError('PX_ERR_PROXY_PROTOCOL', 'connection closed before the PROXY protocol header', 400));
+    const onEnd = (): void => fail(new ProxyError('PX_ERR_PROXY_PROTOCOL', 'connection closed before the header'));
     function cleanup(): void {
       settled = true;
       clearTimeout(timer);

@@ -12,7 +12,7 @@ export function parseProxyHeader(buf: Buffer): ProxyHeader | null {
   try {
     return parseWireProxyHeader(buf);
   } catch (err) {
-    if (err instanceof WireError) throw new ProxyError('PX_ERR_PROXY_PROTOCOL', err.message, 400);
+    if (err instanceof WireError) throw new ProxyError('PX_ERR_PROXY_PROTOCOL', err.message);
     throw err;
   }
 }

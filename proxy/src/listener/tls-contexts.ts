@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { createSecureContext, type SecureContext, type TlsOptions } from 'node:tls';
+import { messageOf, errorCode } from '@tsgi/errors';
 import { ProxyError } from '../errors.js';
 
 /** One certificate/key pair; `serverNames` empty means "names from the certificate". */
@@ -93,7 +94,7 @@ export class TlsContexts {
     try {
       next = loadAll(this.settings);
     } catch (err) {
-      return { ok: false, error: (err as Error).message, certificates: this.describe() };
+      return { ok: false, error: messageOf(err), certificates: this.describe() };
     }
     this.loaded = next;
     this.index();
@@ -126,7 +127,7 @@ function loadPair(spec: CertSpec, settings: TlsSettings): Loaded {
     try {
       return readFileSync(file);
     } catch (err) {
-      throw tlsError(`cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      throw tlsError(`cannot read ${what} ${file}: ${errorCode(err) ?? String(err)}`);
     }
   };
   const certPem = read(spec.cert, 'certificate');
@@ -135,18 +136,18 @@ function loadPair(spec: CertSpec, settings: TlsSettings): Loaded {
   try {
     x509 = new X509Certificate(certPem);
   } catch (err) {
-    throw tlsError(`certificate ${spec.cert} is not a valid PEM certificate: ${(err as Error).message}`);
+    throw tlsError(`certificate ${spec.cert} is not a valid PEM certificate: ${messageOf(err)}`);
   }
   try {
     if (!x509.checkPrivateKey(createPrivateKey(keyPem))) throw new Error('key does not match the certificate');
   } catch (err) {
-    throw tlsError(`key ${spec.key} does not fit certificate ${spec.cert}: ${(err as Error).message}`);
+    throw tlsError(`key ${spec.key} does not fit certificate ${spec.cert}: ${messageOf(err)}`);
   }
   let context: SecureContext;
   try {
     context = createSecureContext({ cert: certPem, key: keyPem, minVersion: settings.minVersion, ciphers: settings.ciphers, honorCipherOrder: true });
   } catch (err) {
-    throw tlsError(`certificate ${spec.cert} with key ${spec.key} refused by OpenSSL: ${(err as Error).message}`);
+    throw tlsError(`certificate ${spec.cert} with key ${spec.key} refused by OpenSSL: ${messageOf(err)}`);
   }
   const names = spec.serverNames !== undefined && spec.serverNames.length > 0 ? [...spec.serverNames] : certNames(x509);
   const exact: string[] = [];
@@ -175,5 +176,5 @@ function certNames(x509: X509Certificate): string[] {
 }
 
 function tlsError(message: string): ProxyError {
-  return new ProxyError('PX_ERR_TLS_CERT', `tls: ${message}`);
+  return new ProxyError('PX_ERR_TLS_CERT', message);
 }

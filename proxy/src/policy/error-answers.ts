@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { reasonPhrase, serializeErrorAnswer } from '@tsgi/http1';
+import { messageOf, errorCode } from '@tsgi/errors';
 import { PX_ERRORS, ConfigError, type ProxyErrorCode } from '../errors.js';
 
 /** A complete answer the proxy makes itself (errors, edge refusals): small, plain text. */
@@ -55,7 +56,7 @@ export class ErrorAnswers {
         try {
           body = readFileSync(page.file, 'utf8');
         } catch (err) {
-          throw new ConfigError(`config: ${key}.${status}.file cannot be read: ${page.file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+          throw new ConfigError(`config: ${key}.${status}.file cannot be read: ${page.file} (${errorCode(err) ?? messageOf(err)})`);
         }
       }
       this.pages.set(Number(status), { body, type: page.type });

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ArbiterError, ArbiterHaltError, EXIT, checkTracingEnv, consoleFormat } from '@tsgi/arbiter';
+import { messageOf, asError } from '@tsgi/errors';
 import { ConfigError, ProxyError } from '../errors.js';
 import { USAGE, loadConfig } from '../config/config.js';
 import { createLogger } from './logger.js';
@@ -43,7 +44,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     try {
       new TlsContexts(l.tls);
     } catch (err) {
-      process.stderr.write(`config: listeners.${i}.tls ${(err as Error).message.replace(/^tls: /, '')} (from ${loaded.path})\n`);
+      process.stderr.write(`config: listeners.${i}.tls ${messageOf(err).replace(/^tls: /, '')} (from ${loaded.path})\n`);
       return 2;
     }
   }
@@ -104,7 +105,7 @@ main(process.argv.slice(2), process.env).then(
     setTimeout(() => process.exit(code), 100).unref();
   },
   (err: unknown) => {
-    process.stderr.write(`tsgi-proxy: ${(err as Error).stack ?? String(err)}\n`);
+    process.stderr.write(`tsgi-proxy: ${asError(err).stack ?? messageOf(err)}\n`);
     process.exit(1);
   },
 );

@@ -1,9 +1,10 @@
 import { AddressSet, parseCidr } from '@tsgi/http1';
 import type { Logger } from 'pino';
+import { errorCode } from '@tsgi/errors';
 import { ClientConnection } from '../codec/h1-client.js';
 import { H2StreamClient } from '../codec/h2-client.js';
 import { dispatchH2Stream } from '../codec/h2-dispatch.js';
-import { codeOf, detailOf } from '../caught-errors.js';
+import { codeOf } from '../caught-errors.js';
 import { refusalRecord } from '../exchange/access-record.js';
 import { parseAddress, type ProxyConfig } from '../config/config.js';
 import type { ProxyError, ProxyErrorCode } from '../errors.js';
@@ -88,7 +89,7 @@ export class ProxyWorker implements ProxyContext {
   /** The answer to a request refused before an exchange (HTTP/2 streams the dispatcher refuses). */
   refusalAnswer(err: ProxyError): LocalAnswer {
     const code = codeOf(err);
-    return this.errors.forCode(code, detailOf(err, code), false);
+    return this.errors.forCode(code, err.detail, false);
   }
 
   private buildRouter(config: ProxyConfig, answers: ConfiguredAnswers): Router<RouteMatch> {
@@ -117,7 +118,7 @@ export class ProxyWorker implements ProxyContext {
       resolveFailed: (group: string, name: string, error: Error, kept: number) => {
         const reason = resolveFailure(error);
         this.metrics.resolveFailure(group, reason);
-        const fields = { upstream: group, name, reason, err: (error as NodeJS.ErrnoException).code ?? error.message, kept };
+        const fields = { upstream: group, name, reason, err: errorCode(error) ?? error.message, kept };
         if (kept > 0) this.log.warn(fields, 'DNS resolution failed; keeping last endpoints');
         else this.log.warn(fields, 'DNS resolution failed; this name has no endpoints');
       },

@@ -1,4 +1,5 @@
 import { ArbiterError, EXIT, MetricsReporter, startWorkerRuntime, waitForPortRelease } from '@tsgi/arbiter';
+import { messageOf } from '@tsgi/errors';
 import type { ProxyConfig } from '../config/config.js';
 import { createLogger } from './logger.js';
 import { ProxyWorker } from './proxy-worker.js';
@@ -15,7 +16,7 @@ try {
   await worker.start({ beforeListen: runtime.data.awaitPortRelease ? () => waitForPortRelease((d) => runtime.sendCustom(d)) : undefined });
 } catch (err) {
   // A bind failure, or traces asked for without the OpenTelemetry packages (ARB_ERR_TRACING_UNAVAILABLE).
-  runtime.fail(EXIT.WORKER_BOOT_ERROR, err instanceof ArbiterError ? err.code : 'PX_ERR_BIND', (err as Error).message);
+  runtime.fail(EXIT.WORKER_BOOT_ERROR, err instanceof ArbiterError ? err.code : 'PX_ERR_BIND', messageOf(err));
 }
 // The master's MetricsLedger keeps counters from going back: a report each second while counts change and a final
 // one before exiting, so a worker killed with -9 loses at most its last second of counts.

@@ -1,5 +1,6 @@
 import { lookup, Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { errorCode } from '@tsgi/errors';
 
 /** One resolved address with the TTL the resolver gave (seconds; 0 when unknown). */
 export interface ResolvedAddress {
@@ -47,7 +48,7 @@ async function ask(host: string, servers: readonly string[] | undefined): Promis
 }
 
 function isNotFound(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException).code;
+  const code = errorCode(err);
   return code === 'ENOTFOUND' || code === 'ENODATA';
 }
 
@@ -65,6 +66,6 @@ const FAILURES: Record<string, ResolveFailure> = {
 };
 
 export function resolveFailure(err: unknown): ResolveFailure {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const code = errorCode(err);
   return (code !== undefined ? FAILURES[code] : undefined) ?? 'error';
 }

@@ -1,8 +1,18 @@
 import { connect, type Socket } from 'node:net';
 import { connectOptionsFor } from './unix-address.js';
 
-/** Where every upstream read lands before it is copied out (JS is single-threaded: one read at a time). */
-const READ_BUFFER = Buffer.allocUnsafe(65536);
+/**
+ * Where every upstream read lands before it is copied out (JS is single-threaded: one read at a time).
+ * 16 KiB, not 64: a client that stops reading keeps the last read queued on its socket until it closes,
+ * so the read size bounds what each stalled client holds (nginx reads into 4-8 KiB `proxy_buffers`).
+ */
+const READ_BUFFER = Buffer.allocUnsafe(16384);
+/**
+ * Reads up to this size are copied into Node's shared Buffer pool (what Node 22 pools); larger ones get a
+ * buffer of their own. A queued slice keeps its whole pool slab alive, and Node 24's slab is 64 KiB: a
+ * 16 KiB read pooled there would pin 64 KiB on each stalled client's socket.
+ */
+const POOLED_READ_MAX = 4096;
 
 /** The party currently using a pooled connection. Exactly one at a time. */
 export interface UpstreamHandler {
@@ -52,8 +62,8 @@ export class UpstreamConnection {
           // Bytes on an idle socket: the upstream is out of sync.
           if (handler === null) socket.destroy();
           else {
-            // allocUnsafe takes small reads from Node's shared pool; copyBytesFrom would allocate a new ArrayBuffer each.
-            const chunk = Buffer.allocUnsafe(nread);
+            // Small reads come from Node's pool (copyBytesFrom would allocate an ArrayBuffer each), larger ones are exact.
+            const chunk = nread <= POOLED_READ_MAX ? Buffer.allocUnsafe(nread) : Buffer.allocUnsafeSlow(nread);
             READ_BUFFER.copy(chunk, 0, 0, nread);
             handler.onUpstreamData(chunk);
           }

@@ -1,3 +1,4 @@
+import { asError } from '@tsgi/errors';
 import type { UpstreamConfig } from '../config/config.js';
 import { parseAddress } from '../config/config.js';
 import { createBalancer, type Balancer } from './balancer.js';
@@ -5,7 +6,7 @@ import { Endpoint } from './endpoint.js';
 import { RetryBudget } from './retry-budget.js';
 import { resolveHost } from './dns-discovery.js';
 import { probe } from './active-health.js';
-import { proxyError } from '../errors.js';
+import { ProxyError } from '../errors.js';
 import { isUnixAddress } from './unix-address.js';
 import { stickyValue } from './sticky-cookie.js';
 import { BodyStreamGate } from './body-shield.js';
@@ -117,7 +118,7 @@ export class UpstreamGroup {
     } catch (err) {
       // Keep the last known endpoints: a resolver hiccup must not empty the group.
       const last = initial ? (previous?.get(entry.address) ?? []) : (this.resolved.get(index) ?? []);
-      this.events.resolveFailed(this.name, host, err as Error, last.length);
+      this.events.resolveFailed(this.name, host, asError(err), last.length);
       if (!initial) return;
       addresses = last;
     }
@@ -142,7 +143,7 @@ export class UpstreamGroup {
     for (const [key, ep] of this.byKey) {
       if (!wanted.has(key)) {
         ep.removed = true;
-        ep.pool.close(proxyError('PX_ERR_NO_ENDPOINT', `${key} was removed`));
+        ep.pool.close(new ProxyError('PX_ERR_NO_ENDPOINT', `${key} was removed`));
         this.byKey.delete(key);
         removed.push(key);
       }
@@ -238,7 +239,7 @@ export class UpstreamGroup {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers = [];
-    for (const ep of this.endpoints) ep.pool.close(proxyError('PX_ERR_SHUTTING_DOWN'));
+    for (const ep of this.endpoints) ep.pool.close(new ProxyError('PX_ERR_SHUTTING_DOWN'));
   }
 
   snapshot(now: number): GroupSnapshot {

@@ -64,6 +64,6 @@ export async function refuseEmptyingReload(next: ProxyConfig, serving: (group: s
   for (const g of await resolveUpstreamNames(candidates)) {
     if (g.addresses > 0) continue;
     const why = g.failed.length > 0 ? g.failed.map((f) => `${f.host}: ${f.reason}`).join(', ') : 'its names resolve to no address';
-    throw new ProxyError('PX_ERR_RELOAD_REFUSED', `upstream "${g.group}" would have no endpoints (${why})`);
+    throw new ProxyError('PX_ERR_RELOAD_REFUSED', g.group, why);
   }
 }

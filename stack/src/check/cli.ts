@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { CommandLineError, parseCommandLine } from '@tsgi/arbiter';
+import { errorCode, messageOf } from '@tsgi/errors';
 import { StackConfigError, StackError } from '../errors.js';
 import { checkStack } from './invariants.js';
 import { readRender, type Rendered } from './k8s-render.js';
@@ -56,7 +57,7 @@ function readInput(path: string): string {
   try {
     return readFileSync(path === '-' ? 0 : path, 'utf8');
   } catch (err) {
-    throw new StackConfigError(`--k8s ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new StackConfigError(`--k8s ${path} cannot be read (${errorCode(err) ?? messageOf(err)})`);
   }
 }
 
