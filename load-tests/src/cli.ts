@@ -5,9 +5,9 @@ import { messageOf } from '@tsgi/errors';
 import { ConfigError, LoadTestError, type LoadTestErrorCode } from './errors.js';
 import { loadConfig } from './config.js';
 import { writeResults } from './report/write-results.js';
-import { SCENARIO_RUNNERS } from './scenarios/index.js';
+import { isScalingScenario, SCENARIO_RUNNERS } from './scenarios/index.js';
 import { textSummary } from './summary.js';
-import { containersRun } from './containers.js';
+import { containersRun } from './containers/compose-stack.js';
 import { CpuBudgets, detectCgroups } from './cpu-budget/cgroup.js';
 import { BUDGETED_NICE, raisePriority } from './cpu-budget/tier-budgets.js';
 import { sloVerdicts } from './gates/slo.js';
@@ -40,17 +40,26 @@ async function withCapacity(result: ScenarioResult, cfg: Config): Promise<Scenar
   return { ...result, capacity: advice };
 }
 
-/** Where `--cpu-budget` can place processes; one line and an unbudgeted run where it cannot. */
-function openBudgets(cores: number | undefined, progress: (line: string) => void): CpuBudgets | undefined {
+/**
+ * Where `--cpu-budget` can place processes; one line and an unbudgeted run where it cannot.
+ * In containers Docker applies the budget (`cpus:`); the cgroup parent only gives the
+ * replicas the highest CPU weight, and without it they keep Docker's.
+ */
+function openBudgets(cores: number | undefined, containers: boolean, progress: (line: string) => void): CpuBudgets | undefined {
   if (cores === undefined) return undefined;
   const support = detectCgroups();
   if (!support.ok) {
-    progress(`cpu budget: not applied, running unbudgeted: ${support.reason}`);
+    progress(containers ? `cpu budget: cpus: ${cores} per replica; Docker's CPU weight for the replicas: ${support.reason}` : `cpu budget: not applied, running unbudgeted: ${support.reason}`);
     return undefined;
   }
   const budgets = new CpuBudgets(support);
   raisePriority(process.pid);
-  progress(`cpu budget: ${cores} core per worker (cgroup ${support.version}, ${support.root}; budgeted workers and the load generator at nice ${BUDGETED_NICE})`);
+  budgets.prioritise(process.pid);
+  progress(
+    containers
+      ? `cpu budget: cpus: ${cores} per replica (Docker), the replicas under ${budgets.cgroupParent} at the highest CPU weight (cgroup ${support.version}); the load generator beside them at that weight and nice ${BUDGETED_NICE}`
+      : `cpu budget: ${cores} core per worker (cgroup ${support.version}, ${support.root}; budgeted workers and the load generator at nice ${BUDGETED_NICE}, the load generator in an unbudgeted group at the budgets' weight)`,
+  );
   return budgets;
 }
 
@@ -98,7 +107,9 @@ async function main(): Promise<number> {
       return 2;
     }
   }
-  const budgets = cfg.containers ? undefined : openBudgets(cfg.cpuBudget, progress);
+  // The scaling scenarios run their matrix in containers; the others bring up the Compose stack as it is.
+  const matrixInContainers = cfg.containers && isScalingScenario(cfg.scenario);
+  const budgets = cfg.containers && !matrixInContainers ? undefined : openBudgets(cfg.cpuBudget, cfg.containers, progress);
   process.once('exit', () => budgets?.close());
   const ctx = { cfg, progress, command, budgets };
   let stopping = false;
@@ -110,7 +121,7 @@ async function main(): Promise<number> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const raw = cfg.containers ? await containersRun(ctx) : await SCENARIO_RUNNERS[cfg.scenario](ctx);
+  const raw = cfg.containers && !matrixInContainers ? await containersRun(ctx) : await SCENARIO_RUNNERS[cfg.scenario](ctx);
   const result = await withCapacity(withGates(raw, cfg), cfg);
   const paths = await writeResults(cfg.outDir, result, cfg.html);
   console.log(textSummary(result));

@@ -107,7 +107,9 @@ scenarios: ${SCENARIOS.join(', ')}
   --capacity-from FILE  advise from an earlier scaling result instead of running (needs --target-rate)
   --path PATH         path the scaling scenarios load (default /cpu?n=5, the sample app's CPU route)
   --out DIR           where <scenario>.json and .html go (default load-tests/results)
-  --containers        run against the docker compose stack instead of local processes
+  --containers        scaling scenarios: each matrix cell a Compose project, one worker and
+                      cpus: --cpu-budget per replica, load spread over the proxy replicas' ports;
+                      other scenarios: load the docker compose stack instead of local processes
   --no-html           skip the HTML report`;
 
 function checkPath(path: string): string {

@@ -69,6 +69,23 @@ export function cpuBetween(before: Snapshot, after: Snapshot): CpuGroup[] {
   return [...groups.values()];
 }
 
+/**
+ * CPU used between two snapshots by one process and every process under it
+ * (a container's init and its workers); one that appeared in between counts from zero.
+ */
+export function treeCpuBetween(before: Snapshot, after: Snapshot, root: number): number {
+  const parentOf = new Map([...after.byPid].map(([pid, { sample }]) => [pid, sample.ppid]));
+  const under = (pid: number): boolean => {
+    for (let p: number | undefined = pid, hops = 0; p !== undefined && hops < 64; p = parentOf.get(p), hops++) if (p === root) return true;
+    return false;
+  };
+  let ms = 0;
+  for (const [pid, { sample }] of after.byPid) {
+    if (under(pid)) ms += sample.cpuMs - (before.byPid.get(pid)?.sample.cpuMs ?? 0);
+  }
+  return ms;
+}
+
 /** CPU the whole machine spent between two snapshots (all processes, ours and others), in ms. */
 export function machineBusyBetween(before: Snapshot, after: Snapshot): number {
   return Math.max(0, after.machineBusyMs - before.machineBusyMs);

@@ -54,10 +54,36 @@ export async function runStage(spec: StageSpec): Promise<StageResult> {
     left -= step.responses + step.errors;
     steps.push(step);
   }
-  return mergeStages(steps);
+  return mergeStages(steps, 'in sequence');
 }
 
-function mergeStages(steps: StageResult[]): StageResult {
+/**
+ * One stage over several origins at once (the proxy replicas' published ports), as a
+ * cloud load balancer spreads connections over replicas: the connections, the request
+ * cap and the rate are split evenly, each origin gets its own share, and the results
+ * are merged into one stage. With fewer connections than origins, the first origins get
+ * one each and the rest none, as a balancer with that few connections would.
+ */
+export async function runStageOver(origins: readonly string[], spec: Omit<StageSpec, 'url'>): Promise<StageResult> {
+  if (origins.length === 1) return runStage({ ...spec, url: origins[0]! });
+  const n = Math.min(origins.length, Math.max(1, spec.connections));
+  const share = (total: number, i: number): number => Math.floor(total / n) + (i < total % n ? 1 : 0);
+  const parts = await Promise.all(
+    origins.slice(0, n).map((url, i) =>
+      runStage({
+        ...spec,
+        url,
+        connections: share(spec.connections, i),
+        maxRequests: Math.max(1, share(spec.maxRequests, i)),
+        ...(spec.rate ? { rate: { from: spec.rate.from / n, to: spec.rate.to / n } } : {}),
+      }),
+    ),
+  );
+  return mergeStages(parts, 'side by side');
+}
+
+/** Merges stages run one after another (a ramp's steps) or side by side (one per origin). */
+function mergeStages(steps: StageResult[], how: 'in sequence' | 'side by side'): StageResult {
   const histogram = new LatencyHistogram();
   const statusCounts: Record<string, number> = {};
   const out: StageResult = { responses: 0, ok: 0, non2xx: 0, errors: 0, timeouts: 0, statusCounts, bytes: 0, durationS: 0, histogram };
@@ -68,7 +94,7 @@ function mergeStages(steps: StageResult[]): StageResult {
     out.errors += s.errors;
     out.timeouts += s.timeouts;
     out.bytes += s.bytes;
-    out.durationS += s.durationS;
+    out.durationS = how === 'in sequence' ? out.durationS + s.durationS : Math.max(out.durationS, s.durationS);
     histogram.add(s.histogram);
     for (const [k, v] of Object.entries(s.statusCounts)) statusCounts[k] = (statusCounts[k] ?? 0) + v;
   }

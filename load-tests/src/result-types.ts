@@ -104,7 +104,13 @@ export interface MatrixCut {
 
 /** The scaling scenarios' own section of the result. */
 export interface ScalingMatrix {
-  /** `--cpu-budget` per worker, or null when unbudgeted. */
+  /**
+   * Where the tiers ran: worker processes on this host, or Compose containers (`--containers`),
+   * where each unit counted in `proxyWorkers` / `appWorkers` is a replica with one worker.
+   * Absent in results written before containers ran the matrix: processes.
+   */
+  topology?: 'processes' | 'containers';
+  /** `--cpu-budget` per worker (per replica in containers), or null when unbudgeted. */
   budgetCores: number | null;
   cells: MatrixCell[];
   cuts: MatrixCut[];

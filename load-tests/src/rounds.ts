@@ -1,6 +1,6 @@
-import { cpuBetween, machineBusyBetween, mergeCpu, snapshot, type CpuGroup } from './cpu-accounting.js';
+import { cpuBetween, machineBusyBetween, mergeCpu, snapshot, treeCpuBetween, type CpuGroup } from './cpu-accounting.js';
 import { LatencyHistogram } from './histogram.js';
-import { runStage, type StageResult, type StageSpec } from './load-stage.js';
+import { runStageOver, type StageResult, type StageSpec } from './load-stage.js';
 import type { BudgetUse, Ratio, VariantResult } from './result-types.js';
 import type { Topology } from './topology/topology.js';
 
@@ -124,12 +124,13 @@ export interface StageBudgetUse {
 /** Runs one measured stage against a topology and accounts CPU for every process in it. */
 export async function measuredStage(
   topology: Topology,
-  spec: StageSpec,
+  urls: readonly string[],
+  spec: Omit<StageSpec, 'url'>,
   during?: (running: Promise<StageResult>) => Promise<void>,
 ): Promise<{ stage: StageResult; cpu: CpuGroup[]; machineBusyMs: number; budgets: StageBudgetUse[] }> {
   const throttledBefore = topology.budgets.map((b) => b.budget.throttling().throttledMs);
   const before = snapshot(topology);
-  const running = runStage(spec);
+  const running = runStageOver(urls, spec);
   if (during) await during(running);
   const stage = await running;
   const after = snapshot(topology);
@@ -137,7 +138,8 @@ export async function measuredStage(
     tier: b.tier,
     pid: b.pid,
     budgetCores: b.budget.cores,
-    cpuMs: (after.byPid.get(b.pid)?.sample.cpuMs ?? 0) - (before.byPid.get(b.pid)?.sample.cpuMs ?? 0),
+    // A worker's budget holds the worker; a container's holds its init and every process under it.
+    cpuMs: treeCpuBetween(before, after, b.pid),
     throttledMs: b.budget.throttling().throttledMs - (throttledBefore[i] ?? 0),
   }));
   return { stage, cpu: cpuBetween(before, after), machineBusyMs: machineBusyBetween(before, after), budgets };
@@ -180,11 +182,11 @@ export async function runInterleaved(
         maxRequests: settings.maxRequestsPerStage,
         rate: shape.rate,
       };
-      const url = topology.url + shape.path;
+      const urls = topology.origins.map((o) => o + shape.path);
       if (settings.warmupS > 0) {
-        await runStage({ ...base, url, durationS: settings.warmupS });
+        await runStageOver(urls, { ...base, durationS: settings.warmupS });
       }
-      const { stage, cpu, machineBusyMs, budgets } = await measuredStage(topology, { ...base, url, durationS: settings.durationS });
+      const { stage, cpu, machineBusyMs, budgets } = await measuredStage(topology, urls, { ...base, durationS: settings.durationS });
       acc[i]!.add(stage, cpu, machineBusyMs, budgets);
       progress(progressLine(r + 1, settings.rounds, def.name, stage, cpu, machineBusyMs));
     }

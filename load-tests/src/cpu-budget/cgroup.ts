@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorCode } from '@tsgi/errors';
 
@@ -25,12 +25,21 @@ const V2_ROOT = '/sys/fs/cgroup';
 const CGROUP_V2_MAX_WEIGHT = 10_000;
 const CGROUP_V1_MAX_SHARES = 262_144;
 const V1_ROOTS = ['/sys/fs/cgroup/cpu', '/sys/fs/cgroup/cpu,cpuacct'];
+const V1_MOUNTS = '/sys/fs/cgroup';
 
 function read(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
   } catch {
     return undefined;
+  }
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
   }
 }
 
@@ -114,6 +123,30 @@ export class CpuBudget {
 }
 
 /**
+ * The CPU budget a process already runs under (a container's, set by Docker from
+ * `cpus:`), read from `/proc/<pid>/cgroup` and the cgroup's quota: v2 when the
+ * unified hierarchy is mounted at /sys/fs/cgroup, else v1's cpu controller.
+ * Undefined when the process has no quota (unlimited) or its cgroup cannot be read.
+ */
+export function budgetOfProcess(pid: number, name: string): CpuBudget | undefined {
+  const lines = (read(`/proc/${pid}/cgroup`) ?? '').split('\n');
+  if (read(join(V2_ROOT, 'cgroup.controllers')) !== undefined) {
+    const rel = lines.find((l) => l.startsWith('0::'))?.slice(3);
+    if (rel === undefined) return undefined;
+    const dir = join(V2_ROOT, rel);
+    const [quota, period] = (read(join(dir, 'cpu.max')) ?? 'max').trim().split(/\s+/);
+    const cores = Number(quota) / Number(period);
+    return Number.isFinite(cores) && cores > 0 ? new CpuBudget(name, cores, dir, 'v2') : undefined;
+  }
+  const rel = lines.map((l) => l.split(':')).find((f) => f[1]?.split(',').includes('cpu'))?.[2];
+  const root = V1_ROOTS.find((r) => existsSync(join(r, 'cpu.cfs_quota_us')));
+  if (rel === undefined || root === undefined) return undefined;
+  const dir = join(root, rel);
+  const cores = Number(read(join(dir, 'cpu.cfs_quota_us'))) / Number(read(join(dir, 'cpu.cfs_period_us')));
+  return Number.isFinite(cores) && cores > 0 ? new CpuBudget(name, cores, dir, 'v1') : undefined;
+}
+
+/**
  * A set of budgets under one parent cgroup named after this process, removed
  * together by `close()` (processes still inside are moved back to the root
  * first, so a budget never outlives the run).
@@ -122,9 +155,16 @@ export class CpuBudgets {
   private readonly parent: string;
   private readonly budgets: CpuBudget[] = [];
   private nextId = 0;
+  private outside: string | undefined;
+
+  /**
+   * The parent's path inside the hierarchy (`/tsgi-loadtest-<pid>`): what a container
+   * runtime takes as `cgroup_parent`, so containers get the parent's weight as budgets do.
+   */
+  readonly cgroupParent = `/tsgi-loadtest-${process.pid}`;
 
   constructor(private readonly support: Extract<CgroupSupport, { ok: true }>) {
-    this.parent = join(support.root, `tsgi-loadtest-${process.pid}`);
+    this.parent = join(support.root, this.cgroupParent);
     mkdirSync(this.parent, { recursive: true });
     // A cgroup competes with its siblings as one scheduling entity of its weight, whatever the nice
     // values inside: at the default weight, all budgets together would get one process's share of a
@@ -137,6 +177,25 @@ export class CpuBudgets {
 
   get version(): CgroupVersion {
     return this.support.version;
+  }
+
+  /**
+   * Puts a process that has no budget but must not be starved into a group of
+   * the parent at the highest weight, without a quota: the runner, whose load
+   * generator runs in it, and Docker's port relays. At the root among a busy
+   * machine's processes, even at nice -10, the load generator got about 0.06
+   * core while the budgets it loads needed more requests than that sends; then
+   * the generator, not a tier, was the limit. Children it starts later inherit
+   * the group (the masters; their workers are then moved into their budgets).
+   */
+  prioritise(pid: number): void {
+    if (this.outside === undefined) {
+      this.outside = join(this.parent, 'unbudgeted');
+      mkdirSync(this.outside);
+      if (this.support.version === 'v2') writeFileSync(join(this.outside, 'cpu.weight'), `${CGROUP_V2_MAX_WEIGHT}\n`);
+      else writeFileSync(join(this.outside, 'cpu.shares'), `${CGROUP_V1_MAX_SHARES}\n`);
+    }
+    writeFileSync(join(this.outside, 'cgroup.procs'), `${pid}\n`);
   }
 
   create(name: string, cores: number): CpuBudget {
@@ -155,6 +214,21 @@ export class CpuBudgets {
 
   close(): void {
     const rootProcs = join(this.support.root, 'cgroup.procs');
+    if (this.outside !== undefined) {
+      for (const pid of (read(join(this.outside, 'cgroup.procs')) ?? '').split('\n').filter(Boolean)) {
+        try {
+          writeFileSync(rootProcs, `${pid}\n`);
+        } catch {
+          // Exited in between.
+        }
+      }
+      try {
+        rmdirSync(this.outside);
+        this.outside = undefined;
+      } catch {
+        // Still emptying; the parent's removal below then fails too, and the OS keeps an empty group.
+      }
+    }
     for (const b of this.budgets.splice(0)) {
       for (const pid of b.pids()) {
         try {
@@ -173,6 +247,16 @@ export class CpuBudgets {
       rmdirSync(this.parent);
     } catch {
       // Still holds a budget whose last process was exiting.
+    }
+    // On v1 a container runtime given `cgroupParent` creates it in every controller's hierarchy.
+    if (this.support.version === 'v1') {
+      for (const controller of readdirSafe(V1_MOUNTS)) {
+        try {
+          rmdirSync(join(V1_MOUNTS, controller, this.cgroupParent));
+        } catch {
+          // Not there (the runtime was not used), or still emptying.
+        }
+      }
     }
   }
 }

@@ -130,7 +130,7 @@ export const CHART_SCRIPT = String.raw`
     return svg;
   }
 
-  // Heat map of the scaling matrix: proxy workers down, app workers across; each cell's shade is its
+  // Heat map of the scaling matrix: proxy workers (replicas in containers) down, app workers across; each cell's shade is its
   // throughput, its label the req/s and the bottleneck tier in that tier's colour.
   function matrixChart(id, matrix) {
     var svg = newSvg(id);
@@ -146,7 +146,7 @@ export const CHART_SCRIPT = String.raw`
     var cw = iw / as.length, ch = ih / ps.length;
     as.forEach(function (a, j) { text(svg, M.l + cw * j + cw / 2, H - M.b + 16, 'app ' + a, { 'text-anchor': 'middle', fill: TIER_COLORS.app }); });
     ps.forEach(function (p, i) { text(svg, M.l - 8, M.t + ch * i + ch / 2 + 4, 'proxy ' + p, { 'text-anchor': 'end', fill: TIER_COLORS.proxy }); });
-    text(svg, M.l + iw / 2, H - M.b + 36, 'app workers', { 'text-anchor': 'middle' });
+    text(svg, M.l + iw / 2, H - M.b + 36, matrix.topology === 'containers' ? 'app replicas' : 'app workers', { 'text-anchor': 'middle' });
     matrix.cells.forEach(function (c) {
       var x = M.l + cw * as.indexOf(c.appWorkers), y = M.t + ch * ps.indexOf(c.proxyWorkers);
       var shade = 0.12 + 0.78 * (c.rps / max);

@@ -29,6 +29,13 @@ export function renderHtml(result: ScenarioResult): string {
       ? result.headline
       : [result.verdicts.length === 0 ? 'No checks in this scenario.' : failed === 0 ? `PASS: all ${result.verdicts.length} checks hold.` : `FAIL: ${failed} of ${result.verdicts.length} checks failed.`];
   const [verdictLine, ...tierLines] = headline;
+  // In containers each counted unit is a replica (a container with one worker and `cpus:`).
+  const inContainers = result.matrix?.topology === 'containers';
+  const unit = inContainers ? 'replicas' : 'workers';
+  const budget = result.matrix?.budgetCores;
+  const matrixBudget = inContainers
+    ? budget ? ` (cpus: ${budget} per replica, a container of one worker)` : ' (one worker per replica, no CPU limit)'
+    : budget ? ` (${budget} core per worker, a cgroup quota)` : ' (one core per worker, unbudgeted)';
   const matrixRows = (result.matrix?.cells ?? []).map((c) => [
     c.variant,
     c.proxyWorkers,
@@ -83,9 +90,9 @@ ${result.verdicts.length > 0 ? table(['claim', 'holds', 'detail'], result.verdic
 ${
   matrixRows.length > 0
     ? `<h2>Scaling matrix</h2>
-<p>Each cell: throughput (shade), and which tier was the limit (border and label): the tier that used at least 80 % of the CPU it may use${result.matrix?.budgetCores ? ` (${result.matrix.budgetCores} core per worker, a cgroup quota)` : ' (one core per worker, unbudgeted)'}.</p>
+<p>Each cell: throughput (shade), and which tier was the limit (border and label): the tier that used at least 80 % of the CPU it may use${matrixBudget}.</p>
 <div class="chart-box" id="chart-matrix"></div>
-${table(['cell', 'proxy workers', 'app workers', 'req/s', 'p99 ms', 'proxy CPU of allowed', 'app CPU of allowed', 'bottleneck'], matrixRows)}`
+${table(['cell', `proxy ${unit}`, `app ${unit}`, 'req/s', 'p99 ms', 'proxy CPU of allowed', 'app CPU of allowed', 'bottleneck'], matrixRows)}`
     : ''
 }
 ${

@@ -119,14 +119,15 @@ export async function faultLoad(ctx: ScenarioContext): Promise<ScenarioResult> {
     const handles: StackHandles = { topology, proxy, apps: [a, b] };
     const url = `${topology.url}/`;
     if (ctx.cfg.warmupS > 0) {
-      await measuredStage(topology, { url, connections: 16, durationS: ctx.cfg.warmupS, maxRequests: ctx.cfg.maxRequests });
+      await measuredStage(topology, [url], { connections: 16, durationS: ctx.cfg.warmupS, maxRequests: ctx.cfg.maxRequests });
     }
     for (const stage of STAGES) {
       const acc = new Accumulator();
       const retriesBefore = sumMatching(await scrape(proxy.ports?.admin ?? 0), RETRY_METRIC);
       const { stage: st, cpu, machineBusyMs } = await measuredStage(
         topology,
-        { url, connections: ctx.cfg.connections ?? 16, durationS: ctx.cfg.durationS, maxRequests: ctx.cfg.maxRequests },
+        [url],
+        { connections: ctx.cfg.connections ?? 16, durationS: ctx.cfg.durationS, maxRequests: ctx.cfg.maxRequests },
         async () => {
           if (!stage.fire) return;
           await delay((ctx.cfg.durationS * 1000) / 3);

@@ -16,4 +16,9 @@ export const SCENARIO_RUNNERS: Record<ScenarioName, (ctx: ScenarioContext) => Pr
   faults: faultLoad,
 };
 
+/** The scenarios that run the scaling matrix (or a cut of it); with `--containers` their cells are Compose projects. */
+export function isScalingScenario(name: ScenarioName): boolean {
+  return name === 'scaling-matrix' || name === 'app-scaling' || name === 'proxy-scaling';
+}
+
 export type { ScenarioContext } from './side-by-side.js';

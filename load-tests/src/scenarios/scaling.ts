@@ -1,10 +1,9 @@
 import { availableParallelism } from 'node:os';
 import type { MatrixCell, MatrixCut, MatrixStep, ScalingMatrix, ScenarioResult, Tier, VariantResult, Verdict } from '../result-types.js';
 import type { VariantDef } from '../rounds.js';
-import { runStage } from '../load-stage.js';
-import { budgetWorkers } from '../cpu-budget/tier-budgets.js';
-import { appserverMissing, proxyMissing, sampleAppMissing, startAppserver, startTsProxy } from '../topology/stack.js';
-import { Topology } from '../topology/topology.js';
+import { cellName, type Cell, type CellPlacement } from '../topology/cell-placement.js';
+import { processCells } from '../topology/process-cells.js';
+import { composeCells } from '../containers/compose-cells.js';
 import { coresOf, runSideBySide, type ScenarioContext } from './side-by-side.js';
 
 /**
@@ -15,20 +14,10 @@ import { coresOf, runSideBySide, type ScenarioContext } from './side-by-side.js'
  */
 export const DEFAULT_SCALING_PATH = '/cpu?n=5';
 
-/** Seconds of unbudgeted load each cell gets before its budgets apply. */
-const JIT_WARMUP_S = 2;
-
 /** A tier is the bottleneck when it uses this share of the CPU it may use. */
 const SATURATED = 0.8;
 
 const other = (t: Tier): Tier => (t === 'proxy' ? 'app' : 'proxy');
-
-interface Cell {
-  proxyWorkers: number;
-  appWorkers: number;
-}
-
-const cellName = (c: Cell): string => `proxy${c.proxyWorkers}-app${c.appWorkers}`;
 
 /** Cuts to run: the sweep of one tier with the other fixed at twice the sweep's largest count. */
 function cutsFor(ctx: ScenarioContext, tiers: Tier[]): Array<{ tier: Tier; sweep: number[]; fixed: number }> {
@@ -42,7 +31,6 @@ function cellOf(tier: Tier, workers: number, fixed: number): Cell {
   return tier === 'proxy' ? { proxyWorkers: workers, appWorkers: fixed } : { proxyWorkers: fixed, appWorkers: workers };
 }
 
-/** proxy (P workers) -> tsgi-appserver (A workers) -> sample app, from dist; each worker budgeted when asked. */
 /**
  * Requests in flight per worker of the cell's smaller tier (its bottleneck). A
  * fixed count would give the one-worker cells a queue 4 times deeper than the
@@ -54,33 +42,13 @@ function cellOf(tier: Tier, workers: number, fixed: number): Cell {
  */
 export const CONNECTIONS_PER_BOTTLENECK_WORKER = 48;
 
-function cellVariant(ctx: ScenarioContext, cell: Cell, path: string): VariantDef {
+function cellVariant(ctx: ScenarioContext, placement: CellPlacement, cell: Cell, path: string): VariantDef {
   return {
     name: cellName(cell),
     connections: ctx.cfg.connections ?? CONNECTIONS_PER_BOTTLENECK_WORKER * Math.min(cell.proxyWorkers, cell.appWorkers),
     params: { proxyWorkers: cell.proxyWorkers, appWorkers: cell.appWorkers },
-    missing: () => appserverMissing() ?? proxyMissing() ?? sampleAppMissing(),
-    start: async () => {
-      const t = new Topology();
-      const app = t.add(await startAppserver('app', { workers: cell.appWorkers }));
-      try {
-        const proxy = await startTsProxy('proxy', { workers: cell.proxyWorkers, upstreams: [app.port] });
-        t.entry(proxy);
-        // The entry stops first (Topology.stop), so it is moved to the front.
-        t.components.unshift(t.components.pop()!);
-        if (ctx.budgets && ctx.cfg.cpuBudget !== undefined) {
-          // JIT-compile the path at full speed first: under a 0.1-core quota V8's compiler threads
-          // would spend the stage's budget, and the first rounds would measure compilation.
-          await runStage({ url: `http://127.0.0.1:${proxy.port}${path}`, connections: 16, durationS: JIT_WARMUP_S, maxRequests: 1_000_000 });
-          t.budgets.push(...(await budgetWorkers(ctx.budgets, 'proxy', proxy, cell.proxyWorkers, ctx.cfg.cpuBudget)));
-          t.budgets.push(...(await budgetWorkers(ctx.budgets, 'app', app, cell.appWorkers, ctx.cfg.cpuBudget)));
-        }
-      } catch (err) {
-        await t.stop();
-        throw err;
-      }
-      return t;
-    },
+    missing: () => placement.missing(),
+    start: () => placement.start(cell, path),
   };
 }
 
@@ -121,7 +89,13 @@ export function wantedRatio(workerRatio: number): number {
 }
 
 /** Ratios along one cut, the claims they must meet, and the sentence that says it. */
-export function analyseCut(tier: Tier, sweep: number[], fixed: number, cells: MatrixCell[]): { cut: MatrixCut; verdicts: Verdict[] } {
+export function analyseCut(
+  tier: Tier,
+  sweep: number[],
+  fixed: number,
+  cells: MatrixCell[],
+  unit: CellPlacement['unit'],
+): { cut: MatrixCut; verdicts: Verdict[] } {
   const find = (w: number): MatrixCell | undefined => cells.find((c) => c.proxyWorkers === cellOf(tier, w, fixed).proxyWorkers && c.appWorkers === cellOf(tier, w, fixed).appWorkers);
   const first = find(sweep[0]!);
   const steps: MatrixStep[] = [];
@@ -134,15 +108,15 @@ export function analyseCut(tier: Tier, sweep: number[], fixed: number, cells: Ma
     if (w !== sweep[0]) {
       if (c.bottleneck === other(tier)) {
         verdicts.push({
-          claim: `${tier} tier ${w} workers: not checked`,
+          claim: `${tier} tier ${w} ${unit}: not checked`,
           holds: true,
-          detail: `the ${other(tier)} tier was the bottleneck (${pct(c.utilisation[other(tier)])} of its CPU), so adding ${tier} workers could not help`,
+          detail: `the ${other(tier)} tier was the bottleneck (${pct(c.utilisation[other(tier)])} of its CPU), so adding ${tier} ${unit} could not help`,
         });
       } else {
         step.want = round2(wantedRatio(w / sweep[0]!));
         step.holds = ratio >= step.want;
         verdicts.push({
-          claim: `${tier} tier ${sweep[0]} -> ${w} workers >= ${step.want.toFixed(2)} x (${other(tier)} tier fixed at ${fixed})`,
+          claim: `${tier} tier ${sweep[0]} -> ${w} ${unit} >= ${step.want.toFixed(2)} x (${other(tier)} tier fixed at ${fixed})`,
           holds: step.holds,
           detail: `${c.rps.toFixed(0)} vs ${first.rps.toFixed(0)} req/s = ${ratio.toFixed(2)} x; CPU used of allowed: ${tier} ${pct(c.utilisation[tier])}, ${other(tier)} ${pct(c.utilisation[other(tier)])}; bottleneck ${c.bottleneck}`,
         });
@@ -153,10 +127,10 @@ export function analyseCut(tier: Tier, sweep: number[], fixed: number, cells: Ma
   const rest = steps.slice(1);
   const headroom = rest.every((s) => s.bottleneck !== other(tier));
   const sentence =
-    `${tier} tier: ${steps.map((s) => s.workers).join('→')} workers gave ${rest.map((s) => `${s.ratio.toFixed(2)} ×`).join(' / ') || 'no second step'}` +
+    `${tier} tier: ${steps.map((s) => s.workers).join('→')} ${unit} gave ${rest.map((s) => `${s.ratio.toFixed(2)} ×`).join(' / ') || 'no second step'}` +
     (headroom
-      ? ` while the ${other(tier)} tier (${fixed} workers) had headroom (at most ${pct(Math.max(...steps.map((s) => find(s.workers)?.utilisation[other(tier)] ?? 0)))} of its CPU)`
-      : `; the ${other(tier)} tier became the bottleneck at ${rest.filter((s) => s.bottleneck === other(tier)).map((s) => s.workers).join(', ')} ${tier} workers`);
+      ? ` while the ${other(tier)} tier (${fixed} ${unit}) had headroom (at most ${pct(Math.max(...steps.map((s) => find(s.workers)?.utilisation[other(tier)] ?? 0)))} of its CPU)`
+      : `; the ${other(tier)} tier became the bottleneck at ${rest.filter((s) => s.bottleneck === other(tier)).map((s) => s.workers).join(', ')} ${tier} ${unit}`);
   return { cut: { tier, fixed: { tier: other(tier), workers: fixed }, steps, sentence }, verdicts };
 }
 
@@ -166,22 +140,24 @@ const pct = (u: number): string => `${Math.round(u * 100)} %`;
 export function analyseMatrix(
   variants: VariantResult[],
   cuts: Array<{ tier: Tier; sweep: number[]; fixed: number }>,
-  budgetCores: number | null,
+  placement: Pick<CellPlacement, 'budgetCores' | 'topology' | 'unit'>,
   cores: number,
 ): { matrix: ScalingMatrix; verdicts: Verdict[]; headline: string[] } {
+  const { budgetCores, topology, unit } = placement;
   const cells = variants.map((v) => describeCell(v, { proxyWorkers: Number(v.params.proxyWorkers), appWorkers: Number(v.params.appWorkers) }, cores));
-  const analysed = cuts.map((c) => analyseCut(c.tier, c.sweep, c.fixed, cells));
+  const analysed = cuts.map((c) => analyseCut(c.tier, c.sweep, c.fixed, cells, unit));
   const verdicts = analysed.flatMap((a) => a.verdicts);
   const failed = verdicts.filter((v) => !v.holds).length;
-  const budget = budgetCores === null ? 'unbudgeted' : `${budgetCores} core per worker`;
+  const per = unit === 'workers' ? 'worker' : 'replica';
+  const budget = `${topology}, ${budgetCores === null ? 'unbudgeted' : `${budgetCores} core per ${per}`}`;
   const headline = [
-    `${failed === 0 ? 'PASS' : 'FAIL'}: ${failed === 0 ? 'each tier scaled with its own workers' : `${failed} of ${verdicts.length} scaling checks failed`} (${budget}).`,
+    `${failed === 0 ? 'PASS' : 'FAIL'}: ${failed === 0 ? `each tier scaled with its own ${unit}` : `${failed} of ${verdicts.length} scaling checks failed`} (${budget}).`,
     ...analysed.map((a) => a.cut.sentence),
   ];
-  return { matrix: { budgetCores, cells, cuts: analysed.map((a) => a.cut) }, verdicts, headline };
+  return { matrix: { topology, budgetCores, cells, cuts: analysed.map((a) => a.cut) }, verdicts, headline };
 }
 
-function scalingRun(ctx: ScenarioContext, scenario: string, tiers: Tier[]): Promise<ScenarioResult> {
+async function scalingRun(ctx: ScenarioContext, scenario: string, tiers: Tier[]): Promise<ScenarioResult> {
   const cuts = cutsFor(ctx, tiers);
   const seen = new Set<string>();
   const cells: Cell[] = [];
@@ -195,20 +171,22 @@ function scalingRun(ctx: ScenarioContext, scenario: string, tiers: Tier[]): Prom
     }
   }
   const path = ctx.cfg.path ?? DEFAULT_SCALING_PATH;
-  const budgetCores = ctx.budgets && ctx.cfg.cpuBudget !== undefined ? ctx.cfg.cpuBudget : null;
+  const placement = ctx.cfg.containers ? composeCells(ctx) : processCells(ctx);
+  const { budgetCores, unit } = placement;
   let headline: string[] = [];
   let matrix: ScalingMatrix | undefined;
-  return runSideBySide(ctx, {
-    scenario,
+  if (!placement.missing()) await placement.prepare(cells.filter((c) => !ctx.cfg.variants || ctx.cfg.variants.includes(cellName(c))));
+  const result = await runSideBySide(ctx, {
+    scenario: placement.topology === 'containers' ? `${scenario}-containers` : scenario,
     description:
-      `GET ${path} through tsgi-proxy to tsgi-appserver (sample app), both from dist; ` +
-      cuts.map((c) => `${c.tier} workers ${c.sweep.join(' -> ')} with ${other(c.tier)} workers fixed at ${c.fixed}`).join('; ') +
-      (budgetCores === null ? '; unbudgeted.' : `; each worker in its own cgroup with ${budgetCores} core.`),
+      `GET ${path} through ${placement.description}; ` +
+      cuts.map((c) => `${c.tier} ${unit} ${c.sweep.join(' -> ')} with ${other(c.tier)} ${unit} fixed at ${c.fixed}`).join('; ') +
+      (budgetCores === null ? '; unbudgeted.' : '.'),
     // Each cell sets its own connection count (cellVariant); this is what the report shows for the largest.
     shape: { path, connections: ctx.cfg.connections ?? CONNECTIONS_PER_BOTTLENECK_WORKER * Math.max(...cells.map((c) => Math.min(c.proxyWorkers, c.appWorkers))) },
-    variants: cells.map((c) => cellVariant(ctx, c, path)),
+    variants: cells.map((c) => cellVariant(ctx, placement, c, path)),
     analyse: (results) => {
-      const a = analyseMatrix(results, cuts, budgetCores, availableParallelism());
+      const a = analyseMatrix(results, cuts, placement, availableParallelism());
       headline = a.headline;
       matrix = a.matrix;
       return { verdicts: a.verdicts, notes: [] };
@@ -217,7 +195,8 @@ function scalingRun(ctx: ScenarioContext, scenario: string, tiers: Tier[]): Prom
       budgetCores === null
         ? ['Unbudgeted: every process may use every core, so on a machine with fewer cores than workers the tiers and the load generator share them and the bottleneck can be the machine itself.']
         : [],
-  }).then((r) => ({ ...r, ...(matrix ? { matrix } : {}), headline }));
+  });
+  return { ...result, ...(matrix ? { matrix } : {}), headline };
 }
 
 /** Both tiers swept: the proxy with the app tier fixed, then the app with the proxy fixed. */

@@ -70,7 +70,8 @@ export async function runSideBySide(ctx: ScenarioContext, spec: SideBySideSpec):
       );
     }
   } finally {
-    for (const { topology } of started) await topology.stop();
+    // Together: each stop waits for its processes (or its Compose project) to be gone.
+    await Promise.all(started.map(({ topology }) => topology.stop()));
   }
   const base = variants.find((v) => v.name === spec.baseline) ?? variants[0];
   const analysis = spec.analyse && variants.length > 0 ? spec.analyse(variants) : { verdicts: [], notes: [] };

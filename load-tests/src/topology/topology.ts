@@ -40,8 +40,17 @@ export interface Component {
 /** A started set of processes and the URL the load goes to. */
 export class Topology {
   readonly components: Component[] = [];
-  /** Origin the load goes to, e.g. `http://127.0.0.1:40123` (the scenario adds the path). */
-  url = '';
+  /**
+   * Origins the load goes to, e.g. `http://127.0.0.1:40123` (the scenario adds the path):
+   * one entry point, or one per replica of the entry tier, over which the load generator
+   * spreads its connections as a cloud load balancer would.
+   */
+  origins: string[] = [];
+
+  /** The first origin: scenarios with one entry point load it alone. */
+  get url(): string {
+    return this.origins[0] ?? '';
+  }
   /** Processes running under a CPU budget (`--cpu-budget`), measured against it each stage. */
   readonly budgets: PlacedBudget[] = [];
 
@@ -52,9 +61,14 @@ export class Topology {
 
   /** Makes `c` the entry point the load goes to (adding it if it is not in the topology yet). */
   entry(c: Component): Component {
-    if (!this.components.includes(c)) this.components.push(c);
-    this.url = `http://127.0.0.1:${c.port}`;
+    this.entries([c]);
     return c;
+  }
+
+  /** Makes every one of `cs` an entry point (the replicas of the entry tier), load spread over them. */
+  entries(cs: Component[]): void {
+    for (const c of cs) if (!this.components.includes(c)) this.components.push(c);
+    this.origins = cs.map((c) => `http://127.0.0.1:${c.port}`);
   }
 
   byRole(role: string): Component | undefined {
