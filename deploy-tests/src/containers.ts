@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import * as compose from 'docker-compose';
 import type * as Testcontainers from 'testcontainers';
 import type { ContainerRuntimeClient } from 'testcontainers';
+import { composeExecutable, type ComposeExecutable } from '@tsgi/test-support';
 
 // The container tests run through testcontainers (images, containers, networks,
 // Compose) and docker-compose (the same Compose driver testcontainers uses).
@@ -30,26 +30,7 @@ export function loadTestcontainers(): Promise<typeof Testcontainers> {
   return tooOld === null ? import('testcontainers') : Promise.reject(new Error(tooOld));
 }
 
-/** How docker-compose (the npm driver) runs Compose: the v2 plugin or v1's standalone `docker-compose`. */
-export type ComposeExecutable = compose.IDockerComposeOptions['executable'];
-
-let executable: Promise<ComposeExecutable | null> | undefined;
-
-/** `docker compose` (v2) when present, else Compose v1's `docker-compose` (Debian 12 ships 1.29), else null. */
-export function composeExecutable(): Promise<ComposeExecutable | null> {
-  executable ??= (async () => {
-    for (const candidate of [{ executablePath: 'docker' }, { standalone: true as const }]) {
-      try {
-        await compose.version({ executable: candidate });
-        return candidate;
-      } catch {
-        // Not this one.
-      }
-    }
-    return null;
-  })();
-  return executable;
-}
+export { composeExecutable, type ComposeExecutable };
 
 /** The engine's client, or null when no engine answers. */
 export async function runtimeClient(): Promise<ContainerRuntimeClient | null> {

@@ -7,12 +7,12 @@
 //   node proxy/bench/big-downloads.mjs [--rounds 3] [--checkout DIR]
 //
 // Upstream: test/fixtures/upstream.mjs (/download?bytes=N). tsgi-proxy from proxy/dist (npm run build).
-import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { procs, start, workerOf } from './bench-processes.mjs';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
@@ -21,43 +21,14 @@ const rounds = Number(args.rounds ?? 3);
 const bytes = 64 * 1024 * 1024;
 const clients = 4;
 const dir = mkdtempSync(join(tmpdir(), 'tsgi-big-downloads-'));
-const procs = [];
 
-/** The proxy's worker: the master's child since workers: 1 runs under the arbiter, the process itself in older builds. */
-function workerOf(masterPid) {
-  try {
-    return Number(execFileSync('pgrep', ['-P', String(masterPid)], { encoding: 'latin1' }).trim().split('\n')[0]);
-  } catch {
-    return masterPid;
-  }
-}
-
-function start(argv, ready) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-    procs.push(child);
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`not ready: ${out.slice(-500)}`)), 20_000);
-    const on = (d) => {
-      out += d;
-      const v = ready(out);
-      if (v !== undefined) {
-        clearTimeout(timer);
-        resolve({ child, value: v });
-      }
-    };
-    child.stdout.on('data', on);
-    child.stderr.on('data', on);
-  });
-}
-
-const up = await start([join(root, 'proxy/test/fixtures/upstream.mjs'), '0'], (o) => /READY (\d+)/.exec(o)?.[1]);
+const up = await start(process.execPath, [join(root, 'proxy/test/fixtures/upstream.mjs'), '0'], (o) => /READY (\d+)/.exec(o)?.[1]);
 const probe = createServer();
 await new Promise((r) => probe.listen(0, '127.0.0.1', r));
 const { port } = probe.address();
 await new Promise((r) => probe.close(r));
 writeFileSync(join(dir, 'proxy.yaml'), `listeners: [{ address: "127.0.0.1:${port}" }]\nadmin: { address: null }\naccessLog: false\nupstreams: { app: { servers: ["127.0.0.1:${up.value}"] } }\nroutes: [{ upstream: app }]\n`);
-const proxy = await start([join(checkout, 'proxy/dist/process/cli.js'), '--config', join(dir, 'proxy.yaml')], (o) => (o.includes('tsgi-proxy listening') ? true : undefined));
+const proxy = await start(process.execPath, [join(checkout, 'proxy/dist/process/cli.js'), '--config', join(dir, 'proxy.yaml')], (o) => (o.includes('tsgi-proxy listening') ? true : undefined));
 const worker = workerOf(proxy.child.pid);
 const cpuTicks = () => {
   const f = readFileSync(`/proc/${worker}/stat`, 'latin1').split(') ')[1].split(' ');

@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { procs, start, workerOf } from './bench-processes.mjs';
 import { freePort } from '@tsgi/test-support';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
@@ -27,35 +28,6 @@ const engine = args.engine ?? 'tsgi';
 const bytes = Number(args.bytes ?? 16 * 1024 * 1024);
 const checkout = args.checkout ?? root;
 const dir = mkdtempSync(join(tmpdir(), 'tsgi-slow-readers-'));
-const procs = [];
-
-/** The proxy's worker: the master's child since workers: 1 runs under the arbiter, the process itself in older builds. */
-function workerOf(masterPid) {
-  try {
-    return Number(execFileSync('pgrep', ['-P', String(masterPid)], { encoding: 'latin1' }).trim().split('\n')[0]);
-  } catch {
-    return masterPid;
-  }
-}
-
-function start(cmd, argv, ready) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-    procs.push(child);
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`not ready: ${out.slice(-500)}`)), 20_000);
-    const on = (d) => {
-      out += d;
-      const v = ready(out);
-      if (v !== undefined) {
-        clearTimeout(timer);
-        resolve({ child, value: v });
-      }
-    };
-    child.stdout.on('data', on);
-    child.stderr.on('data', on);
-  });
-}
 
 const up = await start(process.execPath, [join(root, 'proxy/test/fixtures/upstream.mjs'), '0'], (o) => /READY (\d+)/.exec(o)?.[1]);
 const upPort = Number(up.value);

@@ -7,3 +7,4 @@ export { runInTerminal, terminalLines, type TerminalRun } from './pseudo-termina
 export { pidsWithEnv } from './marked-processes.js';
 export { busyPort, freePort, freePorts } from './ports.js';
 export { startOtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
+export { composeExecutable, type ComposeExecutable } from './compose-executable.js';

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import * as compose from 'docker-compose';
+import { composeExecutable } from '@tsgi/test-support';
 import { MissingProgramError } from '../errors.js';
 import { REPO_ROOT } from '../repo.js';
 
@@ -10,25 +11,6 @@ const run = promisify(execFile);
 /** The base image `docker/Dockerfile` builds on where no registry can be reached (shared/containers/docker-up.sh). */
 const LOCAL_BASE_IMAGE = 'tsgi/node-base:local';
 
-export type ComposeExecutable = compose.IDockerComposeOptions['executable'];
-
-let executable: Promise<ComposeExecutable | null> | undefined;
-
-/** `docker compose` (v2) when present, else Compose v1's `docker-compose`, else null. */
-function composeExecutable(): Promise<ComposeExecutable | null> {
-  executable ??= (async () => {
-    for (const candidate of [{ executablePath: 'docker' }, { standalone: true as const }]) {
-      try {
-        await compose.version({ executable: candidate });
-        return candidate;
-      } catch {
-        // Not this one.
-      }
-    }
-    return null;
-  })();
-  return executable;
-}
 
 /**
  * How every Compose command of one project runs: the CLI found here, the
