@@ -3,7 +3,8 @@
 // a bin only if its file exists at install time, and dist/ is built after
 // `npm install` on a fresh clone.
 try {
-  await import('../dist/cli.js');
+  // A URL rather than a literal specifier: the type check runs before dist/ is built (CI) and must not resolve it.
+  await import(new URL('../dist/cli.js', import.meta.url).href);
 } catch (error) {
   if (error instanceof Error && 'code' in error && error.code === 'ERR_MODULE_NOT_FOUND' && error.message.includes('dist/cli.js')) {
     process.stderr.write('create-tsgi: create-tsgi is not built; run `npm run build` at the repository root first\n');
