@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { test } from 'node:test';
-import { basicConfig, startProxy, startUpstream, type Reply } from './helpers.ts';
+import { basicConfig, get, startProxy, startUpstream, type Reply } from './helpers.ts';
 
 const TOKEN = 'test-token-0123456789abcdef';
 
@@ -11,18 +10,8 @@ const external = Object.values(networkInterfaces())
   .flat()
   .find((i) => i !== undefined && i.family === 'IPv4' && !i.internal)?.address;
 
-function fetchFrom(host: string, port: number, path: string, headers: Record<string, string> = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host, port, path, headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+/** GET `path` from the admin port at `host` (a non-loopback peer when `host` is this machine's external address). */
+const fetchFrom = (host: string, port: number, path: string, headers: Record<string, string> = {}): Promise<Reply> => get(port, path, headers, 'GET', undefined, host);
 
 // The admin port binds 0.0.0.0 in Compose and Kubernetes so Prometheus can scrape /metrics, and served
 // /upstreams (every endpoint's address, state and load) to any peer. Now /upstreams answers loopback peers

@@ -132,10 +132,10 @@ export interface Reply {
   body: string;
 }
 
-/** One HTTP request with node:http (a fresh connection unless an agent is given). */
-export function get(port: number, path: string, headers: Record<string, string> = {}, method = 'GET', body?: string): Promise<Reply> {
+/** One HTTP request with node:http on a fresh connection (to `host`, loopback by default). */
+export function get(port: number, path: string, headers: Record<string, string> = {}, method = 'GET', body?: string, host = '127.0.0.1'): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, method, headers, agent: false }, (res) => {
+    const req = httpRequest({ host, port, path, method, headers, agent: false }, (res) => {
       let data = '';
       res.setEncoding('latin1');
       res.on('data', (d: string) => (data += d));
